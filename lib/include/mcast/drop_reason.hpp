@@ -1,0 +1,56 @@
+// Why a received datagram was not delivered. Every datagram that is not delivered is counted
+// under exactly one reason; docs/protocol.md section 6 defines the order in which they apply.
+#pragma once
+
+#include <mcast/export.hpp>
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace mcast {
+
+enum class DropReason : std::uint8_t {
+    too_short,
+    too_long,
+    bad_magic,
+    bad_version,
+    bad_type,
+    bad_flags,
+    bad_length,
+    bad_header,
+    own,
+    duplicate,
+    replay,
+    bad_utf8,
+    truncated,
+    too_deep,
+    unknown_type,
+    trailing,
+    bad_signature,
+    unhandled,
+    count_ // not a reason: the number of reasons
+};
+
+inline constexpr std::size_t drop_reason_count = static_cast<std::size_t>(DropReason::count_);
+
+// The name used in docs, JSON output and test vectors ("bad_signature").
+MCAST_API std::string_view to_string(DropReason r);
+
+// Counters for every reason plus the delivered total.
+struct DropCounters {
+    std::uint64_t received = 0;  // datagrams seen, delivered or not
+    std::uint64_t delivered = 0; // accepted and handed on
+    std::array<std::uint64_t, drop_reason_count> dropped{};
+
+    std::uint64_t& operator[](DropReason r) { return dropped[static_cast<std::size_t>(r)]; }
+    std::uint64_t operator[](DropReason r) const { return dropped[static_cast<std::size_t>(r)]; }
+    std::uint64_t total_dropped() const {
+        std::uint64_t n = 0;
+        for (auto d : dropped)
+            n += d;
+        return n;
+    }
+};
+
+} // namespace mcast

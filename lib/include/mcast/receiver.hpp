@@ -1,0 +1,63 @@
+// The sans-IO ingress pipeline: bytes in, a verified message or a counted drop reason out. Owns
+// the replay state and the counters. The Asio session feeds it; tests feed it directly.
+#pragma once
+
+#include <mcast/drop_reason.hpp>
+#include <mcast/export.hpp>
+#include <mcast/replay_window.hpp>
+#include <mcast/wire.hpp>
+
+#include <optional>
+
+namespace mcast {
+
+struct Received {
+    Header header;
+    Tuple values;
+    NodeId sender_id;
+};
+
+struct IngestResult {
+    std::optional<DropReason> dropped; // set when not delivered
+    Received message;                  // valid when !dropped
+};
+
+class MCAST_API Receiver {
+public:
+    // `self`/`self_incarnation` identify this process's own datagrams (dropped as `own`).
+    Receiver(const PublicKeyBytes& self, std::uint64_t self_incarnation, ReplayConfig cfg = {});
+
+    IngestResult ingest(ByteView datagram, MonoTime now);
+
+    const DropCounters& counters() const { return counters_; }
+    // Counts a datagram dropped after ingest (for example a type nothing handles).
+    void count_drop(DropReason r);
+
+private:
+    IngestResult drop(DropReason r);
+
+    PublicKeyBytes self_;
+    std::uint64_t self_incarnation_;
+    ReplayWindow replay_;
+    DropCounters counters_;
+};
+
+// The sending side's state: one incarnation, a sequence counter. Sans-IO: time is passed in.
+class MCAST_API Sender {
+public:
+    Sender(const Identity& id, std::uint64_t incarnation);
+    ByteBuffer seal(std::uint8_t type, std::string_view topic, const Tuple& values,
+                    std::int64_t wall_ns);
+    std::uint64_t incarnation() const { return incarnation_; }
+    std::uint64_t next_seq() const { return seq_ + 1; }
+
+private:
+    const Identity& id_;
+    std::uint64_t incarnation_;
+    std::uint64_t seq_ = 0;
+};
+
+// A random non-zero incarnation number.
+MCAST_API std::uint64_t random_incarnation();
+
+} // namespace mcast

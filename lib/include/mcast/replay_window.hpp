@@ -1,0 +1,53 @@
+// Replay and duplicate detection per sender key (docs/protocol.md section 6.1). Sans-IO: time is
+// passed in. Bounded: at most `max_keys` senders (least recently seen evicted), 4 incarnations
+// each.
+#pragma once
+
+#include <mcast/export.hpp>
+#include <mcast/identity.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <unordered_map>
+
+namespace mcast {
+
+using MonoTime = std::chrono::steady_clock::time_point;
+
+struct ReplayConfig {
+    std::size_t max_keys = 4096;
+    std::chrono::nanoseconds duplicate_window = std::chrono::seconds(2);
+    std::chrono::nanoseconds incarnation_tolerance = std::chrono::seconds(5);
+};
+
+enum class ReplayVerdict { fresh, duplicate, replay };
+
+class MCAST_API ReplayWindow {
+public:
+    static constexpr std::size_t window_size = 1024;
+    static constexpr std::size_t max_incarnations = 4;
+
+    explicit ReplayWindow(ReplayConfig cfg = {});
+    ~ReplayWindow();
+
+    // Classifies a datagram without changing any state.
+    ReplayVerdict check(const PublicKeyBytes& key, std::uint64_t incarnation, std::uint64_t seq,
+                        std::int64_t timestamp_ns, MonoTime now) const;
+    // Records an accepted (verified) datagram. Must follow a `fresh` check.
+    void accept(const PublicKeyBytes& key, std::uint64_t incarnation, std::uint64_t seq,
+                std::int64_t timestamp_ns, MonoTime now);
+
+    // The cached signature verifier for a key (created on first use; lives as long as the key's
+    // entry). Lets the receiver avoid re-parsing a public key per datagram.
+    const Verifier& verifier(const PublicKeyBytes& key);
+
+    std::size_t key_count() const;
+
+private:
+    struct State;
+    std::unique_ptr<State> s_;
+};
+
+} // namespace mcast

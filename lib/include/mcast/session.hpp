@@ -1,0 +1,130 @@
+// A Session is a node on the LAN: it joins the mcast groups on every usable interface (and on
+// interfaces that appear later), receives and verifies datagrams, delivers each message once to
+// the handlers registered for its topic, and signs and sends messages. It runs on the caller's
+// asio::io_context and never prints.
+//
+//   asio::io_context io;
+//   mcast::Session s(io, mcast::Identity::load_or_create(mcast::default_identity_path()), {});
+//   s.on_message([](const mcast::Message& m) { /* ... */ }, "weather");
+//   s.start();
+//   s.send("weather", {mcast::Value{"rain"}});
+//   io.run();
+#pragma once
+
+#include <mcast/drop_reason.hpp>
+#include <mcast/export.hpp>
+#include <mcast/identity.hpp>
+#include <mcast/receiver.hpp>
+#include <mcast/value.hpp>
+#include <mcast/wire.hpp>
+
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace mcast {
+
+inline constexpr std::string_view default_group_v4 = "239.255.77.67";
+inline constexpr std::string_view default_group_v6 = "ff02::4d43";
+inline constexpr std::uint16_t default_port = 7767;
+
+struct SessionOptions {
+    bool ipv4 = true;
+    bool ipv6 = true;
+    // Interfaces to use; empty means every interface that is up and multicast-capable, except
+    // loopback. Loopback is used only when named here.
+    std::vector<std::string> interfaces;
+    std::string group_v4{default_group_v4};
+    std::string group_v6{default_group_v6};
+    std::uint16_t port = default_port;
+    int ttl = 1;
+    bool loopback = true; // see our own host's other processes (IP_MULTICAST_LOOP)
+    std::chrono::milliseconds rescan_interval{1000};
+    ReplayConfig replay;
+};
+
+// Where and when a datagram arrived.
+struct Arrival {
+    int family = 4;     // 4 or 6
+    std::string source; // sender address, without port or scope
+    std::uint16_t source_port = 0;
+    unsigned ifindex = 0;
+    std::string ifname;
+    std::int64_t rx_wall_ns = 0; // kernel receive timestamp (SO_TIMESTAMPNS), ns since epoch
+};
+
+// A verified message, delivered once however many copies arrived.
+struct Message {
+    Header header;
+    Tuple values;
+    NodeId sender_id;
+    Arrival arrival;
+};
+
+struct DropEvent {
+    DropReason reason;
+    Arrival arrival;
+};
+
+// An interface the session has joined, per family.
+struct JoinedInterface {
+    std::string name;
+    unsigned index = 0;
+    bool ipv4 = false;
+    bool ipv6 = false;
+};
+
+// A problem the session cannot work around (bad group, no such interface, socket error). what()
+// is one line.
+struct SessionError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+class MCAST_API Session {
+public:
+    using MessageHandler = std::function<void(const Message&)>;
+    using DropHandler = std::function<void(const DropEvent&)>;
+    using InterfaceHandler = std::function<void(const std::vector<JoinedInterface>&)>;
+
+    Session(boost::asio::io_context& io, const Identity& id, SessionOptions opts = {});
+    ~Session();
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    // Handlers for messages of `type` whose topic is `topic` (empty: every topic). Returns a
+    // handle for remove_handler. May be called before or after start().
+    std::size_t on_message(MessageHandler h, std::string topic = {},
+                           std::uint8_t type = static_cast<std::uint8_t>(MessageType::data));
+    void remove_handler(std::size_t handle);
+    void on_drop(DropHandler h);
+    // Called whenever the set of joined interfaces changes (also once after start()).
+    void on_interfaces(InterfaceHandler h);
+
+    // Opens the sockets and joins the groups. Throws SessionError.
+    void start();
+    // Leaves the groups and closes the sockets; pending handlers are not called afterwards.
+    void close();
+
+    // Signs `values` once and sends the datagram on every joined interface and family. Returns
+    // how many datagrams went out. Throws EncodeError for a message that cannot be built and
+    // SessionError when it could be sent nowhere.
+    std::size_t send(std::string_view topic, const Tuple& values,
+                     std::uint8_t type = static_cast<std::uint8_t>(MessageType::data));
+
+    const DropCounters& counters() const;
+    std::vector<JoinedInterface> interfaces() const;
+    std::uint64_t incarnation() const;
+    const Identity& identity() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace mcast

@@ -1,0 +1,79 @@
+// Datagram codec for wire format v1 (docs/protocol.md section 3): building signed datagrams and
+// parsing received ones. Pure functions over bytes; no sockets, no clocks.
+#pragma once
+
+#include <mcast/bytes.hpp>
+#include <mcast/drop_reason.hpp>
+#include <mcast/export.hpp>
+#include <mcast/identity.hpp>
+#include <mcast/value.hpp>
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace mcast {
+
+inline constexpr std::uint8_t wire_version = 1;
+inline constexpr std::size_t header_fixed_size = 65; // through the topic length byte
+inline constexpr std::size_t min_datagram_size = 133;
+inline constexpr std::size_t max_topic_size = 255;
+inline constexpr std::size_t max_payload_size = 65000;
+inline constexpr std::size_t max_datagram_size =
+    min_datagram_size + max_topic_size + max_payload_size;
+inline constexpr std::string_view signature_domain{"mcast-datagram-v1\0", 18};
+inline constexpr std::uint16_t critical_flags_mask = 0x00ff;
+
+enum class MessageType : std::uint8_t {
+    data = 0x01,
+};
+
+// Everything in a datagram except the payload and the signature.
+struct Header {
+    std::uint8_t type = static_cast<std::uint8_t>(MessageType::data);
+    std::uint16_t flags = 0;
+    PublicKeyBytes sender{};
+    std::uint64_t incarnation = 0;
+    std::uint64_t seq = 0;
+    std::int64_t timestamp_ns = 0; // sender wall clock, ns since the Unix epoch
+    std::string topic;
+};
+
+// Thrown when a message cannot be built (payload or topic too large, invalid topic).
+struct EncodeError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Builds a signed datagram. `h.sender` is ignored and taken from `id`.
+MCAST_API ByteBuffer encode_datagram(const Header& h, const Tuple& values, const Identity& id);
+
+// A datagram split into its parts; the views point into the datagram passed to parse_header.
+struct ParsedHeader {
+    Header header;        // topic not yet validated as UTF-8
+    ByteView payload;     // the tuple bytes
+    ByteView signed_part; // bytes covered by the signature (without the domain prefix)
+    const std::uint8_t* signature = nullptr;
+};
+
+struct HeaderParseResult {
+    std::optional<DropReason> error;
+    ParsedHeader parsed;
+};
+
+// Steps 1-3 of docs/protocol.md section 6: size, magic, version, type, flags, lengths. Cheap.
+MCAST_API HeaderParseResult parse_header(ByteView datagram);
+
+// Verifies the signature of a parsed datagram with `v` (which must be for header.sender).
+MCAST_API bool verify_signature(const ParsedHeader& p, const Verifier& v);
+
+// A fully decoded datagram, for tests and tools that want everything at once (no replay state).
+struct DecodedDatagram {
+    std::optional<DropReason> error;
+    Header header;
+    Tuple values;
+    Signature signature{};
+};
+MCAST_API DecodedDatagram decode_datagram(ByteView datagram);
+
+} // namespace mcast

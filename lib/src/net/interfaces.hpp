@@ -1,0 +1,25 @@
+// The machine's network interfaces as the transport needs them: index, flags, and whether each
+// family has an address to send from. Read with getifaddrs; cheap enough to poll for hot-plug.
+#pragma once
+
+#include <netinet/in.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mcast::net {
+
+struct InterfaceInfo {
+    std::string name;
+    unsigned index = 0;
+    bool up = false;
+    bool multicast = false;
+    bool loopback = false;
+    std::optional<in_addr> ipv4;  // first IPv4 address
+    bool ipv6_link_local = false; // has a usable (non-tentative not checked) fe80:: address
+};
+
+std::vector<InterfaceInfo> list_interfaces();
+
+} // namespace mcast::net

@@ -1,0 +1,224 @@
+// Linux multicast socket details, kept in one place: IP_MULTICAST_ALL off so the socket only sees
+// groups it joined, V6ONLY so each family has its own socket, pktinfo both ways, SO_TIMESTAMPNS
+// for receive times close to the wire, and a drain loop so one wake-up reads a burst.
+#include "net/multicast_socket.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <poll.h>
+#include <sys/socket.h>
+#include <system_error>
+
+#ifndef IPV6_MULTICAST_ALL
+#define IPV6_MULTICAST_ALL 29
+#endif
+
+namespace mcast::net {
+
+namespace {
+
+void set_opt(int fd, int level, int name, int value, const char* what) {
+    if (::setsockopt(fd, level, name, &value, sizeof value) != 0)
+        throw std::system_error(errno, std::generic_category(), what);
+}
+
+constexpr std::size_t recv_buffer_size = 65536;
+constexpr int burst = 64; // datagrams per wake-up before yielding to other handlers
+
+} // namespace
+
+MulticastSocket::MulticastSocket(boost::asio::io_context& io, int family, const std::string& group,
+                                 std::uint16_t port, int ttl, bool loop)
+    : socket_(io), family_(family), port_(port), buffer_(recv_buffer_size) {
+    namespace ip = boost::asio::ip;
+    if (family == 4) {
+        if (::inet_pton(AF_INET, group.c_str(), &group4_) != 1 ||
+            !IN_MULTICAST(ntohl(group4_.s_addr)))
+            throw std::system_error(EINVAL, std::generic_category(),
+                                    "'" + group + "' is not an IPv4 multicast address");
+        socket_.open(ip::udp::v4());
+    } else {
+        if (::inet_pton(AF_INET6, group.c_str(), &group6_) != 1 || !IN6_IS_ADDR_MULTICAST(&group6_))
+            throw std::system_error(EINVAL, std::generic_category(),
+                                    "'" + group + "' is not an IPv6 multicast address");
+        socket_.open(ip::udp::v6());
+    }
+    int fd = socket_.native_handle();
+    set_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
+    set_opt(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1, "SO_TIMESTAMPNS");
+    int rcvbuf = 4 << 20;
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0)
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    if (family == 4) {
+        set_opt(fd, IPPROTO_IP, IP_MULTICAST_ALL, 0, "IP_MULTICAST_ALL");
+        set_opt(fd, IPPROTO_IP, IP_PKTINFO, 1, "IP_PKTINFO");
+        set_opt(fd, IPPROTO_IP, IP_MULTICAST_TTL, ttl, "IP_MULTICAST_TTL");
+        set_opt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, loop ? 1 : 0, "IP_MULTICAST_LOOP");
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(port);
+        a.sin_addr.s_addr = htonl(INADDR_ANY);
+        if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+            throw std::system_error(errno, std::generic_category(),
+                                    "bind 0.0.0.0:" + std::to_string(port));
+    } else {
+        set_opt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1, "IPV6_V6ONLY");
+        int all = 0; // absent before Linux 4.20: then the socket may also see other groups
+        ::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &all, sizeof all);
+        set_opt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, "IPV6_RECVPKTINFO");
+        set_opt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, ttl, "IPV6_MULTICAST_HOPS");
+        set_opt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, loop ? 1 : 0, "IPV6_MULTICAST_LOOP");
+        sockaddr_in6 a{};
+        a.sin6_family = AF_INET6;
+        a.sin6_port = htons(port);
+        a.sin6_addr = in6addr_any;
+        if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+            throw std::system_error(errno, std::generic_category(),
+                                    "bind [::]:" + std::to_string(port));
+    }
+    socket_.non_blocking(true);
+}
+
+bool MulticastSocket::join(unsigned ifindex) {
+    int fd = socket_.native_handle();
+    int rc;
+    if (family_ == 4) {
+        ip_mreqn m{};
+        m.imr_multiaddr = group4_;
+        m.imr_ifindex = static_cast<int>(ifindex);
+        rc = ::setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof m);
+    } else {
+        ipv6_mreq m{};
+        m.ipv6mr_multiaddr = group6_;
+        m.ipv6mr_interface = ifindex;
+        rc = ::setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &m, sizeof m);
+    }
+    return rc == 0 || errno == EADDRINUSE;
+}
+
+void MulticastSocket::leave(unsigned ifindex) {
+    int fd = socket_.native_handle();
+    if (fd < 0) return;
+    if (family_ == 4) {
+        ip_mreqn m{};
+        m.imr_multiaddr = group4_;
+        m.imr_ifindex = static_cast<int>(ifindex);
+        ::setsockopt(fd, IPPROTO_IP, IP_DROP_MEMBERSHIP, &m, sizeof m);
+    } else {
+        ipv6_mreq m{};
+        m.ipv6mr_multiaddr = group6_;
+        m.ipv6mr_interface = ifindex;
+        ::setsockopt(fd, IPPROTO_IPV6, IPV6_LEAVE_GROUP, &m, sizeof m);
+    }
+}
+
+int MulticastSocket::send(ByteView datagram, unsigned ifindex) {
+    int fd = socket_.native_handle();
+    iovec iov{const_cast<std::uint8_t*>(datagram.data()), datagram.size()};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in6_pktinfo))]{};
+    sockaddr_in dst4{};
+    sockaddr_in6 dst6{};
+    msg.msg_control = control;
+    if (family_ == 4) {
+        dst4.sin_family = AF_INET;
+        dst4.sin_port = htons(port_);
+        dst4.sin_addr = group4_;
+        msg.msg_name = &dst4;
+        msg.msg_namelen = sizeof dst4;
+        msg.msg_controllen = CMSG_SPACE(sizeof(in_pktinfo));
+        auto* c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = IPPROTO_IP;
+        c->cmsg_type = IP_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+        in_pktinfo pi{};
+        pi.ipi_ifindex = static_cast<int>(ifindex);
+        std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
+    } else {
+        dst6.sin6_family = AF_INET6;
+        dst6.sin6_port = htons(port_);
+        dst6.sin6_addr = group6_;
+        dst6.sin6_scope_id = ifindex;
+        msg.msg_name = &dst6;
+        msg.msg_namelen = sizeof dst6;
+        msg.msg_controllen = CMSG_SPACE(sizeof(in6_pktinfo));
+        auto* c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = IPPROTO_IPV6;
+        c->cmsg_type = IPV6_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
+        in6_pktinfo pi{};
+        pi.ipi6_ifindex = ifindex;
+        std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
+    }
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        if (::sendmsg(fd, &msg, 0) >= 0) return 0;
+        if (errno != EAGAIN && errno != ENOBUFS) return errno;
+        // The send queue is full: wait for room rather than drop our own datagram.
+        pollfd p{fd, POLLOUT, 0};
+        ::poll(&p, 1, 20);
+    }
+    return EAGAIN;
+}
+
+void MulticastSocket::start(Handler h) {
+    handler_ = std::move(h);
+    arm();
+}
+
+void MulticastSocket::arm() {
+    socket_.async_wait(boost::asio::socket_base::wait_read, [this](boost::system::error_code ec) {
+        if (ec) return; // closed
+        drain();
+    });
+}
+
+void MulticastSocket::drain() {
+    int fd = socket_.native_handle();
+    for (int i = 0; i < burst; ++i) {
+        Datagram d;
+        d.family = family_;
+        iovec iov{buffer_.data(), buffer_.size()};
+        alignas(cmsghdr) char control[512];
+        msghdr msg{};
+        msg.msg_name = &d.source;
+        msg.msg_namelen = sizeof d.source;
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        ssize_t n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
+        if (n < 0) break; // EAGAIN (drained) or a transient error
+        for (auto* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+                timespec ts;
+                std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+                d.rx_wall_ns = std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+            } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+                in_pktinfo pi;
+                std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
+                d.ifindex = static_cast<unsigned>(pi.ipi_ifindex);
+            } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+                in6_pktinfo pi;
+                std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
+                d.ifindex = pi.ipi6_ifindex;
+            }
+        }
+        // The buffer holds the largest UDP payload of either family, so nothing is cut short.
+        d.bytes = ByteView(buffer_.data(), static_cast<std::size_t>(n));
+        handler_(d);
+        if (!socket_.is_open()) return;
+    }
+    arm();
+}
+
+void MulticastSocket::close() {
+    boost::system::error_code ec;
+    socket_.close(ec);
+}
+
+} // namespace mcast::net

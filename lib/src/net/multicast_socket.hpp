@@ -1,0 +1,57 @@
+// One UDP socket for one address family, bound to the mcast port, joined to the group per
+// interface. Sends with a per-datagram output interface (IP_PKTINFO / IPV6_PKTINFO) and receives
+// with the arrival interface and the kernel's receive timestamp. Knows nothing of message types.
+#pragma once
+
+#include <mcast/bytes.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+
+#include <netinet/in.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace mcast::net {
+
+struct Datagram {
+    ByteView bytes;
+    int family = 4;
+    sockaddr_storage source{};
+    unsigned ifindex = 0;
+    std::int64_t rx_wall_ns = 0;
+};
+
+class MulticastSocket {
+public:
+    using Handler = std::function<void(const Datagram&)>;
+
+    // Throws std::system_error (with a message naming the step) when the socket cannot be set up.
+    MulticastSocket(boost::asio::io_context& io, int family, const std::string& group,
+                    std::uint16_t port, int ttl, bool loop);
+
+    bool join(unsigned ifindex); // false (errno kept) when the kernel refuses
+    void leave(unsigned ifindex);
+    // Sends to the group out of `ifindex`; returns 0 or an errno value.
+    int send(ByteView datagram, unsigned ifindex);
+
+    void start(Handler h);
+    void close();
+    int family() const { return family_; }
+
+private:
+    void arm();
+    void drain();
+
+    boost::asio::ip::udp::socket socket_;
+    int family_;
+    in_addr group4_{};
+    in6_addr group6_{};
+    std::uint16_t port_;
+    Handler handler_;
+    std::vector<std::uint8_t> buffer_;
+};
+
+} // namespace mcast::net

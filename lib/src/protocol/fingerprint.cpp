@@ -1,0 +1,61 @@
+// Node ids (SHA-256 fingerprints of public keys) and the hex helpers they are printed with.
+#include <mcast/identity.hpp>
+
+#include <openssl/sha.h>
+
+#include <cctype>
+
+namespace mcast {
+
+std::string to_hex(ByteView bytes) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string s;
+    s.reserve(bytes.size() * 2);
+    for (auto b : bytes) {
+        s += digits[b >> 4];
+        s += digits[b & 15];
+    }
+    return s;
+}
+
+std::optional<ByteBuffer> from_hex(std::string_view hex) {
+    if (hex.size() % 2) return std::nullopt;
+    auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    ByteBuffer out;
+    out.reserve(hex.size() / 2);
+    for (std::size_t i = 0; i < hex.size(); i += 2) {
+        int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        out.push_back(static_cast<std::uint8_t>(hi * 16 + lo));
+    }
+    return out;
+}
+
+NodeId NodeId::of(const PublicKeyBytes& key) {
+    NodeId id;
+    SHA256(key.data(), key.size(), id.digest.data());
+    return id;
+}
+
+std::string NodeId::full() const {
+    return to_hex(digest);
+}
+
+std::string NodeId::short_form() const {
+    return full().substr(0, 12);
+}
+
+bool NodeId::matches_prefix(std::string_view prefix) const {
+    if (prefix.empty() || prefix.size() > 64) return false;
+    auto f = full();
+    for (std::size_t i = 0; i < prefix.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(prefix[i])) != f[i]) return false;
+    return true;
+}
+
+} // namespace mcast

@@ -1,0 +1,150 @@
+// Per-sender replay state: a 1024-entry sliding window per incarnation (as IPsec's anti-replay
+// window), a short memory of when each recent seq was accepted (to tell the benign duplicate
+// that arrives over the other family from a later replay), and an LRU bound on senders.
+#include <mcast/replay_window.hpp>
+
+#include <algorithm>
+#include <array>
+#include <bitset>
+#include <cstring>
+#include <optional>
+
+namespace mcast {
+
+namespace {
+
+struct KeyHash {
+    std::size_t operator()(const PublicKeyBytes& k) const noexcept {
+        std::size_t h;
+        std::memcpy(&h, k.data(), sizeof h); // keys are uniformly random points
+        return h;
+    }
+};
+
+struct IncarnationState {
+    std::uint64_t incarnation = 0;
+    std::uint64_t highest = 0;
+    std::bitset<ReplayWindow::window_size> seen; // bit i: highest - i was accepted
+    // When recent seqs were accepted, for duplicate vs replay. Ring indexed by seq.
+    static constexpr std::size_t ring = 64;
+    std::array<std::uint64_t, ring> ring_seq{};
+    std::array<MonoTime, ring> ring_time{};
+    MonoTime last_used{};
+};
+
+struct KeyState {
+    PublicKeyBytes key{};
+    std::vector<IncarnationState> incarnations; // at most max_incarnations
+    std::int64_t newest_ts = 0;
+    std::optional<Verifier> verifier;
+};
+
+} // namespace
+
+struct ReplayWindow::State {
+    ReplayConfig cfg;
+    std::list<KeyState> lru; // front = most recently used
+    std::unordered_map<PublicKeyBytes, std::list<KeyState>::iterator, KeyHash> index;
+
+    const KeyState* find(const PublicKeyBytes& k) const {
+        auto it = index.find(k);
+        return it == index.end() ? nullptr : &*it->second;
+    }
+
+    KeyState& touch(const PublicKeyBytes& k) {
+        auto it = index.find(k);
+        if (it != index.end()) {
+            lru.splice(lru.begin(), lru, it->second);
+            return lru.front();
+        }
+        if (index.size() >= cfg.max_keys && !lru.empty()) {
+            index.erase(lru.back().key);
+            lru.pop_back();
+        }
+        lru.emplace_front();
+        lru.front().key = k;
+        index.emplace(k, lru.begin());
+        return lru.front();
+    }
+};
+
+ReplayWindow::ReplayWindow(ReplayConfig cfg) : s_(std::make_unique<State>()) {
+    s_->cfg = cfg;
+}
+ReplayWindow::~ReplayWindow() = default;
+
+ReplayVerdict ReplayWindow::check(const PublicKeyBytes& key, std::uint64_t incarnation,
+                                  std::uint64_t seq, std::int64_t timestamp_ns,
+                                  MonoTime now) const {
+    const KeyState* ks = s_->find(key);
+    if (!ks) return ReplayVerdict::fresh;
+    for (const auto& inc : ks->incarnations) {
+        if (inc.incarnation != incarnation) continue;
+        if (seq > inc.highest) return ReplayVerdict::fresh;
+        std::uint64_t back = inc.highest - seq;
+        if (back >= window_size) return ReplayVerdict::replay;
+        if (!inc.seen.test(back)) return ReplayVerdict::fresh;
+        std::size_t slot = seq % IncarnationState::ring;
+        if (inc.ring_seq[slot] == seq && now - inc.ring_time[slot] <= s_->cfg.duplicate_window)
+            return ReplayVerdict::duplicate;
+        return ReplayVerdict::replay;
+    }
+    auto tolerance = static_cast<std::int64_t>(s_->cfg.incarnation_tolerance.count());
+    if (timestamp_ns < ks->newest_ts - tolerance) return ReplayVerdict::replay;
+    return ReplayVerdict::fresh;
+}
+
+void ReplayWindow::accept(const PublicKeyBytes& key, std::uint64_t incarnation, std::uint64_t seq,
+                          std::int64_t timestamp_ns, MonoTime now) {
+    KeyState& ks = s_->touch(key);
+    ks.newest_ts = std::max(ks.newest_ts, timestamp_ns);
+    auto it = std::find_if(ks.incarnations.begin(), ks.incarnations.end(),
+                           [&](const IncarnationState& s) { return s.incarnation == incarnation; });
+    if (it == ks.incarnations.end()) {
+        if (ks.incarnations.size() >= max_incarnations) {
+            it = std::min_element(
+                ks.incarnations.begin(), ks.incarnations.end(),
+                [](const auto& a, const auto& b) { return a.last_used < b.last_used; });
+            *it = IncarnationState{};
+        } else {
+            it = ks.incarnations.emplace(ks.incarnations.end());
+        }
+        it->incarnation = incarnation;
+    }
+    auto& inc = *it;
+    inc.last_used = now;
+    if (seq > inc.highest) {
+        std::uint64_t shift = seq - inc.highest;
+        if (inc.highest == 0 || shift >= window_size)
+            inc.seen.reset();
+        else
+            inc.seen <<= static_cast<std::size_t>(shift);
+        inc.highest = seq;
+        inc.seen.set(0);
+    } else {
+        inc.seen.set(static_cast<std::size_t>(inc.highest - seq));
+    }
+    std::size_t slot = seq % IncarnationState::ring;
+    inc.ring_seq[slot] = seq;
+    inc.ring_time[slot] = now;
+}
+
+const Verifier& ReplayWindow::verifier(const PublicKeyBytes& key) {
+    // Verifiers are cached only for keys that have an entry (an accepted datagram), so junk
+    // keys cannot fill the cache; for a first-time key a temporary entry-less verifier is kept.
+    auto it = s_->index.find(key);
+    if (it != s_->index.end()) {
+        auto& ks = *it->second;
+        if (!ks.verifier) ks.verifier.emplace(key);
+        return *ks.verifier;
+    }
+    thread_local std::optional<Verifier> transient;
+    transient.emplace(key);
+    return *transient;
+}
+
+std::size_t ReplayWindow::key_count() const {
+    return s_->index.size();
+}
+
+} // namespace mcast

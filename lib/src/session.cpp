@@ -1,0 +1,270 @@
+// Session: composes the Asio edge (one MulticastSocket per family, a rescan timer for interfaces
+// that come and go) with the sans-IO Receiver and Sender, and dispatches verified messages to
+// the registered handlers. Copies of one message over several families or interfaces are
+// delivered once because the receiver's replay window reports them as duplicates.
+#include "net/interfaces.hpp"
+#include "net/multicast_socket.hpp"
+
+#include <mcast/session.hpp>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <arpa/inet.h>
+#include <net/if.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace mcast {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::int64_t wall_now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string address_text(const sockaddr_storage& ss, std::uint16_t& port) {
+    char buf[INET6_ADDRSTRLEN] = "";
+    if (ss.ss_family == AF_INET) {
+        const auto& a = reinterpret_cast<const sockaddr_in&>(ss);
+        ::inet_ntop(AF_INET, &a.sin_addr, buf, sizeof buf);
+        port = ntohs(a.sin_port);
+    } else if (ss.ss_family == AF_INET6) {
+        const auto& a = reinterpret_cast<const sockaddr_in6&>(ss);
+        ::inet_ntop(AF_INET6, &a.sin6_addr, buf, sizeof buf);
+        port = ntohs(a.sin6_port);
+    }
+    return buf;
+}
+
+std::string interface_name(unsigned index) {
+    char buf[IF_NAMESIZE] = "";
+    return ::if_indextoname(index, buf) ? buf : std::to_string(index);
+}
+
+} // namespace
+
+struct Session::Impl {
+    struct Subscription {
+        std::size_t handle;
+        std::string topic;
+        std::uint8_t type;
+        MessageHandler fn;
+    };
+
+    asio::io_context& io;
+    const Identity& id;
+    SessionOptions opts;
+    std::uint64_t incarnation = random_incarnation();
+    Receiver receiver{id.public_key(), incarnation, opts.replay};
+    Sender sender{id, incarnation};
+    std::unique_ptr<net::MulticastSocket> sock4, sock6;
+    std::map<unsigned, JoinedInterface> joined; // by index
+    std::vector<Subscription> subs;
+    std::size_t next_handle = 1;
+    DropHandler drop_handler;
+    InterfaceHandler interface_handler;
+    asio::steady_timer rescan_timer{io};
+    bool running = false;
+
+    Impl(asio::io_context& io_, const Identity& id_, SessionOptions o)
+        : io(io_), id(id_), opts(std::move(o)) {}
+
+    bool wanted(const net::InterfaceInfo& i) const {
+        if (!i.up) return false;
+        if (opts.interfaces.empty()) return i.multicast && !i.loopback;
+        return std::find(opts.interfaces.begin(), opts.interfaces.end(), i.name) !=
+               opts.interfaces.end();
+    }
+
+    // Joins interfaces that are new or gained an address, leaves those that went away.
+    void rescan() {
+        std::map<unsigned, JoinedInterface> now;
+        for (const auto& i : net::list_interfaces()) {
+            if (!wanted(i)) continue;
+            JoinedInterface j{i.name, i.index, false, false};
+            auto old = joined.find(i.index);
+            if (sock4 && i.ipv4)
+                j.ipv4 = (old != joined.end() && old->second.ipv4) || sock4->join(i.index);
+            if (sock6 && i.ipv6_link_local)
+                j.ipv6 = (old != joined.end() && old->second.ipv6) || sock6->join(i.index);
+            if (j.ipv4 || j.ipv6) now.emplace(i.index, j);
+        }
+        for (const auto& [index, j] : joined) {
+            auto n = now.find(index);
+            if (j.ipv4 && sock4 && (n == now.end() || !n->second.ipv4)) sock4->leave(index);
+            if (j.ipv6 && sock6 && (n == now.end() || !n->second.ipv6)) sock6->leave(index);
+        }
+        bool changed = now.size() != joined.size() ||
+                       !std::equal(now.begin(), now.end(), joined.begin(), [](auto& a, auto& b) {
+                           return a.first == b.first && a.second.ipv4 == b.second.ipv4 &&
+                                  a.second.ipv6 == b.second.ipv6 && a.second.name == b.second.name;
+                       });
+        joined = std::move(now);
+        if (changed && interface_handler) interface_handler(snapshot());
+    }
+
+    std::vector<JoinedInterface> snapshot() const {
+        std::vector<JoinedInterface> v;
+        for (const auto& [_, j] : joined)
+            v.push_back(j);
+        return v;
+    }
+
+    void schedule_rescan() {
+        rescan_timer.expires_after(opts.rescan_interval);
+        rescan_timer.async_wait([this](boost::system::error_code ec) {
+            if (ec || !running) return;
+            rescan();
+            schedule_rescan();
+        });
+    }
+
+    void on_datagram(const net::Datagram& d) {
+        auto result = receiver.ingest(d.bytes, std::chrono::steady_clock::now());
+        if (result.dropped) {
+            if (drop_handler) drop_handler(DropEvent{*result.dropped, arrival(d)});
+            return;
+        }
+        Message m{std::move(result.message.header), std::move(result.message.values),
+                  result.message.sender_id, arrival(d)};
+        bool handled = false;
+        // Copy the matching handlers first: a handler may register or remove handlers.
+        std::vector<MessageHandler> targets;
+        for (const auto& s : subs)
+            if (s.type == m.header.type && (s.topic.empty() || s.topic == m.header.topic))
+                targets.push_back(s.fn);
+        for (auto& fn : targets) {
+            fn(m);
+            handled = true;
+            if (!running) break;
+        }
+        if (!handled) {
+            receiver.count_drop(DropReason::unhandled);
+            if (drop_handler) drop_handler(DropEvent{DropReason::unhandled, m.arrival});
+        }
+    }
+
+    Arrival arrival(const net::Datagram& d) const {
+        Arrival a;
+        a.family = d.family;
+        a.source = address_text(d.source, a.source_port);
+        a.ifindex = d.ifindex;
+        auto it = joined.find(d.ifindex);
+        a.ifname = it != joined.end() ? it->second.name : interface_name(d.ifindex);
+        a.rx_wall_ns = d.rx_wall_ns;
+        return a;
+    }
+};
+
+Session::Session(asio::io_context& io, const Identity& id, SessionOptions opts)
+    : impl_(std::make_unique<Impl>(io, id, std::move(opts))) {}
+
+Session::~Session() {
+    close();
+}
+
+std::size_t Session::on_message(MessageHandler h, std::string topic, std::uint8_t type) {
+    auto handle = impl_->next_handle++;
+    impl_->subs.push_back({handle, std::move(topic), type, std::move(h)});
+    return handle;
+}
+
+void Session::remove_handler(std::size_t handle) {
+    std::erase_if(impl_->subs, [&](const auto& s) { return s.handle == handle; });
+}
+
+void Session::on_drop(DropHandler h) {
+    impl_->drop_handler = std::move(h);
+}
+
+void Session::on_interfaces(InterfaceHandler h) {
+    impl_->interface_handler = std::move(h);
+}
+
+void Session::start() {
+    auto& o = impl_->opts;
+    if (!o.ipv4 && !o.ipv6) throw SessionError("neither IPv4 nor IPv6 is enabled");
+    if (o.ttl < 0 || o.ttl > 255) throw SessionError("TTL must be 0-255");
+    auto all = net::list_interfaces();
+    for (const auto& name : o.interfaces) {
+        auto it = std::find_if(all.begin(), all.end(), [&](auto& i) { return i.name == name; });
+        if (it == all.end()) throw SessionError("interface '" + name + "' does not exist");
+    }
+    try {
+        if (o.ipv4)
+            impl_->sock4 = std::make_unique<net::MulticastSocket>(impl_->io, 4, o.group_v4, o.port,
+                                                                  o.ttl, o.loopback);
+        if (o.ipv6)
+            impl_->sock6 = std::make_unique<net::MulticastSocket>(impl_->io, 6, o.group_v6, o.port,
+                                                                  o.ttl, o.loopback);
+    } catch (const std::system_error& e) {
+        throw SessionError(e.what());
+    }
+    impl_->running = true;
+    impl_->rescan();
+    auto handler = [this](const net::Datagram& d) { impl_->on_datagram(d); };
+    if (impl_->sock4) impl_->sock4->start(handler);
+    if (impl_->sock6) impl_->sock6->start(handler);
+    if (impl_->opts.rescan_interval.count() > 0) impl_->schedule_rescan();
+}
+
+void Session::close() {
+    if (!impl_) return;
+    impl_->running = false;
+    impl_->rescan_timer.cancel();
+    for (const auto& [index, j] : impl_->joined) {
+        if (j.ipv4 && impl_->sock4) impl_->sock4->leave(index);
+        if (j.ipv6 && impl_->sock6) impl_->sock6->leave(index);
+    }
+    impl_->joined.clear();
+    if (impl_->sock4) impl_->sock4->close();
+    if (impl_->sock6) impl_->sock6->close();
+}
+
+std::size_t Session::send(std::string_view topic, const Tuple& values, std::uint8_t type) {
+    auto datagram = impl_->sender.seal(type, topic, values, wall_now_ns());
+    std::size_t sent = 0;
+    int last_error = 0;
+    for (const auto& [index, j] : impl_->joined) {
+        if (j.ipv4 && impl_->sock4) {
+            if (int e = impl_->sock4->send(datagram, index))
+                last_error = e;
+            else
+                ++sent;
+        }
+        if (j.ipv6 && impl_->sock6) {
+            if (int e = impl_->sock6->send(datagram, index))
+                last_error = e;
+            else
+                ++sent;
+        }
+    }
+    if (sent == 0) {
+        if (last_error)
+            throw SessionError(std::string("send failed: ") + std::strerror(last_error));
+        throw SessionError("no usable interface (none is up with multicast and an address; "
+                           "name one with -i)");
+    }
+    return sent;
+}
+
+const DropCounters& Session::counters() const {
+    return impl_->receiver.counters();
+}
+std::vector<JoinedInterface> Session::interfaces() const {
+    return impl_->snapshot();
+}
+std::uint64_t Session::incarnation() const {
+    return impl_->incarnation;
+}
+const Identity& Session::identity() const {
+    return impl_->id;
+}
+
+} // namespace mcast
