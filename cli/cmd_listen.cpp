@@ -1,0 +1,99 @@
+// `mcast listen`: print every verified message until --count, --timeout or a signal; then the
+// counters with --stats. Exit 0 when something was received, 1 when nothing was.
+#include "commands.hpp"
+#include "node_options.hpp"
+#include "printers.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
+
+namespace mcast::cli {
+
+namespace {
+
+std::string describe(const std::vector<JoinedInterface>& ifs, const SessionOptions& o) {
+    std::string names;
+    for (const auto& i : ifs) {
+        if (!names.empty()) names += ", ";
+        names += i.name + (i.ipv4 && i.ipv6 ? "" : i.ipv4 ? " (IPv4)" : " (IPv6)");
+    }
+    std::string groups;
+    if (o.ipv4) groups = o.group_v4;
+    if (o.ipv6) groups += (groups.empty() ? "" : " and ") + o.group_v6;
+    return fmt::format("listening on {} port {} via {}", groups, o.port,
+                       names.empty() ? "no interface yet" : names);
+}
+
+} // namespace
+
+int run_listen(const ParsedArgs& args, Output& out) {
+    auto topics = args.values("topic");
+    auto count = args.number("count");
+    auto timeout = args.duration("timeout");
+    auto id = load_identity(args, out);
+    auto opts = session_options(args);
+
+    boost::asio::io_context io;
+    Session session(io, id, opts);
+    std::uint64_t received = 0;
+    bool done = false;
+    auto finish = [&] {
+        done = true;
+        session.close();
+        io.stop();
+    };
+
+    auto handler = [&](const Message& m) {
+        if (done) return;
+        if (out.json())
+            out.record(json_message(m));
+        else
+            out.line(human_message(m, out.color()));
+        ++received;
+        if (count && received >= static_cast<std::uint64_t>(*count)) finish();
+    };
+    if (topics.empty()) session.on_message(handler);
+    for (const auto& t : topics)
+        session.on_message(handler, t);
+    if (out.verbose()) {
+        session.on_drop([&](const DropEvent& d) {
+            // Copies over the other family and our own loop-back are normal, not news.
+            if (d.reason == DropReason::duplicate || d.reason == DropReason::own) return;
+            if (d.reason == DropReason::unhandled && !topics.empty()) return;
+            if (out.json())
+                out.record(json_drop(d));
+            else
+                out.debug(human_drop(d));
+        });
+    }
+    session.on_interfaces(
+        [&](const std::vector<JoinedInterface>& ifs) { out.debug(describe(ifs, opts)); });
+
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](boost::system::error_code ec, int) {
+        if (!ec) finish();
+    });
+    boost::asio::steady_timer timer(io);
+    if (timeout) {
+        timer.expires_after(*timeout);
+        timer.async_wait([&](boost::system::error_code ec) {
+            if (!ec) finish();
+        });
+    }
+    session.start();
+    if (session.interfaces().empty())
+        out.note("no usable interface yet (none is up with multicast and an address); waiting");
+    io.run();
+
+    if (args.flag("stats")) {
+        if (out.json())
+            out.record(json_stats(session.counters()));
+        else
+            out.line(human_stats(session.counters()));
+    }
+    return received > 0 ? exit_ok : exit_nothing;
+}
+
+} // namespace mcast::cli

@@ -1,0 +1,14 @@
+// The entry point of each subcommand: parsed arguments in, exit status out. main() parses and
+// dispatches; each cmd_*.cpp builds library inputs and prints through Output.
+#pragma once
+
+#include "options.hpp"
+#include "output.hpp"
+
+namespace mcast::cli {
+
+int run_id(const ParsedArgs& args, Output& out);
+int run_send(const ParsedArgs& args, Output& out);
+int run_listen(const ParsedArgs& args, Output& out);
+
+} // namespace mcast::cli

@@ -1,0 +1,20 @@
+// `mcast --help` and `mcast CMD --help`, laid out from the option table in options.cpp.
+#pragma once
+
+#include "options.hpp"
+
+#include <string>
+
+namespace mcast::cli {
+
+// The help of cmd: usage, description, arguments, the command's options, the global options,
+// examples and exit status, wrapped at 80 columns. nullptr gives the overview of `mcast --help`:
+// usage, the commands with their summaries, the top-level and global options.
+std::string help_text(const CommandSpec* cmd);
+
+// An option's help sentence followed by what the table adds to it:
+//   "UDP port to send to and listen on. [default: 7767]"
+// Shared by help_text and the man pages so both say the same.
+std::string option_help(const OptionSpec& option);
+
+} // namespace mcast::cli

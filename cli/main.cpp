@@ -1,0 +1,96 @@
+// mcast: parse the command line with the option table, dispatch to the subcommand, and map
+// every failure to one line on stderr and a documented exit status (0 ok, 1 nothing found,
+// 2 error; a closed output pipe is a quiet 0).
+#include "commands.hpp"
+#include "generate_main.hpp"
+#include "help_text.hpp"
+#include "options.hpp"
+#include "output.hpp"
+
+#include <mcast/identity.hpp>
+#include <mcast/session.hpp>
+#include <mcast/wire.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+using namespace mcast::cli;
+
+namespace {
+
+int usage_error(std::string_view command, const std::string& message) {
+    std::string prefix = command.empty() ? "mcast" : "mcast " + std::string(command);
+    std::fprintf(stderr, "%s: %s\n", prefix.c_str(), message.c_str());
+    std::fprintf(stderr, "Try '%s --help' for more information.\n", prefix.c_str());
+    return exit_error;
+}
+
+int print_help(const CommandSpec* cmd) {
+    Output out("help", false, false, false);
+    out.line(help_text(cmd));
+    return exit_ok;
+}
+
+int run_program(const std::vector<std::string>& args) {
+    auto p = parse(program(), args);
+    if (auto kind = p.value("generate")) {
+        std::string cmd = p.positional.empty() ? "" : p.positional[0];
+        return mcast::cli::generate(*kind, cmd, std::cout);
+    }
+    if (p.flag("version")) {
+        std::printf("mcast %s\n", MCAST_VERSION);
+        return exit_ok;
+    }
+    if (p.flag("help")) return print_help(nullptr);
+    if (!p.positional.empty()) throw UsageError("unknown command '" + p.positional[0] + "'");
+    std::fputs(help_text(nullptr).c_str(), stderr);
+    return exit_error;
+}
+
+int dispatch(const CommandLine& cl) {
+    if (cl.command.empty()) return run_program(cl.args);
+    if (cl.command == "help") {
+        if (cl.args.empty()) return print_help(nullptr);
+        const auto* cmd = find_command(cl.args[0]);
+        if (!cmd) throw UsageError("unknown command '" + cl.args[0] + "'");
+        return print_help(cmd);
+    }
+    const auto* cmd = find_command(cl.command);
+    if (!cmd) throw UsageError("unknown command '" + cl.command + "'");
+    auto args = parse(*cmd, cl.args);
+    if (args.flag("help")) return print_help(cmd);
+    Output out(cl.command, args.flag("json"), args.flag("quiet"), args.flag("verbose"));
+    try {
+        if (cl.command == "id") return run_id(args, out);
+        if (cl.command == "send") return run_send(args, out);
+        if (cl.command == "listen") return run_listen(args, out);
+    } catch (const UsageError&) {
+        throw;
+    } catch (const PipeClosed&) {
+        throw;
+    } catch (const std::exception& e) {
+        out.error(e.what());
+        return exit_error;
+    }
+    throw UsageError("command '" + cl.command + "' is not implemented");
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::signal(SIGPIPE, SIG_IGN); // a closed pipe shows up as EPIPE, handled as a quiet exit
+    std::vector<std::string> argv_copy(argv + 1, argv + argc);
+    CommandLine cl;
+    try {
+        cl = split_command_line(argv_copy);
+        return dispatch(cl);
+    } catch (const UsageError& e) {
+        return usage_error(cl.command, e.what());
+    } catch (const PipeClosed&) {
+        return exit_ok;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "mcast: %s\n", e.what());
+        return exit_error;
+    }
+}

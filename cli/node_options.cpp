@@ -1,0 +1,72 @@
+// Global flags to SessionOptions and Identity; see node_options.hpp.
+#include "node_options.hpp"
+
+#include <arpa/inet.h>
+#include <cstdlib>
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace mcast::cli {
+
+SessionOptions session_options(const ParsedArgs& args) {
+    SessionOptions o;
+    bool only4 = args.flag("ipv4"), only6 = args.flag("ipv6");
+    if (only4 && !only6) o.ipv6 = false;
+    if (only6 && !only4) o.ipv4 = false;
+    o.interfaces = args.values("interface");
+    bool have4 = false, have6 = false;
+    for (const auto& g : args.values("group")) {
+        in_addr a4{};
+        in6_addr a6{};
+        if (::inet_pton(AF_INET, g.c_str(), &a4) == 1) {
+            if (!IN_MULTICAST(ntohl(a4.s_addr)))
+                throw UsageError("--group: bad value '" + g + "' (not a multicast address)");
+            if (have4) throw UsageError("--group: more than one IPv4 group given");
+            o.group_v4 = g;
+            have4 = true;
+        } else if (::inet_pton(AF_INET6, g.c_str(), &a6) == 1) {
+            if (!IN6_IS_ADDR_MULTICAST(&a6))
+                throw UsageError("--group: bad value '" + g + "' (not a multicast address)");
+            if (have6) throw UsageError("--group: more than one IPv6 group given");
+            o.group_v6 = g;
+            have6 = true;
+        } else {
+            throw UsageError("--group: bad value '" + g + "' (expected an IPv4 or IPv6 address)");
+        }
+    }
+    if (auto p = args.number("port")) o.port = static_cast<std::uint16_t>(*p);
+    if (auto t = args.number("ttl")) o.ttl = static_cast<int>(*t);
+    return o;
+}
+
+std::string identity_path(const ParsedArgs& args) {
+    if (auto f = args.value("identity")) return *f;
+    return default_identity_path().string();
+}
+
+Identity load_identity(const ParsedArgs& args, Output& out) {
+    const char* env = std::getenv("MCAST_IDENTITY");
+    bool explicit_file = args.value("identity").has_value() || (env && *env);
+    auto path = identity_path(args);
+    if (explicit_file) {
+        std::error_code ec;
+        if (!std::filesystem::exists(path, ec))
+            throw IdentityError("identity file '" + path +
+                                "' does not exist (create it with: mcast id --new --identity '" +
+                                path + "')");
+        return Identity::load(path);
+    }
+    bool created = false;
+    auto id = Identity::load_or_create(path, &created);
+    if (created) out.note("created a new identity " + id.id().short_form() + " in " + path);
+    return id;
+}
+
+std::string host_name() {
+    char buf[256] = "";
+    if (::gethostname(buf, sizeof buf - 1) != 0 || !*buf) return "localhost";
+    return buf;
+}
+
+} // namespace mcast::cli

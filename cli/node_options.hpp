@@ -1,0 +1,28 @@
+// The global flags every networked command shares, turned into library inputs: SessionOptions
+// (-4/-6, -i, --group, --port, --ttl) and the node's Identity (--identity, MCAST_IDENTITY, or
+// the default key file, created on first use).
+#pragma once
+
+#include "options.hpp"
+#include "output.hpp"
+
+#include <mcast/identity.hpp>
+#include <mcast/session.hpp>
+
+#include <string>
+
+namespace mcast::cli {
+
+// Throws UsageError for a bad --group.
+SessionOptions session_options(const ParsedArgs& args);
+
+// The key file named by --identity or MCAST_IDENTITY must exist (a typo should not silently
+// make a new identity); the default one is created on first use, with a note on stderr.
+// Throws IdentityError.
+Identity load_identity(const ParsedArgs& args, Output& out);
+std::string identity_path(const ParsedArgs& args);
+
+// This host's name, the default node name.
+std::string host_name();
+
+} // namespace mcast::cli

@@ -1,0 +1,787 @@
+// The option table (global options, the commands, the top level) and the parser built from it.
+// Everything a user reads about the command line is written here, once: help_text.cpp,
+// generate_man.cpp and generate_completions.cpp only lay it out.
+#include "options.hpp"
+
+#include "duration.hpp"
+
+#include <arpa/inet.h>
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <limits>
+
+namespace mcast::cli {
+namespace {
+
+constexpr std::int64_t kNoLimit = std::numeric_limits<std::int64_t>::max();
+
+} // namespace
+
+// ---------------------------------------------------------------------------------------------
+// The table
+
+const std::vector<OptionSpec>& global_options() {
+    static const std::vector<OptionSpec> options = {
+        {.long_name = "ipv4", .short_name = '4', .help = "Use IPv4 only.", .conflicts = {"ipv6"}},
+        {.long_name = "ipv6", .short_name = '6', .help = "Use IPv6 only.", .conflicts = {"ipv4"}},
+        {.long_name = "interface",
+         .short_name = 'i',
+         .value_name = "NAME",
+         .help = "Use only this network interface. Without -i, mcast uses every interface that is "
+                 "up and can multicast, except loopback, which is used only when named.",
+         .arity = Arity::Many,
+         .hint = Hint::Interface},
+        {.long_name = "group",
+         .value_name = "ADDR",
+         .help = "Use this multicast group instead of the default one of its address family; give "
+                 "--group twice to replace both.",
+         .default_help = "239.255.77.67 and ff02::4d43",
+         .arity = Arity::Many,
+         .hint = Hint::Address},
+        {.long_name = "port",
+         .value_name = "N",
+         .help = "UDP port to send to and listen on.",
+         .default_value = "7767",
+         .arity = Arity::One,
+         .hint = Hint::Number,
+         .min = 1,
+         .max = 65535},
+        {.long_name = "ttl",
+         .value_name = "N",
+         .help = "IPv4 time-to-live and IPv6 hop limit of the messages sent; 1 keeps them on the "
+                 "local network.",
+         .default_value = "1",
+         .arity = Arity::One,
+         .hint = Hint::Number,
+         .min = 0,
+         .max = 255},
+        {.long_name = "identity",
+         .value_name = "FILE",
+         .help = "Key file holding this node's Ed25519 private key.",
+         .default_help = "$MCAST_IDENTITY, else $XDG_CONFIG_HOME/mcast/identity.pem",
+         .arity = Arity::One,
+         .hint = Hint::File},
+        {.long_name = "json",
+         .help = "Write JSON Lines (one JSON object per line) instead of text, errors included."},
+        {.long_name = "quiet",
+         .short_name = 'q',
+         .help = "Print only results and errors.",
+         .conflicts = {"verbose"}},
+        {.long_name = "verbose",
+         .short_name = 'v',
+         .help = "Print more about what mcast is doing.",
+         .conflicts = {"quiet"}},
+        {.long_name = "help", .short_name = 'h', .help = "Print help and exit."},
+    };
+    return options;
+}
+
+const CommandSpec& program() {
+    static const CommandSpec spec = {
+        .name = "mcast",
+        .summary = "signed IP multicast on the local network",
+        .synopsis = "mcast [OPTIONS] COMMAND [ARGS...]\n"
+                    "mcast help [COMMAND]\n"
+                    "mcast --version",
+        .description =
+            "mcast lets machines on one local network find each other and exchange messages over "
+            "IPv4 and IPv6 multicast. Every message is signed with the sender's Ed25519 key, and "
+            "receivers show only messages whose signature verifies, together with the id of the "
+            "key that signed them.\n\n"
+            "By default mcast uses the groups 239.255.77.67 (IPv4, organization-local scope, RFC "
+            "2365) and ff02::4d43 (IPv6, link-local scope) on UDP port 7767, with a TTL and hop "
+            "limit of 1, so nothing it sends leaves the local network. It uses every interface "
+            "that is up and can multicast, except loopback; -i chooses interfaces, and -4 or -6 "
+            "restricts it to one address family.\n\n"
+            "Each node needs a key to sign with: 'mcast id --new' creates one. Global options may "
+            "be given before or after the command.",
+        .options =
+            {
+                {.long_name = "version", .help = "Print the version and exit."},
+                {.long_name = "generate",
+                 .value_name = "KIND",
+                 .help = "Write a man page (of COMMAND, or mcast(1)), a shell completion script, "
+                         "or the list of commands to standard output.",
+                 .arity = Arity::One,
+                 .hint = Hint::Choice,
+                 .choices = {"man", "bash", "zsh", "fish", "commands"},
+                 .hidden = true},
+            },
+        .positional_name = "COMMAND",
+        .positional_help = "The command to run.",
+        .positional_hint = Hint::Command,
+        .examples =
+            {
+                {"mcast id --new", "Create this node's key; run once on each machine."},
+                {"mcast listen", "Print every message sent on the local network, until Ctrl-C."},
+                {"mcast send hello", "From another terminal or machine: send one."},
+                {"mcast listen --json --count 1 --timeout 10s",
+                 "Wait up to ten seconds for one message and print it as a JSON object."},
+            },
+        .exit_codes =
+            {
+                {0, "Success. For listen: at least one message was received."},
+                {1, "Nothing happened: listen's --timeout ran out before any message arrived."},
+                {2, "Error: a bad option, value or command, an unusable key file, no usable "
+                    "network interface, or a failure to send. The error is one line on standard "
+                    "error, starting with 'mcast COMMAND:'; with --json it is also written as a "
+                    "JSON record of type \"error\"."},
+            },
+    };
+    return spec;
+}
+
+const std::vector<CommandSpec>& commands() {
+    static const std::vector<CommandSpec> specs = {
+        {
+            .name = "id",
+            .summary = "show this node's identity",
+            .synopsis = "mcast id [OPTIONS]\n"
+                        "mcast id --new [--force] [OPTIONS]",
+            .description =
+                "Prints this node's identity: its name, its id (the fingerprint of its public "
+                "key, in a short and a full form), the public key itself and the key file it "
+                "came from. Every message the node sends is signed with this key and carries "
+                "this id, so the id is how receivers tell nodes apart and know who sent what.\n\n"
+                "The key file holds an Ed25519 private key in PEM format. It is the file given "
+                "with --identity, else $MCAST_IDENTITY, else "
+                "$XDG_CONFIG_HOME/mcast/identity.pem (~/.config/mcast/identity.pem when "
+                "XDG_CONFIG_HOME is not set). mcast refuses to use a key file that other users "
+                "can read.\n\n"
+                "With --new, id creates a key, writes it to the key file (readable by its owner "
+                "alone) and prints the new identity. It never replaces an existing key unless "
+                "--force is given too, and then keeps the old one as FILE.old. A new key is a new "
+                "id: other nodes will see this node as a different sender.",
+            .options =
+                {
+                    {.long_name = "new",
+                     .help = "Create a new key and write it to the key file; refuses to replace "
+                             "an existing key unless --force is given."},
+                    {.long_name = "force",
+                     .help = "With --new, replace an existing key, keeping the old key file as "
+                             "FILE.old.",
+                     .needs = {"new"}},
+                },
+            .examples =
+                {
+                    {"mcast id", "Show this node's name, id, public key and key file."},
+                    {"mcast id --new",
+                     "Create this node's key; fails, changing nothing, if it has one already."},
+                    {"mcast id --new --identity ./alice.pem",
+                     "Create a second identity in ./alice.pem, for example to run two nodes on "
+                     "one machine."},
+                },
+            .exit_codes =
+                {
+                    {0, "The identity was printed (with --new: the new key was written)."},
+                    {2, "Error: the key file is missing or unreadable, other users can read it, "
+                        "or --new found a key already there and --force was not given."},
+                },
+        },
+        {
+            .name = "send",
+            .summary = "sign and send one message",
+            .synopsis = "mcast send [OPTIONS] VALUE...\n"
+                        "mcast send [OPTIONS] --lines\n"
+                        "mcast send [OPTIONS] --stdin",
+            .description =
+                "Signs one message with this node's key and sends it to the multicast group of "
+                "each address family, on every usable interface. A message has a topic "
+                "(--topic) and a tuple of values: each VALUE argument is one string, so 'mcast "
+                "send hello world' sends the tuple (\"hello\", \"world\").\n\n"
+                "With --json, each VALUE is read as JSON instead: a JSON array is the whole "
+                "tuple, and any other JSON value is one element of it. Binary data is written "
+                "as {\"bytes\":\"BASE64\"}.\n\n"
+                "With --lines, each line of standard input is sent as a message of its own as "
+                "soon as it is read, until the input ends. With --stdin, all of standard input "
+                "is read first and sent as one message holding a single bytes value. The signed "
+                "payload of a message may be at most 65000 bytes; send refuses a larger one.\n\n"
+                "Multicast is best effort: a message can be lost on the way, and nothing tells "
+                "the sender. --repeat sends the message several times, --interval apart or "
+                "paced at --rate messages per second.",
+            .options =
+                {
+                    {.long_name = "topic",
+                     .value_name = "TOPIC",
+                     .help = "Topic of the message; receivers can pick topics with listen "
+                             "--topic.",
+                     .default_value = "default",
+                     .arity = Arity::One,
+                     .hint = Hint::Topic},
+                    {.long_name = "lines",
+                     .help = "Send each line of standard input as a message of its own.",
+                     .conflicts = {"stdin", "VALUE"}},
+                    {.long_name = "stdin",
+                     .help = "Send all of standard input as one message with one bytes value.",
+                     .conflicts = {"lines", "VALUE"}},
+                    {.long_name = "repeat",
+                     .value_name = "N",
+                     .help = "Send the message N times.",
+                     .default_value = "1",
+                     .arity = Arity::One,
+                     .hint = Hint::Number,
+                     .min = 1,
+                     .max = 1'000'000'000},
+                    {.long_name = "interval",
+                     .value_name = "DURATION",
+                     .help = "Time to wait between repeats.",
+                     .default_value = "1s",
+                     .arity = Arity::One,
+                     .hint = Hint::Duration},
+                    {.long_name = "rate",
+                     .value_name = "N",
+                     .help = "Send at most N messages per second, evenly spaced; overrides "
+                             "--interval.",
+                     .arity = Arity::One,
+                     .hint = Hint::Number,
+                     .min = 1,
+                     .max = 10'000'000},
+                },
+            .positional_name = "VALUE",
+            .positional_help = "One value of the message: a string, or with --json, a JSON value.",
+            .positional_many = true,
+            .examples =
+                {
+                    {"mcast send hello", "Send the string \"hello\" on topic \"default\"."},
+                    {"mcast send --topic chat 'lunch at noon?'",
+                     "Send one string on topic \"chat\"; quote a VALUE that holds spaces."},
+                    {"mcast send --json --topic sensor '[\"kitchen\", 21.5, true]'",
+                     "Send a tuple of a string, a number and a boolean."},
+                    {"journalctl -f -o cat | mcast send --lines --topic log",
+                     "Send each new log line as a message of its own."},
+                },
+            .exit_codes =
+                {
+                    {0, "The message was sent (with --repeat or --lines: every message)."},
+                    {2, "Error: a bad option or value, a message larger than 65000 bytes, no "
+                        "usable key, or no usable network interface."},
+                },
+        },
+        {
+            .name = "listen",
+            .summary = "print each verified message",
+            .description =
+                "Joins the multicast groups on every usable interface and prints each message "
+                "whose signature verifies: its sender, topic and values. Messages that are "
+                "malformed, fail verification or repeat one already received are dropped "
+                "silently; --stats counts them.\n\n"
+                "listen runs until interrupted, unless --count or --timeout ends it sooner. It "
+                "exits with status 0 if it received at least one message, and 1 if --timeout "
+                "ran out before any arrived, so a script can wait for a message with 'mcast "
+                "listen --count 1 --timeout 10s'.\n\n"
+                "Each message is written as soon as it arrives, so the output can be piped. "
+                "With --json, each message is one JSON object on a line of its own. When the "
+                "reader of the output goes away (as in 'mcast listen | head -3'), listen exits "
+                "quietly with status 0.",
+            .options =
+                {
+                    {.long_name = "topic",
+                     .value_name = "TOPIC",
+                     .help = "Print only messages on this topic.",
+                     .arity = Arity::Many,
+                     .hint = Hint::Topic},
+                    {.long_name = "count",
+                     .value_name = "N",
+                     .help = "Exit after printing N messages.",
+                     .arity = Arity::One,
+                     .hint = Hint::Number,
+                     .min = 1,
+                     .max = kNoLimit},
+                    {.long_name = "timeout",
+                     .value_name = "DURATION",
+                     .help = "Exit after DURATION, even if fewer than --count messages arrived; "
+                             "with none at all, the exit status is 1.",
+                     .arity = Arity::One,
+                     .hint = Hint::Duration},
+                    {.long_name = "stats",
+                     .help = "At exit, print how many messages were received and how many were "
+                             "dropped, by reason; with --json, as a record of type \"stats\"."},
+                },
+            .examples =
+                {
+                    {"mcast listen",
+                     "Print every message sent on the local network, until Ctrl-C."},
+                    {"mcast listen --topic chat --count 1 --timeout 10s",
+                     "Wait up to ten seconds for one message on topic \"chat\"; exit status 1 if "
+                     "none came."},
+                    {"mcast listen --json --stats --timeout 1m > messages.jsonl",
+                     "Record a minute of messages as JSON Lines, followed by the counters."},
+                },
+            .exit_codes =
+                {
+                    {0, "At least one message was received, or the output pipe was closed."},
+                    {1, "--timeout ran out before any message arrived."},
+                    {2, "Error: a bad option or value, or no usable network interface."},
+                },
+        },
+        {
+            .name = "help",
+            .summary = "show help for a command",
+            .synopsis = "mcast help [COMMAND]",
+            .description =
+                "Prints the help of COMMAND: what it does, its options and their defaults, "
+                "examples and exit status. Without COMMAND, prints the list of commands and the "
+                "global options. 'mcast COMMAND --help' prints the same, and so do the manual "
+                "pages mcast(1) and mcast-COMMAND(1).",
+            .positional_name = "COMMAND",
+            .positional_help = "The command to explain.",
+            .positional_hint = Hint::Command,
+            .examples =
+                {
+                    {"mcast help send", "Show what send does, its options and their defaults."},
+                    {"mcast help", "List the commands and the global options."},
+                },
+            .exit_codes =
+                {
+                    {0, "The help was printed."},
+                    {2, "COMMAND is not a command of mcast."},
+                },
+        },
+    };
+    return specs;
+}
+
+const std::vector<Definition>& environment_variables() {
+    static const std::vector<Definition> variables = {
+        {"MCAST_IDENTITY", "The key file to use when --identity is not given."},
+        {"XDG_CONFIG_HOME",
+         "The directory of the default key file, $XDG_CONFIG_HOME/mcast/identity.pem; ~/.config "
+         "when not set."},
+        {"NO_COLOR",
+         "When set to a non-empty value, output is never colored. Otherwise text output is "
+         "colored only when it goes to a terminal."},
+    };
+    return variables;
+}
+
+const std::vector<Definition>& files() {
+    static const std::vector<Definition> entries = {
+        {"~/.config/mcast/identity.pem",
+         "This node's Ed25519 private key (PEM), used when neither --identity nor MCAST_IDENTITY "
+         "is given. It must not be readable by other users; 'mcast id --new' creates it."},
+    };
+    return entries;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lookups
+
+const CommandSpec* find_command(std::string_view name) {
+    for (const CommandSpec& cmd : commands()) {
+        if (cmd.name == name) return &cmd;
+    }
+    return nullptr;
+}
+
+const OptionSpec* find_option(const CommandSpec& cmd, std::string_view long_name) {
+    for (const auto* list : {&cmd.options, &global_options()}) {
+        for (const OptionSpec& option : *list) {
+            if (option.long_name == long_name) return &option;
+        }
+    }
+    return nullptr;
+}
+
+std::vector<std::string> synopsis_lines(const CommandSpec& cmd) {
+    std::vector<std::string> lines;
+    if (!cmd.synopsis.empty()) {
+        std::string_view rest = cmd.synopsis;
+        while (!rest.empty()) {
+            const std::size_t end = std::min(rest.find('\n'), rest.size());
+            lines.emplace_back(rest.substr(0, end));
+            rest.remove_prefix(std::min(end + 1, rest.size()));
+        }
+        return lines;
+    }
+    std::string line = fmt::format("mcast {} [OPTIONS]", cmd.name);
+    if (!cmd.positional_name.empty()) {
+        line += fmt::format(" [{}{}]", cmd.positional_name, cmd.positional_many ? "..." : "");
+    }
+    lines.push_back(std::move(line));
+    return lines;
+}
+
+std::string option_names(const OptionSpec& option) {
+    if (option.short_name != 0)
+        return fmt::format("-{}, --{}", option.short_name, option.long_name);
+    return fmt::format("--{}", option.long_name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// ParsedArgs
+
+const ParsedArgs::Entry& ParsedArgs::entry(std::string_view name, Arity arity) const {
+    const auto it = entries_.find(name);
+    if (it == entries_.end()) {
+        throw std::logic_error(fmt::format("mcast::cli: no option --{} in this command", name));
+    }
+    if (it->second.arity != arity) {
+        throw std::logic_error(fmt::format("mcast::cli: option --{} has another arity", name));
+    }
+    return it->second;
+}
+
+bool ParsedArgs::flag(std::string_view name) const {
+    return entry(name, Arity::Flag).given;
+}
+
+std::optional<std::string> ParsedArgs::value(std::string_view name) const {
+    const Entry& e = entry(name, Arity::One);
+    if (e.values.empty()) return std::nullopt;
+    return e.values.back();
+}
+
+std::vector<std::string> ParsedArgs::values(std::string_view name) const {
+    return entry(name, Arity::Many).values;
+}
+
+std::optional<std::int64_t> ParsedArgs::number(std::string_view name) const {
+    const Entry& e = entry(name, Arity::One);
+    if (e.hint != Hint::Number) {
+        throw std::logic_error(fmt::format("mcast::cli: option --{} is not a number", name));
+    }
+    if (e.values.empty()) return std::nullopt;
+    std::int64_t n = 0;
+    const std::string& text = e.values.back();
+    std::from_chars(text.data(), text.data() + text.size(), n); // checked by parse()
+    return n;
+}
+
+std::optional<std::chrono::nanoseconds> ParsedArgs::duration(std::string_view name) const {
+    const Entry& e = entry(name, Arity::One);
+    if (e.hint != Hint::Duration) {
+        throw std::logic_error(fmt::format("mcast::cli: option --{} is not a duration", name));
+    }
+    if (e.values.empty()) return std::nullopt;
+    return parse_duration(e.values.back()); // checked by parse()
+}
+
+bool ParsedArgs::given(std::string_view name) const {
+    const auto it = entries_.find(name);
+    if (it == entries_.end()) {
+        throw std::logic_error(fmt::format("mcast::cli: no option --{} in this command", name));
+    }
+    return it->second.given;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The parser
+
+namespace {
+
+namespace po = boost::program_options;
+
+// Positional arguments go to this option; a user who types it gets "unknown option".
+constexpr const char* kPositionalKey = "mcast-positional-arguments";
+
+std::vector<const OptionSpec*> all_options(const CommandSpec& cmd) {
+    std::vector<const OptionSpec*> all;
+    for (const OptionSpec& option : cmd.options)
+        all.push_back(&option);
+    for (const OptionSpec& option : global_options())
+        all.push_back(&option);
+    return all;
+}
+
+const OptionSpec* find_long(const std::vector<const OptionSpec*>& specs, std::string_view name) {
+    for (const OptionSpec* option : specs) {
+        if (option->long_name == name) return option;
+    }
+    return nullptr;
+}
+
+const OptionSpec* find_short(const std::vector<const OptionSpec*>& specs, char name) {
+    for (const OptionSpec* option : specs) {
+        if (option->short_name == name) return option;
+    }
+    return nullptr;
+}
+
+std::optional<std::int64_t> to_integer(std::string_view text) {
+    std::int64_t n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return n;
+}
+
+enum class Family { None, V4, V6 };
+
+// The family of a multicast group address, or None if text is not one.
+Family multicast_family(const std::string& text) {
+    std::array<unsigned char, 16> bytes{};
+    if (inet_pton(AF_INET, text.c_str(), bytes.data()) == 1) {
+        return (bytes[0] & 0xf0) == 0xe0 ? Family::V4 : Family::None; // 224.0.0.0/4
+    }
+    if (inet_pton(AF_INET6, text.c_str(), bytes.data()) == 1) {
+        return bytes[0] == 0xff ? Family::V6 : Family::None; // ff00::/8
+    }
+    return Family::None;
+}
+
+// What a value of the option should look like, for "(expected ...)".
+std::string expectation(const OptionSpec& option) {
+    switch (option.hint) {
+    case Hint::Number:
+        if (option.min >= option.max) return "a whole number";
+        if (option.max == kNoLimit) return fmt::format("a whole number from {} up", option.min);
+        return fmt::format("{}-{}", option.min, option.max);
+    case Hint::Duration:
+        return "a duration like 250ms, 2s, 1m";
+    case Hint::Address:
+        return "an IPv4 or IPv6 multicast address";
+    case Hint::Choice:
+        return fmt::format("one of {}", fmt::join(option.choices, ", "));
+    case Hint::File:
+        return "a file name";
+    case Hint::Interface:
+        return "a network interface name";
+    case Hint::Topic:
+        return "a topic name";
+    case Hint::Command:
+        return "a command";
+    case Hint::None:
+        break;
+    }
+    return "a value";
+}
+
+bool valid_value(const OptionSpec& option, const std::string& value) {
+    switch (option.hint) {
+    case Hint::Number: {
+        const auto n = to_integer(value);
+        return n && (option.min >= option.max || (*n >= option.min && *n <= option.max));
+    }
+    case Hint::Duration:
+        return parse_duration(value).has_value();
+    case Hint::Address:
+        return multicast_family(value) != Family::None;
+    case Hint::Choice:
+        return std::find(option.choices.begin(), option.choices.end(), value) !=
+               option.choices.end();
+    default:
+        return !value.empty();
+    }
+}
+
+// Every value given, with its option, in command-line order.
+using TypedValues = std::vector<std::pair<const OptionSpec*, std::string>>;
+
+// "--port: missing value" from Boost's "the required argument for option '--port' is missing".
+UsageError translate(const po::error& error, const std::vector<const OptionSpec*>& specs) {
+    const auto* with_name = dynamic_cast<const po::error_with_option_name*>(&error);
+    if (with_name == nullptr) return UsageError(error.what());
+    std::string name = with_name->get_option_name();
+
+    if (dynamic_cast<const po::unknown_option*>(&error) != nullptr) {
+        // In a cluster such as "-4x", name the letter that is unknown.
+        if (name.size() > 2 && name[0] == '-' && name[1] != '-') {
+            for (std::size_t i = 1; i < name.size(); ++i) {
+                const OptionSpec* option = find_short(specs, name[i]);
+                if (option == nullptr)
+                    return UsageError(fmt::format("unknown option '-{}'", name[i]));
+                if (option->arity != Arity::Flag) break;
+            }
+        }
+        if (name.starts_with("--")) name = name.substr(0, name.find('=')); // "--frob=1"
+        return UsageError(fmt::format("unknown option '{}'", name));
+    }
+
+    // Name the option by its long name, however it was typed.
+    if (name.starts_with("--")) {
+        if (const OptionSpec* option = find_long(specs, std::string_view(name).substr(2))) {
+            name = "--" + std::string(option->long_name);
+        }
+    } else if (name.size() == 2 && name[0] == '-') {
+        if (const OptionSpec* option = find_short(specs, name[1])) {
+            name = "--" + std::string(option->long_name);
+        }
+    }
+    if (const auto* syntax = dynamic_cast<const po::invalid_syntax*>(&error)) {
+        switch (syntax->kind()) {
+        case po::invalid_syntax::missing_parameter:
+        case po::invalid_syntax::empty_adjacent_parameter:
+            return UsageError(fmt::format("{}: missing value", name));
+        case po::invalid_syntax::extra_parameter:
+            return UsageError(fmt::format("{}: takes no value", name));
+        default:
+            break;
+        }
+    }
+    return UsageError(fmt::format("{}: {}", name, error.what()));
+}
+
+// The checks beyond syntax: values (in the order typed, so the first mistake is the one
+// reported), groups, positional arguments, conflicts and needs.
+void check(const CommandSpec& cmd, const std::vector<const OptionSpec*>& specs,
+           const ParsedArgs& parsed, const TypedValues& in_order) {
+    for (const auto& [option, value] : in_order) {
+        if (!valid_value(*option, value)) {
+            throw UsageError(fmt::format("--{}: bad value '{}' (expected {})", option->long_name,
+                                         value, expectation(*option)));
+        }
+    }
+    // One group per address family.
+    for (const OptionSpec* option : specs) {
+        if (option->hint != Hint::Address || option->arity != Arity::Many) continue;
+        const std::vector<std::string> groups = parsed.values(option->long_name);
+        for (std::size_t i = 0; i < groups.size(); ++i) {
+            for (std::size_t j = i + 1; j < groups.size(); ++j) {
+                const Family family = multicast_family(groups[i]);
+                if (family == multicast_family(groups[j])) {
+                    throw UsageError(fmt::format(
+                        "--{}: '{}' and '{}' are both {} groups (give at most one of each "
+                        "family)",
+                        option->long_name, groups[i], groups[j],
+                        family == Family::V4 ? "IPv4" : "IPv6"));
+                }
+            }
+        }
+    }
+    if (cmd.positional_name.empty() && !parsed.positional.empty()) {
+        throw UsageError(fmt::format("unexpected argument '{}'", parsed.positional.front()));
+    }
+    if (!cmd.positional_many && parsed.positional.size() > 1) {
+        throw UsageError(fmt::format("unexpected argument '{}'", parsed.positional[1]));
+    }
+    for (const OptionSpec* option : specs) {
+        if (!parsed.given(option->long_name)) continue;
+        for (std::string_view other : option->conflicts) {
+            if (other == cmd.positional_name && !parsed.positional.empty()) {
+                throw UsageError(fmt::format("--{}: cannot be combined with {} arguments",
+                                             option->long_name, other));
+            }
+            if (other != cmd.positional_name && parsed.given(other)) {
+                throw UsageError(
+                    fmt::format("--{}: cannot be combined with --{}", option->long_name, other));
+            }
+        }
+        for (std::string_view other : option->needs) {
+            if (!parsed.given(other)) {
+                throw UsageError(
+                    fmt::format("--{}: only valid with --{}", option->long_name, other));
+            }
+        }
+    }
+}
+
+} // namespace
+
+ParsedArgs parse(const CommandSpec& cmd, std::span<const std::string> args) {
+    const std::vector<const OptionSpec*> specs = all_options(cmd);
+
+    po::options_description description;
+    for (const OptionSpec* option : specs) {
+        std::string names(option->long_name);
+        if (option->short_name != 0) {
+            names += ',';
+            names += option->short_name;
+        }
+        if (option->arity == Arity::Flag) {
+            description.add_options()(names.c_str(), "");
+        } else {
+            description.add_options()(names.c_str(), po::value<std::string>(), "");
+        }
+    }
+    description.add_options()(kPositionalKey, po::value<std::vector<std::string>>(), "");
+    po::positional_options_description positional;
+    positional.add(kPositionalKey, -1);
+    // No abbreviations: "--int" for --interval would break when another --int... option came.
+    const int style = po::command_line_style::unix_style & ~po::command_line_style::allow_guessing;
+
+    std::vector<po::option> given;
+    try {
+        given = po::command_line_parser(std::vector<std::string>(args.begin(), args.end()))
+                    .options(description)
+                    .positional(positional)
+                    .style(style)
+                    .run()
+                    .options;
+    } catch (const po::error& error) {
+        throw translate(error, specs);
+    }
+
+    ParsedArgs parsed;
+    for (const OptionSpec* option : specs) {
+        parsed.entries_.emplace(std::string(option->long_name),
+                                ParsedArgs::Entry{option->arity, option->hint, false, {}});
+    }
+    TypedValues in_order;
+    for (const po::option& option : given) {
+        if (option.string_key == kPositionalKey) {
+            if (option.position_key < 0) {
+                throw UsageError(fmt::format("unknown option '--{}'", kPositionalKey));
+            }
+            parsed.positional.insert(parsed.positional.end(), option.value.begin(),
+                                     option.value.end());
+            continue;
+        }
+        ParsedArgs::Entry& entry = parsed.entries_.at(option.string_key);
+        entry.given = true;
+        for (const std::string& value : option.value) {
+            entry.values.push_back(value);
+            in_order.emplace_back(find_long(specs, option.string_key), value);
+        }
+    }
+
+    // With --help the user asks what is valid, so only the syntax has to be right.
+    if (!parsed.flag("help")) check(cmd, specs, parsed, in_order);
+
+    for (const OptionSpec* option : specs) {
+        ParsedArgs::Entry& entry = parsed.entries_.at(std::string(option->long_name));
+        if (!entry.given && !option->default_value.empty()) {
+            entry.values.emplace_back(option->default_value);
+        }
+    }
+    return parsed;
+}
+
+CommandLine split_command_line(std::span<const std::string> argv) {
+    const std::vector<OptionSpec>& globals = global_options();
+    const auto find = [&](auto matches) -> const OptionSpec* {
+        const auto it = std::find_if(globals.begin(), globals.end(), matches);
+        return it == globals.end() ? nullptr : &*it;
+    };
+    const auto whole = [&] { return CommandLine{"", {argv.begin(), argv.end()}}; };
+    const auto split_at = [&](std::size_t command_index, std::size_t rest_index) {
+        CommandLine line{argv[command_index],
+                         {argv.begin(), argv.begin() + static_cast<std::ptrdiff_t>(command_index)}};
+        line.args.insert(line.args.end(), argv.begin() + static_cast<std::ptrdiff_t>(rest_index),
+                         argv.end());
+        return line;
+    };
+
+    for (std::size_t i = 0; i < argv.size(); ++i) {
+        const std::string_view arg = argv[i];
+        if (arg == "--") {
+            if (i + 1 == argv.size()) return whole();
+            CommandLine line = split_at(i + 1, i + 2);
+            line.args.erase(line.args.begin() + static_cast<std::ptrdiff_t>(i)); // the "--"
+            return line;
+        }
+        if (arg.size() < 2 || arg[0] != '-') return split_at(i, i + 1);
+        if (arg[1] == '-') { // --name or --name=value
+            const std::string_view name = arg.substr(2, arg.find('=') - 2);
+            const OptionSpec* option =
+                find([&](const OptionSpec& o) { return o.long_name == name; });
+            if (option == nullptr) return whole();
+            if (option->arity != Arity::Flag && arg.find('=') == std::string_view::npos) ++i;
+            continue;
+        }
+        for (std::size_t j = 1; j < arg.size(); ++j) { // -4q, -ieth0, -i eth0
+            const OptionSpec* option =
+                find([&](const OptionSpec& o) { return o.short_name == arg[j]; });
+            if (option == nullptr) return whole();
+            if (option->arity != Arity::Flag) {
+                if (j + 1 == arg.size()) ++i;
+                break;
+            }
+        }
+    }
+    return whole();
+}
+
+} // namespace mcast::cli

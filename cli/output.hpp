@@ -1,0 +1,42 @@
+// Where every byte the CLI prints goes through: records on stdout (human lines or JSON Lines,
+// flushed one by one so a pipe sees each at once), notes and errors on stderr, and a closed
+// pipe turned into a quiet exit 0 (as ripgrep does).
+#pragma once
+
+#include <boost/json.hpp>
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace mcast::cli {
+
+// Thrown when stdout's reader went away; main() exits 0 without a word.
+struct PipeClosed : std::exception {};
+
+enum Status : int { exit_ok = 0, exit_nothing = 1, exit_error = 2 };
+
+class Output {
+public:
+    Output(std::string command, bool json, bool quiet, bool verbose);
+
+    bool json() const { return json_; }
+    bool quiet() const { return quiet_; }
+    bool verbose() const { return verbose_; }
+
+    void record(const boost::json::object& o); // one JSON line on stdout
+    void line(std::string_view text);          // one human line on stdout
+    void note(std::string_view text);          // stderr, unless -q
+    void debug(std::string_view text);         // stderr, only with -v
+    // "mcast CMD: message" on stderr; with --json also {"type":"error",...} on stdout.
+    void error(std::string_view message);
+
+    bool color() const { return color_; }
+
+private:
+    void write_stdout(std::string_view s);
+    std::string command_;
+    bool json_, quiet_, verbose_, color_;
+};
+
+} // namespace mcast::cli

@@ -1,0 +1,33 @@
+// The two faces of every event the CLI prints: a human line and a JSON Lines record. The
+// library hands typed events; only this file turns them into text. Field names are documented
+// in docs/json.md.
+#pragma once
+
+#include "output.hpp"
+
+#include <mcast/session.hpp>
+
+#include <boost/json.hpp>
+
+#include <string>
+
+namespace mcast::cli {
+
+// "hello", 42, 2.5, null, true, b64:AAEC, ["a", 1]
+std::string human_values(const Tuple& t);
+// Printable form of a string: control characters and quotes escaped.
+std::string quote_text(std::string_view s);
+// "10.77.0.2%eth0" / "fe80::1%eth0"
+std::string source_text(const Arrival& a);
+
+std::string human_message(const Message& m, bool color);
+boost::json::object json_message(const Message& m);
+
+std::string human_drop(const DropEvent& d);
+boost::json::object json_drop(const DropEvent& d);
+
+// Counters: received, delivered, dropped by reason (zero reasons left out of the human form).
+std::string human_stats(const DropCounters& c);
+boost::json::object json_stats(const DropCounters& c);
+
+} // namespace mcast::cli

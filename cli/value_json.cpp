@@ -1,0 +1,115 @@
+// Conversions between tuple values and JSON, exact in both directions for every value.
+#include "value_json.hpp"
+
+#include <mcast/base64.hpp>
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <ctime>
+
+namespace mcast::cli {
+
+namespace json = boost::json;
+
+json::value to_json(const Value& v) {
+    return std::visit(
+        [](const auto& x) -> json::value {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, std::nullptr_t>)
+                return nullptr;
+            else if constexpr (std::is_same_v<T, bool>)
+                return x;
+            else if constexpr (std::is_same_v<T, std::int64_t>)
+                return x;
+            else if constexpr (std::is_same_v<T, double>) {
+                if (std::isfinite(x)) return x;
+                return json::object{{"float", std::isnan(x) ? "nan" : (x > 0 ? "inf" : "-inf")}};
+            } else if constexpr (std::is_same_v<T, std::string>)
+                return json::string(x);
+            else if constexpr (std::is_same_v<T, Bytes>)
+                return json::object{{"bytes", base64_encode(x.data)}};
+            else
+                return to_json(x);
+        },
+        v.v);
+}
+
+json::array to_json(const Tuple& t) {
+    json::array a;
+    a.reserve(t.size());
+    for (const auto& v : t)
+        a.push_back(to_json(v));
+    return a;
+}
+
+Value value_from_json(const json::value& j) {
+    switch (j.kind()) {
+    case json::kind::null:
+        return nullptr;
+    case json::kind::bool_:
+        return j.get_bool();
+    case json::kind::int64:
+        return j.get_int64();
+    case json::kind::uint64:
+        throw std::invalid_argument(
+            fmt::format("integer {} is out of the int64 range", j.get_uint64()));
+    case json::kind::double_:
+        return j.get_double();
+    case json::kind::string:
+        return std::string(j.get_string());
+    case json::kind::array: {
+        List l;
+        for (const auto& e : j.get_array())
+            l.push_back(value_from_json(e));
+        return l;
+    }
+    case json::kind::object: {
+        const auto& o = j.get_object();
+        if (o.size() == 1 && o.contains("bytes") && o.at("bytes").is_string()) {
+            auto b = base64_decode(o.at("bytes").get_string());
+            if (!b) throw std::invalid_argument("\"bytes\" is not valid base64");
+            return Bytes{std::move(*b)};
+        }
+        if (o.size() == 1 && o.contains("float") && o.at("float").is_string()) {
+            std::string_view f = o.at("float").get_string();
+            if (f == "nan") return std::nan("");
+            if (f == "inf") return HUGE_VAL;
+            if (f == "-inf") return -HUGE_VAL;
+            throw std::invalid_argument("\"float\" must be \"nan\", \"inf\" or \"-inf\"");
+        }
+        throw std::invalid_argument(
+            "a JSON object must be {\"bytes\": BASE64} or {\"float\": \"nan\"|\"inf\"|\"-inf\"}");
+    }
+    }
+    throw std::invalid_argument("unsupported JSON value");
+}
+
+Tuple tuple_from_json_text(std::string_view text) {
+    boost::system::error_code ec;
+    auto j = json::parse(text, ec);
+    if (ec) throw std::invalid_argument(fmt::format("not JSON: {}", ec.message()));
+    if (j.is_array()) {
+        Tuple t;
+        for (const auto& e : j.get_array())
+            t.push_back(value_from_json(e));
+        return t;
+    }
+    return Tuple{value_from_json(j)};
+}
+
+std::string hex64(std::uint64_t v) {
+    return fmt::format("{:016x}", v);
+}
+
+std::string rfc3339_ns(std::int64_t ns) {
+    auto secs =
+        static_cast<std::time_t>(ns >= 0 ? ns / 1'000'000'000 : (ns - 999'999'999) / 1'000'000'000);
+    auto frac = ns - static_cast<std::int64_t>(secs) * 1'000'000'000;
+    std::tm tm{};
+    ::gmtime_r(&secs, &tm);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", tm.tm_year + 1900,
+                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+}
+
+} // namespace mcast::cli
