@@ -1,0 +1,173 @@
+// The mcast binary without a network: identity and key file rules through `mcast id`, usage
+// errors as one line with exit 2, help and version. Nothing here opens a socket.
+#include "lab_harness.hpp"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sys/stat.h>
+
+using namespace mcast::testlab;
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+class Cli : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char tmpl[] = "/tmp/mcast-cli-XXXXXX";
+        dir_ = ::mkdtemp(tmpl);
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    CommandResult mcast(std::vector<std::string> args) {
+        args.insert(args.begin(), Paths::mcast());
+        // A private XDG_CONFIG_HOME so the default key file is the test's own.
+        args.insert(args.begin(),
+                    {"env", "-u", "MCAST_IDENTITY", "XDG_CONFIG_HOME=" + dir_.string()});
+        return run_command(args);
+    }
+    std::string lines(const std::string& s) {
+        return std::to_string(std::count(s.begin(), s.end(), '\n'));
+    }
+
+    fs::path dir_;
+};
+
+unsigned mode_of(const fs::path& p) {
+    struct stat st {};
+    ::stat(p.c_str(), &st);
+    return st.st_mode & 0777;
+}
+
+TEST_F(Cli, IdCreatesTheDefaultKeyOnFirstUseAndKeepsIt) {
+    auto first = mcast({"id", "--json"});
+    ASSERT_EQ(first.code, 0) << first.err;
+    auto j = json::parse(first.out).as_object();
+    auto file = dir_ / "mcast" / "identity.pem";
+    EXPECT_EQ(j.at("key_file").as_string(), file.string());
+    EXPECT_EQ(j.at("id").as_string().size(), 64u);
+    EXPECT_EQ(j.at("short_id").as_string(), j.at("id").as_string().subview(0, 12));
+    EXPECT_EQ(mode_of(file), 0600u);
+    EXPECT_NE(first.err.find("created a new identity"), std::string::npos);
+    auto second = mcast({"id", "--json"});
+    EXPECT_EQ(json::parse(second.out).at("id"), j.at("id"));
+    EXPECT_EQ(second.err, "");
+}
+
+TEST_F(Cli, IdHumanFormShowsEveryField) {
+    auto r = mcast({"id"});
+    ASSERT_EQ(r.code, 0);
+    for (auto field : {"name ", "id ", "full id ", "public key ", "key file "})
+        EXPECT_NE(r.out.find(field), std::string::npos) << field;
+}
+
+TEST_F(Cli, ExplicitMissingKeyIsAnError) {
+    auto r = mcast({"id", "--identity", (dir_ / "nope.pem").string()});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_EQ(lines(r.err), "1") << r.err;
+    EXPECT_NE(r.err.find("mcast id: identity file '"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("does not exist"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir_ / "nope.pem"));
+}
+
+TEST_F(Cli, EnvironmentChoosesTheKeyFile) {
+    auto file = dir_ / "env.pem";
+    ASSERT_EQ(mcast({"id", "--new", "--identity", file.string()}).code, 0);
+    auto r =
+        run_command({"env", "MCAST_IDENTITY=" + file.string(), Paths::mcast(), "id", "--json"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(json::parse(r.out).at("key_file").as_string(), file.string());
+}
+
+TEST_F(Cli, TooOpenKeyIsRefused) {
+    auto file = dir_ / "k.pem";
+    ASSERT_EQ(mcast({"id", "--new", "--identity", file.string()}).code, 0);
+    ::chmod(file.c_str(), 0644);
+    auto r = mcast({"id", "--identity", file.string()});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("accessible by others (mode 0644)"), std::string::npos) << r.err;
+    EXPECT_EQ(lines(r.err), "1");
+}
+
+TEST_F(Cli, CorruptKeyIsRefusedAndLeftAlone) {
+    auto file = dir_ / "bad.pem";
+    std::ofstream(file) << "garbage\n";
+    ::chmod(file.c_str(), 0600);
+    auto r = mcast({"id", "--identity", file.string()});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("not a PEM private key"), std::string::npos) << r.err;
+    std::ifstream in(file);
+    std::string content((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_EQ(content, "garbage\n");
+}
+
+TEST_F(Cli, NewNeverReplacesWithoutForce) {
+    auto file = dir_ / "k.pem";
+    auto a = mcast({"id", "--new", "--json", "--identity", file.string()});
+    ASSERT_EQ(a.code, 0);
+    auto b = mcast({"id", "--new", "--identity", file.string()});
+    EXPECT_EQ(b.code, 2);
+    EXPECT_NE(b.err.find("already exists"), std::string::npos) << b.err;
+    auto c = mcast({"id", "--new", "--force", "--json", "--identity", file.string()});
+    ASSERT_EQ(c.code, 0) << c.err;
+    EXPECT_NE(json::parse(c.out).at("id"), json::parse(a.out).at("id"));
+    auto old = mcast({"id", "--json", "--identity", file.string() + ".old"});
+    EXPECT_EQ(json::parse(old.out).at("id"), json::parse(a.out).at("id"));
+}
+
+TEST_F(Cli, KeyIsReadableByOpenssl) {
+    auto file = dir_ / "k.pem";
+    ASSERT_EQ(mcast({"id", "--new", "--identity", file.string()}).code, 0);
+    auto r = run_command({"openssl", "pkey", "-in", file.string(), "-noout", "-text"});
+    EXPECT_EQ(r.code, 0);
+    EXPECT_NE(r.out.find("ED25519"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, BadValuesAreOneLineErrors) {
+    auto r = mcast({"send", "--ttl", "300", "x"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_EQ(r.err.substr(0, r.err.find('\n')),
+              "mcast send: --ttl: bad value '300' (expected 0-255)");
+    auto t = mcast({"listen", "--timeout", "soon"});
+    EXPECT_EQ(t.code, 2);
+    EXPECT_NE(t.err.find("mcast listen: --timeout: bad value 'soon'"), std::string::npos) << t.err;
+    auto u = mcast({"listen", "--frobnicate"});
+    EXPECT_EQ(u.code, 2);
+    EXPECT_NE(u.err.find("--frobnicate"), std::string::npos) << u.err;
+    auto c = mcast({"nosuchcommand"});
+    EXPECT_EQ(c.code, 2);
+    EXPECT_NE(c.err.find("nosuchcommand"), std::string::npos) << c.err;
+    auto g = mcast({"send", "--group", "10.1.2.3", "x"});
+    EXPECT_EQ(g.code, 2);
+    EXPECT_NE(g.err.find("--group: bad value '10.1.2.3'"), std::string::npos) << g.err;
+}
+
+TEST_F(Cli, JsonValueErrorsAreCaughtBeforeSending) {
+    auto r = mcast({"send", "--json", "[1,"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("mcast send: VALUE: not JSON"), std::string::npos) << r.err;
+    auto n = mcast({"send"});
+    EXPECT_EQ(n.code, 2);
+    EXPECT_NE(n.err.find("nothing to send"), std::string::npos) << n.err;
+}
+
+TEST_F(Cli, HelpAndVersion) {
+    auto v = mcast({"--version"});
+    EXPECT_EQ(v.code, 0);
+    EXPECT_EQ(v.out.rfind("mcast ", 0), 0u);
+    for (std::string cmd : {"id", "send", "listen"}) {
+        auto h = mcast({cmd, "--help"});
+        EXPECT_EQ(h.code, 0) << cmd;
+        EXPECT_NE(h.out.find("EXAMPLES"), std::string::npos) << cmd;
+        EXPECT_EQ(mcast({"help", cmd}).out, h.out) << cmd;
+    }
+    auto top = mcast({"--help"});
+    for (auto cmd : {"id", "send", "listen"})
+        EXPECT_NE(top.out.find(cmd), std::string::npos);
+}
+
+} // namespace

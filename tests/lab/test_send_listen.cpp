@@ -1,0 +1,234 @@
+// Lab tests: the real `mcast` binary in network namespaces on one bridge. send -> listen over
+// IPv4, IPv6 and both (delivered once), topic filters, --count/--timeout exit codes, typed
+// values through JSON, and forged/altered/replayed/malformed datagrams dropped and counted.
+#include "lab_harness.hpp"
+
+#include <mcast/receiver.hpp>
+#include <mcast/wire.hpp>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <regex>
+
+using namespace mcast::testlab;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+class SendListen : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (auto why = lab_unavailable_reason()) GTEST_SKIP() << "no lab: " << *why;
+        char tmpl[] = "/tmp/mcast-lab-XXXXXX";
+        dir_ = ::mkdtemp(tmpl);
+        lab_ = std::make_unique<Lab>(3, "sl");
+        for (int h = 1; h <= 3; ++h) {
+            // Key creation touches no network, so it runs outside the lab.
+            auto r = run_command({Paths::mcast(), "id", "--new", "--json", "--identity", key(h)});
+            ASSERT_EQ(r.code, 0) << r.err;
+            ids_[h] = std::string(json::parse(r.out).at("id").as_string());
+        }
+    }
+    void TearDown() override {
+        lab_.reset();
+        if (!dir_.empty()) fs::remove_all(dir_);
+    }
+
+    std::string key(int host) const {
+        return (dir_ / ("h" + std::to_string(host) + ".pem")).string();
+    }
+
+    // A listener in `host` that has joined its groups (it says so on stderr with -v).
+    Process listener(int host, std::vector<std::string> extra) {
+        std::vector<std::string> args{"listen", "-v", "--identity", key(host)};
+        args.insert(args.end(), extra.begin(), extra.end());
+        auto p = lab_->spawn_mcast(host, args);
+        auto ready = p.wait_for_line(Stream::err, std::regex("listening on .* via eth0"), 5s);
+        EXPECT_TRUE(ready) << "listener never got ready: " << p.err();
+        return p;
+    }
+
+    int send(int host, std::vector<std::string> extra) {
+        std::vector<std::string> args{Paths::mcast(), "send", "--identity", key(host)};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return lab_->run(host, args);
+    }
+
+    static std::vector<json::object> records(const Process& p, std::string_view type) {
+        std::vector<json::object> out;
+        for (const auto& line : p.out_lines()) {
+            auto v = json::parse(line).as_object();
+            if (v.at("type").as_string() == type) out.push_back(v);
+        }
+        return out;
+    }
+
+    fs::path dir_;
+    std::unique_ptr<Lab> lab_;
+    std::map<int, std::string> ids_;
+};
+
+TEST_F(SendListen, Ipv4MessageArrivesWithEveryField) {
+    auto l = listener(1, {"-4", "--json", "--count", "1", "--timeout", "10s"});
+    ASSERT_EQ(send(2, {"-4", "--topic", "greet", "hello", "42"}), 0);
+    ASSERT_EQ(l.wait(10s), 0) << l.err();
+    auto msgs = records(l, "message");
+    ASSERT_EQ(msgs.size(), 1u);
+    auto& m = msgs[0];
+    EXPECT_EQ(m.at("sender").as_string(), ids_[2]);
+    EXPECT_EQ(m.at("sender_short").as_string(), ids_[2].substr(0, 12));
+    EXPECT_EQ(m.at("source").as_string(), lab_->addr(2, 4));
+    EXPECT_EQ(m.at("interface").as_string(), "eth0");
+    EXPECT_EQ(m.at("family").as_int64(), 4);
+    EXPECT_EQ(m.at("topic").as_string(), "greet");
+    EXPECT_EQ(m.at("seq").as_int64(), 1);
+    EXPECT_EQ(m.at("incarnation").as_string().size(), 16u);
+    EXPECT_EQ(json::serialize(m.at("values")), R"(["hello","42"])");
+    EXPECT_EQ(m.at("sender_key").as_string().size(), 64u);
+    EXPECT_TRUE(std::regex_match(std::string(m.at("received_at").as_string()),
+                                 std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z)")));
+}
+
+TEST_F(SendListen, Ipv6MessageArrivesFromLinkLocal) {
+    auto l = listener(1, {"-6", "--json", "--count", "1", "--timeout", "10s"});
+    ASSERT_EQ(send(3, {"-6", "over six"}), 0);
+    ASSERT_EQ(l.wait(10s), 0) << l.err();
+    auto msgs = records(l, "message");
+    ASSERT_EQ(msgs.size(), 1u);
+    EXPECT_EQ(msgs[0].at("family").as_int64(), 6);
+    EXPECT_EQ(msgs[0].at("source").as_string(), lab_->addr(3, 6));
+    EXPECT_EQ(msgs[0].at("sender").as_string(), ids_[3]);
+}
+
+TEST_F(SendListen, DualStackDeliversOnceAndCountsTheCopy) {
+    auto l = listener(1, {"--json", "--stats", "--timeout", "2s"});
+    ASSERT_EQ(send(2, {"once"}), 0);
+    ASSERT_EQ(l.wait(10s), 0) << l.err();
+    EXPECT_EQ(records(l, "message").size(), 1u);
+    auto stats = records(l, "stats");
+    ASSERT_EQ(stats.size(), 1u);
+    EXPECT_EQ(stats[0].at("received").as_int64(), 2);
+    EXPECT_EQ(stats[0].at("delivered").as_int64(), 1);
+    EXPECT_EQ(stats[0].at("dropped").at("duplicate").as_int64(), 1);
+}
+
+TEST_F(SendListen, TwoReceiversOneSenderBothFamilies) {
+    auto a = listener(1, {"--json", "--count", "3", "--timeout", "10s"});
+    auto b = listener(3, {"--json", "--count", "3", "--timeout", "10s"});
+    ASSERT_EQ(send(2, {"--repeat", "3", "--interval", "50ms", "x"}), 0);
+    ASSERT_EQ(a.wait(10s), 0);
+    ASSERT_EQ(b.wait(10s), 0);
+    for (auto* p : {&a, &b}) {
+        auto msgs = records(*p, "message");
+        ASSERT_EQ(msgs.size(), 3u);
+        for (int i = 0; i < 3; ++i)
+            EXPECT_EQ(msgs[static_cast<std::size_t>(i)].at("seq").as_int64(), i + 1);
+    }
+}
+
+TEST_F(SendListen, TopicFilter) {
+    auto l =
+        listener(1, {"--json", "--topic", "a", "--topic", "c", "--count", "2", "--timeout", "10s"});
+    ASSERT_EQ(send(2, {"--topic", "b", "not me"}), 0);
+    ASSERT_EQ(send(2, {"--topic", "a", "me"}), 0);
+    ASSERT_EQ(send(2, {"--topic", "c", "me too"}), 0);
+    ASSERT_EQ(l.wait(10s), 0);
+    auto msgs = records(l, "message");
+    ASSERT_EQ(msgs.size(), 2u);
+    EXPECT_EQ(msgs[0].at("topic").as_string(), "a");
+    EXPECT_EQ(msgs[1].at("topic").as_string(), "c");
+}
+
+TEST_F(SendListen, TimeoutWithNothingExitsOne) {
+    auto l = listener(1, {"--timeout", "300ms"});
+    EXPECT_EQ(l.wait(5s), 1);
+    EXPECT_EQ(l.out(), "");
+}
+
+TEST_F(SendListen, HumanOutputNamesSenderSourceTopicAndValues) {
+    auto l = listener(1, {"-4", "--count", "1", "--timeout", "10s"});
+    ASSERT_EQ(
+        send(2, {"-4", "--topic", "room", "--json", R"(["hi", 3, 2.0, null, {"bytes":"AAE="}])"}),
+        0);
+    ASSERT_EQ(l.wait(10s), 0);
+    auto line = l.out_lines().at(0);
+    EXPECT_NE(line.find(ids_[2].substr(0, 12)), std::string::npos) << line;
+    EXPECT_NE(line.find(lab_->addr(2, 4) + "%eth0"), std::string::npos) << line;
+    EXPECT_NE(line.find("[room]"), std::string::npos) << line;
+    EXPECT_NE(line.find(R"("hi", 3, 2.0, null, b64:AAE=)"), std::string::npos) << line;
+}
+
+TEST_F(SendListen, TypedValuesSurviveExactly) {
+    const std::string values =
+        R"([-9223372036854775808,9223372036854775807,2.5E-1,{"float":"nan"},{"float":"-inf"},true,false,null,"grüß",{"bytes":""},{"bytes":"AAEC/w=="},[1,[2,[]]]])";
+    auto l = listener(1, {"-4", "--json", "--count", "1", "--timeout", "10s"});
+    ASSERT_EQ(send(2, {"-4", "--json", values}), 0);
+    ASSERT_EQ(l.wait(10s), 0);
+    auto msgs = records(l, "message");
+    ASSERT_EQ(msgs.size(), 1u);
+    EXPECT_EQ(msgs[0].at("values"), json::parse(values));
+}
+
+TEST_F(SendListen, LinesFromStdinOneMessageEach) {
+    auto l = listener(1, {"-4", "--json", "--count", "3", "--timeout", "10s"});
+    auto s = lab_->spawn(2, {Paths::mcast(), "send", "-4", "--identity", key(2), "--lines"}, true);
+    s.write_stdin("one\ntwo\nthree\n");
+    s.close_stdin();
+    ASSERT_EQ(s.wait(10s), 0) << s.err();
+    ASSERT_EQ(l.wait(10s), 0);
+    auto msgs = records(l, "message");
+    ASSERT_EQ(msgs.size(), 3u);
+    EXPECT_EQ(json::serialize(msgs[2].at("values")), R"(["three"])");
+}
+
+TEST_F(SendListen, TooLargeMessageRefusedAtTheSender) {
+    auto r = run_command(lab_->exec_argv(
+        2, {Paths::mcast(), "send", "--identity", key(2), std::string(65001, 'x')}));
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("mcast send: message payload is"), std::string::npos) << r.err;
+}
+
+TEST_F(SendListen, ForgedAlteredReplayedAndMalformedAreDroppedAndCounted) {
+    // A valid datagram from a key of our own making, then its tampered variants.
+    auto id = mcast::Identity::generate();
+    mcast::Sender s(id, 99);
+    auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    auto good = s.seal(1, "t", {"genuine"}, now);
+    auto forged = good;
+    forged.back() ^= 1;
+    auto altered = good;
+    altered[altered.size() - 70] ^= 0x01; // a payload byte; signature unchanged
+    auto second = s.seal(1, "t", {"second"}, now);
+    mcast::ByteBuffer junk(200, 0xab);
+    auto hex = [](const mcast::ByteBuffer& b) { return mcast::to_hex(b); };
+
+    auto l = listener(1, {"-4", "--json", "--stats", "--timeout", "6s"});
+    auto inject = [&](std::vector<std::string> datagrams) {
+        std::vector<std::string> argv{MCAST_INJECT_PATH, "eth0", "239.255.77.67", "7767"};
+        argv.insert(argv.end(), datagrams.begin(), datagrams.end());
+        ASSERT_EQ(lab_->run(2, argv), 0);
+    };
+    inject({hex(forged), hex(altered), hex(junk), hex(good)});
+    std::this_thread::sleep_for(2500ms); // past the duplicate window: a resend is a replay
+    inject({hex(good), hex(second)});
+    ASSERT_EQ(l.wait(15s), 0) << l.err();
+
+    auto msgs = records(l, "message");
+    ASSERT_EQ(msgs.size(), 2u);
+    EXPECT_EQ(json::serialize(msgs[0].at("values")), R"(["genuine"])");
+    EXPECT_EQ(json::serialize(msgs[1].at("values")), R"(["second"])");
+    auto stats = records(l, "stats").at(0);
+    const auto& d = stats.at("dropped");
+    EXPECT_EQ(d.at("bad_signature").as_int64(), 2);
+    EXPECT_EQ(d.at("bad_magic").as_int64(), 1);
+    EXPECT_EQ(d.at("replay").as_int64(), 1);
+    EXPECT_EQ(stats.at("delivered").as_int64(), 2);
+}
+
+} // namespace

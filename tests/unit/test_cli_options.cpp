@@ -1,0 +1,756 @@
+// Unit tests of the CLI's option table and everything generated from it: the parser and its exact
+// error messages, durations, --help, the man pages and the shell completions. No network, no
+// binary: the generators are called directly. Shell syntax checks run bash/zsh/fish -n when the
+// shell is installed and are skipped otherwise.
+#include "duration.hpp"
+#include "generate_completions.hpp"
+#include "generate_main.hpp"
+#include "generate_man.hpp"
+#include "help_text.hpp"
+#include "options.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <unistd.h>
+
+namespace mcast::cli {
+namespace {
+
+using namespace std::chrono_literals;
+using Args = std::vector<std::string>;
+
+const CommandSpec& command(std::string_view name) {
+    const CommandSpec* cmd = find_command(name);
+    if (cmd == nullptr) throw std::logic_error("no command " + std::string(name));
+    return *cmd;
+}
+
+ParsedArgs parse_as(std::string_view name, const Args& args) {
+    return parse(command(name), args);
+}
+
+// The UsageError message of parsing args, or "(no error)".
+std::string error_of(const CommandSpec& cmd, const Args& args) {
+    try {
+        parse(cmd, args);
+    } catch (const UsageError& error) {
+        return error.what();
+    }
+    return "(no error)";
+}
+std::string error_of(std::string_view name, const Args& args) {
+    return error_of(command(name), args);
+}
+
+// Every command, and the top level (nullptr).
+std::vector<const CommandSpec*> all_pages() {
+    std::vector<const CommandSpec*> pages{nullptr};
+    for (const CommandSpec& cmd : commands())
+        pages.push_back(&cmd);
+    return pages;
+}
+
+std::vector<const OptionSpec*> visible_options(const CommandSpec& cmd) {
+    std::vector<const OptionSpec*> options;
+    for (const auto* list : {&cmd.options, &global_options()}) {
+        for (const OptionSpec& option : *list) {
+            if (!option.hidden) options.push_back(&option);
+        }
+    }
+    return options;
+}
+
+bool contains(const std::string& haystack, std::string_view needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing: good input
+
+TEST(CliParse, DefaultsComeFromTheTable) {
+    const ParsedArgs args = parse_as("send", {});
+    EXPECT_EQ(args.value("topic"), "default");
+    EXPECT_EQ(args.number("repeat"), 1);
+    EXPECT_EQ(args.duration("interval"), 1s);
+    EXPECT_EQ(args.number("port"), 7767);
+    EXPECT_EQ(args.number("ttl"), 1);
+    EXPECT_EQ(args.number("rate"), std::nullopt);
+    EXPECT_EQ(args.value("identity"), std::nullopt); // worked out at run time, not by the parser
+    EXPECT_TRUE(args.values("group").empty());
+    EXPECT_FALSE(args.flag("json"));
+    EXPECT_FALSE(args.given("port"));
+    EXPECT_TRUE(args.positional.empty());
+}
+
+TEST(CliParse, ValuesInEverySpelling) {
+    const ParsedArgs args =
+        parse_as("send", {"--ttl", "2", "--port=7000", "-ieth0", "-i", "lo", "--interface=wlan0"});
+    EXPECT_EQ(args.number("ttl"), 2);
+    EXPECT_EQ(args.number("port"), 7000);
+    EXPECT_TRUE(args.given("ttl"));
+    EXPECT_EQ(args.values("interface"), (Args{"eth0", "lo", "wlan0"}));
+}
+
+TEST(CliParse, ShortFlagsCombine) {
+    const ParsedArgs args = parse_as("listen", {"-4q", "-ilo"});
+    EXPECT_TRUE(args.flag("ipv4"));
+    EXPECT_TRUE(args.flag("quiet"));
+    EXPECT_FALSE(args.flag("ipv6"));
+    EXPECT_EQ(args.values("interface"), Args{"lo"});
+}
+
+TEST(CliParse, GlobalOptionsAnywhere) {
+    const ParsedArgs args = parse_as("send", {"hello", "--json", "world", "-4", "--topic", "t"});
+    EXPECT_EQ(args.positional, (Args{"hello", "world"}));
+    EXPECT_TRUE(args.flag("json"));
+    EXPECT_TRUE(args.flag("ipv4"));
+    EXPECT_EQ(args.value("topic"), "t");
+}
+
+TEST(CliParse, DoubleDashEndsOptions) {
+    const ParsedArgs args = parse_as("send", {"--", "-5", "--json"});
+    EXPECT_EQ(args.positional, (Args{"-5", "--json"}));
+    EXPECT_FALSE(args.flag("json"));
+}
+
+TEST(CliParse, LastValueOfAnOptionWins) {
+    EXPECT_EQ(parse_as("send", {"--port", "1", "--port", "2"}).number("port"), 2);
+}
+
+TEST(CliParse, RepeatableOptionsKeepEveryValueInOrder) {
+    const ParsedArgs args = parse_as("listen", {"--topic", "a", "--topic=b", "--topic", "a"});
+    EXPECT_EQ(args.values("topic"), (Args{"a", "b", "a"}));
+    EXPECT_EQ(parse_as("listen", {"--group", "239.1.2.3", "--group", "ff05::1"}).values("group"),
+              (Args{"239.1.2.3", "ff05::1"}));
+}
+
+TEST(CliParse, RangeEnds) {
+    EXPECT_EQ(parse_as("id", {"--ttl", "0"}).number("ttl"), 0);
+    EXPECT_EQ(parse_as("id", {"--ttl", "255"}).number("ttl"), 255);
+    EXPECT_EQ(parse_as("id", {"--port", "65535"}).number("port"), 65535);
+    EXPECT_EQ(parse_as("send", {"--repeat", "1000000000"}).number("repeat"), 1'000'000'000);
+    EXPECT_EQ(parse_as("listen", {"--count", "9223372036854775807"}).number("count"),
+              9223372036854775807);
+}
+
+TEST(CliParse, Durations) {
+    EXPECT_EQ(parse_as("listen", {"--timeout", "250ms"}).duration("timeout"), 250ms);
+    EXPECT_EQ(parse_as("listen", {"--timeout=1m30s"}).duration("timeout"), 90s);
+    EXPECT_EQ(parse_as("send", {"--interval", "0"}).duration("interval"), 0s);
+    EXPECT_EQ(parse_as("listen", {}).duration("timeout"), std::nullopt);
+}
+
+TEST(CliParse, EveryCommandTakesHelp) {
+    for (const CommandSpec* cmd : all_pages()) {
+        const CommandSpec& spec = cmd == nullptr ? program() : *cmd;
+        EXPECT_TRUE(parse(spec, Args{"-h"}).flag("help")) << spec.name;
+        EXPECT_TRUE(parse(spec, Args{"--help"}).flag("help")) << spec.name;
+        EXPECT_FALSE(parse(spec, Args{}).flag("help")) << spec.name;
+    }
+}
+
+TEST(CliParse, HelpSkipsValueChecks) {
+    const ParsedArgs args = parse_as("send", {"--ttl", "300", "--lines", "x", "--help"});
+    EXPECT_TRUE(args.flag("help"));
+}
+
+TEST(CliParse, TopLevel) {
+    EXPECT_TRUE(parse(program(), Args{"--version"}).flag("version"));
+    const ParsedArgs args = parse(program(), Args{"--generate", "man", "send"});
+    EXPECT_EQ(args.value("generate"), "man");
+    EXPECT_EQ(args.positional, Args{"send"});
+    EXPECT_EQ(error_of(program(), {"--generate", "pdf"}),
+              "--generate: bad value 'pdf' (expected one of man, bash, zsh, fish, commands)");
+}
+
+TEST(CliParse, AskingForAnOptionNotInTheTableIsAProgrammingError) {
+    const ParsedArgs args = parse_as("id", {});
+    EXPECT_THROW(args.flag("nope"), std::logic_error);
+    EXPECT_THROW(args.given("nope"), std::logic_error);
+    EXPECT_THROW(args.flag("port"), std::logic_error);       // not a flag
+    EXPECT_THROW(args.value("interface"), std::logic_error); // repeatable: use values()
+    EXPECT_THROW(args.number("identity"), std::logic_error); // not a number
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing: mistakes, and their exact messages
+
+TEST(CliParseErrors, NumbersOutOfRange) {
+    EXPECT_EQ(error_of("send", {"--ttl", "300"}), "--ttl: bad value '300' (expected 0-255)");
+    EXPECT_EQ(error_of("send", {"--ttl=-1"}), "--ttl: bad value '-1' (expected 0-255)");
+    EXPECT_EQ(error_of("send", {"--port", "0"}), "--port: bad value '0' (expected 1-65535)");
+    EXPECT_EQ(error_of("send", {"--repeat", "1000000001"}),
+              "--repeat: bad value '1000000001' (expected 1-1000000000)");
+    EXPECT_EQ(error_of("send", {"--rate", "0"}), "--rate: bad value '0' (expected 1-10000000)");
+    EXPECT_EQ(error_of("listen", {"--count", "0"}),
+              "--count: bad value '0' (expected a whole number from 1 up)");
+}
+
+TEST(CliParseErrors, NumbersThatAreNotNumbers) {
+    EXPECT_EQ(error_of("send", {"--ttl", "abc"}), "--ttl: bad value 'abc' (expected 0-255)");
+    EXPECT_EQ(error_of("send", {"--ttl", "2x"}), "--ttl: bad value '2x' (expected 0-255)");
+    EXPECT_EQ(error_of("send", {"--ttl", "1.5"}), "--ttl: bad value '1.5' (expected 0-255)");
+    EXPECT_EQ(error_of("send", {"--ttl", " 1"}), "--ttl: bad value ' 1' (expected 0-255)");
+    EXPECT_EQ(error_of("send", {"--port", "99999999999999999999"}),
+              "--port: bad value '99999999999999999999' (expected 1-65535)");
+    EXPECT_EQ(error_of("listen", {"--count", "99999999999999999999"}),
+              "--count: bad value '99999999999999999999' (expected a whole number from 1 up)");
+}
+
+TEST(CliParseErrors, Durations) {
+    EXPECT_EQ(error_of("listen", {"--timeout", "soon"}),
+              "--timeout: bad value 'soon' (expected a duration like 250ms, 2s, 1m)");
+    EXPECT_EQ(error_of("send", {"--interval", "-1s"}),
+              "--interval: bad value '-1s' (expected a duration like 250ms, 2s, 1m)");
+    EXPECT_EQ(error_of("send", {"--interval="}), "--interval: missing value");
+}
+
+TEST(CliParseErrors, UnknownOptions) {
+    EXPECT_EQ(error_of("send", {"--frob"}), "unknown option '--frob'");
+    EXPECT_EQ(error_of("send", {"--frob=1"}), "unknown option '--frob'");
+    EXPECT_EQ(error_of("send", {"-x"}), "unknown option '-x'");
+    EXPECT_EQ(error_of("send", {"-4x"}), "unknown option '-x'");
+    EXPECT_EQ(error_of("send", {"--int", "1s"}), "unknown option '--int'");   // no abbreviations
+    EXPECT_EQ(error_of("id", {"--topic", "x"}), "unknown option '--topic'");  // another command's
+    EXPECT_EQ(error_of("send", {"--version"}), "unknown option '--version'"); // top level only
+    EXPECT_EQ(error_of("send", {"--mcast-positional-arguments", "x"}),
+              "unknown option '--mcast-positional-arguments'");
+}
+
+TEST(CliParseErrors, MissingValues) {
+    EXPECT_EQ(error_of("send", {"--port"}), "--port: missing value");
+    EXPECT_EQ(error_of("send", {"--port="}), "--port: missing value");
+    EXPECT_EQ(error_of("send", {"-i"}), "--interface: missing value");
+    EXPECT_EQ(error_of("listen", {"--topic"}), "--topic: missing value");
+}
+
+TEST(CliParseErrors, FlagsTakeNoValue) {
+    EXPECT_EQ(error_of("send", {"--json=yes"}), "--json: takes no value");
+}
+
+TEST(CliParseErrors, EmptyValues) {
+    EXPECT_EQ(error_of("send", {"--topic", ""}), "--topic: bad value '' (expected a topic name)");
+    EXPECT_EQ(error_of("send", {"--identity", ""}),
+              "--identity: bad value '' (expected a file name)");
+}
+
+TEST(CliParseErrors, GroupsMustBeMulticastAndOnePerFamily) {
+    EXPECT_EQ(error_of("listen", {"--group", "10.0.0.1"}),
+              "--group: bad value '10.0.0.1' (expected an IPv4 or IPv6 multicast address)");
+    EXPECT_EQ(error_of("listen", {"--group", "fe80::1"}),
+              "--group: bad value 'fe80::1' (expected an IPv4 or IPv6 multicast address)");
+    EXPECT_EQ(error_of("listen", {"--group", "lunch"}),
+              "--group: bad value 'lunch' (expected an IPv4 or IPv6 multicast address)");
+    EXPECT_EQ(error_of("listen", {"--group", "239.1.1.1", "--group", "239.2.2.2"}),
+              "--group: '239.1.1.1' and '239.2.2.2' are both IPv4 groups (give at most one of "
+              "each family)");
+    EXPECT_EQ(error_of("listen", {"--group", "224.0.0.1"}), "(no error)");
+    EXPECT_EQ(error_of("listen", {"--group", "ff02::4d43"}), "(no error)");
+}
+
+TEST(CliParseErrors, UnexpectedArguments) {
+    EXPECT_EQ(error_of("id", {"extra"}), "unexpected argument 'extra'");
+    EXPECT_EQ(error_of("listen", {"--count", "1", "chat"}), "unexpected argument 'chat'");
+    EXPECT_EQ(error_of("help", {"send", "listen"}), "unexpected argument 'listen'");
+}
+
+TEST(CliParseErrors, ConflictsAndNeeds) {
+    EXPECT_EQ(error_of("send", {"-4", "-6"}), "--ipv4: cannot be combined with --ipv6");
+    EXPECT_EQ(error_of("send", {"-q", "-v"}), "--quiet: cannot be combined with --verbose");
+    EXPECT_EQ(error_of("send", {"--lines", "--stdin"}), "--lines: cannot be combined with --stdin");
+    EXPECT_EQ(error_of("send", {"--stdin", "hello"}),
+              "--stdin: cannot be combined with VALUE arguments");
+    EXPECT_EQ(error_of("id", {"--force"}), "--force: only valid with --new");
+    EXPECT_EQ(error_of("id", {"--force", "--new"}), "(no error)");
+}
+
+TEST(CliParseErrors, FirstBadValueOnTheLineIsReported) {
+    EXPECT_EQ(error_of("send", {"--port", "0", "--ttl", "300"}),
+              "--port: bad value '0' (expected 1-65535)");
+    EXPECT_EQ(error_of("send", {"--ttl", "300", "--port", "0"}),
+              "--ttl: bad value '300' (expected 0-255)");
+}
+
+TEST(CliParseErrors, Choices) {
+    const CommandSpec spec{
+        .name = "test",
+        .options = {{.long_name = "color",
+                     .value_name = "WHEN",
+                     .help = "When to color.",
+                     .default_value = "auto",
+                     .arity = Arity::One,
+                     .hint = Hint::Choice,
+                     .choices = {"auto", "always", "never"}}},
+    };
+    EXPECT_EQ(parse(spec, Args{}).value("color"), "auto");
+    EXPECT_EQ(parse(spec, Args{"--color", "never"}).value("color"), "never");
+    EXPECT_EQ(error_of(spec, {"--color", "sometimes"}),
+              "--color: bad value 'sometimes' (expected one of auto, always, never)");
+    // Choices reach the help and the completions too.
+    EXPECT_TRUE(contains(option_help(spec.options[0]), "[possible values: auto, always, never]"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Splitting the command line at the subcommand
+
+TEST(CliSplit, CommandFirst) {
+    const CommandLine line = split_command_line(Args{"send", "--ttl", "2", "hi"});
+    EXPECT_EQ(line.command, "send");
+    EXPECT_EQ(line.args, (Args{"--ttl", "2", "hi"}));
+}
+
+TEST(CliSplit, GlobalOptionsBeforeTheCommandAreKept) {
+    const CommandLine line = split_command_line(
+        Args{"-4", "-i", "eth0", "--port=9", "--ttl", "3", "-ilo", "listen", "-q"});
+    EXPECT_EQ(line.command, "listen");
+    EXPECT_EQ(line.args, (Args{"-4", "-i", "eth0", "--port=9", "--ttl", "3", "-ilo", "-q"}));
+}
+
+TEST(CliSplit, TopLevelOnly) {
+    EXPECT_EQ(split_command_line(Args{}).command, "");
+    EXPECT_EQ(split_command_line(Args{"--version"}).command, "");
+    const CommandLine generate = split_command_line(Args{"--generate", "man", "send"});
+    EXPECT_EQ(generate.command, "");
+    EXPECT_EQ(generate.args, (Args{"--generate", "man", "send"}));
+    EXPECT_EQ(split_command_line(Args{"--frob", "send"}).command, "");
+    EXPECT_EQ(split_command_line(Args{"-h"}).command, "");
+    EXPECT_EQ(split_command_line(Args{"-i"}).command,
+              ""); // the missing value is parse()'s to report
+}
+
+TEST(CliSplit, DoubleDashBeforeTheCommand) {
+    const CommandLine line = split_command_line(Args{"-4", "--", "send", "x"});
+    EXPECT_EQ(line.command, "send");
+    EXPECT_EQ(line.args, (Args{"-4", "x"}));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Durations
+
+TEST(CliDuration, Parses) {
+    EXPECT_EQ(parse_duration("250ms"), 250ms);
+    EXPECT_EQ(parse_duration("2s"), 2s);
+    EXPECT_EQ(parse_duration("1.5s"), 1500ms);
+    EXPECT_EQ(parse_duration("1m"), 1min);
+    EXPECT_EQ(parse_duration("1h"), 1h);
+    EXPECT_EQ(parse_duration("500us"), 500us);
+    EXPECT_EQ(parse_duration("500\u00b5s"), 500us);
+    EXPECT_EQ(parse_duration("7ns"), 7ns);
+    EXPECT_EQ(parse_duration("0"), 0s);
+    EXPECT_EQ(parse_duration("0s"), 0s);
+    EXPECT_EQ(parse_duration("2"), 2s);
+    EXPECT_EQ(parse_duration("0.5"), 500ms);
+    EXPECT_EQ(parse_duration(".5s"), 500ms);
+    EXPECT_EQ(parse_duration("1m30s"), 90s);
+    EXPECT_EQ(parse_duration("1h2m3s4ms"), 1h + 2min + 3s + 4ms);
+    EXPECT_EQ(parse_duration("0.1s"), 100ms); // exact, no floating point
+    EXPECT_EQ(parse_duration("1.000000001s"), 1s + 1ns);
+    EXPECT_EQ(parse_duration("1.0000000019s"), 1s + 1ns); // finer than 1ns: truncated
+    EXPECT_EQ(parse_duration("0.123456789h"), std::chrono::nanoseconds(444'444'440'400));
+}
+
+TEST(CliDuration, Rejects) {
+    for (const char* text :
+         {"",  "-1s", "+1s",   "-0", "s",    "ms",   "1x",   "1 s",  " 1s",   "1s ",   "1.",
+          ".", "1.s", "1..5s", "1S", "1sec", "1m30", "soon", "1e3s", "0x10s", "1m-2s", "inf"}) {
+        EXPECT_EQ(parse_duration(text), std::nullopt) << '"' << text << '"';
+    }
+}
+
+TEST(CliDuration, RejectsOverflow) {
+    EXPECT_EQ(parse_duration("9223372036854775807ns"), std::chrono::nanoseconds::max());
+    EXPECT_EQ(parse_duration("9223372036854775808ns"), std::nullopt);
+    EXPECT_EQ(parse_duration("9223372037s"), std::nullopt);
+    EXPECT_EQ(parse_duration("2562048h"), std::nullopt);
+    EXPECT_EQ(parse_duration("2562047h48m"), std::nullopt);
+    EXPECT_EQ(parse_duration("99999999999999999999999999s"), std::nullopt);
+    EXPECT_EQ(parse_duration("9223372036854775807ns1ns"), std::nullopt);
+}
+
+TEST(CliDuration, Formats) {
+    EXPECT_EQ(format_duration(0s), "0s");
+    EXPECT_EQ(format_duration(250ms), "250ms");
+    EXPECT_EQ(format_duration(2s), "2s");
+    EXPECT_EQ(format_duration(90s), "1m30s");
+    EXPECT_EQ(format_duration(1min), "1m");
+    EXPECT_EQ(format_duration(1h), "1h");
+    EXPECT_EQ(format_duration(1h + 5s), "1h5s");
+    EXPECT_EQ(format_duration(1500ms), "1.5s");
+    EXPECT_EQ(format_duration(1500us), "1.5ms");
+    EXPECT_EQ(format_duration(500us), "500us");
+    EXPECT_EQ(format_duration(7ns), "7ns");
+    EXPECT_EQ(format_duration(1s + 1ns), "1.000000001s");
+    EXPECT_EQ(format_duration(-250ms), "-250ms");
+    EXPECT_FALSE(format_duration(std::chrono::nanoseconds::min()).empty());
+}
+
+TEST(CliDuration, FormatReadsBack) {
+    for (std::chrono::nanoseconds d :
+         {std::chrono::nanoseconds(0), std::chrono::nanoseconds(1), std::chrono::nanoseconds(999),
+          std::chrono::nanoseconds(1001), std::chrono::nanoseconds(123'456'789),
+          std::chrono::nanoseconds(61'000'000'001), std::chrono::nanoseconds(3'723'450'000'000),
+          std::chrono::nanoseconds(std::chrono::nanoseconds::max())}) {
+        EXPECT_EQ(parse_duration(format_duration(d)), d) << format_duration(d);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table itself
+
+TEST(CliTable, NamesAreUniqueWithinEachCommand) {
+    for (const CommandSpec* cmd : all_pages()) {
+        const CommandSpec& spec = cmd == nullptr ? program() : *cmd;
+        std::set<std::string_view> longs;
+        std::set<char> shorts;
+        for (const auto* list : {&spec.options, &global_options()}) {
+            for (const OptionSpec& option : *list) {
+                EXPECT_TRUE(longs.insert(option.long_name).second)
+                    << spec.name << " --" << option.long_name;
+                if (option.short_name != 0) {
+                    EXPECT_TRUE(shorts.insert(option.short_name).second)
+                        << spec.name << " -" << option.short_name;
+                }
+            }
+        }
+    }
+    std::set<std::string_view> names;
+    for (const CommandSpec& cmd : commands())
+        EXPECT_TRUE(names.insert(cmd.name).second) << cmd.name;
+}
+
+TEST(CliTable, EveryEntryIsComplete) {
+    for (const CommandSpec* cmd : all_pages()) {
+        const CommandSpec& spec = cmd == nullptr ? program() : *cmd;
+        SCOPED_TRACE(std::string(spec.name));
+        EXPECT_FALSE(spec.summary.empty());
+        EXPECT_NE(spec.summary.back(), '.');
+        EXPECT_FALSE(spec.description.empty());
+        EXPECT_FALSE(spec.examples.empty());
+        EXPECT_FALSE(spec.exit_codes.empty());
+        EXPECT_EQ(spec.positional_name.empty(), spec.positional_help.empty());
+        for (const auto* list : {&spec.options, &global_options()}) {
+            for (const OptionSpec& option : *list) {
+                SCOPED_TRACE(std::string(option.long_name));
+                EXPECT_FALSE(option.help.empty());
+                EXPECT_EQ(option.help.back(), '.');
+                EXPECT_EQ(option.value_name.empty(), option.arity == Arity::Flag);
+                EXPECT_FALSE(!option.default_value.empty() && !option.default_help.empty());
+                EXPECT_EQ(option.hint == Hint::Choice, !option.choices.empty());
+                for (std::string_view other : option.conflicts) {
+                    EXPECT_TRUE(find_option(spec, other) != nullptr ||
+                                other == spec.positional_name)
+                        << other;
+                }
+                for (std::string_view other : option.needs) {
+                    EXPECT_NE(find_option(spec, other), nullptr) << other;
+                }
+                if (!option.default_value.empty()) {
+                    // The default passes the checks a typed value would.
+                    const std::string given = "--" + std::string(option.long_name) + "=" +
+                                              std::string(option.default_value);
+                    EXPECT_EQ(error_of(spec, {given}), "(no error)");
+                }
+            }
+        }
+    }
+}
+
+TEST(CliTable, Lookups) {
+    EXPECT_EQ(find_command("nope"), nullptr);
+    ASSERT_NE(find_command("send"), nullptr);
+    EXPECT_EQ(find_command("send")->name, "send");
+    ASSERT_NE(find_option(command("send"), "ttl"), nullptr);   // a global one
+    EXPECT_EQ(find_option(command("send"), "count"), nullptr); // listen's
+    EXPECT_EQ(synopsis_lines(command("listen")), Args{"mcast listen [OPTIONS]"});
+    EXPECT_EQ(synopsis_lines(command("help")), Args{"mcast help [COMMAND]"});
+    const CommandSpec generated{.name = "x", .positional_name = "FILE", .positional_many = true};
+    EXPECT_EQ(synopsis_lines(generated), Args{"mcast x [OPTIONS] [FILE...]"});
+    EXPECT_EQ(synopsis_lines(command("send")).size(), 3u);
+    EXPECT_EQ(option_names(*find_option(command("send"), "interface")), "-i, --interface");
+    EXPECT_EQ(option_names(*find_option(command("send"), "port")), "--port");
+}
+
+// ---------------------------------------------------------------------------------------------
+// --help
+
+TEST(CliHelp, MentionsEveryOptionOfTheCommand) {
+    for (const CommandSpec& cmd : commands()) {
+        const std::string help = help_text(&cmd);
+        for (const OptionSpec* option : visible_options(cmd)) {
+            EXPECT_TRUE(contains(help, option_names(*option)))
+                << cmd.name << " --" << option->long_name;
+            EXPECT_TRUE(contains(help, option->help.substr(0, 20)))
+                << cmd.name << " --" << option->long_name;
+        }
+        for (const Example& example : cmd.examples)
+            EXPECT_TRUE(contains(help, example.command));
+        for (const ExitCode& exit : cmd.exit_codes) {
+            EXPECT_TRUE(contains(help, "    " + std::to_string(exit.code) + "   ")) << cmd.name;
+        }
+        for (std::string_view heading :
+             {"USAGE:", "DESCRIPTION:", "GLOBAL OPTIONS:", "EXAMPLES:", "EXIT STATUS:"}) {
+            EXPECT_TRUE(contains(help, heading)) << cmd.name << ' ' << heading;
+        }
+    }
+}
+
+TEST(CliHelp, SectionsInOrder) {
+    const std::string help = help_text(&command("send"));
+    std::size_t at = 0;
+    for (std::string_view heading : {"USAGE:", "DESCRIPTION:", "ARGUMENTS:", "\nOPTIONS:",
+                                     "GLOBAL OPTIONS:", "EXAMPLES:", "EXIT STATUS:"}) {
+        const std::size_t found = help.find(heading, at);
+        ASSERT_NE(found, std::string::npos) << heading;
+        at = found;
+    }
+}
+
+TEST(CliHelp, ShowsDefaultsFromTheTable) {
+    const std::string help = help_text(&command("send"));
+    EXPECT_TRUE(contains(help, "[default: 7767]"));
+    EXPECT_TRUE(contains(help, "[default: 1s]"));
+    EXPECT_TRUE(contains(help, "[default: default]"));
+    EXPECT_TRUE(contains(help, "[repeatable]"));
+    EXPECT_EQ(option_help(*find_option(command("send"), "ttl")),
+              "IPv4 time-to-live and IPv6 hop limit of the messages sent; 1 keeps them on the "
+              "local network. [default: 1]");
+}
+
+TEST(CliHelp, AlignsOptionsInTwoColumns) {
+    const std::string help = help_text(&command("send"));
+    // Long names line up whether or not there is a short one, and so do the help texts.
+    const std::size_t ipv4 = help.find("    -4, --ipv4");
+    const std::size_t port = help.find("        --port N");
+    ASSERT_NE(ipv4, std::string::npos);
+    ASSERT_NE(port, std::string::npos);
+    const auto column_of = [&](std::size_t line_start, std::string_view text) {
+        return help.find(text, line_start) - line_start;
+    };
+    EXPECT_EQ(column_of(ipv4, "Use IPv4"), column_of(port, "UDP port"));
+}
+
+TEST(CliHelp, FitsIn80Columns) {
+    for (const CommandSpec* cmd : all_pages()) {
+        std::istringstream lines(help_text(cmd));
+        for (std::string line; std::getline(lines, line);) {
+            EXPECT_LE(line.size(), 80u) << line;
+            EXPECT_TRUE(line.empty() || line.back() != ' ') << '"' << line << '"';
+        }
+    }
+}
+
+TEST(CliHelp, Overview) {
+    const std::string help = help_text(nullptr);
+    for (const CommandSpec& cmd : commands()) {
+        EXPECT_TRUE(contains(help, "    " + std::string(cmd.name))) << cmd.name;
+        EXPECT_TRUE(contains(help, cmd.summary)) << cmd.name;
+    }
+    for (const OptionSpec& option : global_options())
+        EXPECT_TRUE(contains(help, option_names(option)));
+    EXPECT_TRUE(contains(help, "--version"));
+    EXPECT_FALSE(contains(help, "--generate")); // hidden
+    EXPECT_TRUE(contains(help, "mcast help COMMAND"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Man pages
+
+TEST(CliMan, EscapesForRoff) {
+    EXPECT_EQ(roff_escape("--ttl"), "\\-\\-ttl");
+    EXPECT_EQ(roff_escape("a\\b"), "a\\eb");
+    EXPECT_EQ(roff_escape(".hidden"), "\\&.hidden");
+    EXPECT_EQ(roff_escape("'quoted'"), "\\&'quoted'");
+    EXPECT_EQ(roff_escape("x\n.y"), "x\n\\&.y");
+    EXPECT_EQ(roff_escape("a.b 'c'"), "a.b 'c'");
+}
+
+TEST(CliMan, CommandPage) {
+    const std::string page = man_page(&command("send"));
+    EXPECT_TRUE(page.find(".TH MCAST-SEND 1 \"\" \"mcast ") != std::string::npos);
+    EXPECT_TRUE(contains(page, "\" \"mcast manual\"\n"));
+    EXPECT_TRUE(contains(page, ".SH NAME\nmcast\\-send \\- sign and send one message\n"));
+    std::size_t at = 0;
+    for (std::string_view heading :
+         {".SH SYNOPSIS", ".SH DESCRIPTION", ".SH OPTIONS", ".SH GLOBAL OPTIONS", ".SH EXAMPLES",
+          ".SH EXIT STATUS", ".SH SEE ALSO"}) {
+        const std::size_t found = page.find(heading, at);
+        ASSERT_NE(found, std::string::npos) << heading;
+        at = found;
+    }
+    EXPECT_TRUE(contains(page, "\\fBmcast\\fR(1)"));
+}
+
+TEST(CliMan, MentionsEveryOption) {
+    for (const CommandSpec& cmd : commands()) {
+        const std::string page = man_page(&cmd);
+        for (const OptionSpec* option : visible_options(cmd)) {
+            EXPECT_TRUE(contains(page, "\\fB\\-\\-" + roff_escape(option->long_name) + "\\fR"))
+                << cmd.name << " --" << option->long_name;
+            if (option->short_name != 0) {
+                EXPECT_TRUE(contains(page, fmt::format("\\fB\\-{}\\fR", option->short_name)));
+            }
+        }
+    }
+}
+
+TEST(CliMan, ProgramPage) {
+    const std::string page = man_page(nullptr);
+    EXPECT_TRUE(contains(page, ".TH MCAST 1 \"\" \"mcast "));
+    for (std::string_view text :
+         {".SH COMMANDS", ".SH GLOBAL OPTIONS", ".SH EXIT STATUS", ".SH ENVIRONMENT",
+          "MCAST_IDENTITY", "XDG_CONFIG_HOME", "NO_COLOR", ".SH FILES",
+          "~/.config/mcast/identity.pem", "\\-\\-version"}) {
+        EXPECT_TRUE(contains(page, text)) << text;
+    }
+    for (const CommandSpec& cmd : commands()) {
+        EXPECT_TRUE(contains(page, fmt::format("\\fBmcast\\-{}\\fR(1)", cmd.name))) << cmd.name;
+    }
+    for (const OptionSpec& option : global_options()) {
+        EXPECT_TRUE(contains(page, "\\fB\\-\\-" + roff_escape(option.long_name) + "\\fR"));
+    }
+    EXPECT_FALSE(contains(page, "generate\\fR")); // hidden
+}
+
+TEST(CliMan, IsWellFormedRoff) {
+    const std::set<std::string_view> macros = {".TH", ".SH", ".PP", ".TP", ".B",
+                                               ".nf", ".fi", ".nh", ".ad", ".\\\""};
+    for (const CommandSpec* cmd : all_pages()) {
+        std::istringstream lines(man_page(cmd));
+        for (std::string line; std::getline(lines, line);) {
+            if (line.starts_with(".")) {
+                EXPECT_TRUE(macros.contains(std::string_view(line).substr(0, line.find(' '))))
+                    << line;
+                continue;
+            }
+            EXPECT_FALSE(line.starts_with("'")) << line;
+            for (std::size_t i = 0; i < line.size(); ++i) {
+                if (line[i] == '-') {
+                    EXPECT_TRUE(i > 0 && line[i - 1] == '\\') << "unescaped '-': " << line;
+                }
+            }
+        }
+    }
+}
+
+TEST(CliMan, IsReproducible) {
+    for (const CommandSpec* cmd : all_pages())
+        EXPECT_EQ(man_page(cmd), man_page(cmd));
+    EXPECT_TRUE(contains(man_page(nullptr), " 1 \"\" ")); // no date in .TH
+}
+
+// ---------------------------------------------------------------------------------------------
+// Completions
+
+TEST(CliCompletions, MentionEveryOptionOfEveryCommand) {
+    const std::string bash = bash_completion();
+    const std::string zsh = zsh_completion();
+    const std::string fish = fish_completion();
+    for (const CommandSpec* cmd : all_pages()) {
+        const CommandSpec& spec = cmd == nullptr ? program() : *cmd;
+        if (cmd != nullptr) {
+            EXPECT_TRUE(contains(bash, std::string(spec.name))) << spec.name;
+            EXPECT_TRUE(contains(zsh, "(" + std::string(spec.name) + ")")) << spec.name;
+            EXPECT_TRUE(contains(fish, "__mcast_command_is " + std::string(spec.name)))
+                << spec.name;
+        }
+        for (const OptionSpec* option : visible_options(spec)) {
+            const std::string name = "--" + std::string(option->long_name);
+            SCOPED_TRACE(std::string(spec.name) + " " + name);
+            EXPECT_TRUE(contains(bash, name));
+            EXPECT_TRUE(contains(zsh, name));
+            EXPECT_TRUE(contains(fish, "-l " + std::string(option->long_name)));
+            if (option->short_name != 0) {
+                EXPECT_TRUE(contains(bash, fmt::format("-{}", option->short_name)));
+                EXPECT_TRUE(contains(fish, fmt::format("-s {}", option->short_name)));
+            }
+        }
+    }
+    for (const std::string* script : {&bash, &zsh, &fish}) {
+        // --generate is hidden: only the "Generated by" comment may name it.
+        std::istringstream lines(*script);
+        for (std::string line; std::getline(lines, line);) {
+            if (!line.starts_with("#")) {
+                EXPECT_FALSE(contains(line, "generate")) << line;
+            }
+        }
+    }
+}
+
+TEST(CliCompletions, PerCommandOptionsAreScoped) {
+    // bash: each command's line of option names holds its own options and the global ones only.
+    const std::string bash = bash_completion();
+    const std::size_t send = bash.find("            send) _mcast_words '");
+    ASSERT_NE(send, std::string::npos);
+    const std::string line = bash.substr(send, bash.find('\n', send) - send);
+    EXPECT_TRUE(contains(line, "--lines"));
+    EXPECT_TRUE(contains(line, "--ttl"));
+    EXPECT_FALSE(contains(line, "--count"));
+    EXPECT_FALSE(contains(line, "--new"));
+}
+
+TEST(CliCompletions, ValuesByHint) {
+    const std::string bash = bash_completion();
+    EXPECT_TRUE(contains(bash, "/sys/class/net"));
+    EXPECT_TRUE(contains(bash, "-i|--interface) _mcast_interfaces"));
+    EXPECT_TRUE(contains(bash, "--identity) _mcast_files"));
+    const std::string zsh = zsh_completion();
+    EXPECT_TRUE(contains(
+        zsh, "--identity=[Key file holding this node'\\''s Ed25519 private key]:file:_files"));
+    EXPECT_TRUE(contains(zsh, ":network interface:_mcast_interfaces"));
+    const std::string fish = fish_completion();
+    EXPECT_TRUE(contains(fish, "-l identity -r -F"));
+    EXPECT_TRUE(contains(fish, "-l interface -x -a '(__mcast_interfaces)'"));
+}
+
+// Runs `shell -n` on script; skips when the shell is not installed.
+void expect_valid_syntax(const char* shell, const std::string& script) {
+    if (std::system(fmt::format("command -v {} >/dev/null 2>&1", shell).c_str()) != 0) {
+        GTEST_SKIP() << shell << " is not installed";
+    }
+    const std::filesystem::path file = std::filesystem::temp_directory_path() /
+                                       fmt::format("mcast-completion-{}.{}", ::getpid(), shell);
+    std::ofstream(file) << script;
+    const int status = std::system(fmt::format("{} -n '{}'", shell, file.string()).c_str());
+    std::filesystem::remove(file);
+    EXPECT_EQ(status, 0) << shell << " -n rejected the script";
+}
+
+TEST(CliCompletions, BashSyntax) {
+    expect_valid_syntax("bash", bash_completion());
+}
+TEST(CliCompletions, ZshSyntax) {
+    expect_valid_syntax("zsh", zsh_completion());
+}
+TEST(CliCompletions, FishSyntax) {
+    expect_valid_syntax("fish", fish_completion());
+}
+
+// ---------------------------------------------------------------------------------------------
+// mcast --generate
+
+TEST(CliGenerate, Kinds) {
+    const auto run = [](std::string_view kind, std::string_view cmd) {
+        std::ostringstream out;
+        const int status = mcast::cli::generate(kind, cmd, out); // qualified: not std::generate
+        return std::make_pair(status, out.str());
+    };
+    EXPECT_EQ(run("man", ""), std::make_pair(0, man_page(nullptr)));
+    EXPECT_EQ(run("man", "listen"), std::make_pair(0, man_page(&command("listen"))));
+    EXPECT_EQ(run("bash", ""), std::make_pair(0, bash_completion()));
+    EXPECT_EQ(run("zsh", ""), std::make_pair(0, zsh_completion()));
+    EXPECT_EQ(run("fish", ""), std::make_pair(0, fish_completion()));
+    EXPECT_EQ(run("commands", ""), std::make_pair(0, std::string("id\nsend\nlisten\nhelp\n")));
+    EXPECT_EQ(run("pdf", "").first, 2);
+    EXPECT_EQ(run("man", "frob").first, 2);
+    EXPECT_EQ(run("bash", "send").first, 2);
+}
+
+} // namespace
+} // namespace mcast::cli

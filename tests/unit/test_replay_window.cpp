@@ -1,0 +1,119 @@
+// Replay window semantics of docs/protocol.md section 6.1, driven with an explicit clock.
+#include <mcast/replay_window.hpp>
+
+#include <gtest/gtest.h>
+
+using namespace mcast;
+using namespace std::chrono_literals;
+
+namespace {
+
+PublicKeyBytes key(std::uint8_t b) {
+    PublicKeyBytes k{};
+    k.fill(b);
+    return k;
+}
+
+constexpr std::int64_t sec = 1'000'000'000;
+
+struct Clocked {
+    ReplayWindow w;
+    MonoTime now{};
+    ReplayVerdict offer(const PublicKeyBytes& k, std::uint64_t inc, std::uint64_t seq,
+                        std::int64_t ts = 100 * sec) {
+        auto v = w.check(k, inc, seq, ts, now);
+        if (v == ReplayVerdict::fresh) w.accept(k, inc, seq, ts, now);
+        return v;
+    }
+};
+
+} // namespace
+
+TEST(ReplayWindow, NewSequencesAcceptedOnce) {
+    Clocked c;
+    auto k = key(1);
+    EXPECT_EQ(c.offer(k, 1, 1), ReplayVerdict::fresh);
+    EXPECT_EQ(c.offer(k, 1, 2), ReplayVerdict::fresh);
+    EXPECT_EQ(c.offer(k, 1, 2), ReplayVerdict::duplicate);
+    c.now += 3s;
+    EXPECT_EQ(c.offer(k, 1, 2), ReplayVerdict::replay);
+}
+
+TEST(ReplayWindow, OutOfOrderInsideTheWindow) {
+    Clocked c;
+    auto k = key(2);
+    EXPECT_EQ(c.offer(k, 1, 10), ReplayVerdict::fresh);
+    EXPECT_EQ(c.offer(k, 1, 5), ReplayVerdict::fresh);
+    EXPECT_EQ(c.offer(k, 1, 7), ReplayVerdict::fresh);
+    EXPECT_EQ(c.offer(k, 1, 5), ReplayVerdict::duplicate);
+    EXPECT_EQ(c.offer(k, 1, 6), ReplayVerdict::fresh);
+}
+
+TEST(ReplayWindow, TooOldIsReplay) {
+    Clocked c;
+    auto k = key(3);
+    EXPECT_EQ(c.offer(k, 1, 5000), ReplayVerdict::fresh);
+    EXPECT_EQ(c.offer(k, 1, 5000 - ReplayWindow::window_size + 1), ReplayVerdict::fresh);
+    EXPECT_EQ(c.offer(k, 1, 5000 - ReplayWindow::window_size), ReplayVerdict::replay);
+}
+
+TEST(ReplayWindow, LargeJumpClearsTheWindow) {
+    Clocked c;
+    auto k = key(4);
+    c.offer(k, 1, 1);
+    EXPECT_EQ(c.offer(k, 1, 100000), ReplayVerdict::fresh);
+    EXPECT_EQ(c.offer(k, 1, 99999), ReplayVerdict::fresh);
+}
+
+TEST(ReplayWindow, CheckDoesNotChangeState) {
+    Clocked c;
+    auto k = key(5);
+    EXPECT_EQ(c.w.check(k, 1, 1, 0, c.now), ReplayVerdict::fresh);
+    EXPECT_EQ(c.w.check(k, 1, 1, 0, c.now), ReplayVerdict::fresh);
+    EXPECT_EQ(c.w.key_count(), 0u);
+}
+
+TEST(ReplayWindow, RestartWithNewIncarnationAccepted) {
+    Clocked c;
+    auto k = key(6);
+    EXPECT_EQ(c.offer(k, 1, 50, 100 * sec), ReplayVerdict::fresh);
+    EXPECT_EQ(c.offer(k, 2, 1, 101 * sec), ReplayVerdict::fresh);
+    // the old incarnation is still tracked: its window still works
+    EXPECT_EQ(c.offer(k, 1, 51, 102 * sec), ReplayVerdict::fresh);
+}
+
+TEST(ReplayWindow, OldIncarnationReplayRejected) {
+    Clocked c;
+    auto k = key(7);
+    EXPECT_EQ(c.offer(k, 9, 1, 200 * sec), ReplayVerdict::fresh);
+    // an incarnation never seen, 10 s older than the newest: a replay of an old run
+    EXPECT_EQ(c.offer(k, 8, 3, 190 * sec), ReplayVerdict::replay);
+    // within the 5 s tolerance: accepted (clock jitter between restarts)
+    EXPECT_EQ(c.offer(k, 10, 1, 196 * sec), ReplayVerdict::fresh);
+}
+
+TEST(ReplayWindow, AtMostFourIncarnationsPerKey) {
+    Clocked c;
+    auto k = key(8);
+    for (std::uint64_t inc = 1; inc <= 5; ++inc) {
+        c.now += 1s;
+        EXPECT_EQ(c.offer(k, inc, 1, 100 * sec), ReplayVerdict::fresh);
+    }
+    // incarnation 1 was evicted: its seq 1 again is no longer known as seen, but still rejected
+    // if its timestamp is old.
+    EXPECT_EQ(c.offer(k, 1, 1, 90 * sec), ReplayVerdict::replay);
+}
+
+TEST(ReplayWindow, KeyTableIsBounded) {
+    ReplayConfig cfg;
+    cfg.max_keys = 16;
+    ReplayWindow w(cfg);
+    MonoTime now{};
+    for (int i = 0; i < 1000; ++i) {
+        PublicKeyBytes k{};
+        k[0] = static_cast<std::uint8_t>(i);
+        k[1] = static_cast<std::uint8_t>(i >> 8);
+        w.accept(k, 1, 1, 0, now);
+    }
+    EXPECT_EQ(w.key_count(), 16u);
+}
