@@ -17,7 +17,9 @@ std::string describe(const std::vector<JoinedInterface>& ifs, const SessionOptio
     std::string names;
     for (const auto& i : ifs) {
         if (!names.empty()) names += ", ";
-        names += i.name + (i.ipv4 && i.ipv6 ? "" : i.ipv4 ? " (IPv4)" : " (IPv6)");
+        names += i.name;
+        // Say so when an enabled family could not be joined there (no address of it yet).
+        if (o.ipv4 && o.ipv6 && i.ipv4 != i.ipv6) names += i.ipv4 ? " (IPv4 only)" : " (IPv6 only)";
     }
     std::string groups;
     if (o.ipv4) groups = o.group_v4;

@@ -565,4 +565,9 @@ void Lab::loss(int host, int pct, std::string dir) const {
         {"loss", name_, "h" + std::to_string(host), std::to_string(pct), "--dir", std::move(dir)});
 }
 
+void Lab::link(int host, const std::string& ifname, const std::string& action) const {
+    check_host(host);
+    netlab_or_throw({"link", name_, "h" + std::to_string(host), ifname, action});
+}
+
 } // namespace mcast::testlab

@@ -148,6 +148,8 @@ public:
     std::string addr(int host, int family) const;
     // Drops pct% (0-100) of the host's packets, dir "in", "out" or "both"; pct 0 removes all loss.
     void loss(int host, int pct, std::string dir = "in") const;
+    // Plugs a second interface into the host ("up"), or takes it "down" or removes it ("del").
+    void link(int host, const std::string& ifname, const std::string& action = "up") const;
 
 private:
     void check_host(int host) const;

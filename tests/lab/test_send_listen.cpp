@@ -143,6 +143,28 @@ TEST_F(SendListen, TopicFilter) {
     EXPECT_EQ(msgs[1].at("topic").as_string(), "c");
 }
 
+TEST_F(SendListen, InterfaceThatAppearsLaterIsJoinedWithoutRestart) {
+    auto l = listener(1, {"-4", "--json", "--stats", "--timeout", "8s"});
+    lab_->link(1, "eth1");
+    auto joined = l.wait_for_line(Stream::err, std::regex("listening on .* via eth0, eth1"), 5s);
+    ASSERT_TRUE(joined) << l.err();
+    ASSERT_EQ(send(2, {"-4", "both ways"}), 0);
+    ASSERT_EQ(l.wait(15s), 0) << l.err();
+    auto msgs = records(l, "message");
+    ASSERT_EQ(msgs.size(), 1u); // arrived on eth0 and eth1, delivered once
+    auto stats = records(l, "stats").at(0);
+    EXPECT_EQ(stats.at("received").as_int64(), 2);
+    EXPECT_EQ(stats.at("dropped").at("duplicate").as_int64(), 1);
+}
+
+TEST_F(SendListen, NamedInterfaceThatDoesNotExistIsAnError) {
+    auto r = run_command(lab_->exec_argv(
+        1, {Paths::mcast(), "listen", "-i", "eth9", "--timeout", "1s", "--identity", key(1)}));
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("mcast listen: interface 'eth9' does not exist"), std::string::npos)
+        << r.err;
+}
+
 TEST_F(SendListen, TimeoutWithNothingExitsOne) {
     auto l = listener(1, {"--timeout", "300ms"});
     EXPECT_EQ(l.wait(5s), 1);
