@@ -72,11 +72,7 @@ void synopsis(std::string& out, const CommandSpec& cmd) {
 
 void paragraphs(std::string& out, std::string_view text) {
     bool first = true;
-    while (!text.empty()) {
-        const std::size_t end = std::min(text.find("\n\n"), text.size());
-        std::string paragraph(text.substr(0, end));
-        std::replace(paragraph.begin(), paragraph.end(), '\n', ' ');
-        text.remove_prefix(std::min(end + 2, text.size()));
+    for (const auto& paragraph : split_paragraphs(text)) {
         if (!first) out += ".PP\n";
         out += roff_escape(paragraph) + '\n';
         first = false;

@@ -51,11 +51,7 @@ void append_wrapped(std::string& out, std::string_view text, std::size_t first,
 // Paragraphs separated by "\n\n", each wrapped and indented, with a blank line between them.
 void append_paragraphs(std::string& out, std::string_view text, std::size_t indent) {
     bool first = true;
-    while (!text.empty()) {
-        const std::size_t end = std::min(text.find("\n\n"), text.size());
-        std::string paragraph(text.substr(0, end));
-        std::replace(paragraph.begin(), paragraph.end(), '\n', ' ');
-        text.remove_prefix(std::min(end + 2, text.size()));
+    for (const auto& paragraph : split_paragraphs(text)) {
         if (!first) out += '\n';
         out.append(indent, ' ');
         append_wrapped(out, paragraph, indent, indent);
@@ -211,6 +207,18 @@ std::string help_text(const CommandSpec* cmd) {
             append_row(out, fmt::format("{:{}}{}", "", kIndent, exit.code), exit.meaning,
                        kIndent * 2);
         }
+    }
+    return out;
+}
+
+std::vector<std::string> split_paragraphs(std::string_view text) {
+    std::vector<std::string> out;
+    while (!text.empty()) {
+        const std::size_t end = std::min(text.find("\n\n"), text.size());
+        std::string paragraph(text.substr(0, end));
+        std::replace(paragraph.begin(), paragraph.end(), '\n', ' ');
+        text.remove_prefix(std::min(end + 2, text.size()));
+        out.push_back(std::move(paragraph));
     }
     return out;
 }

@@ -4,6 +4,8 @@
 #include "options.hpp"
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace mcast::cli {
 
@@ -16,5 +18,9 @@ std::string help_text(const CommandSpec* cmd);
 //   "UDP port to send to and listen on. [default: 7767]"
 // Shared by help_text and the man pages so both say the same.
 std::string option_help(const OptionSpec& option);
+
+// The paragraphs of a table text (separated by "\n\n"), each joined into one line. Shared by
+// help_text and the man pages.
+std::vector<std::string> split_paragraphs(std::string_view text);
 
 } // namespace mcast::cli

@@ -82,37 +82,29 @@ MulticastSocket::MulticastSocket(boost::asio::io_context& io, int family, const 
     socket_.non_blocking(true);
 }
 
-bool MulticastSocket::join(unsigned ifindex) {
+// IP_ADD/DROP_MEMBERSHIP or IPV6_JOIN/LEAVE_GROUP for the group on one interface.
+int MulticastSocket::membership(unsigned ifindex, bool join) {
     int fd = socket_.native_handle();
-    int rc;
+    if (fd < 0) return -1;
     if (family_ == 4) {
         ip_mreqn m{};
         m.imr_multiaddr = group4_;
         m.imr_ifindex = static_cast<int>(ifindex);
-        rc = ::setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof m);
-    } else {
-        ipv6_mreq m{};
-        m.ipv6mr_multiaddr = group6_;
-        m.ipv6mr_interface = ifindex;
-        rc = ::setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &m, sizeof m);
+        return ::setsockopt(fd, IPPROTO_IP, join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP, &m,
+                            sizeof m);
     }
-    return rc == 0 || errno == EADDRINUSE;
+    ipv6_mreq m{};
+    m.ipv6mr_multiaddr = group6_;
+    m.ipv6mr_interface = ifindex;
+    return ::setsockopt(fd, IPPROTO_IPV6, join ? IPV6_JOIN_GROUP : IPV6_LEAVE_GROUP, &m, sizeof m);
+}
+
+bool MulticastSocket::join(unsigned ifindex) {
+    return membership(ifindex, true) == 0 || errno == EADDRINUSE;
 }
 
 void MulticastSocket::leave(unsigned ifindex) {
-    int fd = socket_.native_handle();
-    if (fd < 0) return;
-    if (family_ == 4) {
-        ip_mreqn m{};
-        m.imr_multiaddr = group4_;
-        m.imr_ifindex = static_cast<int>(ifindex);
-        ::setsockopt(fd, IPPROTO_IP, IP_DROP_MEMBERSHIP, &m, sizeof m);
-    } else {
-        ipv6_mreq m{};
-        m.ipv6mr_multiaddr = group6_;
-        m.ipv6mr_interface = ifindex;
-        ::setsockopt(fd, IPPROTO_IPV6, IPV6_LEAVE_GROUP, &m, sizeof m);
-    }
+    membership(ifindex, false);
 }
 
 int MulticastSocket::send(ByteView datagram, unsigned ifindex) {

@@ -42,6 +42,7 @@ public:
     int family() const { return family_; }
 
 private:
+    int membership(unsigned ifindex, bool join);
     void arm();
     void drain();
 
