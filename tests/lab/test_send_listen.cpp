@@ -165,6 +165,19 @@ TEST_F(SendListen, NamedInterfaceThatDoesNotExistIsAnError) {
         << r.err;
 }
 
+TEST_F(SendListen, ClosedPipeExitsZeroQuietly) {
+    // head exits after one line; the listener's next write meets a closed pipe.
+    std::string cmd = "set -o pipefail; " + Paths::mcast() +
+                      " listen -v --count 5 --timeout 10s --identity " + key(1) +
+                      " | head -n 1 >/dev/null";
+    auto l = lab_->spawn(1, {"bash", "-c", cmd});
+    ASSERT_TRUE(l.wait_for_line(Stream::err, std::regex("listening on"), 5s)) << l.err();
+    ASSERT_EQ(send(2, {"--repeat", "3", "--interval", "100ms", "x"}), 0);
+    EXPECT_EQ(l.wait(10s), 0) << l.err();
+    EXPECT_EQ(l.err().find("Broken pipe"), std::string::npos) << l.err();
+    EXPECT_EQ(l.err().find("error"), std::string::npos) << l.err();
+}
+
 TEST_F(SendListen, TimeoutWithNothingExitsOne) {
     auto l = listener(1, {"--timeout", "300ms"});
     EXPECT_EQ(l.wait(5s), 1);
