@@ -9,6 +9,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace mcast::cli {
 
 namespace {
@@ -32,13 +34,15 @@ std::string describe(const std::vector<JoinedInterface>& ifs, const SessionOptio
 
 int run_listen(const ParsedArgs& args, Output& out) {
     auto topics = args.values("topic");
+    std::sort(topics.begin(), topics.end());
+    topics.erase(std::unique(topics.begin(), topics.end()), topics.end());
     auto count = args.number("count");
     auto timeout = args.duration("timeout");
     auto id = load_identity(args, out);
     auto opts = session_options(args);
 
     boost::asio::io_context io;
-    Session session(io, id, opts);
+    Session session(io, std::move(id), opts);
     std::uint64_t received = 0;
     bool done = false;
     auto finish = [&] {

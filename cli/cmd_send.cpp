@@ -11,12 +11,16 @@
 #include <boost/asio/io_context.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <csignal>
 #include <iostream>
 #include <iterator>
+#include <signal.h>
 #include <thread>
 
 namespace mcast::cli {
+
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -47,7 +51,10 @@ public:
     void wait(std::uint64_t n) {
         if (!gap_ || n == 0) return;
         auto due = start_ + *gap_ * static_cast<std::int64_t>(n);
-        std::this_thread::sleep_until(due);
+        // Short naps, so SIGINT/SIGTERM end even an --interval 1h at once.
+        for (auto now = std::chrono::steady_clock::now(); now < due && !stop_requested;
+             now = std::chrono::steady_clock::now())
+            std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(due - now, 50ms));
     }
 
 private:
@@ -93,19 +100,23 @@ int run_send(const ParsedArgs& args, Output& out) {
 
     auto id = load_identity(args, out);
     boost::asio::io_context io;
-    Session session(io, id, session_options(args));
+    Session session(io, std::move(id), session_options(args));
     session.start();
     if (session.interfaces().empty())
         throw SessionError("no usable interface (none is up with multicast and an address; "
                            "name one with -i)");
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
+    // Without SA_RESTART, so a read of stdin (--lines) is interrupted too.
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    ::sigaction(SIGINT, &sa, nullptr);
+    ::sigaction(SIGTERM, &sa, nullptr);
 
     Pacer pacer(gap);
     std::uint64_t sent = 0, datagrams = 0;
     auto t0 = std::chrono::steady_clock::now();
     auto send_one = [&](const Tuple& t) {
         pacer.wait(sent);
+        if (stop_requested) return;
         datagrams += session.send(topic, t);
         ++sent;
         if (out.verbose()) {

@@ -11,6 +11,9 @@
 #include <mcast/session.hpp>
 #include <mcast/wire.hpp>
 
+#include <boost/json.hpp>
+
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -19,10 +22,13 @@ using namespace mcast::cli;
 
 namespace {
 
-int usage_error(std::string_view command, const std::string& message) {
+int usage_error(std::string_view command, const std::string& message, bool json) {
     std::string prefix = command.empty() ? "mcast" : "mcast " + std::string(command);
     std::fprintf(stderr, "%s: %s\n", prefix.c_str(), message.c_str());
-    std::fprintf(stderr, "Try '%s --help' for more information.\n", prefix.c_str());
+    if (json) { // the caller reads stdout: give it the error as a record too
+        boost::json::object o{{"type", "error"}, {"command", command}, {"message", message}};
+        std::printf("%s\n", boost::json::serialize(o).c_str());
+    }
     return exit_error;
 }
 
@@ -86,7 +92,8 @@ int main(int argc, char** argv) {
         cl = split_command_line(argv_copy);
         return dispatch(cl);
     } catch (const UsageError& e) {
-        return usage_error(cl.command, e.what());
+        bool json = std::find(argv_copy.begin(), argv_copy.end(), "--json") != argv_copy.end();
+        return usage_error(cl.command, e.what(), json);
     } catch (const PipeClosed&) {
         return exit_ok;
     } catch (const std::exception& e) {

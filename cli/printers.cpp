@@ -15,34 +15,56 @@ namespace mcast::cli {
 
 namespace json = boost::json;
 
-std::string quote_text(std::string_view s) {
-    std::string out = "\"";
-    for (char ch : s) {
-        auto c = static_cast<unsigned char>(ch);
+std::string escape_text(std::string_view s) {
+    // Text from the network is signed, not trusted: nothing in it may move the cursor, fake a
+    // line, or reorder what the terminal shows. ASCII and C1 controls, line/paragraph separators
+    // and bidi overrides are written as escapes.
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        auto c = static_cast<unsigned char>(s[i]);
+        auto next = [&](std::size_t k) -> unsigned {
+            return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0;
+        };
         switch (c) {
         case '"':
             out += "\\\"";
-            break;
+            continue;
         case '\\':
             out += "\\\\";
-            break;
+            continue;
         case '\n':
             out += "\\n";
-            break;
+            continue;
         case '\t':
             out += "\\t";
-            break;
+            continue;
         case '\r':
             out += "\\r";
-            break;
+            continue;
         default:
-            if (c < 0x20 || c == 0x7f)
-                out += fmt::format("\\x{:02x}", c);
-            else
-                out += ch;
+            break;
+        }
+        if (c < 0x20 || c == 0x7f) {
+            out += fmt::format("\\x{:02x}", c);
+        } else if (c == 0xc2 && next(1) >= 0x80 && next(1) <= 0x9f) { // C1 control
+            out += fmt::format("\\u{{{:04x}}}", next(1));
+            i += 1;
+        } else if (c == 0xe2 && ((next(1) == 0x80 && next(2) >= 0xa8 && next(2) <= 0xae) ||
+                                 (next(1) == 0x81 && next(2) >= 0xa6 && next(2) <= 0xa9))) {
+            // U+2028..U+202E (separators, bidi embeddings) and U+2066..U+2069 (bidi isolates)
+            unsigned cp = 0x2000u + ((next(1) & 0x3fu) << 6) + (next(2) & 0x3fu);
+            out += fmt::format("\\u{{{:04x}}}", cp);
+            i += 2;
+        } else {
+            out += s[i];
         }
     }
-    return out + "\"";
+    return out;
+}
+
+std::string quote_text(std::string_view s) {
+    return "\"" + escape_text(s) + "\"";
 }
 
 namespace {
@@ -122,7 +144,8 @@ std::string source_text(const Arrival& a) {
 std::string human_message(const Message& m, bool color) {
     auto id = m.sender_id.short_form();
     if (color) id = "\x1b[36m" + id + "\x1b[0m";
-    std::string topic = color ? "\x1b[33m" + m.header.topic + "\x1b[0m" : m.header.topic;
+    std::string topic = escape_text(m.header.topic);
+    if (color) topic = "\x1b[33m" + topic + "\x1b[0m";
     return fmt::format("{}  {}  {}  [{}]  {}", local_time(m.arrival.rx_wall_ns), id,
                        source_text(m.arrival), topic, human_values(m.values));
 }

@@ -103,11 +103,15 @@ std::string hex64(std::uint64_t v) {
 }
 
 std::string rfc3339_ns(std::int64_t ns) {
-    auto secs =
-        static_cast<std::time_t>(ns >= 0 ? ns / 1'000'000'000 : (ns - 999'999'999) / 1'000'000'000);
-    auto frac = ns - static_cast<std::int64_t>(secs) * 1'000'000'000;
+    // Floor division without overflow: any int64 (a hostile sender's included) is fine.
+    std::int64_t secs64 = ns / 1'000'000'000, frac = ns % 1'000'000'000;
+    if (frac < 0) {
+        frac += 1'000'000'000;
+        --secs64;
+    }
+    auto secs = static_cast<std::time_t>(secs64);
     std::tm tm{};
-    ::gmtime_r(&secs, &tm);
+    if (!::gmtime_r(&secs, &tm)) return std::to_string(ns) + "ns";
     return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", tm.tm_year + 1900,
                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
 }

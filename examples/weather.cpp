@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
         auto path = argc > 1 ? std::filesystem::path(argv[1]) : mcast::default_identity_path();
         auto id = mcast::Identity::load_or_create(path);
         boost::asio::io_context io;
-        mcast::Session session(io, id);
+        mcast::Session session(io, std::move(id));
         session.on_message(
             [](const mcast::Message& m) {
                 if (m.values.size() == 2 && m.values[0].is<std::string>() &&

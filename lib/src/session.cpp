@@ -58,7 +58,7 @@ struct Session::Impl {
     };
 
     asio::io_context& io;
-    const Identity& id;
+    Identity id;
     SessionOptions opts;
     std::uint64_t incarnation = random_incarnation();
     Receiver receiver{id.public_key(), incarnation, opts.replay};
@@ -72,8 +72,8 @@ struct Session::Impl {
     asio::steady_timer rescan_timer{io};
     bool running = false;
 
-    Impl(asio::io_context& io_, const Identity& id_, SessionOptions o)
-        : io(io_), id(id_), opts(std::move(o)) {}
+    Impl(asio::io_context& io_, Identity id_, SessionOptions o)
+        : io(io_), id(std::move(id_)), opts(std::move(o)) {}
 
     bool wanted(const net::InterfaceInfo& i) const {
         if (!i.up) return false;
@@ -162,8 +162,8 @@ struct Session::Impl {
     }
 };
 
-Session::Session(asio::io_context& io, const Identity& id, SessionOptions opts)
-    : impl_(std::make_unique<Impl>(io, id, std::move(opts))) {}
+Session::Session(asio::io_context& io, Identity id, SessionOptions opts)
+    : impl_(std::make_unique<Impl>(io, std::move(id), std::move(opts))) {}
 
 Session::~Session() {
     close();

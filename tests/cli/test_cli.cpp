@@ -130,8 +130,7 @@ TEST_F(Cli, KeyIsReadableByOpenssl) {
 TEST_F(Cli, BadValuesAreOneLineErrors) {
     auto r = mcast({"send", "--ttl", "300", "x"});
     EXPECT_EQ(r.code, 2);
-    EXPECT_EQ(r.err.substr(0, r.err.find('\n')),
-              "mcast send: --ttl: bad value '300' (expected 0-255)");
+    EXPECT_EQ(r.err, "mcast send: --ttl: bad value '300' (expected 0-255)\n");
     auto t = mcast({"listen", "--timeout", "soon"});
     EXPECT_EQ(t.code, 2);
     EXPECT_NE(t.err.find("mcast listen: --timeout: bad value 'soon'"), std::string::npos) << t.err;
@@ -144,6 +143,15 @@ TEST_F(Cli, BadValuesAreOneLineErrors) {
     auto g = mcast({"send", "--group", "10.1.2.3", "x"});
     EXPECT_EQ(g.code, 2);
     EXPECT_NE(g.err.find("--group: bad value '10.1.2.3'"), std::string::npos) << g.err;
+}
+
+TEST_F(Cli, UsageErrorInJsonModeIsAlsoARecord) {
+    auto r = mcast({"listen", "--json", "--count", "x"});
+    EXPECT_EQ(r.code, 2);
+    auto j = json::parse(r.out).as_object();
+    EXPECT_EQ(j.at("type").as_string(), "error");
+    EXPECT_EQ(j.at("command").as_string(), "listen");
+    EXPECT_EQ(lines(r.err), "1");
 }
 
 TEST_F(Cli, JsonValueErrorsAreCaughtBeforeSending) {

@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <filesystem>
 #include <regex>
 
@@ -176,6 +177,15 @@ TEST_F(SendListen, ClosedPipeExitsZeroQuietly) {
     EXPECT_EQ(l.wait(10s), 0) << l.err();
     EXPECT_EQ(l.err().find("Broken pipe"), std::string::npos) << l.err();
     EXPECT_EQ(l.err().find("error"), std::string::npos) << l.err();
+}
+
+TEST_F(SendListen, SignalEndsALongPacedSendAtOnce) {
+    auto l = listener(1, {"-4", "--json", "--timeout", "10s", "--count", "1"});
+    auto s = lab_->spawn_mcast(
+        2, {"send", "-4", "--identity", key(2), "--repeat", "100", "--interval", "1h", "x"});
+    ASSERT_EQ(l.wait(10s), 0); // the first message went out at once
+    s.signal(SIGINT);
+    EXPECT_EQ(s.wait(3s), 0) << "send did not stop on SIGINT: " << s.err();
 }
 
 TEST_F(SendListen, TimeoutWithNothingExitsOne) {

@@ -65,12 +65,19 @@ TEST(ReplayWindow, LargeJumpClearsTheWindow) {
     EXPECT_EQ(c.offer(k, 1, 99999), ReplayVerdict::fresh);
 }
 
-TEST(ReplayWindow, CheckDoesNotChangeState) {
+TEST(ReplayWindow, OnlyAcceptChangesState) {
+    // A datagram that is checked but never accepted (it failed verification) leaves no trace:
+    // the same seq, a higher seq and a new incarnation are all still fresh afterwards.
     Clocked c;
     auto k = key(5);
-    EXPECT_EQ(c.w.check(k, 1, 1, 0, c.now), ReplayVerdict::fresh);
-    EXPECT_EQ(c.w.check(k, 1, 1, 0, c.now), ReplayVerdict::fresh);
-    EXPECT_EQ(c.w.key_count(), 0u);
+    c.offer(k, 1, 10, 100 * sec);
+    EXPECT_EQ(c.w.check(k, 1, 11, 100 * sec, c.now), ReplayVerdict::fresh);
+    EXPECT_EQ(c.w.check(k, 1, 5000, 900 * sec, c.now),
+              ReplayVerdict::fresh); // forged, not accepted
+    EXPECT_EQ(c.w.check(k, 2, 1, 900 * sec, c.now), ReplayVerdict::fresh);
+    // Had the forged seq 5000 / timestamp 900 s been recorded, these would now be replays:
+    EXPECT_EQ(c.offer(k, 1, 11, 100 * sec), ReplayVerdict::fresh);
+    EXPECT_EQ(c.offer(k, 3, 1, 101 * sec), ReplayVerdict::fresh);
 }
 
 TEST(ReplayWindow, RestartWithNewIncarnationAccepted) {
@@ -92,16 +99,23 @@ TEST(ReplayWindow, OldIncarnationReplayRejected) {
     EXPECT_EQ(c.offer(k, 10, 1, 196 * sec), ReplayVerdict::fresh);
 }
 
-TEST(ReplayWindow, AtMostFourIncarnationsPerKey) {
+TEST(ReplayWindow, AtMostFourIncarnationsPerKeyLeastRecentlyUsedEvicted) {
     Clocked c;
     auto k = key(8);
-    for (std::uint64_t inc = 1; inc <= 5; ++inc) {
+    for (std::uint64_t inc = 1; inc <= 4; ++inc) {
         c.now += 1s;
-        EXPECT_EQ(c.offer(k, inc, 1, 100 * sec), ReplayVerdict::fresh);
+        EXPECT_EQ(c.offer(k, inc, 5, 100 * sec), ReplayVerdict::fresh);
     }
-    // incarnation 1 was evicted: its seq 1 again is no longer known as seen, but still rejected
-    // if its timestamp is old.
-    EXPECT_EQ(c.offer(k, 1, 1, 90 * sec), ReplayVerdict::replay);
+    c.now += 1s;
+    EXPECT_EQ(c.offer(k, 1, 6, 100 * sec), ReplayVerdict::fresh); // 1 is now the most recent
+    c.now += 1s;
+    EXPECT_EQ(c.offer(k, 5, 1, 100 * sec), ReplayVerdict::fresh); // evicts 2, the least recent
+    // Incarnation 1 is still tracked: its seq 5 is remembered (replay, past the dup window).
+    c.now += 3s;
+    EXPECT_EQ(c.offer(k, 1, 5, 100 * sec), ReplayVerdict::replay);
+    // Incarnation 2 was forgotten: its old seq 5 is judged by timestamp alone, and a timestamp
+    // within the tolerance passes (the documented limit of a bounded table).
+    EXPECT_EQ(c.offer(k, 2, 5, 100 * sec), ReplayVerdict::fresh);
 }
 
 TEST(ReplayWindow, KeyTableIsBounded) {

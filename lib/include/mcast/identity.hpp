@@ -33,7 +33,7 @@ struct MCAST_API NodeId {
 };
 
 // Errors about key files; what() is one line that names the file.
-struct IdentityError : std::runtime_error {
+struct MCAST_API IdentityError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 

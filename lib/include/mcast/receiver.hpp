@@ -52,7 +52,7 @@ public:
     std::uint64_t next_seq() const { return seq_ + 1; }
 
 private:
-    const Identity& id_;
+    const Identity& id_; // owned by the caller (the Session), outlives the Sender
     std::uint64_t incarnation_;
     std::uint64_t seq_ = 0;
 };

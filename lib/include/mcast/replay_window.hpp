@@ -8,9 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
-#include <list>
 #include <memory>
-#include <unordered_map>
 
 namespace mcast {
 

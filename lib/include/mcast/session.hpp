@@ -4,7 +4,7 @@
 // asio::io_context and never prints.
 //
 //   asio::io_context io;
-//   mcast::Session s(io, mcast::Identity::load_or_create(mcast::default_identity_path()), {});
+//   mcast::Session s(io, mcast::Identity::load_or_create(mcast::default_identity_path()));
 //   s.on_message([](const mcast::Message& m) { /* ... */ }, "weather");
 //   s.start();
 //   s.send("weather", {mcast::Value{"rain"}});
@@ -82,7 +82,7 @@ struct JoinedInterface {
 
 // A problem the session cannot work around (bad group, no such interface, socket error). what()
 // is one line.
-struct SessionError : std::runtime_error {
+struct MCAST_API SessionError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
@@ -92,7 +92,8 @@ public:
     using DropHandler = std::function<void(const DropEvent&)>;
     using InterfaceHandler = std::function<void(const std::vector<JoinedInterface>&)>;
 
-    Session(boost::asio::io_context& io, const Identity& id, SessionOptions opts = {});
+    // The session keeps the identity: pass it by value (moved in).
+    Session(boost::asio::io_context& io, Identity id, SessionOptions opts = {});
     ~Session();
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;

@@ -41,7 +41,7 @@ struct Header {
 };
 
 // Thrown when a message cannot be built (payload or topic too large, invalid topic).
-struct EncodeError : std::runtime_error {
+struct MCAST_API EncodeError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 

@@ -106,28 +106,35 @@ Identity Identity::from_seed(const std::array<std::uint8_t, 32>& seed) {
 }
 
 Identity Identity::load(const fs::path& file) {
+    auto fail = [&](const std::string& why) {
+        return IdentityError("identity file '" + file.string() + "': " + why);
+    };
+    // Open first, then check what was opened: no window between the check and the read, and
+    // a symlink planted in place of the key is not followed.
+    int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) throw fail(errno == ELOOP ? "is a symbolic link" : std::strerror(errno));
+    std::unique_ptr<FILE, FileCloser> f(::fdopen(fd, "r"));
+    if (!f) {
+        ::close(fd);
+        throw fail(std::strerror(errno));
+    }
     struct stat st {};
-    if (::stat(file.c_str(), &st) != 0)
-        throw IdentityError("identity file '" + file.string() + "': " + std::strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        throw IdentityError("identity file '" + file.string() + "': not a regular file");
+    if (::fstat(fd, &st) != 0) throw fail(std::strerror(errno));
+    if (!S_ISREG(st.st_mode)) throw fail("not a regular file");
+    if (st.st_uid != ::geteuid()) throw fail("owned by another user");
     if (st.st_mode & 077) {
         char mode[8];
         std::snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
         throw IdentityError("identity file '" + file.string() + "' is accessible by others (mode " +
                             mode + "); run: chmod 600 '" + file.string() + "'");
     }
-    std::unique_ptr<FILE, FileCloser> f(std::fopen(file.c_str(), "r"));
-    if (!f) throw IdentityError("identity file '" + file.string() + "': " + std::strerror(errno));
     auto impl = std::make_unique<Impl>();
     impl->key.reset(PEM_read_PrivateKey(f.get(), nullptr, nullptr, nullptr));
     if (!impl->key) {
         ERR_clear_error();
-        throw IdentityError("identity file '" + file.string() +
-                            "': not a PEM private key (corrupt?)");
+        throw fail("not a PEM private key (corrupt?)");
     }
-    if (EVP_PKEY_get_id(impl->key.get()) != EVP_PKEY_ED25519)
-        throw IdentityError("identity file '" + file.string() + "': not an Ed25519 key");
+    if (EVP_PKEY_get_id(impl->key.get()) != EVP_PKEY_ED25519) throw fail("not an Ed25519 key");
     return Identity(std::move(impl));
 }
 
@@ -160,8 +167,10 @@ void Identity::save(const fs::path& file, bool replace) const {
         throw IdentityError("identity file '" + file.string() +
                             "' already exists (use --force to replace it)");
 
+    std::array<std::uint8_t, 8> rnd{};
+    RAND_bytes(rnd.data(), static_cast<int>(rnd.size()));
     auto tmp = file;
-    tmp += ".tmp." + std::to_string(::getpid());
+    tmp += ".tmp." + to_hex(rnd);
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         throw IdentityError("cannot create '" + tmp.string() + "': " + std::strerror(errno));
@@ -180,21 +189,28 @@ void Identity::save(const fs::path& file, bool replace) const {
         throw IdentityError("cannot write '" + tmp.string() + "': " + openssl_error());
     }
     if (replace && fs::exists(file, ec)) {
+        // Keep the old key under a free name (never overwrite an earlier one), then swap the
+        // new one in with rename(): the key file exists at every instant.
         auto old = file;
         old += ".old";
-        if (::rename(file.c_str(), old.c_str()) != 0) {
-            ::unlink(tmp.c_str());
-            throw IdentityError("cannot keep old key as '" + old.string() +
-                                "': " + std::strerror(errno));
+        for (int n = 1; fs::exists(old, ec); ++n) {
+            old = file;
+            old += ".old." + std::to_string(n);
         }
-    }
-    // link() fails if the file appeared meanwhile, so a concurrent creator's key is never lost.
-    if (::link(tmp.c_str(), file.c_str()) != 0) {
-        int e = errno;
+        if (::link(file.c_str(), old.c_str()) != 0 || ::rename(tmp.c_str(), file.c_str()) != 0) {
+            int e = errno;
+            ::unlink(tmp.c_str());
+            throw IdentityError("cannot replace '" + file.string() + "': " + std::strerror(e));
+        }
+    } else {
+        // link() fails if the file appeared meanwhile: a concurrent creator's key is never lost.
+        if (::link(tmp.c_str(), file.c_str()) != 0) {
+            int e = errno;
+            ::unlink(tmp.c_str());
+            throw IdentityError("cannot create '" + file.string() + "': " + std::strerror(e));
+        }
         ::unlink(tmp.c_str());
-        throw IdentityError("cannot create '" + file.string() + "': " + std::strerror(e));
     }
-    ::unlink(tmp.c_str());
     int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
         ::fsync(dfd);

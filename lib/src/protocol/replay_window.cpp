@@ -7,7 +7,9 @@
 #include <array>
 #include <bitset>
 #include <cstring>
+#include <list>
 #include <optional>
+#include <unordered_map>
 
 namespace mcast {
 

@@ -90,7 +90,8 @@ public:
         std::uint32_t count;
         if (!u32(count)) return DropReason::truncated;
         if (count > left()) return DropReason::truncated; // each value is at least one byte
-        out.reserve(count);
+        // Bounded reserve: nested lists must not multiply a small datagram into a large heap.
+        out.reserve(std::min<std::uint32_t>(count, 256));
         for (std::uint32_t i = 0; i < count; ++i) {
             if (auto e = value(out, depth)) return e;
         }
