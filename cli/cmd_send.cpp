@@ -81,7 +81,14 @@ int run_send(const ParsedArgs& args, Output& out) {
             throw UsageError(std::string("VALUE: ") + e.what());
         }
     } else if (whole_stdin) {
-        std::string all{std::istreambuf_iterator<char>(std::cin), {}};
+        // Read one byte more than fits, to tell "too large" without reading a huge input.
+        std::string all(max_payload_size + 1, '\0');
+        std::cin.read(all.data(), static_cast<std::streamsize>(all.size()));
+        all.resize(static_cast<std::size_t>(std::cin.gcount()));
+        if (all.size() > max_payload_size - 9)
+            throw EncodeError(fmt::format("standard input is more than {} bytes (at most {} fit "
+                                          "in one message)",
+                                          max_payload_size - 9, max_payload_size - 9));
         fixed = Tuple{Bytes{ByteBuffer(all.begin(), all.end())}};
     }
 

@@ -71,6 +71,8 @@ struct Session::Impl {
     InterfaceHandler interface_handler;
     asio::steady_timer rescan_timer{io};
     bool running = false;
+    // Completions already queued when the session goes away check this before touching it.
+    std::shared_ptr<bool> alive = std::make_shared<bool>(true);
 
     Impl(asio::io_context& io_, Identity id_, SessionOptions o)
         : io(io_), id(std::move(id_)), opts(std::move(o)) {}
@@ -118,11 +120,12 @@ struct Session::Impl {
 
     void schedule_rescan() {
         rescan_timer.expires_after(opts.rescan_interval);
-        rescan_timer.async_wait([this](boost::system::error_code ec) {
-            if (ec || !running) return;
-            rescan();
-            schedule_rescan();
-        });
+        rescan_timer.async_wait(
+            [this, alive = std::weak_ptr<bool>(alive)](boost::system::error_code ec) {
+                if (ec || alive.expired() || !running) return;
+                rescan();
+                schedule_rescan();
+            });
     }
 
     void on_datagram(const net::Datagram& d) {

@@ -4,6 +4,7 @@
 #include "lab_harness.hpp"
 
 #include <mcast/receiver.hpp>
+#include <mcast/sender.hpp>
 #include <mcast/wire.hpp>
 
 #include <boost/json.hpp>

@@ -44,6 +44,23 @@ TEST(Wire, LayoutMatchesTheSpec) {
     EXPECT_EQ(d[70], 13); // payload length, low byte
 }
 
+TEST(Wire, SignatureCoversDomainPrefixAndBody) {
+    auto id = key(11);
+    auto d = encode_datagram(header(), {"x"}, id);
+    // timestamp 1'700'000'000'000'000'000 = 0x17979cfe362a0000, big-endian at 56..63
+    const std::uint8_t ts[8] = {0x17, 0x97, 0x9c, 0xfe, 0x36, 0x2a, 0x00, 0x00};
+    EXPECT_TRUE(std::equal(std::begin(ts), std::end(ts), d.begin() + 56));
+    ByteBuffer msg;
+    for (char c : std::string("mcast-datagram-v1"))
+        msg.push_back(static_cast<std::uint8_t>(c));
+    msg.push_back(0);
+    msg.insert(msg.end(), d.begin(), d.end() - 64);
+    Verifier v(id.public_key());
+    EXPECT_TRUE(v.verify(msg, d.data() + d.size() - 64));
+    ByteBuffer without_domain(d.begin(), d.end() - 64);
+    EXPECT_FALSE(v.verify(without_domain, d.data() + d.size() - 64));
+}
+
 TEST(Wire, DecodeRoundTrip) {
     auto id = key(2);
     Tuple values{"hello", std::int64_t{-3}, Bytes{{1, 2}}, List{nullptr, true}};

@@ -6,6 +6,7 @@
 #include <mcast/identity.hpp>
 #include <mcast/receiver.hpp>
 #include <mcast/replay_window.hpp>
+#include <mcast/sender.hpp>
 #include <mcast/session.hpp>
 #include <mcast/tuple_codec.hpp>
 #include <mcast/value.hpp>

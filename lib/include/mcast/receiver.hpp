@@ -42,22 +42,4 @@ private:
     DropCounters counters_;
 };
 
-// The sending side's state: one incarnation, a sequence counter. Sans-IO: time is passed in.
-class MCAST_API Sender {
-public:
-    Sender(const Identity& id, std::uint64_t incarnation);
-    ByteBuffer seal(std::uint8_t type, std::string_view topic, const Tuple& values,
-                    std::int64_t wall_ns);
-    std::uint64_t incarnation() const { return incarnation_; }
-    std::uint64_t next_seq() const { return seq_ + 1; }
-
-private:
-    const Identity& id_; // owned by the caller (the Session), outlives the Sender
-    std::uint64_t incarnation_;
-    std::uint64_t seq_ = 0;
-};
-
-// A random non-zero incarnation number.
-MCAST_API std::uint64_t random_incarnation();
-
 } // namespace mcast

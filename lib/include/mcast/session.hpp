@@ -15,6 +15,7 @@
 #include <mcast/export.hpp>
 #include <mcast/identity.hpp>
 #include <mcast/receiver.hpp>
+#include <mcast/sender.hpp>
 #include <mcast/value.hpp>
 #include <mcast/wire.hpp>
 

@@ -202,8 +202,9 @@ void MulticastSocket::drain() {
         }
         // The buffer holds the largest UDP payload of either family, so nothing is cut short.
         d.bytes = ByteView(buffer_.data(), static_cast<std::size_t>(n));
+        std::weak_ptr<bool> alive = alive_;
         handler_(d);
-        if (!socket_.is_open()) return;
+        if (alive.expired() || !socket_.is_open()) return;
     }
     arm();
 }

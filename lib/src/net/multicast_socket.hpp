@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace mcast::net {
@@ -53,6 +54,8 @@ private:
     std::uint16_t port_;
     Handler handler_;
     std::vector<std::uint8_t> buffer_;
+    // A handler may destroy this socket (by destroying its Session): drain checks the token.
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 } // namespace mcast::net

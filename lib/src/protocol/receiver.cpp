@@ -3,10 +3,6 @@
 #include <mcast/receiver.hpp>
 #include <mcast/tuple_codec.hpp>
 
-#include <openssl/rand.h>
-
-#include <stdexcept>
-
 namespace mcast {
 
 Receiver::Receiver(const PublicKeyBytes& self, std::uint64_t self_incarnation, ReplayConfig cfg)
@@ -52,32 +48,6 @@ IngestResult Receiver::ingest(ByteView datagram, MonoTime now) {
     out.message.values = std::move(tuple.values);
     out.message.sender_id = NodeId::of(out.message.header.sender);
     return out;
-}
-
-Sender::Sender(const Identity& id, std::uint64_t incarnation) : id_(id), incarnation_(incarnation) {
-    if (incarnation == 0) throw std::invalid_argument("incarnation must not be 0");
-}
-
-ByteBuffer Sender::seal(std::uint8_t type, std::string_view topic, const Tuple& values,
-                        std::int64_t wall_ns) {
-    Header h;
-    h.type = type;
-    h.incarnation = incarnation_;
-    h.seq = seq_ + 1;
-    h.timestamp_ns = wall_ns;
-    h.topic = std::string(topic);
-    auto d = encode_datagram(h, values, id_);
-    ++seq_; // only once the datagram was built: a refused message uses no number
-    return d;
-}
-
-std::uint64_t random_incarnation() {
-    std::uint64_t v = 0;
-    while (v == 0) {
-        if (RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof v) != 1)
-            throw std::runtime_error("cannot get random bytes");
-    }
-    return v;
 }
 
 std::string_view to_string(DropReason r) {
