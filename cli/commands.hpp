@@ -10,5 +10,7 @@ namespace mcast::cli {
 int run_id(const ParsedArgs& args, Output& out);
 int run_send(const ParsedArgs& args, Output& out);
 int run_listen(const ParsedArgs& args, Output& out);
+int run_announce(const ParsedArgs& args, Output& out);
+int run_discover(const ParsedArgs& args, Output& out);
 
 } // namespace mcast::cli

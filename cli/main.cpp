@@ -71,6 +71,8 @@ int dispatch(const CommandLine& cl) {
         if (cl.command == "id") return run_id(args, out);
         if (cl.command == "send") return run_send(args, out);
         if (cl.command == "listen") return run_listen(args, out);
+        if (cl.command == "announce") return run_announce(args, out);
+        if (cl.command == "discover") return run_discover(args, out);
     } catch (const UsageError&) {
         throw;
     } catch (const PipeClosed&) {

@@ -319,6 +319,124 @@ const std::vector<CommandSpec>& commands() {
                 },
         },
         {
+            .name = "announce",
+            .summary = "make this machine visible on the network",
+            .description =
+                "Runs this machine's node: it announces its name, addresses (every interface, "
+                "IPv4 and IPv6) and metadata to the local network, answers the queries of "
+                "'mcast discover' after a small random delay, and sends a signed goodbye when "
+                "it is stopped with Ctrl-C or SIGTERM, so that watchers drop it at once.\n\n"
+                "The schedule follows mDNS: a short random delay, a burst of announcements one "
+                "and two seconds apart, then one every --interval, and a new burst whenever "
+                "what it announces changes (an interface comes or goes). Each announcement "
+                "says how long it is valid (--lifetime); a node that dies without a goodbye "
+                "disappears from the others when that runs out.\n\n"
+                "A second node started with the same identity elsewhere on the network is "
+                "reported as a conflict.",
+            .options =
+                {
+                    {.long_name = "name",
+                     .value_name = "NAME",
+                     .help = "Name to announce.",
+                     .default_help = "the host name",
+                     .arity = Arity::One},
+                    {.long_name = "meta",
+                     .value_name = "KEY=VALUE",
+                     .help = "Metadata to announce, such as role=media or os=debian.",
+                     .arity = Arity::Many},
+                    {.long_name = "interval",
+                     .value_name = "DURATION",
+                     .help = "Time between announcements once the first burst is over.",
+                     .default_value = "30s",
+                     .arity = Arity::One,
+                     .hint = Hint::Duration},
+                    {.long_name = "lifetime",
+                     .value_name = "DURATION",
+                     .help = "How long others keep this node after its last announcement.",
+                     .default_help = "three intervals",
+                     .arity = Arity::One,
+                     .hint = Hint::Duration},
+                    {.long_name = "once", .help = "Send one announcement and exit (no goodbye)."},
+                    {.long_name = "timeout",
+                     .value_name = "DURATION",
+                     .help = "Stop after DURATION, with a goodbye.",
+                     .arity = Arity::One,
+                     .hint = Hint::Duration},
+                },
+            .examples =
+                {
+                    {"mcast announce --name media-pc --meta role=media",
+                     "Make this machine visible as media-pc until Ctrl-C."},
+                    {"mcast announce --once --name build-42",
+                     "Announce once, for example from a CI job, and exit."},
+                    {"mcast announce --interval 5s --lifetime 15s",
+                     "Announce often, so a crashed node vanishes from watchers within 15 s."},
+                },
+            .exit_codes =
+                {
+                    {0, "Stopped by Ctrl-C, SIGTERM or --timeout, after a goodbye (or --once)."},
+                    {2, "Error: a bad option or value, a bad key file, or no usable interface."},
+                },
+        },
+        {
+            .name = "discover",
+            .summary = "list the nodes on the local network",
+            .description =
+                "Asks every node running 'mcast announce' to answer (the query is repeated "
+                "against loss), gathers the answers and the announcements heard meanwhile, and "
+                "prints one row per node: name, short id, every address with its interface, "
+                "metadata, trust and age. A node reachable over several families or interfaces "
+                "is one row.\n\n"
+                "discover ends as soon as --expect nodes are found, or, without --expect, once "
+                "no new node has answered for a short quiet period after the last query (well "
+                "under a second), and at the latest at --timeout. It exits with status 0 when "
+                "it found at least one node (or --expect nodes) and 1 otherwise, so scripts "
+                "can wait for their peers.\n\n"
+                "With --watch it keeps running and prints join, update and leave events as they "
+                "happen: a node leaves at once when it says goodbye, and when its announcement "
+                "expires when it died.",
+            .options =
+                {
+                    {.long_name = "timeout",
+                     .value_name = "DURATION",
+                     .help = "Give up after DURATION (with --watch: stop watching).",
+                     .default_value = "3s",
+                     .arity = Arity::One,
+                     .hint = Hint::Duration},
+                    {.long_name = "expect",
+                     .value_name = "N",
+                     .help = "Stop as soon as N nodes are found; exit 1 if fewer were.",
+                     .arity = Arity::One,
+                     .hint = Hint::Number,
+                     .min = 1,
+                     .max = kNoLimit},
+                    {.long_name = "watch",
+                     .help = "Keep running and print join, update and leave events."},
+                    {.long_name = "name",
+                     .value_name = "GLOB",
+                     .help = "Only nodes whose name matches GLOB (shell wildcards).",
+                     .arity = Arity::One},
+                    {.long_name = "meta",
+                     .value_name = "KEY=VALUE",
+                     .help = "Only nodes that announce this metadata (repeat: all must match).",
+                     .arity = Arity::Many},
+                },
+            .examples =
+                {
+                    {"mcast discover", "List the nodes on the network."},
+                    {"mcast discover --expect 3 --timeout 10s --json",
+                     "Wait up to ten seconds for three nodes, as JSON Lines; exit 1 if fewer."},
+                    {"mcast discover --watch --name 'media-*'",
+                     "Follow media nodes as they come and go."},
+                },
+            .exit_codes =
+                {
+                    {0, "At least one node (or --expect nodes) was found."},
+                    {1, "No node (or fewer than --expect) was found before --timeout."},
+                    {2, "Error: a bad option or value, a bad key file, or no usable interface."},
+                },
+        },
+        {
             .name = "help",
             .summary = "show help for a command",
             .synopsis = "mcast help [COMMAND]",

@@ -60,6 +60,14 @@ _mcast() {
             case $prev in
                 --topic|--count|--timeout) return 0 ;;
             esac ;;
+        announce)
+            case $prev in
+                --name|--meta|--interval|--lifetime|--timeout) return 0 ;;
+            esac ;;
+        discover)
+            case $prev in
+                --timeout|--expect|--name|--meta) return 0 ;;
+            esac ;;
     esac
 
     # Option names.
@@ -69,6 +77,8 @@ _mcast() {
             id) _mcast_words '--new --force -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             send) _mcast_words '--topic --lines --stdin --repeat --interval --rate -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             listen) _mcast_words '--topic --count --timeout --stats -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            announce) _mcast_words '--name --meta --interval --lifetime --once --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            discover) _mcast_words '--timeout --expect --watch --name --meta -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             help) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             *) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
         esac
@@ -77,8 +87,8 @@ _mcast() {
 
     # Arguments.
     case $command in
-        "") _mcast_words 'id send listen help' ;;
-        help) _mcast_words 'id send listen help' ;;
+        "") _mcast_words 'id send listen announce discover help' ;;
+        help) _mcast_words 'id send listen announce discover help' ;;
     esac
     return 0
 }

@@ -42,6 +42,8 @@ function __mcast_commands
     printf '%s\t%s\n' 'id' 'show this node\'s identity'
     printf '%s\t%s\n' 'send' 'sign and send one message'
     printf '%s\t%s\n' 'listen' 'print each verified message'
+    printf '%s\t%s\n' 'announce' 'make this machine visible on the network'
+    printf '%s\t%s\n' 'discover' 'list the nodes on the local network'
     printf '%s\t%s\n' 'help' 'show help for a command'
 end
 
@@ -51,6 +53,8 @@ complete -c mcast -f
 complete -c mcast -n __mcast_no_command -a 'id' -d 'show this node\'s identity'
 complete -c mcast -n __mcast_no_command -a 'send' -d 'sign and send one message'
 complete -c mcast -n __mcast_no_command -a 'listen' -d 'print each verified message'
+complete -c mcast -n __mcast_no_command -a 'announce' -d 'make this machine visible on the network'
+complete -c mcast -n __mcast_no_command -a 'discover' -d 'list the nodes on the local network'
 complete -c mcast -n __mcast_no_command -a 'help' -d 'show help for a command'
 
 # Options without a command
@@ -86,6 +90,21 @@ complete -c mcast -n '__mcast_command_is listen' -l topic -x -d 'Print only mess
 complete -c mcast -n '__mcast_command_is listen' -l count -x -d 'Exit after printing N messages'
 complete -c mcast -n '__mcast_command_is listen' -l timeout -x -d 'Exit after DURATION, even if fewer than --count messages arrived'
 complete -c mcast -n '__mcast_command_is listen' -l stats -d 'At exit, print how many messages were received and how many were dropped, by reason'
+
+# mcast announce
+complete -c mcast -n '__mcast_command_is announce' -l name -x -d 'Name to announce'
+complete -c mcast -n '__mcast_command_is announce' -l meta -x -d 'Metadata to announce, such as role=media or os=debian'
+complete -c mcast -n '__mcast_command_is announce' -l interval -x -d 'Time between announcements once the first burst is over'
+complete -c mcast -n '__mcast_command_is announce' -l lifetime -x -d 'How long others keep this node after its last announcement'
+complete -c mcast -n '__mcast_command_is announce' -l once -d 'Send one announcement and exit (no goodbye)'
+complete -c mcast -n '__mcast_command_is announce' -l timeout -x -d 'Stop after DURATION, with a goodbye'
+
+# mcast discover
+complete -c mcast -n '__mcast_command_is discover' -l timeout -x -d 'Give up after DURATION (with --watch: stop watching)'
+complete -c mcast -n '__mcast_command_is discover' -l expect -x -d 'Stop as soon as N nodes are found'
+complete -c mcast -n '__mcast_command_is discover' -l watch -d 'Keep running and print join, update and leave events'
+complete -c mcast -n '__mcast_command_is discover' -l name -x -d 'Only nodes whose name matches GLOB (shell wildcards)'
+complete -c mcast -n '__mcast_command_is discover' -l meta -x -d 'Only nodes that announce this metadata (repeat: all must match)'
 
 # mcast help
 complete -c mcast -n '__mcast_command_is help' -a '(__mcast_commands)'

@@ -68,7 +68,7 @@ struct Session::Impl {
     std::vector<Subscription> subs;
     std::size_t next_handle = 1;
     DropHandler drop_handler;
-    InterfaceHandler interface_handler;
+    std::vector<InterfaceHandler> interface_handlers;
     asio::steady_timer rescan_timer{io};
     bool running = false;
     // Completions already queued when the session goes away check this before touching it.
@@ -89,7 +89,11 @@ struct Session::Impl {
         std::map<unsigned, JoinedInterface> now;
         for (const auto& i : net::list_interfaces()) {
             if (!wanted(i)) continue;
-            JoinedInterface j{i.name, i.index, false, false};
+            JoinedInterface j{i.name, i.index, false, false, {}, {}};
+            char text[INET6_ADDRSTRLEN] = "";
+            if (i.ipv4 && ::inet_ntop(AF_INET, &*i.ipv4, text, sizeof text)) j.address4 = text;
+            if (i.ipv6_link_local && ::inet_ntop(AF_INET6, &*i.ipv6_link_local, text, sizeof text))
+                j.address6 = text;
             auto old = joined.find(i.index);
             if (sock4 && i.ipv4)
                 j.ipv4 = (old != joined.end() && old->second.ipv4) || sock4->join(i.index);
@@ -105,10 +109,15 @@ struct Session::Impl {
         bool changed = now.size() != joined.size() ||
                        !std::equal(now.begin(), now.end(), joined.begin(), [](auto& a, auto& b) {
                            return a.first == b.first && a.second.ipv4 == b.second.ipv4 &&
-                                  a.second.ipv6 == b.second.ipv6 && a.second.name == b.second.name;
+                                  a.second.ipv6 == b.second.ipv6 &&
+                                  a.second.name == b.second.name &&
+                                  a.second.address4 == b.second.address4 &&
+                                  a.second.address6 == b.second.address6;
                        });
         joined = std::move(now);
-        if (changed && interface_handler) interface_handler(snapshot());
+        if (changed)
+            for (auto& h : interface_handlers)
+                h(snapshot());
     }
 
     std::vector<JoinedInterface> snapshot() const {
@@ -187,7 +196,7 @@ void Session::on_drop(DropHandler h) {
 }
 
 void Session::on_interfaces(InterfaceHandler h) {
-    impl_->interface_handler = std::move(h);
+    impl_->interface_handlers.push_back(std::move(h));
 }
 
 void Session::start() {
@@ -255,6 +264,21 @@ std::size_t Session::send(std::string_view topic, const Tuple& values, std::uint
                            "name one with -i)");
     }
     return sent;
+}
+
+bool Session::send_on(unsigned ifindex, int family, std::string_view topic, const Tuple& values,
+                      std::uint8_t type) {
+    auto it = impl_->joined.find(ifindex);
+    if (it == impl_->joined.end()) return false;
+    auto* sock = family == 4 ? (it->second.ipv4 ? impl_->sock4.get() : nullptr)
+                             : (it->second.ipv6 ? impl_->sock6.get() : nullptr);
+    if (!sock) return false;
+    auto datagram = impl_->sender.seal(type, topic, values, wall_now_ns());
+    return sock->send(datagram, ifindex) == 0;
+}
+
+boost::asio::io_context& Session::io() {
+    return impl_->io;
 }
 
 const DropCounters& Session::counters() const {

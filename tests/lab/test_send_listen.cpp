@@ -1,7 +1,7 @@
 // Lab tests: the real `mcast` binary in network namespaces on one bridge. send -> listen over
 // IPv4, IPv6 and both (delivered once), topic filters, --count/--timeout exit codes, typed
 // values through JSON, and forged/altered/replayed/malformed datagrams dropped and counted.
-#include "lab_harness.hpp"
+#include "lab_fixture.hpp"
 
 #include <mcast/receiver.hpp>
 #include <mcast/sender.hpp>
@@ -21,28 +21,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class SendListen : public ::testing::Test {
+class SendListen : public LabTest {
 protected:
-    void SetUp() override {
-        if (auto why = lab_unavailable_reason()) GTEST_SKIP() << "no lab: " << *why;
-        char tmpl[] = "/tmp/mcast-lab-XXXXXX";
-        dir_ = ::mkdtemp(tmpl);
-        lab_ = std::make_unique<Lab>(3, "sl");
-        for (int h = 1; h <= 3; ++h) {
-            // Key creation touches no network, so it runs outside the lab.
-            auto r = run_command({Paths::mcast(), "id", "--new", "--json", "--identity", key(h)});
-            ASSERT_EQ(r.code, 0) << r.err;
-            ids_[h] = std::string(json::parse(r.out).at("id").as_string());
-        }
-    }
-    void TearDown() override {
-        lab_.reset();
-        if (!dir_.empty()) fs::remove_all(dir_);
-    }
-
-    std::string key(int host) const {
-        return (dir_ / ("h" + std::to_string(host) + ".pem")).string();
-    }
+    void SetUp() override { make_lab(3, "sl"); }
 
     // A listener in `host` that has joined its groups (it says so on stderr with -v).
     Process listener(int host, std::vector<std::string> extra) {
@@ -59,19 +40,6 @@ protected:
         args.insert(args.end(), extra.begin(), extra.end());
         return lab_->run(host, args);
     }
-
-    static std::vector<json::object> records(const Process& p, std::string_view type) {
-        std::vector<json::object> out;
-        for (const auto& line : p.out_lines()) {
-            auto v = json::parse(line).as_object();
-            if (v.at("type").as_string() == type) out.push_back(v);
-        }
-        return out;
-    }
-
-    fs::path dir_;
-    std::unique_ptr<Lab> lab_;
-    std::map<int, std::string> ids_;
 };
 
 TEST_F(SendListen, Ipv4MessageArrivesWithEveryField) {

@@ -746,7 +746,10 @@ TEST(CliGenerate, Kinds) {
     EXPECT_EQ(run("bash", ""), std::make_pair(0, bash_completion()));
     EXPECT_EQ(run("zsh", ""), std::make_pair(0, zsh_completion()));
     EXPECT_EQ(run("fish", ""), std::make_pair(0, fish_completion()));
-    EXPECT_EQ(run("commands", ""), std::make_pair(0, std::string("id\nsend\nlisten\nhelp\n")));
+    std::string names;
+    for (const auto& c : commands()) names += std::string(c.name) + "\n";
+    EXPECT_EQ(run("commands", ""), std::make_pair(0, names));
+    EXPECT_NE(names.find("send\n"), std::string::npos);
     EXPECT_EQ(run("pdf", "").first, 2);
     EXPECT_EQ(run("man", "frob").first, 2);
     EXPECT_EQ(run("bash", "send").first, 2);

@@ -1,9 +1,14 @@
 // Everything a program needs to use libmcast.
 #pragma once
 
+#include <mcast/announce_schedule.hpp>
 #include <mcast/base64.hpp>
+#include <mcast/discovery.hpp>
 #include <mcast/drop_reason.hpp>
 #include <mcast/identity.hpp>
+#include <mcast/node.hpp>
+#include <mcast/peer_table.hpp>
+#include <mcast/presence.hpp>
 #include <mcast/receiver.hpp>
 #include <mcast/replay_window.hpp>
 #include <mcast/sender.hpp>

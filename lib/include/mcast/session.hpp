@@ -79,6 +79,8 @@ struct JoinedInterface {
     unsigned index = 0;
     bool ipv4 = false;
     bool ipv6 = false;
+    std::string address4; // the address it sends from, when ipv4
+    std::string address6; // its IPv6 link-local address, when ipv6
 };
 
 // A problem the session cannot work around (bad group, no such interface, socket error). what()
@@ -105,7 +107,8 @@ public:
                            std::uint8_t type = static_cast<std::uint8_t>(MessageType::data));
     void remove_handler(std::size_t handle);
     void on_drop(DropHandler h);
-    // Called whenever the set of joined interfaces changes (also once after start()).
+    // Called whenever the set of joined interfaces changes (also once after start()). Any
+    // number of handlers may be added.
     void on_interfaces(InterfaceHandler h);
 
     // Opens the sockets and joins the groups. Throws SessionError.
@@ -119,7 +122,13 @@ public:
     std::size_t send(std::string_view topic, const Tuple& values,
                      std::uint8_t type = static_cast<std::uint8_t>(MessageType::data));
 
+    // Sends on one interface and family only: an answer goes back the way its query came.
+    // Returns false when that interface or family is not joined or the send failed.
+    bool send_on(unsigned ifindex, int family, std::string_view topic, const Tuple& values,
+                 std::uint8_t type);
+
     const DropCounters& counters() const;
+    boost::asio::io_context& io();
     std::vector<JoinedInterface> interfaces() const;
     std::uint64_t incarnation() const;
     const Identity& identity() const;

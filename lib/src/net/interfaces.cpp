@@ -34,7 +34,7 @@ std::vector<InterfaceInfo> list_interfaces() {
             it->ipv4 = reinterpret_cast<const sockaddr_in*>(a->ifa_addr)->sin_addr;
         } else if (a->ifa_addr->sa_family == AF_INET6) {
             const auto& a6 = reinterpret_cast<const sockaddr_in6*>(a->ifa_addr)->sin6_addr;
-            if (IN6_IS_ADDR_LINKLOCAL(&a6)) it->ipv6_link_local = true;
+            if (IN6_IS_ADDR_LINKLOCAL(&a6) && !it->ipv6_link_local) it->ipv6_link_local = a6;
         }
     }
     return out;

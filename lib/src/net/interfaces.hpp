@@ -17,7 +17,7 @@ struct InterfaceInfo {
     bool multicast = false;
     bool loopback = false;
     std::optional<in_addr> ipv4;  // first IPv4 address
-    bool ipv6_link_local = false; // has a usable (non-tentative not checked) fe80:: address
+    std::optional<in6_addr> ipv6_link_local; // first fe80:: address
 };
 
 std::vector<InterfaceInfo> list_interfaces();

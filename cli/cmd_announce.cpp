@@ -1,0 +1,88 @@
+// `mcast announce`: run this machine's Node until a signal or --timeout, then say goodbye.
+#include "commands.hpp"
+#include "duration.hpp"
+#include "meta_option.hpp"
+#include "node_options.hpp"
+#include "peer_printers.hpp"
+
+#include <mcast/node.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
+
+namespace mcast::cli {
+
+int run_announce(const ParsedArgs& args, Output& out) {
+    NodeOptions opts;
+    opts.name = args.value("name").value_or(host_name());
+    opts.meta = parse_meta(args.values("meta"));
+    opts.interval = std::chrono::duration_cast<std::chrono::milliseconds>(
+        args.duration("interval").value_or(std::chrono::seconds(30)));
+    if (opts.interval < std::chrono::milliseconds(100))
+        throw UsageError("--interval: bad value (expected at least 100ms)");
+    if (auto l = args.duration("lifetime")) {
+        opts.lifetime = std::chrono::duration_cast<std::chrono::milliseconds>(*l);
+        if (opts.lifetime < opts.interval)
+            throw UsageError("--lifetime: shorter than --interval (the node would flicker)");
+    }
+    auto id = load_identity(args, out);
+    auto short_id = id.id().short_form();
+    boost::asio::io_context io;
+    Session session(io, std::move(id), session_options(args));
+    session.start();
+    if (session.interfaces().empty())
+        out.note("no usable interface yet (none is up with multicast and an address); waiting");
+    Node node(session, opts);
+
+    if (args.flag("once")) {
+        session.send("", encode_announce(node.info()), type_byte(PresenceType::announce));
+        out.debug(fmt::format("announced {} ({}) once", opts.name, short_id));
+        return exit_ok;
+    }
+
+    node.on_announce([&](const NodeInfo& info) {
+        if (!out.verbose()) return;
+        if (out.json())
+            out.record({{"type", "announce"},
+                        {"name", info.name},
+                        {"addresses", addresses_text(info.addresses)}});
+        else
+            out.debug("announced " + info.name + " at " + addresses_text(info.addresses));
+    });
+    node.on_conflict([&](const Message& m) {
+        std::string where = m.arrival.source + "%" + m.arrival.ifname;
+        out.note("CONFLICT: another process announces with this identity (" + short_id + ") from " +
+                 where);
+        if (out.json())
+            out.record({{"type", "conflict"},
+                        {"id", m.sender_id.full()},
+                        {"source", m.arrival.source},
+                        {"interface", m.arrival.ifname}});
+    });
+
+    auto finish = [&] {
+        node.stop(); // the goodbye
+        session.close();
+        io.stop();
+    };
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](boost::system::error_code ec, int) {
+        if (!ec) finish();
+    });
+    boost::asio::steady_timer timer(io);
+    if (auto t = args.duration("timeout")) {
+        timer.expires_after(*t);
+        timer.async_wait([&](boost::system::error_code ec) {
+            if (!ec) finish();
+        });
+    }
+    node.start();
+    out.debug(fmt::format("announcing {} ({}) every {}; Ctrl-C to stop", opts.name, short_id,
+                          format_duration(opts.interval)));
+    io.run();
+    return exit_ok;
+}
+
+} // namespace mcast::cli

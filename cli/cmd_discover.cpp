@@ -1,0 +1,128 @@
+// `mcast discover`: query, gather, print a table (or JSON records) and exit as soon as the
+// answer is known; with --watch, print join/update/leave events until --timeout or a signal.
+#include "commands.hpp"
+#include "meta_option.hpp"
+#include "node_options.hpp"
+#include "peer_printers.hpp"
+
+#include <mcast/discovery.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <limits>
+#include <set>
+
+namespace mcast::cli {
+
+namespace {
+
+bool matches(const Peer& p, const std::optional<std::string>& glob, const Meta& meta) {
+    if (glob && ::fnmatch(glob->c_str(), p.info.name.c_str(), 0) != 0) return false;
+    for (const auto& want : meta)
+        if (std::find(p.info.meta.begin(), p.info.meta.end(), want) == p.info.meta.end())
+            return false;
+    return true;
+}
+
+const char* kind_name(PeerEventKind k) {
+    switch (k) {
+    case PeerEventKind::join:
+        return "join";
+    case PeerEventKind::update:
+        return "update";
+    case PeerEventKind::leave:
+        return "leave";
+    case PeerEventKind::conflict:
+        return "conflict";
+    }
+    return "event";
+}
+
+} // namespace
+
+int run_discover(const ParsedArgs& args, Output& out) {
+    auto glob = args.value("name");
+    auto meta = parse_meta(args.values("meta"));
+    bool filtered = glob.has_value() || !meta.empty();
+    QueryConfig cfg;
+    cfg.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+        args.duration("timeout").value_or(std::chrono::seconds(3)));
+    cfg.watch = args.flag("watch");
+    std::size_t expect = static_cast<std::size_t>(args.number("expect").value_or(0));
+    // With filters the plan cannot count matches itself: keep querying, and stop here.
+    cfg.expect = filtered && expect ? std::numeric_limits<std::size_t>::max() : expect;
+
+    // --watch ends at --timeout only when it was given; otherwise it runs until a signal.
+    if (cfg.watch && !args.given("timeout")) cfg.timeout = std::chrono::hours(24 * 365);
+
+    auto id = load_identity(args, out);
+    boost::asio::io_context io;
+    Session session(io, std::move(id), session_options(args));
+    Discovery discovery(session, cfg);
+    std::set<std::string> matched;
+    bool done = false;
+    auto finish = [&] {
+        done = true;
+        discovery.stop();
+        session.close();
+        io.stop();
+    };
+
+    discovery.on_event([&](const PeerEvent& e) {
+        if (done || !matches(e.peer, glob, meta)) return;
+        auto now = std::chrono::steady_clock::now();
+        if (e.kind == PeerEventKind::join) matched.insert(e.peer.id.full());
+        if (cfg.watch) {
+            if (out.json()) {
+                auto rec = json_peer(e.peer, now, kind_name(e.kind));
+                if (e.kind == PeerEventKind::leave) rec["reason"] = e.reason;
+                out.record(rec);
+            } else {
+                out.line(human_event(e, now));
+            }
+        } else if (e.kind == PeerEventKind::conflict) {
+            out.note("CONFLICT: two processes announce with the identity of " +
+                     e.peer.id.short_form());
+        }
+        if (!cfg.watch && expect && matched.size() >= expect) finish();
+    });
+    discovery.on_done([&] {
+        if (!cfg.watch) finish();
+    });
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](boost::system::error_code ec, int) {
+        if (!ec) finish();
+    });
+    session.start();
+    if (session.interfaces().empty())
+        out.note("no usable interface yet (none is up with multicast and an address); waiting");
+    discovery.start();
+    io.run();
+
+    if (!cfg.watch) {
+        auto now = std::chrono::steady_clock::now();
+        std::vector<Peer> peers;
+        for (const auto& [_, p] : discovery.table().peers())
+            if (matches(p, glob, meta)) peers.push_back(p);
+        if (out.json()) {
+            std::sort(peers.begin(), peers.end(),
+                      [](auto& a, auto& b) { return a.info.name < b.info.name; });
+            for (const auto& p : peers)
+                out.record(json_peer(p, now));
+        } else if (!peers.empty()) {
+            for (const auto& line : peer_table_lines(peers, now, out.color()))
+                out.line(line);
+        } else {
+            out.note("no node found");
+        }
+        std::size_t need = expect ? expect : 1;
+        return peers.size() >= need ? exit_ok : exit_nothing;
+    }
+    return matched.empty() ? exit_nothing : exit_ok;
+}
+
+} // namespace mcast::cli

@@ -1,0 +1,128 @@
+// Discovered nodes as text and JSON; see peer_printers.hpp.
+#include "peer_printers.hpp"
+
+#include "printers.hpp"
+#include "value_json.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace mcast::cli {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string age_text(MonoTime since, MonoTime now) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - since).count();
+    if (ms < 10'000) return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0);
+    if (ms < 600'000) return fmt::format("{}s", ms / 1000);
+    return fmt::format("{}m", ms / 60'000);
+}
+
+std::string display_name(const Peer& p) {
+    return p.info.name.empty() ? std::string("-") : escape_text(p.info.name);
+}
+
+} // namespace
+
+std::string addresses_text(const std::vector<NodeAddress>& addrs) {
+    std::string out;
+    for (const auto& a : addrs) {
+        if (!out.empty()) out += ' ';
+        out += escape_text(a.address) + "%" + escape_text(a.interface);
+    }
+    return out.empty() ? "-" : out;
+}
+
+std::string meta_text(const Meta& meta) {
+    std::string out;
+    for (const auto& [k, v] : meta) {
+        if (!out.empty()) out += ' ';
+        out += escape_text(k) + "=" + escape_text(v);
+    }
+    return out.empty() ? "-" : out;
+}
+
+std::vector<std::string> peer_table_lines(const std::vector<Peer>& peers, MonoTime now,
+                                          bool color) {
+    std::vector<std::array<std::string, 6>> rows;
+    rows.push_back({"NAME", "ID", "ADDRESSES", "META", "TRUST", "AGE"});
+    auto sorted = peers;
+    std::sort(sorted.begin(), sorted.end(), [](const Peer& a, const Peer& b) {
+        return std::tie(a.info.name, a.id.digest) < std::tie(b.info.name, b.id.digest);
+    });
+    for (const auto& p : sorted) {
+        std::string flags = p.local ? " (this host)" : "";
+        if (p.conflict) flags += " (CONFLICT)";
+        rows.push_back({display_name(p) + flags, p.id.short_form(),
+                        addresses_text(p.info.addresses), meta_text(p.info.meta), "-",
+                        age_text(p.last_seen, now)});
+    }
+    std::array<std::size_t, 6> width{};
+    for (const auto& r : rows)
+        for (std::size_t i = 0; i < r.size(); ++i)
+            width[i] = std::max(width[i], r[i].size());
+    std::vector<std::string> lines;
+    for (std::size_t n = 0; n < rows.size(); ++n) {
+        std::string line;
+        for (std::size_t i = 0; i < rows[n].size(); ++i) {
+            std::string cell = rows[n][i];
+            if (i + 1 < rows[n].size()) cell.resize(width[i] + 2, ' ');
+            if (color && n == 0)
+                cell = "\x1b[1m" + cell + "\x1b[0m";
+            else if (color && i == 1)
+                cell = "\x1b[36m" + cell + "\x1b[0m";
+            line += cell;
+        }
+        while (!line.empty() && line.back() == ' ')
+            line.pop_back();
+        lines.push_back(line);
+    }
+    return lines;
+}
+
+json::object json_peer(const Peer& p, MonoTime now, std::string_view type) {
+    json::array addrs;
+    for (const auto& a : p.info.addresses)
+        addrs.push_back(
+            json::object{{"family", a.family}, {"address", a.address}, {"interface", a.interface}});
+    json::object meta;
+    for (const auto& [k, v] : p.info.meta)
+        meta[k] = v;
+    return {{"type", type},
+            {"id", p.id.full()},
+            {"short_id", p.id.short_form()},
+            {"name", p.info.name},
+            {"addresses", std::move(addrs)},
+            {"meta", std::move(meta)},
+            {"trusted", false},
+            {"local", p.local},
+            {"conflict", p.conflict},
+            {"incarnation", hex64(p.incarnation)},
+            {"lifetime_ms", p.info.lifetime.count()},
+            {"age_ms",
+             std::chrono::duration_cast<std::chrono::milliseconds>(now - p.last_seen).count()}};
+}
+
+std::string human_event(const PeerEvent& e, MonoTime now) {
+    const auto& p = e.peer;
+    switch (e.kind) {
+    case PeerEventKind::join:
+        return fmt::format("join    {}  {}  {}  {}", display_name(p), p.id.short_form(),
+                           addresses_text(p.info.addresses), meta_text(p.info.meta));
+    case PeerEventKind::update:
+        return fmt::format("update  {}  {}  {}  {}", display_name(p), p.id.short_form(),
+                           addresses_text(p.info.addresses), meta_text(p.info.meta));
+    case PeerEventKind::leave:
+        return fmt::format("leave   {}  {}  ({}, last heard {} ago)", display_name(p),
+                           p.id.short_form(), e.reason, age_text(p.last_seen, now));
+    case PeerEventKind::conflict:
+        return fmt::format("CONFLICT {}  {}: two processes announce with this identity",
+                           display_name(p), p.id.short_form());
+    }
+    return {};
+}
+
+} // namespace mcast::cli

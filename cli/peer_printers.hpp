@@ -1,0 +1,28 @@
+// Renderings of discovered nodes: the aligned table of `mcast discover`, its JSON records, and
+// the one-line join/update/leave events of --watch. Field names are in docs/json.md.
+#pragma once
+
+#include "output.hpp"
+
+#include <mcast/peer_table.hpp>
+
+#include <boost/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace mcast::cli {
+
+// "10.77.0.2%eth0 fe80::1%eth0"
+std::string addresses_text(const std::vector<NodeAddress>& addrs);
+std::string meta_text(const Meta& meta);
+
+// The table with a header line; rows sorted by name then id.
+std::vector<std::string> peer_table_lines(const std::vector<Peer>& peers, MonoTime now, bool color);
+
+// A "node" record, or with `type` an event record ("join", "update", "leave", "conflict").
+boost::json::object json_peer(const Peer& p, MonoTime now, std::string_view type = "node");
+
+std::string human_event(const PeerEvent& e, MonoTime now);
+
+} // namespace mcast::cli

@@ -1,0 +1,66 @@
+// The nodes a program has heard of, with their addresses, metadata and expiry, and the events
+// that changes produce (join, update, leave, conflict). Sans-IO: time is passed in. Bounded.
+#pragma once
+
+#include <mcast/export.hpp>
+#include <mcast/identity.hpp>
+#include <mcast/presence.hpp>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mcast {
+
+using MonoTime = std::chrono::steady_clock::time_point;
+
+struct Peer {
+    NodeId id;
+    PublicKeyBytes key{};
+    std::uint64_t incarnation = 0;
+    NodeInfo info;
+    std::vector<NodeAddress> seen_from; // source addresses its datagrams arrived from
+    MonoTime first_seen{}, last_seen{}, expires{};
+    bool local = false;                     // one of its addresses is this host's
+    bool conflict = false;                  // two processes announce with this key
+    std::uint64_t previous_incarnation = 0; // the one this replaced, to tell restarts from twins
+    MonoTime previous_seen{};
+};
+
+enum class PeerEventKind { join, update, leave, conflict };
+
+struct PeerEvent {
+    PeerEventKind kind;
+    Peer peer;
+    std::string reason; // leave: "goodbye" or "expired"
+};
+
+class MCAST_API PeerTable {
+public:
+    explicit PeerTable(std::size_t max_peers = 10000) : max_peers_(max_peers) {}
+
+    // An announcement or answer from `key`, heard from `from` at `now`. `local` when `from`
+    // (or any announced address) is one of this host's.
+    std::vector<PeerEvent> observe(const PublicKeyBytes& key, std::uint64_t incarnation,
+                                   const NodeInfo& info, const NodeAddress& from, MonoTime now,
+                                   bool local);
+    std::vector<PeerEvent> goodbye(const PublicKeyBytes& key, std::uint64_t incarnation,
+                                   MonoTime now);
+    std::vector<PeerEvent> expire(MonoTime now);
+    std::optional<MonoTime> next_expiry() const;
+
+    // The nodes worth listing as known in a query: those with more than half their lifetime
+    // left (as mDNS's known-answer rule).
+    std::vector<IdPrefix> known_answers(MonoTime now) const;
+
+    const std::map<std::string, Peer>& peers() const { return peers_; } // by full id
+    std::size_t size() const { return peers_.size(); }
+
+private:
+    std::size_t max_peers_;
+    std::map<std::string, Peer> peers_;
+};
+
+} // namespace mcast

@@ -1,0 +1,159 @@
+// Discovery: queries on the QueryPlan, a PeerTable fed by announcements, goodbyes and the answers
+// to our own queries (an answer whose nonce we never sent is ignored, so a captured answer cannot
+// be replayed as fresh), and one timer for the next query, expiry or the end of the plan.
+#include <mcast/discovery.hpp>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <set>
+
+namespace mcast {
+
+namespace asio = boost::asio;
+
+struct Discovery::Impl {
+    Session& session;
+    QueryConfig cfg;
+    QueryPlan plan;
+    PeerTable table;
+    asio::steady_timer timer;
+    std::vector<Nonce> nonces;
+    std::vector<std::size_t> handles;
+    std::function<void(const PeerEvent&)> event_handler;
+    std::function<void()> done_handler;
+    std::uint64_t queries = 0;
+    bool running = false, finished = false;
+    std::shared_ptr<bool> alive = std::make_shared<bool>(true);
+
+    Impl(Session& s, QueryConfig c)
+        : session(s), cfg(c), plan(c, std::chrono::steady_clock::now()), timer(s.io()) {}
+
+    bool is_local(const NodeInfo& info, const Arrival& a) const {
+        for (const auto& j : session.interfaces())
+            for (const auto& addr : info.addresses)
+                if (addr.address == j.address4 || addr.address == j.address6) return true;
+        for (const auto& j : session.interfaces())
+            if (a.source == j.address4 || a.source == j.address6) return true;
+        return false;
+    }
+
+    void emit(const std::vector<PeerEvent>& events) {
+        auto now = std::chrono::steady_clock::now();
+        for (const auto& e : events) {
+            if (e.kind == PeerEventKind::join) plan.found(now, table.size());
+            if (event_handler) event_handler(e);
+            if (!running) return;
+        }
+    }
+
+    void observe(const Message& m, const NodeInfo& info) {
+        NodeAddress from{m.arrival.family, m.arrival.source, m.arrival.ifname};
+        emit(table.observe(m.header.sender, m.header.incarnation, info, from,
+                           std::chrono::steady_clock::now(), is_local(info, m.arrival)));
+        reschedule();
+    }
+
+    void on_announce(const Message& m) {
+        if (auto info = decode_announce(m.values)) observe(m, *info);
+    }
+
+    void on_answer(const Message& m) {
+        auto a = decode_answer(m.values);
+        if (!a || std::find(nonces.begin(), nonces.end(), a->nonce) == nonces.end()) return;
+        observe(m, a->info);
+    }
+
+    void on_goodbye(const Message& m) {
+        emit(
+            table.goodbye(m.header.sender, m.header.incarnation, std::chrono::steady_clock::now()));
+        reschedule();
+    }
+
+    void send_query() {
+        Query q;
+        RAND_bytes(q.nonce.data(), static_cast<int>(q.nonce.size()));
+        q.known = table.known_answers(std::chrono::steady_clock::now());
+        nonces.push_back(q.nonce);
+        try {
+            session.send("", encode_query(q), type_byte(PresenceType::query));
+            ++queries;
+        } catch (const SessionError&) {
+            // No interface yet: the plan's next query tries again.
+        }
+        plan.query_sent(std::chrono::steady_clock::now());
+    }
+
+    void tick() {
+        if (!running) return;
+        auto now = std::chrono::steady_clock::now();
+        emit(table.expire(now));
+        if (!running) return;
+        if (plan.next_query() <= now) send_query();
+        if (!finished && plan.done(now)) {
+            finished = true;
+            if (done_handler) done_handler();
+            if (!running) return;
+        }
+        reschedule();
+    }
+
+    void reschedule() {
+        if (!running) return;
+        auto at = finished ? MonoTime::max() : plan.wake_at();
+        if (auto e = table.next_expiry()) at = std::min(at, *e);
+        if (at == MonoTime::max()) return;
+        timer.expires_at(at);
+        timer.async_wait([this, alive = std::weak_ptr<bool>(alive)](boost::system::error_code ec) {
+            if (ec || alive.expired()) return;
+            tick();
+        });
+    }
+};
+
+Discovery::Discovery(Session& session, QueryConfig cfg)
+    : impl_(std::make_unique<Impl>(session, cfg)) {}
+
+Discovery::~Discovery() {
+    if (impl_) {
+        impl_->running = false;
+        for (auto h : impl_->handles)
+            impl_->session.remove_handler(h);
+    }
+}
+
+void Discovery::on_event(std::function<void(const PeerEvent&)> h) {
+    impl_->event_handler = std::move(h);
+}
+void Discovery::on_done(std::function<void()> h) {
+    impl_->done_handler = std::move(h);
+}
+
+void Discovery::start() {
+    auto& i = *impl_;
+    i.running = true;
+    i.plan = QueryPlan(i.cfg, std::chrono::steady_clock::now());
+    i.handles.push_back(i.session.on_message([&i](const Message& m) { i.on_announce(m); }, {},
+                                             type_byte(PresenceType::announce)));
+    i.handles.push_back(i.session.on_message([&i](const Message& m) { i.on_answer(m); }, {},
+                                             type_byte(PresenceType::answer)));
+    i.handles.push_back(i.session.on_message([&i](const Message& m) { i.on_goodbye(m); }, {},
+                                             type_byte(PresenceType::goodbye)));
+    i.tick();
+}
+
+void Discovery::stop() {
+    impl_->running = false;
+    impl_->timer.cancel();
+}
+
+const PeerTable& Discovery::table() const {
+    return impl_->table;
+}
+std::uint64_t Discovery::queries_sent() const {
+    return impl_->queries;
+}
+
+} // namespace mcast

@@ -1,0 +1,103 @@
+// Peer table bookkeeping; see peer_table.hpp. A restart (new incarnation) replaces the old
+// one; an old incarnation heard again while its successor lives is two processes sharing one
+// key, reported once as a conflict.
+#include <mcast/peer_table.hpp>
+
+#include <algorithm>
+
+namespace mcast {
+
+std::vector<PeerEvent> PeerTable::observe(const PublicKeyBytes& key, std::uint64_t incarnation,
+                                          const NodeInfo& info, const NodeAddress& from,
+                                          MonoTime now, bool local) {
+    std::vector<PeerEvent> events;
+    auto id = NodeId::of(key);
+    auto full = id.full();
+    auto it = peers_.find(full);
+    if (it == peers_.end()) {
+        if (peers_.size() >= max_peers_) {
+            // Full: forget the peer closest to expiry to make room.
+            auto victim = std::min_element(peers_.begin(), peers_.end(), [](auto& a, auto& b) {
+                return a.second.expires < b.second.expires;
+            });
+            events.push_back({PeerEventKind::leave, victim->second, "evicted"});
+            peers_.erase(victim);
+        }
+        Peer p;
+        p.id = id;
+        p.key = key;
+        p.incarnation = incarnation;
+        p.info = info;
+        p.seen_from = {from};
+        p.first_seen = p.last_seen = now;
+        p.expires = now + info.lifetime;
+        p.local = local;
+        auto [pos, _] = peers_.emplace(full, std::move(p));
+        events.push_back({PeerEventKind::join, pos->second, {}});
+        return events;
+    }
+    Peer& p = it->second;
+    if (incarnation != p.incarnation) {
+        bool flapping = incarnation == p.previous_incarnation &&
+                        now - p.previous_seen < std::max(info.lifetime, p.info.lifetime);
+        if (flapping && !p.conflict) {
+            p.conflict = true;
+            events.push_back({PeerEventKind::conflict, p, {}});
+        }
+        p.previous_incarnation = p.incarnation;
+        p.previous_seen = p.last_seen;
+        p.incarnation = incarnation;
+    }
+    bool changed = p.info != info || p.local != local;
+    if (std::find(p.seen_from.begin(), p.seen_from.end(), from) == p.seen_from.end()) {
+        p.seen_from.push_back(from);
+        std::sort(p.seen_from.begin(), p.seen_from.end());
+        changed = true;
+    }
+    p.info = info;
+    p.local = local;
+    p.last_seen = now;
+    p.expires = now + info.lifetime;
+    if (changed) events.push_back({PeerEventKind::update, p, {}});
+    return events;
+}
+
+std::vector<PeerEvent> PeerTable::goodbye(const PublicKeyBytes& key, std::uint64_t incarnation,
+                                          MonoTime /*now*/) {
+    std::vector<PeerEvent> events;
+    auto it = peers_.find(NodeId::of(key).full());
+    // A goodbye from an incarnation that was already replaced says nothing about the new one.
+    if (it == peers_.end() || it->second.incarnation != incarnation) return events;
+    events.push_back({PeerEventKind::leave, it->second, "goodbye"});
+    peers_.erase(it);
+    return events;
+}
+
+std::vector<PeerEvent> PeerTable::expire(MonoTime now) {
+    std::vector<PeerEvent> events;
+    for (auto it = peers_.begin(); it != peers_.end();) {
+        if (it->second.expires <= now) {
+            events.push_back({PeerEventKind::leave, it->second, "expired"});
+            it = peers_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    return events;
+}
+
+std::optional<MonoTime> PeerTable::next_expiry() const {
+    std::optional<MonoTime> t;
+    for (const auto& [_, p] : peers_)
+        if (!t || p.expires < *t) t = p.expires;
+    return t;
+}
+
+std::vector<IdPrefix> PeerTable::known_answers(MonoTime now) const {
+    std::vector<IdPrefix> out;
+    for (const auto& [_, p] : peers_)
+        if (p.expires - now > p.info.lifetime / 2) out.push_back(id_prefix(p.id));
+    return out;
+}
+
+} // namespace mcast

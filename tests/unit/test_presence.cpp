@@ -1,0 +1,215 @@
+// Presence core without sockets: payload codecs (strict), the announcement schedule, the query
+// plan, and the peer table's events, expiry, known answers, conflicts and bound.
+#include <mcast/announce_schedule.hpp>
+#include <mcast/peer_table.hpp>
+#include <mcast/presence.hpp>
+
+#include <gtest/gtest.h>
+
+using namespace mcast;
+using namespace std::chrono_literals;
+
+namespace {
+
+NodeInfo sample_info(std::string name = "media-pc") {
+    NodeInfo i;
+    i.name = std::move(name);
+    i.lifetime = 90s;
+    i.addresses = {{4, "10.0.0.2", "eth0"}, {6, "fe80::1", "eth0"}};
+    i.meta = {{"role", "media"}};
+    return i;
+}
+
+PublicKeyBytes key(std::uint8_t b) {
+    PublicKeyBytes k{};
+    k.fill(b);
+    return k;
+}
+
+} // namespace
+
+TEST(PresenceCodec, RoundTrips) {
+    auto info = sample_info();
+    EXPECT_EQ(decode_announce(encode_announce(info)), info);
+    Query q;
+    q.nonce.fill(7);
+    q.known = {IdPrefix{1, 2, 3, 4, 5, 6, 7, 8}};
+    auto back = decode_query(encode_query(q));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->nonce, q.nonce);
+    EXPECT_EQ(back->known, q.known);
+    Answer a{q.nonce, info};
+    auto ab = decode_answer(encode_answer(a));
+    ASSERT_TRUE(ab);
+    EXPECT_EQ(ab->nonce, a.nonce);
+    EXPECT_EQ(ab->info, info);
+}
+
+TEST(PresenceCodec, RejectsWrongShapes) {
+    auto t = encode_announce(sample_info());
+    auto bad = t;
+    bad[1] = Value{"ninety"}; // lifetime not an int
+    EXPECT_FALSE(decode_announce(bad));
+    bad = t;
+    bad[1] = Value{std::int64_t{-1}};
+    EXPECT_FALSE(decode_announce(bad));
+    bad = t;
+    bad.push_back(nullptr); // extra element
+    EXPECT_FALSE(decode_announce(bad));
+    bad = t;
+    bad[2] =
+        Value{List{Value{List{Value{std::int64_t{5}}, Value{"x"}, Value{"eth0"}}}}}; // family 5
+    EXPECT_FALSE(decode_announce(bad));
+    bad = t;
+    bad[3] = Value{List{Value{List{Value{"k"}}}}}; // meta pair with one element
+    EXPECT_FALSE(decode_announce(bad));
+    Tuple q{Value{Bytes{ByteBuffer(15)}}, Value{List{}}}; // short nonce
+    EXPECT_FALSE(decode_query(q));
+    EXPECT_FALSE(decode_answer(Tuple{}));
+}
+
+TEST(AnnounceSchedule, RandomStartThenDoublingBurstThenInterval) {
+    MonoTime t0{};
+    AnnounceConfig cfg;
+    cfg.start_delay_max = 100ms;
+    cfg.first_gap = 1s;
+    cfg.burst = 3;
+    cfg.interval = 30s;
+    AnnounceSchedule s(cfg, t0, [] { return 0.5; });
+    EXPECT_EQ(s.next(), t0 + 50ms);
+    auto t = s.next();
+    s.sent(t);
+    EXPECT_EQ(s.next(), t + 1s);
+    t = s.next();
+    s.sent(t);
+    EXPECT_EQ(s.next(), t + 2s);
+    t = s.next();
+    s.sent(t);
+    EXPECT_EQ(s.next(), t + 30s);
+    t = s.next();
+    s.sent(t);
+    EXPECT_EQ(s.next(), t + 30s);
+    s.changed(t + 5s);
+    EXPECT_EQ(s.next(), t + 5s);
+    s.sent(t + 5s);
+    EXPECT_EQ(s.next(), t + 6s); // a new burst
+    EXPECT_EQ(s.sent_count(), 5);
+}
+
+TEST(QueryPlan, WithoutExpectThreeQueriesThenQuiet) {
+    MonoTime t0{};
+    QueryConfig cfg;
+    cfg.first_gap = 80ms;
+    cfg.quiet = 200ms;
+    QueryPlan p(cfg, t0);
+    EXPECT_EQ(p.next_query(), t0);
+    p.query_sent(t0);
+    EXPECT_EQ(p.next_query(), t0 + 80ms);
+    p.query_sent(t0 + 80ms);
+    EXPECT_EQ(p.next_query(), t0 + 240ms);
+    p.query_sent(t0 + 240ms);
+    EXPECT_EQ(p.next_query(), MonoTime::max());
+    EXPECT_FALSE(p.done(t0 + 300ms));
+    p.found(t0 + 300ms, 1); // news pushes the end out
+    EXPECT_FALSE(p.done(t0 + 450ms));
+    EXPECT_TRUE(p.done(t0 + 500ms));
+    EXPECT_LE(p.wake_at(), t0 + 500ms);
+}
+
+TEST(QueryPlan, WithExpectKeepsQueryingWithBackoffUntilFound) {
+    MonoTime t0{};
+    QueryConfig cfg;
+    cfg.timeout = 10s;
+    cfg.expect = 2;
+    cfg.first_gap = 100ms;
+    cfg.max_gap = 1s;
+    QueryPlan p(cfg, t0);
+    MonoTime t = t0;
+    std::vector<std::chrono::milliseconds> gaps;
+    for (int i = 0; i < 7; ++i) {
+        p.query_sent(t);
+        auto n = p.next_query();
+        gaps.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(n - t));
+        t = n;
+    }
+    EXPECT_EQ(gaps,
+              (std::vector<std::chrono::milliseconds>{100ms, 200ms, 400ms, 800ms, 1s, 1s, 1s}));
+    EXPECT_FALSE(p.done(t));
+    p.found(t, 2);
+    EXPECT_TRUE(p.done(t));
+    EXPECT_EQ(p.next_query(), MonoTime::max());
+}
+
+TEST(QueryPlan, DeadlineEndsEverything) {
+    MonoTime t0{};
+    QueryConfig cfg;
+    cfg.timeout = 1s;
+    cfg.watch = true;
+    QueryPlan p(cfg, t0);
+    p.query_sent(t0);
+    EXPECT_FALSE(p.done(t0 + 999ms));
+    EXPECT_TRUE(p.done(t0 + 1s));
+}
+
+TEST(PeerTable, JoinUpdateGoodbyeExpire) {
+    PeerTable t;
+    MonoTime now{};
+    auto e = t.observe(key(1), 10, sample_info(), {4, "10.0.0.2", "eth0"}, now, false);
+    ASSERT_EQ(e.size(), 1u);
+    EXPECT_EQ(e[0].kind, PeerEventKind::join);
+    // the same again: nothing new
+    EXPECT_TRUE(
+        t.observe(key(1), 10, sample_info(), {4, "10.0.0.2", "eth0"}, now + 1s, false).empty());
+    auto changed = sample_info();
+    changed.meta = {{"role", "idle"}};
+    e = t.observe(key(1), 10, changed, {4, "10.0.0.2", "eth0"}, now + 2s, false);
+    ASSERT_EQ(e.size(), 1u);
+    EXPECT_EQ(e[0].kind, PeerEventKind::update);
+    // a goodbye from another incarnation is ignored; from the current one removes it
+    EXPECT_TRUE(t.goodbye(key(1), 99, now + 3s).empty());
+    e = t.goodbye(key(1), 10, now + 3s);
+    ASSERT_EQ(e.size(), 1u);
+    EXPECT_EQ(e[0].reason, "goodbye");
+    EXPECT_EQ(t.size(), 0u);
+
+    t.observe(key(2), 1, sample_info(), {4, "10.0.0.3", "eth0"}, now, false);
+    EXPECT_EQ(t.next_expiry(), now + 90s);
+    EXPECT_TRUE(t.expire(now + 89s).empty());
+    e = t.expire(now + 90s);
+    ASSERT_EQ(e.size(), 1u);
+    EXPECT_EQ(e[0].reason, "expired");
+}
+
+TEST(PeerTable, KnownAnswersOnlyWhileMoreThanHalfTheLifetimeIsLeft) {
+    PeerTable t;
+    MonoTime now{};
+    t.observe(key(3), 1, sample_info(), {4, "a", "eth0"}, now, false);
+    EXPECT_EQ(t.known_answers(now + 44s).size(), 1u);
+    EXPECT_EQ(t.known_answers(now + 46s).size(), 0u);
+}
+
+TEST(PeerTable, RestartIsAnUpdateButTwoLiveIncarnationsAreAConflict) {
+    PeerTable t;
+    MonoTime now{};
+    NodeAddress from{4, "a", "eth0"};
+    t.observe(key(4), 1, sample_info(), from, now, false);
+    auto e = t.observe(key(4), 2, sample_info(), from, now + 1s, false); // restart
+    EXPECT_TRUE(e.empty() || e[0].kind != PeerEventKind::conflict);
+    e = t.observe(key(4), 1, sample_info(), from, now + 2s, false); // the old one is alive too
+    ASSERT_FALSE(e.empty());
+    EXPECT_EQ(e[0].kind, PeerEventKind::conflict);
+    EXPECT_TRUE(t.peers().begin()->second.conflict);
+}
+
+TEST(PeerTable, BoundedEvictsTheSoonestToExpire) {
+    PeerTable t(3);
+    MonoTime now{};
+    for (std::uint8_t i = 1; i <= 3; ++i)
+        t.observe(key(i), 1, sample_info(), {4, "a", "eth0"}, now + std::chrono::seconds(i), false);
+    auto e = t.observe(key(9), 1, sample_info(), {4, "a", "eth0"}, now + 10s, false);
+    EXPECT_EQ(t.size(), 3u);
+    ASSERT_EQ(e.size(), 2u);
+    EXPECT_EQ(e[0].kind, PeerEventKind::leave);
+    EXPECT_EQ(e[0].peer.key, key(1));
+    EXPECT_EQ(e[1].kind, PeerEventKind::join);
+}
