@@ -90,9 +90,8 @@ int run_discover(const ParsedArgs& args, Output& out) {
         }
         if (!cfg.watch && expect && matched.size() >= expect) finish();
     });
-    discovery.on_done([&] {
-        if (!cfg.watch) finish();
-    });
+    // The plan is over: expect reached or quiet (without --watch), or the deadline.
+    discovery.on_done([&] { finish(); });
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code ec, int) {
         if (!ec) finish();

@@ -103,6 +103,13 @@ TEST_F(SmallLan, NothingThereExitsOne) {
     EXPECT_NE(r.err.find("no node found"), std::string::npos) << r.err;
 }
 
+TEST_F(SmallLan, WatchEndsAtItsTimeout) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = mcast(1, {"discover", "--watch", "--timeout", "1s"});
+    EXPECT_EQ(r.code, 1); // nothing joined
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+}
+
 TEST_F(SmallLan, NameAndMetaFilters) {
     announce(2, 3, {"--meta", "role=media"});
     announce(4, 4, {"--meta", "role=printer"});
