@@ -12,5 +12,6 @@ int run_send(const ParsedArgs& args, Output& out);
 int run_listen(const ParsedArgs& args, Output& out);
 int run_announce(const ParsedArgs& args, Output& out);
 int run_discover(const ParsedArgs& args, Output& out);
+int run_ping(const ParsedArgs& args, Output& out);
 
 } // namespace mcast::cli

@@ -73,6 +73,7 @@ int dispatch(const CommandLine& cl) {
         if (cl.command == "listen") return run_listen(args, out);
         if (cl.command == "announce") return run_announce(args, out);
         if (cl.command == "discover") return run_discover(args, out);
+        if (cl.command == "ping") return run_ping(args, out);
     } catch (const UsageError&) {
         throw;
     } catch (const PipeClosed&) {

@@ -437,6 +437,99 @@ const std::vector<CommandSpec>& commands() {
                 },
         },
         {
+            .name = "ping",
+            .summary = "measure latency and loss to every node at once",
+            .description =
+                "Sends a signed probe to the multicast group every --interval, once per address "
+                "family, and every node that runs 'mcast announce' (or 'mcast ping --respond') "
+                "replies, signed and bound to this run. Each reply is printed as it arrives; at "
+                "the end each responder gets a summary per family: probes sent and answered, "
+                "loss, duplicates, reordering, and round-trip time min/avg/max/mdev.\n\n"
+                "Round trips are measured close to the wire: the send time is taken after the "
+                "probe is signed, the arrival time is the kernel's receive timestamp, and each "
+                "reply carries how long the responder held the probe, which is subtracted (as "
+                "NTP and TWAMP do). Signing and verifying therefore do not inflate the figures.\n\n"
+                "With --unicast-too each responder is also probed by unicast, and the summary "
+                "shows multicast and unicast side by side: loss on multicast alone points at "
+                "IGMP/MLD snooping or a switch.\n\n"
+                "For scripts: --expect, --peer, --max-loss and --max-rtt set what is acceptable; "
+                "ping exits 0 when every responder is within bounds, 1 when not. Ctrl-C prints "
+                "the summary so far and exits by the same rules.",
+            .options =
+                {
+                    {.long_name = "count",
+                     .value_name = "N",
+                     .help = "Send N probes per family; 0 keeps going until Ctrl-C.",
+                     .default_value = "5",
+                     .arity = Arity::One,
+                     .hint = Hint::Number,
+                     .min = 0,
+                     .max = kNoLimit},
+                    {.long_name = "interval",
+                     .value_name = "DURATION",
+                     .help = "Time between probes.",
+                     .default_value = "1s",
+                     .arity = Arity::One,
+                     .hint = Hint::Duration},
+                    {.long_name = "size",
+                     .value_name = "BYTES",
+                     .help = "Pad probes to this datagram size.",
+                     .arity = Arity::One,
+                     .hint = Hint::Number,
+                     .min = 0,
+                     .max = 65388},
+                    {.long_name = "timeout",
+                     .value_name = "DURATION",
+                     .help = "How long to wait for replies after the last probe.",
+                     .default_value = "1s",
+                     .arity = Arity::One,
+                     .hint = Hint::Duration},
+                    {.long_name = "peer",
+                     .value_name = "ID",
+                     .help = "Report only this node (an id or a prefix of one); it is expected "
+                             "to answer (repeatable).",
+                     .arity = Arity::Many},
+                    {.long_name = "expect",
+                     .value_name = "N",
+                     .help = "Expect at least N responders; fewer is a failure (exit 1).",
+                     .arity = Arity::One,
+                     .hint = Hint::Number,
+                     .min = 1,
+                     .max = kNoLimit},
+                    {.long_name = "unicast-too",
+                     .help = "Also probe each responder by unicast and compare."},
+                    {.long_name = "max-loss",
+                     .value_name = "PCT",
+                     .help = "Fail (exit 1) when a responder loses more than PCT percent.",
+                     .arity = Arity::One,
+                     .hint = Hint::Number,
+                     .min = 0,
+                     .max = 100},
+                    {.long_name = "max-rtt",
+                     .value_name = "DURATION",
+                     .help = "Fail (exit 1) when a responder's average round trip is longer.",
+                     .arity = Arity::One,
+                     .hint = Hint::Duration},
+                    {.long_name = "respond",
+                     .help = "Only answer other hosts' pings (a bare responder), until Ctrl-C "
+                             "or --timeout."},
+                },
+            .examples =
+                {
+                    {"mcast ping", "Five probes per family to every node, then a summary each."},
+                    {"mcast ping --count 20 --interval 200ms --unicast-too",
+                     "Compare multicast and unicast loss and latency to every node."},
+                    {"mcast ping --expect 3 --max-loss 5 --max-rtt 10ms --json",
+                     "A check for cron or CI: exit 1 unless three nodes answer within bounds."},
+                },
+            .exit_codes =
+                {
+                    {0, "Every responder answered within the bounds (and --expect were found)."},
+                    {1, "A responder was silent or out of bounds, or too few answered."},
+                    {2, "Error: a bad option or value, a bad key file, or no usable interface."},
+                },
+        },
+        {
             .name = "help",
             .summary = "show help for a command",
             .synopsis = "mcast help [COMMAND]",

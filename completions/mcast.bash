@@ -68,6 +68,10 @@ _mcast() {
             case $prev in
                 --timeout|--expect|--name|--meta) return 0 ;;
             esac ;;
+        ping)
+            case $prev in
+                --count|--interval|--size|--timeout|--peer|--expect|--max-loss|--max-rtt) return 0 ;;
+            esac ;;
     esac
 
     # Option names.
@@ -79,6 +83,7 @@ _mcast() {
             listen) _mcast_words '--topic --count --timeout --stats -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             announce) _mcast_words '--name --meta --interval --lifetime --once --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             discover) _mcast_words '--timeout --expect --watch --name --meta -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            ping) _mcast_words '--count --interval --size --timeout --peer --expect --unicast-too --max-loss --max-rtt --respond -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             help) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             *) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
         esac
@@ -87,8 +92,8 @@ _mcast() {
 
     # Arguments.
     case $command in
-        "") _mcast_words 'id send listen announce discover help' ;;
-        help) _mcast_words 'id send listen announce discover help' ;;
+        "") _mcast_words 'id send listen announce discover ping help' ;;
+        help) _mcast_words 'id send listen announce discover ping help' ;;
     esac
     return 0
 }

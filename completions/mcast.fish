@@ -44,6 +44,7 @@ function __mcast_commands
     printf '%s\t%s\n' 'listen' 'print each verified message'
     printf '%s\t%s\n' 'announce' 'make this machine visible on the network'
     printf '%s\t%s\n' 'discover' 'list the nodes on the local network'
+    printf '%s\t%s\n' 'ping' 'measure latency and loss to every node at once'
     printf '%s\t%s\n' 'help' 'show help for a command'
 end
 
@@ -55,6 +56,7 @@ complete -c mcast -n __mcast_no_command -a 'send' -d 'sign and send one message'
 complete -c mcast -n __mcast_no_command -a 'listen' -d 'print each verified message'
 complete -c mcast -n __mcast_no_command -a 'announce' -d 'make this machine visible on the network'
 complete -c mcast -n __mcast_no_command -a 'discover' -d 'list the nodes on the local network'
+complete -c mcast -n __mcast_no_command -a 'ping' -d 'measure latency and loss to every node at once'
 complete -c mcast -n __mcast_no_command -a 'help' -d 'show help for a command'
 
 # Options without a command
@@ -105,6 +107,18 @@ complete -c mcast -n '__mcast_command_is discover' -l expect -x -d 'Stop as soon
 complete -c mcast -n '__mcast_command_is discover' -l watch -d 'Keep running and print join, update and leave events'
 complete -c mcast -n '__mcast_command_is discover' -l name -x -d 'Only nodes whose name matches GLOB (shell wildcards)'
 complete -c mcast -n '__mcast_command_is discover' -l meta -x -d 'Only nodes that announce this metadata (repeat: all must match)'
+
+# mcast ping
+complete -c mcast -n '__mcast_command_is ping' -l count -x -d 'Send N probes per family'
+complete -c mcast -n '__mcast_command_is ping' -l interval -x -d 'Time between probes'
+complete -c mcast -n '__mcast_command_is ping' -l size -x -d 'Pad probes to this datagram size'
+complete -c mcast -n '__mcast_command_is ping' -l timeout -x -d 'How long to wait for replies after the last probe'
+complete -c mcast -n '__mcast_command_is ping' -l peer -x -d 'Report only this node (an id or a prefix of one)'
+complete -c mcast -n '__mcast_command_is ping' -l expect -x -d 'Expect at least N responders'
+complete -c mcast -n '__mcast_command_is ping' -l unicast-too -d 'Also probe each responder by unicast and compare'
+complete -c mcast -n '__mcast_command_is ping' -l max-loss -x -d 'Fail (exit 1) when a responder loses more than PCT percent'
+complete -c mcast -n '__mcast_command_is ping' -l max-rtt -x -d 'Fail (exit 1) when a responder\'s average round trip is longer'
+complete -c mcast -n '__mcast_command_is ping' -l respond -d 'Only answer other hosts\' pings (a bare responder), until Ctrl-C or --timeout'
 
 # mcast help
 complete -c mcast -n '__mcast_command_is help' -a '(__mcast_commands)'

@@ -13,6 +13,7 @@
 #include <net/if.h>
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 
@@ -71,6 +72,10 @@ struct Session::Impl {
     std::vector<InterfaceHandler> interface_handlers;
     asio::steady_timer rescan_timer{io};
     bool running = false;
+    // Recent seal (encode + sign) durations; their median estimates the next one robustly
+    // (one preempted seal must not skew a responder's hold time).
+    std::array<std::int64_t, 9> seal_ns{};
+    std::size_t seal_count = 0;
     // Completions already queued when the session goes away check this before touching it.
     std::shared_ptr<bool> alive = std::make_shared<bool>(true);
 
@@ -267,14 +272,30 @@ std::size_t Session::send(std::string_view topic, const Tuple& values, std::uint
 }
 
 bool Session::send_on(unsigned ifindex, int family, std::string_view topic, const Tuple& values,
-                      std::uint8_t type) {
+                      std::uint8_t type, const std::string* unicast_to, std::int64_t* sent_at_ns) {
     auto it = impl_->joined.find(ifindex);
     if (it == impl_->joined.end()) return false;
     auto* sock = family == 4 ? (it->second.ipv4 ? impl_->sock4.get() : nullptr)
                              : (it->second.ipv6 ? impl_->sock6.get() : nullptr);
     if (!sock) return false;
+    auto t0 = std::chrono::steady_clock::now();
     auto datagram = impl_->sender.seal(type, topic, values, wall_now_ns());
-    return sock->send(datagram, ifindex) == 0;
+    impl_->seal_ns[impl_->seal_count++ % impl_->seal_ns.size()] =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
+    if (sent_at_ns) *sent_at_ns = wall_now_ns();
+    int rc = unicast_to ? sock->send_unicast(datagram, ifindex, *unicast_to)
+                        : sock->send(datagram, ifindex);
+    return rc == 0;
+}
+
+std::int64_t Session::typical_seal_ns() const {
+    auto n = std::min(impl_->seal_count, impl_->seal_ns.size());
+    if (n == 0) return 0;
+    std::array<std::int64_t, 9> v = impl_->seal_ns;
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(n / 2),
+                     v.begin() + static_cast<std::ptrdiff_t>(n));
+    return v[n / 2];
 }
 
 boost::asio::io_context& Session::io() {

@@ -8,6 +8,8 @@
 #include <mcast/identity.hpp>
 #include <mcast/node.hpp>
 #include <mcast/peer_table.hpp>
+#include <mcast/ping.hpp>
+#include <mcast/pinger.hpp>
 #include <mcast/presence.hpp>
 #include <mcast/receiver.hpp>
 #include <mcast/replay_window.hpp>

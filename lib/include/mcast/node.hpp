@@ -1,7 +1,7 @@
 // A Node is the resident process of a machine on the LAN (`mcast announce`): it announces what it
 // is on the schedule of announce_schedule.hpp, answers discovery queries after a small random
-// delay (suppressed when the query already lists it), says goodbye when stopped, and hosts any
-// number of responders for other request types (ping answers, later more). It runs on a
+// delay (suppressed when the query already lists it), answers pings, says goodbye when stopped,
+// and hosts any number of responders for other request types. It runs on a
 // Session and never prints.
 #pragma once
 

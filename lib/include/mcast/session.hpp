@@ -123,9 +123,16 @@ public:
                      std::uint8_t type = static_cast<std::uint8_t>(MessageType::data));
 
     // Sends on one interface and family only: an answer goes back the way its query came.
-    // Returns false when that interface or family is not joined or the send failed.
+    // With `unicast_to`, to that address (same port) instead of the group. Returns false when
+    // that interface or family is not joined or the send failed. `sent_at_ns`, when given,
+    // receives the wall clock just before the datagram was handed to the kernel (after signing),
+    // for round-trip measurements.
     bool send_on(unsigned ifindex, int family, std::string_view topic, const Tuple& values,
-                 std::uint8_t type);
+                 std::uint8_t type, const std::string* unicast_to = nullptr,
+                 std::int64_t* sent_at_ns = nullptr);
+    // How long sealing (encode + sign) a datagram typically takes here (median of the last few),
+    // in ns: a responder adds it to its hold time for the reply it is about to seal.
+    std::int64_t typical_seal_ns() const;
 
     const DropCounters& counters() const;
     boost::asio::io_context& io();

@@ -108,6 +108,22 @@ void MulticastSocket::leave(unsigned ifindex) {
 }
 
 int MulticastSocket::send(ByteView datagram, unsigned ifindex) {
+    if (family_ == 4) return send_to(datagram, ifindex, &group4_, nullptr);
+    return send_to(datagram, ifindex, nullptr, &group6_);
+}
+
+int MulticastSocket::send_unicast(ByteView datagram, unsigned ifindex, const std::string& address) {
+    in_addr a4{};
+    in6_addr a6{};
+    if (family_ == 4 && ::inet_pton(AF_INET, address.c_str(), &a4) == 1)
+        return send_to(datagram, ifindex, &a4, nullptr);
+    if (family_ == 6 && ::inet_pton(AF_INET6, address.c_str(), &a6) == 1)
+        return send_to(datagram, ifindex, nullptr, &a6);
+    return EINVAL;
+}
+
+int MulticastSocket::send_to(ByteView datagram, unsigned ifindex, const in_addr* to4,
+                             const in6_addr* to6) {
     int fd = socket_.native_handle();
     iovec iov{const_cast<std::uint8_t*>(datagram.data()), datagram.size()};
     msghdr msg{};
@@ -120,7 +136,7 @@ int MulticastSocket::send(ByteView datagram, unsigned ifindex) {
     if (family_ == 4) {
         dst4.sin_family = AF_INET;
         dst4.sin_port = htons(port_);
-        dst4.sin_addr = group4_;
+        dst4.sin_addr = *to4;
         msg.msg_name = &dst4;
         msg.msg_namelen = sizeof dst4;
         msg.msg_controllen = CMSG_SPACE(sizeof(in_pktinfo));
@@ -134,7 +150,7 @@ int MulticastSocket::send(ByteView datagram, unsigned ifindex) {
     } else {
         dst6.sin6_family = AF_INET6;
         dst6.sin6_port = htons(port_);
-        dst6.sin6_addr = group6_;
+        dst6.sin6_addr = *to6;
         dst6.sin6_scope_id = ifindex;
         msg.msg_name = &dst6;
         msg.msg_namelen = sizeof dst6;

@@ -37,6 +37,8 @@ public:
     void leave(unsigned ifindex);
     // Sends to the group out of `ifindex`; returns 0 or an errno value.
     int send(ByteView datagram, unsigned ifindex);
+    // Sends to one address of this family (same port) out of `ifindex`.
+    int send_unicast(ByteView datagram, unsigned ifindex, const std::string& address);
 
     void start(Handler h);
     void close();
@@ -44,6 +46,7 @@ public:
 
 private:
     int membership(unsigned ifindex, bool join);
+    int send_to(ByteView datagram, unsigned ifindex, const in_addr* to4, const in6_addr* to6);
     void arm();
     void drain();
 

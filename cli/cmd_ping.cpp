@@ -1,0 +1,180 @@
+// `mcast ping`: probe every node (or --peer ones), print replies as they come, then judge each
+// responder against --max-loss/--max-rtt/--expect. `--respond` is the bare responder.
+#include "commands.hpp"
+#include "node_options.hpp"
+#include "ping_printers.hpp"
+
+#include <mcast/discovery.hpp>
+#include <mcast/pinger.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace mcast::cli {
+
+namespace {
+
+int run_responder(const ParsedArgs& args, Output& out) {
+    auto id = load_identity(args, out);
+    boost::asio::io_context io;
+    Session session(io, std::move(id), session_options(args));
+    session.start();
+    PingResponder responder(session, host_name());
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](boost::system::error_code ec, int) {
+        if (!ec) io.stop();
+    });
+    boost::asio::steady_timer timer(io);
+    if (args.given("timeout")) {
+        timer.expires_after(*args.duration("timeout"));
+        timer.async_wait([&](boost::system::error_code ec) {
+            if (!ec) io.stop();
+        });
+    }
+    out.debug("answering pings; Ctrl-C to stop");
+    io.run();
+    out.debug(fmt::format("answered {} probes", responder.replies()));
+    return exit_ok;
+}
+
+bool wanted(const std::string& id, const std::vector<std::string>& peers) {
+    if (peers.empty()) return true;
+    return std::any_of(peers.begin(), peers.end(), [&](const std::string& p) {
+        return id.size() >= p.size() &&
+               std::equal(p.begin(), p.end(), id.begin(), [](char a, char b) {
+                   return std::tolower(static_cast<unsigned char>(a)) == b;
+               });
+    });
+}
+
+} // namespace
+
+int run_ping(const ParsedArgs& args, Output& out) {
+    if (args.flag("respond")) return run_responder(args, out);
+    auto peers = args.values("peer");
+    for (const auto& p : peers)
+        if (p.empty() || p.size() > 64 ||
+            p.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+            throw UsageError("--peer: bad value '" + p +
+                             "' (expected a node id or a prefix of one)");
+    PingConfig cfg;
+    cfg.count = static_cast<std::uint64_t>(args.number("count").value_or(5));
+    cfg.interval = args.duration("interval").value_or(std::chrono::seconds(1));
+    cfg.size = static_cast<std::size_t>(args.number("size").value_or(0));
+    cfg.unicast_too = args.flag("unicast-too");
+    cfg.linger = args.duration("timeout").value_or(std::chrono::seconds(1));
+    auto expect = static_cast<std::size_t>(args.number("expect").value_or(0));
+    auto max_loss = args.number("max-loss");
+    auto max_rtt = args.duration("max-rtt");
+
+    auto id = load_identity(args, out);
+    boost::asio::io_context io;
+    Session session(io, std::move(id), session_options(args));
+    Pinger pinger(session, cfg);
+    // Nodes that announce but never answer are listed with 100 % loss: discovery finds them.
+    QueryConfig qc;
+    qc.watch = true;
+    qc.timeout = std::chrono::hours(24 * 365);
+    Discovery discovery(session, qc);
+    std::map<std::string, std::string> known; // full id -> name, from discovery
+    discovery.on_event([&](const PeerEvent& e) {
+        if (e.kind == PeerEventKind::join && !e.peer.local && wanted(e.peer.id.full(), peers))
+            known[e.peer.id.full()] = e.peer.info.name;
+    });
+    pinger.on_reply([&](const PingReplyEvent& r) {
+        if (!wanted(r.responder.full(), peers)) return;
+        if (out.json())
+            out.record(json_reply(r));
+        else if (!out.quiet())
+            out.line(human_reply(r));
+    });
+    auto finish = [&] {
+        pinger.stop();
+        discovery.stop();
+        session.close();
+        io.stop();
+    };
+    pinger.on_done(finish);
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](boost::system::error_code ec, int) {
+        if (!ec) finish();
+    });
+    session.start();
+    if (session.interfaces().empty())
+        throw SessionError("no usable interface (none is up with multicast and an address; "
+                           "name one with -i)");
+    discovery.start();
+    pinger.start();
+    io.run();
+
+    // Judge every responder: heard ones, discovered ones, and --peer ones never heard.
+    auto& stats = pinger.stats();
+    for (const auto& [who, _] : known)
+        stats.expect(who);
+    auto summary = stats.summary();
+    std::vector<ResponderSummary> results;
+    for (const auto& [who, paths] : summary) {
+        if (!wanted(who, peers)) continue;
+        ResponderSummary s{who, {}, paths, true, {}};
+        if (auto n = pinger.names().find(who); n != pinger.names().end())
+            s.name = n->second;
+        else if (auto k = known.find(who); k != known.end())
+            s.name = k->second;
+        std::uint64_t got = 0;
+        for (const auto& [path, st] : paths) {
+            got += st.received;
+            if (max_loss && st.loss_percent() > static_cast<double>(*max_loss)) {
+                s.ok = false;
+                s.why = fmt::format("{} loss {:.1f}% > {}%", path_name(path), st.loss_percent(),
+                                    *max_loss);
+            }
+            if (max_rtt && st.received &&
+                st.mean_ms > std::chrono::duration<double, std::milli>(*max_rtt).count()) {
+                s.ok = false;
+                s.why =
+                    fmt::format("{} average rtt {:.3f} ms too long", path_name(path), st.mean_ms);
+            }
+        }
+        if (got == 0) {
+            s.ok = false;
+            s.why = "no reply";
+        }
+        results.push_back(std::move(s));
+    }
+    for (const auto& p : peers) {
+        bool heard = std::any_of(results.begin(), results.end(),
+                                 [&](const ResponderSummary& s) { return wanted(s.id, {p}); });
+        if (heard) continue;
+        ResponderSummary s{p, {}, {}, false, "no reply"};
+        for (const auto& path : stats.paths())
+            if (!path.unicast) s.paths[path].sent = pinger.probes_sent();
+        results.push_back(std::move(s));
+    }
+
+    bool ok = !results.empty();
+    for (const auto& s : results) {
+        ok = ok && s.ok;
+        if (out.json())
+            out.record(json_summary(s));
+        else
+            for (const auto& line : human_summary(s))
+                out.line(line);
+    }
+    auto answered = static_cast<std::size_t>(
+        std::count_if(results.begin(), results.end(), [](const ResponderSummary& s) {
+            return std::any_of(s.paths.begin(), s.paths.end(),
+                               [](auto& p) { return p.second.received > 0; });
+        }));
+    if (expect && answered < expect) {
+        ok = false;
+        out.note(fmt::format("{} responder(s) answered, {} expected", answered, expect));
+    }
+    if (results.empty()) out.note("no responder answered");
+    return ok ? exit_ok : exit_nothing;
+}
+
+} // namespace mcast::cli

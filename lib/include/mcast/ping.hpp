@@ -1,0 +1,104 @@
+// Ping messages and statistics (docs/protocol.md section 10), sans-IO: the probe and reply
+// tuples, and the per-responder, per-path counters (sent, received, duplicates, reordering,
+// round-trip min/avg/max/mdev) that `mcast ping` summarises.
+#pragma once
+
+#include <mcast/export.hpp>
+#include <mcast/presence.hpp>
+#include <mcast/value.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace mcast {
+
+enum class PingType : std::uint8_t {
+    probe = 0x06,
+    reply = 0x07,
+};
+
+constexpr std::uint8_t type_byte(PingType t) {
+    return static_cast<std::uint8_t>(t);
+}
+
+// One probe. A run of `mcast ping` has one run id; each probe has a sequence number per path
+// (family, multicast or unicast).
+struct Probe {
+    Nonce run{};
+    std::int64_t seq = 0;
+    int family = 4;
+    bool unicast = false;
+    std::vector<IdPrefix> targets; // empty: every responder answers
+    std::size_t pad = 0;           // bytes of padding (for --size)
+};
+
+struct Reply {
+    Nonce run{};
+    std::int64_t seq = 0;
+    int family = 4;
+    bool unicast = false;
+    std::int64_t hold_ns = 0; // probe arrival to reply send, at the responder
+    std::string name;
+};
+
+MCAST_API Tuple encode_probe(const Probe& p);
+MCAST_API std::optional<Probe> decode_probe(const Tuple& t);
+MCAST_API Tuple encode_reply(const Reply& r);
+MCAST_API std::optional<Reply> decode_reply(const Tuple& t);
+
+// A measurement path: family and whether the probe went by multicast or unicast.
+struct PingPath {
+    int family = 4;
+    bool unicast = false;
+    friend auto operator<=>(const PingPath&, const PingPath&) = default;
+};
+
+// Counters for one responder on one path.
+struct MCAST_API PathStats {
+    std::uint64_t sent = 0;       // probes sent on this path while the responder was known
+    std::uint64_t received = 0;   // distinct replies
+    std::uint64_t duplicates = 0; // replies to a seq already answered
+    std::uint64_t reordered = 0;  // replies to a seq lower than one already answered
+    double min_ms = 0, max_ms = 0, mean_ms = 0, m2 = 0; // Welford running mean and variance
+
+    double loss_percent() const;
+    double mdev_ms() const; // standard deviation, as ping's mdev
+};
+
+// Tracks sent probes and the replies of every responder.
+class MCAST_API PingStats {
+public:
+    // A probe went out on `path` with `seq`: by multicast to everyone, or (`to` given) by
+    // unicast to one responder.
+    void sent(const PingPath& path, std::int64_t seq, const std::string& to = {});
+    struct Verdict {
+        bool duplicate = false;
+        bool reordered = false;
+    };
+    // A reply from `responder` (full id) on `path` for `seq` with round trip `rtt_ms`.
+    Verdict reply(const std::string& responder, const PingPath& path, std::int64_t seq,
+                  double rtt_ms);
+    // Makes `responder` known with zero replies (expected, or seen in discovery).
+    void expect(const std::string& responder);
+
+    // Per responder, per path; a responder known but silent gets every path with received 0.
+    std::map<std::string, std::map<PingPath, PathStats>> summary() const;
+    std::set<PingPath> paths() const;
+
+private:
+    struct Track {
+        PathStats stats;
+        std::set<std::int64_t> answered;
+        std::int64_t highest = -1;
+    };
+    std::map<PingPath, std::uint64_t> sent_;
+    std::map<std::string, std::map<PingPath, std::uint64_t>> unicast_sent_;
+    std::map<std::string, std::map<PingPath, Track>> tracks_;
+    std::set<std::string> expected_;
+};
+
+} // namespace mcast

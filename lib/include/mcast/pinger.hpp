@@ -1,0 +1,72 @@
+// Ping over the session: the responder that every node runs (replies signed and bound to the
+// probe's run id, with the responder's hold time so the prober can subtract it, as NTP and TWAMP
+// do), and the Pinger that sends probes per family (and by unicast with unicast_too), matches
+// replies and keeps PingStats. Round trips use kernel receive timestamps and a send time taken
+// after signing, so signing and verifying do not inflate them.
+#pragma once
+
+#include <mcast/export.hpp>
+#include <mcast/ping.hpp>
+#include <mcast/session.hpp>
+
+#include <functional>
+#include <memory>
+
+namespace mcast {
+
+class MCAST_API PingResponder {
+public:
+    PingResponder(Session& session, std::string name);
+    ~PingResponder();
+    PingResponder(const PingResponder&) = delete;
+    PingResponder& operator=(const PingResponder&) = delete;
+    std::uint64_t replies() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+struct PingConfig {
+    std::uint64_t count = 5; // 0: until stopped
+    std::chrono::nanoseconds interval = std::chrono::seconds(1);
+    std::size_t size = 0; // datagram size to pad probes to (0: no padding)
+    bool unicast_too = false;
+    std::chrono::nanoseconds linger = std::chrono::seconds(1); // wait for replies after the last
+};
+
+struct PingReplyEvent {
+    NodeId responder;
+    std::string name;
+    Arrival arrival;
+    PingPath path;
+    std::int64_t seq = 0;
+    double rtt_ms = 0;
+    double hold_ms = 0;
+    bool duplicate = false;
+    bool reordered = false;
+};
+
+class MCAST_API Pinger {
+public:
+    Pinger(Session& session, PingConfig cfg);
+    ~Pinger();
+    Pinger(const Pinger&) = delete;
+    Pinger& operator=(const Pinger&) = delete;
+
+    void on_reply(std::function<void(const PingReplyEvent&)> h);
+    void on_done(std::function<void()> h); // after the last probe and the linger time
+    void start();
+    void stop();
+
+    PingStats& stats();
+    // Names of the responders heard so far, by full id.
+    const std::map<std::string, std::string>& names() const;
+    std::uint64_t probes_sent() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace mcast

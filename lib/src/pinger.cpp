@@ -1,0 +1,203 @@
+// PingResponder and Pinger; see pinger.hpp.
+#include <mcast/pinger.hpp>
+#include <mcast/tuple_codec.hpp>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <openssl/rand.h>
+
+#include <fmt/format.h>
+
+#include <map>
+
+namespace mcast {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::int64_t wall_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+} // namespace
+
+struct PingResponder::Impl {
+    Session& session;
+    std::string name;
+    std::size_t handle = 0;
+    std::uint64_t replies = 0;
+
+    void on_probe(const Message& m) {
+        auto p = decode_probe(m.values);
+        if (!p || p->family != m.arrival.family) return;
+        if (!p->targets.empty()) {
+            auto mine = id_prefix(session.identity().id());
+            if (std::find(p->targets.begin(), p->targets.end(), mine) == p->targets.end()) return;
+        }
+        Reply r{p->run, p->seq, p->family, p->unicast, 0, name};
+        // Hold: from the kernel's arrival stamp to now, plus the signing that is about to
+        // happen (estimated from recent ones: Ed25519 signing takes nearly constant time).
+        auto arrived = m.arrival.rx_wall_ns ? m.arrival.rx_wall_ns : wall_ns();
+        r.hold_ns = std::max<std::int64_t>(0, wall_ns() - arrived) + session.typical_seal_ns();
+        const std::string* to = p->unicast ? &m.arrival.source : nullptr;
+        if (session.send_on(m.arrival.ifindex, m.arrival.family, "", encode_reply(r),
+                            type_byte(PingType::reply), to))
+            ++replies;
+    }
+};
+
+PingResponder::PingResponder(Session& session, std::string name)
+    : impl_(std::make_unique<Impl>(Impl{session, std::move(name)})) {
+    impl_->handle = session.on_message([this](const Message& m) { impl_->on_probe(m); }, {},
+                                       type_byte(PingType::probe));
+}
+
+PingResponder::~PingResponder() {
+    impl_->session.remove_handler(impl_->handle);
+}
+
+std::uint64_t PingResponder::replies() const {
+    return impl_->replies;
+}
+
+struct Pinger::Impl {
+    Session& session;
+    PingConfig cfg;
+    Nonce run{};
+    PingStats stats;
+    asio::steady_timer timer;
+    std::size_t handle = 0;
+    std::int64_t seq = 0;
+    std::uint64_t probes = 0;
+    std::size_t pad = 0;
+    // When each probe left: key "family/unicast/seq/ifindex/responder".
+    std::map<std::string, std::int64_t> pending;
+    std::map<std::string, std::string> names;
+    // Where to send unicast probes: responder id -> (family -> (address, ifindex)).
+    std::map<std::string, std::map<int, std::pair<std::string, unsigned>>> unicast_targets;
+    std::function<void(const PingReplyEvent&)> reply_handler;
+    std::function<void()> done_handler;
+    bool running = false;
+    std::shared_ptr<bool> alive = std::make_shared<bool>(true);
+
+    Impl(Session& s, PingConfig c) : session(s), cfg(c), timer(s.io()) {
+        RAND_bytes(run.data(), static_cast<int>(run.size()));
+        if (cfg.size) {
+            Probe p{run, 1, 4, false, {}, 0};
+            std::size_t base = min_datagram_size + encoded_size(encode_probe(p));
+            pad = cfg.size > base ? cfg.size - base : 0;
+        }
+    }
+
+    static std::string key(int family, bool unicast, std::int64_t seq, unsigned ifindex,
+                           const std::string& who) {
+        return fmt::format("{}/{}/{}/{}/{}", family, unicast, seq, ifindex, who);
+    }
+
+    void send_round() {
+        ++seq;
+        for (const auto& j : session.interfaces()) {
+            for (int family : {4, 6}) {
+                if ((family == 4 && !j.ipv4) || (family == 6 && !j.ipv6)) continue;
+                Probe p{run, seq, family, false, {}, pad};
+                std::int64_t at = 0;
+                if (session.send_on(j.index, family, "", encode_probe(p),
+                                    type_byte(PingType::probe), nullptr, &at)) {
+                    pending[key(family, false, seq, j.index, {})] = at;
+                    stats.sent({family, false}, seq);
+                }
+            }
+        }
+        if (cfg.unicast_too) {
+            for (const auto& [who, fams] : unicast_targets) {
+                for (const auto& [family, where] : fams) {
+                    Probe p{run, seq, family, true, {}, pad};
+                    std::int64_t at = 0;
+                    if (session.send_on(where.second, family, "", encode_probe(p),
+                                        type_byte(PingType::probe), &where.first, &at)) {
+                        pending[key(family, true, seq, where.second, who)] = at;
+                        stats.sent({family, true}, seq, who);
+                    }
+                }
+            }
+        }
+        ++probes;
+    }
+
+    void on_reply(const Message& m) {
+        auto r = decode_reply(m.values);
+        if (!r || r->run != run) return; // not ours: another run, or a replay of an old one
+        auto who = m.sender_id.full();
+        auto it = pending.find(key(r->family, r->unicast, r->seq, m.arrival.ifindex,
+                                   r->unicast ? who : std::string()));
+        if (it == pending.end()) return;
+        auto rx = m.arrival.rx_wall_ns ? m.arrival.rx_wall_ns : wall_ns();
+        double rtt = static_cast<double>(rx - it->second - r->hold_ns) / 1e6;
+        if (rtt < 0) rtt = 0;
+        names[who] = r->name;
+        if (!r->unicast) unicast_targets[who][r->family] = {m.arrival.source, m.arrival.ifindex};
+        PingPath path{r->family, r->unicast};
+        auto v = stats.reply(who, path, r->seq, rtt);
+        if (reply_handler)
+            reply_handler(PingReplyEvent{m.sender_id, r->name, m.arrival, path, r->seq, rtt,
+                                         static_cast<double>(r->hold_ns) / 1e6, v.duplicate,
+                                         v.reordered});
+    }
+
+    void tick() {
+        if (!running) return;
+        if (cfg.count == 0 || probes < cfg.count) {
+            send_round();
+            timer.expires_after(probes < cfg.count || cfg.count == 0 ? cfg.interval : cfg.linger);
+        } else {
+            running = false;
+            if (done_handler) done_handler();
+            return;
+        }
+        timer.async_wait([this, alive = std::weak_ptr<bool>(alive)](boost::system::error_code ec) {
+            if (ec || alive.expired()) return;
+            tick();
+        });
+    }
+};
+
+Pinger::Pinger(Session& session, PingConfig cfg) : impl_(std::make_unique<Impl>(session, cfg)) {}
+
+Pinger::~Pinger() {
+    if (impl_) impl_->session.remove_handler(impl_->handle);
+}
+
+void Pinger::on_reply(std::function<void(const PingReplyEvent&)> h) {
+    impl_->reply_handler = std::move(h);
+}
+void Pinger::on_done(std::function<void()> h) {
+    impl_->done_handler = std::move(h);
+}
+
+void Pinger::start() {
+    auto& i = *impl_;
+    i.running = true;
+    i.handle = i.session.on_message([&i](const Message& m) { i.on_reply(m); }, {},
+                                    type_byte(PingType::reply));
+    i.tick();
+}
+
+void Pinger::stop() {
+    impl_->running = false;
+    impl_->timer.cancel();
+}
+
+PingStats& Pinger::stats() {
+    return impl_->stats;
+}
+const std::map<std::string, std::string>& Pinger::names() const {
+    return impl_->names;
+}
+std::uint64_t Pinger::probes_sent() const {
+    return impl_->probes;
+}
+
+} // namespace mcast

@@ -1,0 +1,164 @@
+// Ping payloads and statistics; see ping.hpp.
+#include <mcast/ping.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace mcast {
+
+namespace {
+
+constexpr std::size_t max_targets = 4096;
+
+template <std::size_t N> bool fixed(const Value& v, std::array<std::uint8_t, N>& out) {
+    if (!v.is<Bytes>() || v.as<Bytes>().data.size() != N) return false;
+    std::memcpy(out.data(), v.as<Bytes>().data.data(), N);
+    return true;
+}
+
+bool family_ok(const Value& v) {
+    return v.is<std::int64_t>() && (v.as<std::int64_t>() == 4 || v.as<std::int64_t>() == 6);
+}
+
+} // namespace
+
+Tuple encode_probe(const Probe& p) {
+    List targets;
+    for (const auto& t : p.targets)
+        targets.emplace_back(Bytes{ByteBuffer(t.begin(), t.end())});
+    Tuple out;
+    out.emplace_back(Bytes{ByteBuffer(p.run.begin(), p.run.end())});
+    out.emplace_back(p.seq);
+    out.emplace_back(std::int64_t{p.family});
+    out.emplace_back(p.unicast);
+    out.emplace_back(std::move(targets));
+    out.emplace_back(Bytes{ByteBuffer(p.pad)});
+    return out;
+}
+
+std::optional<Probe> decode_probe(const Tuple& t) {
+    Probe p;
+    if (t.size() != 6 || !fixed(t[0], p.run) || !t[1].is<std::int64_t>() || !family_ok(t[2]) ||
+        !t[3].is<bool>() || !t[4].is<List>() || !t[5].is<Bytes>())
+        return std::nullopt;
+    p.seq = t[1].as<std::int64_t>();
+    p.family = static_cast<int>(t[2].as<std::int64_t>());
+    p.unicast = t[3].as<bool>();
+    const auto& targets = t[4].as<List>();
+    if (targets.size() > max_targets) return std::nullopt;
+    for (const auto& v : targets) {
+        IdPrefix id{};
+        if (!fixed(v, id)) return std::nullopt;
+        p.targets.push_back(id);
+    }
+    p.pad = t[5].as<Bytes>().data.size();
+    return p;
+}
+
+Tuple encode_reply(const Reply& r) {
+    Tuple out;
+    out.emplace_back(Bytes{ByteBuffer(r.run.begin(), r.run.end())});
+    out.emplace_back(r.seq);
+    out.emplace_back(std::int64_t{r.family});
+    out.emplace_back(r.unicast);
+    out.emplace_back(r.hold_ns);
+    out.emplace_back(r.name);
+    return out;
+}
+
+std::optional<Reply> decode_reply(const Tuple& t) {
+    Reply r;
+    if (t.size() != 6 || !fixed(t[0], r.run) || !t[1].is<std::int64_t>() || !family_ok(t[2]) ||
+        !t[3].is<bool>() || !t[4].is<std::int64_t>() || !t[5].is<std::string>())
+        return std::nullopt;
+    r.seq = t[1].as<std::int64_t>();
+    r.family = static_cast<int>(t[2].as<std::int64_t>());
+    r.unicast = t[3].as<bool>();
+    r.hold_ns = t[4].as<std::int64_t>();
+    if (r.hold_ns < 0) return std::nullopt;
+    r.name = t[5].as<std::string>();
+    return r;
+}
+
+double PathStats::loss_percent() const {
+    if (sent == 0) return 0.0;
+    auto got = std::min(received, sent);
+    return 100.0 * static_cast<double>(sent - got) / static_cast<double>(sent);
+}
+
+double PathStats::mdev_ms() const {
+    return received > 1 ? std::sqrt(m2 / static_cast<double>(received)) : 0.0;
+}
+
+void PingStats::sent(const PingPath& path, std::int64_t /*seq*/, const std::string& to) {
+    if (to.empty())
+        ++sent_[path];
+    else
+        ++unicast_sent_[to][path];
+}
+
+PingStats::Verdict PingStats::reply(const std::string& responder, const PingPath& path,
+                                    std::int64_t seq, double rtt_ms) {
+    Verdict v;
+    auto& tr = tracks_[responder][path];
+    if (!tr.answered.insert(seq).second) {
+        ++tr.stats.duplicates;
+        v.duplicate = true;
+        return v;
+    }
+    if (seq < tr.highest) {
+        ++tr.stats.reordered;
+        v.reordered = true;
+    }
+    tr.highest = std::max(tr.highest, seq);
+    auto& s = tr.stats;
+    ++s.received;
+    if (s.received == 1) s.min_ms = s.max_ms = rtt_ms;
+    s.min_ms = std::min(s.min_ms, rtt_ms);
+    s.max_ms = std::max(s.max_ms, rtt_ms);
+    double delta = rtt_ms - s.mean_ms;
+    s.mean_ms += delta / static_cast<double>(s.received);
+    s.m2 += delta * (rtt_ms - s.mean_ms);
+    return v;
+}
+
+void PingStats::expect(const std::string& responder) {
+    expected_.insert(responder);
+}
+
+std::set<PingPath> PingStats::paths() const {
+    std::set<PingPath> p;
+    for (const auto& [path, _] : sent_)
+        p.insert(path);
+    for (const auto& [_, paths] : unicast_sent_)
+        for (const auto& [path, n] : paths)
+            p.insert(path);
+    return p;
+}
+
+std::map<std::string, std::map<PingPath, PathStats>> PingStats::summary() const {
+    std::map<std::string, std::map<PingPath, PathStats>> out;
+    auto fill = [&](const std::string& who) {
+        auto& paths = out[who];
+        auto add = [&](const PingPath& path, std::uint64_t n) {
+            PathStats s;
+            if (auto t = tracks_.find(who); t != tracks_.end())
+                if (auto p = t->second.find(path); p != t->second.end()) s = p->second.stats;
+            s.sent = n;
+            paths[path] = s;
+        };
+        for (const auto& [path, n] : sent_)
+            add(path, n);
+        if (auto u = unicast_sent_.find(who); u != unicast_sent_.end())
+            for (const auto& [path, n] : u->second)
+                add(path, n);
+    };
+    for (const auto& [who, _] : tracks_)
+        fill(who);
+    for (const auto& who : expected_)
+        fill(who);
+    return out;
+}
+
+} // namespace mcast

@@ -1,0 +1,190 @@
+// Lab tests for `mcast ping`: three responders (two nodes, one bare responder) summarised with
+// every field; --expect beyond them exits 1; loss on one responder shows on that one only,
+// near the injected rate; an unknown --peer is listed silent; forged and foreign replies are
+// not counted; unicast next to multicast.
+#include "lab_fixture.hpp"
+
+#include <mcast/ping.hpp>
+#include <mcast/sender.hpp>
+
+#include <csignal>
+#include <regex>
+#include <set>
+
+using namespace mcast::testlab;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+namespace {
+
+class Ping : public LabTest {
+protected:
+    void SetUp() override {
+        make_lab(5, "pg");
+        if (IsSkipped()) return;
+        for (int h : {2, 3}) {
+            responders_.emplace(
+                h, lab_->spawn_mcast(h, {"announce", "-v", "--name", "node" + std::to_string(h),
+                                         "--identity", key(h)}));
+            ASSERT_TRUE(responders_.at(h).wait_for_line(Stream::err, std::regex("announcing"), 5s));
+        }
+        responders_.emplace(
+            4, lab_->spawn_mcast(4, {"ping", "--respond", "-v", "--identity", key(4)}));
+        ASSERT_TRUE(responders_.at(4).wait_for_line(Stream::err, std::regex("answering"), 5s));
+    }
+
+    std::map<std::string, json::object> summaries(const std::string& out) {
+        std::map<std::string, json::object> m;
+        for (auto& s : records(out, "summary"))
+            m[std::string(s.at("responder").as_string())] = s;
+        return m;
+    }
+
+    static const json::object& path(const json::object& summary, int family, bool unicast) {
+        for (const auto& p : summary.at("paths").as_array())
+            if (p.at("family").as_int64() == family && p.at("unicast").as_bool() == unicast)
+                return p.as_object();
+        throw std::runtime_error("no such path in " + json::serialize(summary));
+    }
+
+    std::map<int, Process> responders_;
+};
+
+TEST_F(Ping, ThreeRespondersFoundAndSummarised) {
+    auto r = mcast(1, {"ping", "--count", "3", "--interval", "100ms", "--json"});
+    ASSERT_EQ(r.code, 0) << r.err << r.out;
+    auto s = summaries(r.out);
+    ASSERT_EQ(s.size(), 3u) << r.out;
+    for (int h : {2, 3, 4}) {
+        ASSERT_TRUE(s.count(ids_[h])) << "host " << h;
+        const auto& sum = s.at(ids_[h]);
+        EXPECT_TRUE(sum.at("ok").as_bool());
+        for (int fam : {4, 6}) {
+            const auto& p = path(sum, fam, false);
+            EXPECT_EQ(p.at("sent").as_int64(), 3);
+            EXPECT_EQ(p.at("received").as_int64(), 3);
+            EXPECT_EQ(p.at("loss_percent").as_double(), 0.0);
+            EXPECT_EQ(p.at("duplicates").as_int64(), 0);
+            EXPECT_GE(p.at("rtt_min_ms").to_number<double>(), 0.0);
+            EXPECT_LE(p.at("rtt_min_ms").to_number<double>(),
+                      p.at("rtt_avg_ms").to_number<double>());
+            EXPECT_LE(p.at("rtt_avg_ms").to_number<double>(),
+                      p.at("rtt_max_ms").to_number<double>());
+            EXPECT_LT(p.at("rtt_max_ms").to_number<double>(), 50.0);
+        }
+    }
+    EXPECT_EQ(s.at(ids_[2]).at("name").as_string(), "node2");
+    auto replies = records(r.out, "reply");
+    EXPECT_EQ(replies.size(), 3u * 3u * 2u); // 3 responders x 3 probes x 2 families
+    for (auto& rep : replies) {
+        int fam = static_cast<int>(rep.at("family").as_int64());
+        auto src = std::string(rep.at("source").as_string());
+        bool known = false;
+        for (int h : {2, 3, 4})
+            known = known || src == lab_->addr(h, fam);
+        EXPECT_TRUE(known) << src;
+        EXPECT_EQ(rep.at("interface").as_string(), "eth0");
+    }
+}
+
+TEST_F(Ping, HumanOutputHasReplyLinesAndSummaries) {
+    auto r = mcast(1, {"ping", "--count", "2", "--interval", "100ms", "-4"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(std::regex_search(
+        r.out,
+        std::regex(R"(from node2 \([0-9a-f]{12}\) 10\.77\.0\.2%eth0: seq=1 time=[0-9.]+ ms)")))
+        << r.out;
+    EXPECT_NE(r.out.find("--- node3 ("), std::string::npos);
+    EXPECT_NE(r.out.find("IPv4 multicast: 2 sent, 2 received, 0.0% loss"), std::string::npos)
+        << r.out;
+}
+
+TEST_F(Ping, ExpectMoreRespondersThanThereAreExitsOne) {
+    auto r = mcast(1, {"ping", "--count", "2", "--interval", "100ms", "--expect", "4"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("3 responder(s) answered, 4 expected"), std::string::npos) << r.err;
+}
+
+TEST_F(Ping, LossOnOneResponderShowsOnThatOneOnly) {
+    lab_->loss(3, 30, "in");
+    auto r = mcast(
+        1, {"ping", "--count", "60", "--interval", "20ms", "--json", "--max-loss", "10", "-4"});
+    EXPECT_EQ(r.code, 1); // node3 is over the bound
+    auto s = summaries(r.out);
+    auto lossy = path(s.at(ids_[3]), 4, false).at("loss_percent").to_number<double>();
+    EXPECT_GT(lossy, 10.0);
+    EXPECT_LT(lossy, 55.0);
+    EXPECT_FALSE(s.at(ids_[3]).at("ok").as_bool());
+    for (int h : {2, 4}) {
+        EXPECT_EQ(path(s.at(ids_[h]), 4, false).at("loss_percent").to_number<double>(), 0.0);
+        EXPECT_TRUE(s.at(ids_[h]).at("ok").as_bool());
+    }
+}
+
+TEST_F(Ping, UnicastTooComparesSideBySide) {
+    auto r =
+        mcast(1, {"ping", "--count", "3", "--interval", "100ms", "--unicast-too", "--json", "-4"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    auto s = summaries(r.out);
+    for (int h : {2, 3, 4}) {
+        const auto& u = path(s.at(ids_[h]), 4, true);
+        EXPECT_GE(u.at("received").as_int64(), 2); // unicast starts after the first multicast reply
+        EXPECT_EQ(u.at("received").as_int64(), u.at("sent").as_int64());
+    }
+}
+
+TEST_F(Ping, UnknownPeerIsListedSilentAndFails) {
+    auto r = mcast(1, {"ping", "--count", "2", "--interval", "100ms", "--json", "--peer",
+                       "00000000", "--peer", ids_[2].substr(0, 8)});
+    EXPECT_EQ(r.code, 1);
+    auto s = summaries(r.out);
+    ASSERT_EQ(s.size(), 2u) << r.out; // node2 and the silent one; the others filtered out
+    EXPECT_TRUE(s.at(ids_[2]).at("ok").as_bool());
+    EXPECT_FALSE(s.at("00000000").at("ok").as_bool());
+    EXPECT_EQ(s.at("00000000").at("why").as_string(), "no reply");
+}
+
+TEST_F(Ping, InterruptPrintsTheSummarySoFar) {
+    auto p = lab_->spawn_mcast(
+        1, {"ping", "--count", "0", "--interval", "50ms", "--json", "-4", "--identity", key(1)});
+    ASSERT_TRUE(p.wait_for_line(Stream::out, std::regex("\"type\":\"reply\""), 5s)) << p.err();
+    std::this_thread::sleep_for(300ms);
+    p.signal(SIGINT);
+    ASSERT_EQ(p.wait(5s), 0) << p.err();
+    auto s = summaries(p.out());
+    EXPECT_EQ(s.size(), 3u);
+    EXPECT_GE(path(s.at(ids_[2]), 4, false).at("received").as_int64(), 2);
+}
+
+TEST_F(Ping, ForgedAndForeignRepliesAreNotCounted) {
+    // Replies from a key of the test's own: one to a run that is not the pinger's, one with a
+    // broken signature. Neither may show up as a responder.
+    auto id = mcast::Identity::generate();
+    mcast::Sender snd(id, 3);
+    auto wall = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+    std::vector<std::string> hex;
+    for (std::int64_t seq = 1; seq <= 3; ++seq) {
+        mcast::Reply rep{{}, seq, 4, false, 0, "forger"};
+        rep.run.fill(0x11);
+        hex.push_back(mcast::to_hex(snd.seal(mcast::type_byte(mcast::PingType::reply), "",
+                                             mcast::encode_reply(rep), wall)));
+        auto broken =
+            snd.seal(mcast::type_byte(mcast::PingType::reply), "", mcast::encode_reply(rep), wall);
+        broken.back() ^= 1;
+        hex.push_back(mcast::to_hex(broken));
+    }
+    auto p = lab_->spawn_mcast(
+        1, {"ping", "--count", "3", "--interval", "200ms", "--json", "-4", "--identity", key(1)});
+    std::this_thread::sleep_for(150ms);
+    std::vector<std::string> argv{MCAST_INJECT_PATH, "eth0", "239.255.77.67", "7767"};
+    argv.insert(argv.end(), hex.begin(), hex.end());
+    ASSERT_EQ(lab_->run(5, argv), 0);
+    ASSERT_EQ(p.wait(15s), 0) << p.err();
+    EXPECT_EQ(p.out().find("forger"), std::string::npos);
+    EXPECT_EQ(p.out().find(id.id().full()), std::string::npos);
+    EXPECT_EQ(summaries(p.out()).size(), 3u);
+}
+
+} // namespace

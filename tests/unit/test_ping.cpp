@@ -1,0 +1,94 @@
+// Ping core without sockets: probe/reply codecs (strict) and the statistics: loss, duplicates,
+// reordering, Welford mean and mdev, silent expected responders, unicast counted per responder.
+#include <mcast/ping.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+using namespace mcast;
+
+TEST(PingCodec, RoundTripsAndRejects) {
+    Probe p;
+    p.run.fill(3);
+    p.seq = 7;
+    p.family = 6;
+    p.unicast = true;
+    p.targets = {IdPrefix{1, 1, 1, 1, 1, 1, 1, 1}};
+    p.pad = 100;
+    auto back = decode_probe(encode_probe(p));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->run, p.run);
+    EXPECT_EQ(back->seq, 7);
+    EXPECT_EQ(back->family, 6);
+    EXPECT_TRUE(back->unicast);
+    EXPECT_EQ(back->targets, p.targets);
+    EXPECT_EQ(back->pad, 100u);
+
+    Reply r{p.run, 7, 4, false, 12345, "node"};
+    auto rb = decode_reply(encode_reply(r));
+    ASSERT_TRUE(rb);
+    EXPECT_EQ(rb->hold_ns, 12345);
+    EXPECT_EQ(rb->name, "node");
+
+    auto bad = encode_reply(r);
+    bad[4] = Value{std::int64_t{-1}}; // negative hold
+    EXPECT_FALSE(decode_reply(bad));
+    bad = encode_reply(r);
+    bad[2] = Value{std::int64_t{5}}; // no such family
+    EXPECT_FALSE(decode_reply(bad));
+    auto badp = encode_probe(p);
+    badp.pop_back();
+    EXPECT_FALSE(decode_probe(badp));
+}
+
+TEST(PingStats, LossDuplicatesReorderingAndRtt) {
+    PingStats s;
+    PingPath m4{4, false};
+    for (int seq = 1; seq <= 4; ++seq)
+        s.sent(m4, seq);
+    EXPECT_FALSE(s.reply("a", m4, 1, 1.0).duplicate);
+    EXPECT_TRUE(s.reply("a", m4, 3, 3.0).reordered == false);
+    EXPECT_TRUE(s.reply("a", m4, 2, 2.0).reordered);
+    EXPECT_TRUE(s.reply("a", m4, 2, 2.0).duplicate);
+    auto sum = s.summary();
+    const auto& st = sum.at("a").at(m4);
+    EXPECT_EQ(st.sent, 4u);
+    EXPECT_EQ(st.received, 3u);
+    EXPECT_EQ(st.duplicates, 1u);
+    EXPECT_EQ(st.reordered, 1u);
+    EXPECT_DOUBLE_EQ(st.loss_percent(), 25.0);
+    EXPECT_DOUBLE_EQ(st.min_ms, 1.0);
+    EXPECT_DOUBLE_EQ(st.max_ms, 3.0);
+    EXPECT_DOUBLE_EQ(st.mean_ms, 2.0);
+    EXPECT_NEAR(st.mdev_ms(), std::sqrt(2.0 / 3.0), 1e-12);
+}
+
+TEST(PingStats, SilentExpectedResponderHasFullLoss) {
+    PingStats s;
+    PingPath m6{6, false};
+    s.sent(m6, 1);
+    s.sent(m6, 2);
+    s.expect("silent");
+    auto sum = s.summary();
+    ASSERT_TRUE(sum.count("silent"));
+    EXPECT_EQ(sum.at("silent").at(m6).received, 0u);
+    EXPECT_DOUBLE_EQ(sum.at("silent").at(m6).loss_percent(), 100.0);
+}
+
+TEST(PingStats, UnicastIsCountedPerResponder) {
+    PingStats s;
+    PingPath m4{4, false}, u4{4, true};
+    s.sent(m4, 1);
+    s.sent(m4, 2);
+    s.sent(u4, 2, "a"); // unicast starts once a replied by multicast
+    s.reply("a", m4, 1, 1.0);
+    s.reply("a", m4, 2, 1.0);
+    s.reply("a", u4, 2, 0.5);
+    s.reply("b", m4, 2, 1.0);
+    auto sum = s.summary();
+    EXPECT_EQ(sum.at("a").at(u4).sent, 1u);
+    EXPECT_EQ(sum.at("a").at(u4).received, 1u);
+    EXPECT_FALSE(sum.at("b").count(u4)); // never probed by unicast
+    EXPECT_DOUBLE_EQ(sum.at("b").at(m4).loss_percent(), 50.0);
+}
