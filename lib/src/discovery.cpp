@@ -78,7 +78,8 @@ struct Discovery::Impl {
         q.known = table.known_answers(std::chrono::steady_clock::now());
         nonces.push_back(q.nonce);
         try {
-            session.send("", encode_query(q), type_byte(PresenceType::query));
+            // From the private port: the answers come back by unicast to this process alone.
+            session.send("", encode_query(q), type_byte(PresenceType::query), true);
             ++queries;
         } catch (const SessionError&) {
             // No interface yet: the plan's next query tries again.

@@ -84,14 +84,17 @@ struct Node::Impl {
         auto& t = answer_timers.emplace_back(session_io());
         auto it = std::prev(answer_timers.end());
         t.expires_after(std::chrono::duration_cast<std::chrono::nanoseconds>(delay));
+        // The answer goes to the querier alone, by unicast to the port its query came from:
+        // other nodes need not verify it, which keeps a query to N nodes at N verifications.
         t.async_wait([this, it, nonce = q->nonce, ifindex = m.arrival.ifindex,
-                      family = m.arrival.family,
+                      family = m.arrival.family, to = m.arrival.source,
+                      port = m.arrival.source_port,
                       alive = std::weak_ptr<bool>(alive)](boost::system::error_code ec) {
             if (alive.expired()) return;
             answer_timers.erase(it);
             if (ec || !running) return;
             if (session.send_on(ifindex, family, "", encode_answer({nonce, info()}),
-                                type_byte(PresenceType::answer)))
+                                type_byte(PresenceType::answer), &to, nullptr, port))
                 ++stats.answers;
         });
     }

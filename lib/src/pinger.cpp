@@ -44,7 +44,7 @@ struct PingResponder::Impl {
         r.hold_ns = std::max<std::int64_t>(0, wall_ns() - arrived) + session.typical_seal_ns();
         const std::string* to = p->unicast ? &m.arrival.source : nullptr;
         if (session.send_on(m.arrival.ifindex, m.arrival.family, "", encode_reply(r),
-                            type_byte(PingType::reply), to))
+                            type_byte(PingType::reply), to, nullptr, m.arrival.source_port))
             ++replies;
     }
 };

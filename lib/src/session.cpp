@@ -64,7 +64,10 @@ struct Session::Impl {
     std::uint64_t incarnation = random_incarnation();
     Receiver receiver{id.public_key(), incarnation, opts.replay};
     Sender sender{id, incarnation};
-    std::unique_ptr<net::MulticastSocket> sock4, sock6;
+    // Per family: the shared socket (mcast port, joined to the group) and a private one (an
+    // ephemeral port) that unicast goes out of, so unicast answers come back to this process
+    // even when other mcast processes on the host share the mcast port.
+    std::unique_ptr<net::MulticastSocket> sock4, sock6, priv4, priv6;
     std::map<unsigned, JoinedInterface> joined; // by index
     std::vector<Subscription> subs;
     std::size_t next_handle = 1;
@@ -214,20 +217,27 @@ void Session::start() {
         if (it == all.end()) throw SessionError("interface '" + name + "' does not exist");
     }
     try {
-        if (o.ipv4)
-            impl_->sock4 = std::make_unique<net::MulticastSocket>(impl_->io, 4, o.group_v4, o.port,
-                                                                  o.ttl, o.loopback);
-        if (o.ipv6)
-            impl_->sock6 = std::make_unique<net::MulticastSocket>(impl_->io, 6, o.group_v6, o.port,
-                                                                  o.ttl, o.loopback);
+        auto open = [&](int family, const std::string& group, std::uint16_t bind) {
+            return std::make_unique<net::MulticastSocket>(impl_->io, family, group, o.port, bind,
+                                                          o.ttl, o.loopback);
+        };
+        if (o.ipv4) {
+            impl_->sock4 = open(4, o.group_v4, o.port);
+            impl_->priv4 = open(4, o.group_v4, 0);
+        }
+        if (o.ipv6) {
+            impl_->sock6 = open(6, o.group_v6, o.port);
+            impl_->priv6 = open(6, o.group_v6, 0);
+        }
     } catch (const std::system_error& e) {
         throw SessionError(e.what());
     }
     impl_->running = true;
     impl_->rescan();
     auto handler = [this](const net::Datagram& d) { impl_->on_datagram(d); };
-    if (impl_->sock4) impl_->sock4->start(handler);
-    if (impl_->sock6) impl_->sock6->start(handler);
+    for (auto* sock : {impl_->sock4.get(), impl_->sock6.get(), impl_->priv4.get(),
+                       impl_->priv6.get()})
+        if (sock) sock->start(handler);
     if (impl_->opts.rescan_interval.count() > 0) impl_->schedule_rescan();
 }
 
@@ -240,23 +250,27 @@ void Session::close() {
         if (j.ipv6 && impl_->sock6) impl_->sock6->leave(index);
     }
     impl_->joined.clear();
-    if (impl_->sock4) impl_->sock4->close();
-    if (impl_->sock6) impl_->sock6->close();
+    for (auto* sock : {impl_->sock4.get(), impl_->sock6.get(), impl_->priv4.get(),
+                       impl_->priv6.get()})
+        if (sock) sock->close();
 }
 
-std::size_t Session::send(std::string_view topic, const Tuple& values, std::uint8_t type) {
+std::size_t Session::send(std::string_view topic, const Tuple& values, std::uint8_t type,
+                          bool from_private_port) {
     auto datagram = impl_->sender.seal(type, topic, values, wall_now_ns());
+    auto* s4 = from_private_port ? impl_->priv4.get() : impl_->sock4.get();
+    auto* s6 = from_private_port ? impl_->priv6.get() : impl_->sock6.get();
     std::size_t sent = 0;
     int last_error = 0;
     for (const auto& [index, j] : impl_->joined) {
-        if (j.ipv4 && impl_->sock4) {
-            if (int e = impl_->sock4->send(datagram, index))
+        if (j.ipv4 && s4) {
+            if (int e = s4->send(datagram, index))
                 last_error = e;
             else
                 ++sent;
         }
-        if (j.ipv6 && impl_->sock6) {
-            if (int e = impl_->sock6->send(datagram, index))
+        if (j.ipv6 && s6) {
+            if (int e = s6->send(datagram, index))
                 last_error = e;
             else
                 ++sent;
@@ -272,11 +286,15 @@ std::size_t Session::send(std::string_view topic, const Tuple& values, std::uint
 }
 
 bool Session::send_on(unsigned ifindex, int family, std::string_view topic, const Tuple& values,
-                      std::uint8_t type, const std::string* unicast_to, std::int64_t* sent_at_ns) {
+                      std::uint8_t type, const std::string* unicast_to, std::int64_t* sent_at_ns,
+                      std::uint16_t unicast_port) {
     auto it = impl_->joined.find(ifindex);
     if (it == impl_->joined.end()) return false;
-    auto* sock = family == 4 ? (it->second.ipv4 ? impl_->sock4.get() : nullptr)
-                             : (it->second.ipv6 ? impl_->sock6.get() : nullptr);
+    bool up = family == 4 ? it->second.ipv4 : it->second.ipv6;
+    // Unicast leaves from the private port, so its unicast replies come back to this process.
+    auto* sock = !up           ? nullptr
+                 : unicast_to ? (family == 4 ? impl_->priv4.get() : impl_->priv6.get())
+                              : (family == 4 ? impl_->sock4.get() : impl_->sock6.get());
     if (!sock) return false;
     auto t0 = std::chrono::steady_clock::now();
     auto datagram = impl_->sender.seal(type, topic, values, wall_now_ns());
@@ -284,7 +302,8 @@ bool Session::send_on(unsigned ifindex, int family, std::string_view topic, cons
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
             .count();
     if (sent_at_ns) *sent_at_ns = wall_now_ns();
-    int rc = unicast_to ? sock->send_unicast(datagram, ifindex, *unicast_to)
+    int rc = unicast_to ? sock->send_unicast(datagram, ifindex, *unicast_to,
+                                             unicast_port ? unicast_port : impl_->opts.port)
                         : sock->send(datagram, ifindex);
     return rc == 0;
 }

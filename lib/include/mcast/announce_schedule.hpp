@@ -45,7 +45,7 @@ private:
 struct QueryConfig {
     std::chrono::milliseconds timeout{3000};
     std::size_t expect = 0; // 0: not given
-    std::chrono::milliseconds quiet{200};
+    std::chrono::milliseconds quiet{150};
     std::chrono::milliseconds first_gap{80}; // gap before the first repeat; then doubling
     std::chrono::milliseconds max_gap{1000};
     int repeats_without_expect = 2; // without --expect: queries after the first

@@ -119,17 +119,21 @@ public:
     // Signs `values` once and sends the datagram on every joined interface and family. Returns
     // how many datagrams went out. Throws EncodeError for a message that cannot be built and
     // SessionError when it could be sent nowhere.
+    // With `from_private_port` the datagrams leave from this session's private port, so that
+    // unicast replies to them (discovery answers) reach this process alone.
     std::size_t send(std::string_view topic, const Tuple& values,
-                     std::uint8_t type = static_cast<std::uint8_t>(MessageType::data));
+                     std::uint8_t type = static_cast<std::uint8_t>(MessageType::data),
+                     bool from_private_port = false);
 
     // Sends on one interface and family only: an answer goes back the way its query came.
-    // With `unicast_to`, to that address (same port) instead of the group. Returns false when
+    // With `unicast_to`, to that address and `unicast_port` (0: the mcast port) instead of the
+    // group, from the private port. Returns false when
     // that interface or family is not joined or the send failed. `sent_at_ns`, when given,
     // receives the wall clock just before the datagram was handed to the kernel (after signing),
     // for round-trip measurements.
     bool send_on(unsigned ifindex, int family, std::string_view topic, const Tuple& values,
                  std::uint8_t type, const std::string* unicast_to = nullptr,
-                 std::int64_t* sent_at_ns = nullptr);
+                 std::int64_t* sent_at_ns = nullptr, std::uint16_t unicast_port = 0);
     // How long sealing (encode + sign) a datagram typically takes here (median of the last few),
     // in ns: a responder adds it to its hold time for the reply it is about to seal.
     std::int64_t typical_seal_ns() const;

@@ -31,8 +31,10 @@ constexpr int burst = 64; // datagrams per wake-up before yielding to other hand
 } // namespace
 
 MulticastSocket::MulticastSocket(boost::asio::io_context& io, int family, const std::string& group,
-                                 std::uint16_t port, int ttl, bool loop)
-    : socket_(io), family_(family), port_(port), buffer_(recv_buffer_size) {
+                                 std::uint16_t group_port, std::uint16_t bind_port, int ttl,
+                                 bool loop)
+    : socket_(io), family_(family), port_(group_port), buffer_(recv_buffer_size) {
+    const std::uint16_t port = bind_port;
     namespace ip = boost::asio::ip;
     if (family == 4) {
         if (::inet_pton(AF_INET, group.c_str(), &group4_) != 1 ||
@@ -47,7 +49,7 @@ MulticastSocket::MulticastSocket(boost::asio::io_context& io, int family, const 
         socket_.open(ip::udp::v6());
     }
     int fd = socket_.native_handle();
-    set_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
+    if (port != 0) set_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
     set_opt(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1, "SO_TIMESTAMPNS");
     int rcvbuf = 4 << 20;
     if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0)
@@ -108,22 +110,23 @@ void MulticastSocket::leave(unsigned ifindex) {
 }
 
 int MulticastSocket::send(ByteView datagram, unsigned ifindex) {
-    if (family_ == 4) return send_to(datagram, ifindex, &group4_, nullptr);
-    return send_to(datagram, ifindex, nullptr, &group6_);
+    if (family_ == 4) return send_to(datagram, ifindex, &group4_, nullptr, port_);
+    return send_to(datagram, ifindex, nullptr, &group6_, port_);
 }
 
-int MulticastSocket::send_unicast(ByteView datagram, unsigned ifindex, const std::string& address) {
+int MulticastSocket::send_unicast(ByteView datagram, unsigned ifindex, const std::string& address,
+                                  std::uint16_t port) {
     in_addr a4{};
     in6_addr a6{};
     if (family_ == 4 && ::inet_pton(AF_INET, address.c_str(), &a4) == 1)
-        return send_to(datagram, ifindex, &a4, nullptr);
+        return send_to(datagram, ifindex, &a4, nullptr, port);
     if (family_ == 6 && ::inet_pton(AF_INET6, address.c_str(), &a6) == 1)
-        return send_to(datagram, ifindex, nullptr, &a6);
+        return send_to(datagram, ifindex, nullptr, &a6, port);
     return EINVAL;
 }
 
 int MulticastSocket::send_to(ByteView datagram, unsigned ifindex, const in_addr* to4,
-                             const in6_addr* to6) {
+                             const in6_addr* to6, std::uint16_t port) {
     int fd = socket_.native_handle();
     iovec iov{const_cast<std::uint8_t*>(datagram.data()), datagram.size()};
     msghdr msg{};
@@ -135,7 +138,7 @@ int MulticastSocket::send_to(ByteView datagram, unsigned ifindex, const in_addr*
     msg.msg_control = control;
     if (family_ == 4) {
         dst4.sin_family = AF_INET;
-        dst4.sin_port = htons(port_);
+        dst4.sin_port = htons(port);
         dst4.sin_addr = *to4;
         msg.msg_name = &dst4;
         msg.msg_namelen = sizeof dst4;
@@ -149,7 +152,7 @@ int MulticastSocket::send_to(ByteView datagram, unsigned ifindex, const in_addr*
         std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
     } else {
         dst6.sin6_family = AF_INET6;
-        dst6.sin6_port = htons(port_);
+        dst6.sin6_port = htons(port);
         dst6.sin6_addr = *to6;
         dst6.sin6_scope_id = ifindex;
         msg.msg_name = &dst6;

@@ -30,15 +30,19 @@ public:
     using Handler = std::function<void(const Datagram&)>;
 
     // Throws std::system_error (with a message naming the step) when the socket cannot be set up.
+    // `group_port` is where group sends go; `bind_port` is the local port: the shared mcast port
+    // (several processes may bind it) or 0 for a private ephemeral port, whose unicast replies
+    // reach this process alone.
     MulticastSocket(boost::asio::io_context& io, int family, const std::string& group,
-                    std::uint16_t port, int ttl, bool loop);
+                    std::uint16_t group_port, std::uint16_t bind_port, int ttl, bool loop);
 
     bool join(unsigned ifindex); // false (errno kept) when the kernel refuses
     void leave(unsigned ifindex);
     // Sends to the group out of `ifindex`; returns 0 or an errno value.
     int send(ByteView datagram, unsigned ifindex);
-    // Sends to one address of this family (same port) out of `ifindex`.
-    int send_unicast(ByteView datagram, unsigned ifindex, const std::string& address);
+    // Sends to one address and port of this family out of `ifindex`.
+    int send_unicast(ByteView datagram, unsigned ifindex, const std::string& address,
+                     std::uint16_t port);
 
     void start(Handler h);
     void close();
@@ -46,7 +50,8 @@ public:
 
 private:
     int membership(unsigned ifindex, bool join);
-    int send_to(ByteView datagram, unsigned ifindex, const in_addr* to4, const in6_addr* to6);
+    int send_to(ByteView datagram, unsigned ifindex, const in_addr* to4, const in6_addr* to6,
+                std::uint16_t port);
     void arm();
     void drain();
 
