@@ -6,6 +6,7 @@
 
 #include <mcast/discovery.hpp>
 #include <mcast/pinger.hpp>
+#include <mcast/speed_test.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -24,6 +25,7 @@ int run_responder(const ParsedArgs& args, Output& out) {
     Session session(io, std::move(id), session_options(args));
     session.start();
     PingResponder responder(session, host_name());
+    SpeedResponder speed(session, host_name());
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code ec, int) {
         if (!ec) io.stop();
@@ -55,6 +57,7 @@ bool wanted(const std::string& id, const std::vector<std::string>& peers) {
 
 int run_ping(const ParsedArgs& args, Output& out) {
     if (args.flag("respond")) return run_responder(args, out);
+    if (args.flag("speed")) return run_ping_speed(args, out);
     auto peers = args.values("peer");
     for (const auto& p : peers)
         if (p.empty() || p.size() > 64 ||

@@ -13,5 +13,6 @@ int run_listen(const ParsedArgs& args, Output& out);
 int run_announce(const ParsedArgs& args, Output& out);
 int run_discover(const ParsedArgs& args, Output& out);
 int run_ping(const ParsedArgs& args, Output& out);
+int run_ping_speed(const ParsedArgs& args, Output& out);
 
 } // namespace mcast::cli

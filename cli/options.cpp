@@ -473,7 +473,7 @@ const std::vector<CommandSpec>& commands() {
                      .hint = Hint::Duration},
                     {.long_name = "size",
                      .value_name = "BYTES",
-                     .help = "Pad probes to this datagram size.",
+                     .help = "Pad probes to this datagram size (with --speed: 512 unless given).",
                      .arity = Arity::One,
                      .hint = Hint::Number,
                      .min = 0,
@@ -513,6 +513,24 @@ const std::vector<CommandSpec>& commands() {
                     {.long_name = "respond",
                      .help = "Only answer other hosts' pings (a bare responder), until Ctrl-C "
                              "or --timeout."},
+                    {.long_name = "speed",
+                     .help = "Speed test: stream signed datagrams at --rate for --duration; each "
+                             "responder reports what it received."},
+                    {.long_name = "rate",
+                     .value_name = "RATE",
+                     .help = "With --speed: datagrams per second (1000, 20k), bits per second "
+                             "(50Mbit, 1Gbit), or max.",
+                     .default_value = "1000",
+                     .arity = Arity::One},
+                    {.long_name = "duration",
+                     .value_name = "DURATION",
+                     .help = "With --speed: how long each stream lasts.",
+                     .default_value = "2s",
+                     .arity = Arity::One,
+                     .hint = Hint::Duration},
+                    {.long_name = "find-max",
+                     .help = "With --speed: search for the highest rate every responder receives "
+                             "with loss under --max-loss (default 1%)."},
                 },
             .examples =
                 {
@@ -521,6 +539,8 @@ const std::vector<CommandSpec>& commands() {
                      "Compare multicast and unicast loss and latency to every node."},
                     {"mcast ping --expect 3 --max-loss 5 --max-rtt 10ms --json",
                      "A check for cron or CI: exit 1 unless three nodes answer within bounds."},
+                    {"mcast ping --speed --find-max --size 1200",
+                     "Find how fast this machine can multicast before receivers lose datagrams."},
                 },
             .exit_codes =
                 {

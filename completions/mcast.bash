@@ -70,7 +70,7 @@ _mcast() {
             esac ;;
         ping)
             case $prev in
-                --count|--interval|--size|--timeout|--peer|--expect|--max-loss|--max-rtt) return 0 ;;
+                --count|--interval|--size|--timeout|--peer|--expect|--max-loss|--max-rtt|--rate|--duration) return 0 ;;
             esac ;;
     esac
 
@@ -83,7 +83,7 @@ _mcast() {
             listen) _mcast_words '--topic --count --timeout --stats -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             announce) _mcast_words '--name --meta --interval --lifetime --once --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             discover) _mcast_words '--timeout --expect --watch --name --meta -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            ping) _mcast_words '--count --interval --size --timeout --peer --expect --unicast-too --max-loss --max-rtt --respond -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            ping) _mcast_words '--count --interval --size --timeout --peer --expect --unicast-too --max-loss --max-rtt --respond --speed --rate --duration --find-max -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             help) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             *) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
         esac

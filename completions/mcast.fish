@@ -111,7 +111,7 @@ complete -c mcast -n '__mcast_command_is discover' -l meta -x -d 'Only nodes tha
 # mcast ping
 complete -c mcast -n '__mcast_command_is ping' -l count -x -d 'Send N probes per family'
 complete -c mcast -n '__mcast_command_is ping' -l interval -x -d 'Time between probes'
-complete -c mcast -n '__mcast_command_is ping' -l size -x -d 'Pad probes to this datagram size'
+complete -c mcast -n '__mcast_command_is ping' -l size -x -d 'Pad probes to this datagram size (with --speed: 512 unless given)'
 complete -c mcast -n '__mcast_command_is ping' -l timeout -x -d 'How long to wait for replies after the last probe'
 complete -c mcast -n '__mcast_command_is ping' -l peer -x -d 'Report only this node (an id or a prefix of one)'
 complete -c mcast -n '__mcast_command_is ping' -l expect -x -d 'Expect at least N responders'
@@ -119,6 +119,10 @@ complete -c mcast -n '__mcast_command_is ping' -l unicast-too -d 'Also probe eac
 complete -c mcast -n '__mcast_command_is ping' -l max-loss -x -d 'Fail (exit 1) when a responder loses more than PCT percent'
 complete -c mcast -n '__mcast_command_is ping' -l max-rtt -x -d 'Fail (exit 1) when a responder\'s average round trip is longer'
 complete -c mcast -n '__mcast_command_is ping' -l respond -d 'Only answer other hosts\' pings (a bare responder), until Ctrl-C or --timeout'
+complete -c mcast -n '__mcast_command_is ping' -l speed -d 'Speed test: stream signed datagrams at --rate for --duration'
+complete -c mcast -n '__mcast_command_is ping' -l rate -x -d 'With --speed: datagrams per second (1000, 20k), bits per second (50Mbit, 1Gbit), or max'
+complete -c mcast -n '__mcast_command_is ping' -l duration -x -d 'With --speed: how long each stream lasts'
+complete -c mcast -n '__mcast_command_is ping' -l find-max -d 'With --speed: search for the highest rate every responder receives with loss under --max-loss (default 1%)'
 
 # mcast help
 complete -c mcast -n '__mcast_command_is help' -a '(__mcast_commands)'

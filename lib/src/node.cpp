@@ -2,6 +2,7 @@
 // interface and family the query came in on, goodbyes, and pluggable responders.
 #include <mcast/node.hpp>
 #include <mcast/pinger.hpp>
+#include <mcast/speed_test.hpp>
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -24,7 +25,8 @@ struct Node::Impl {
     std::vector<std::size_t> handles;
     std::function<void(const Message&)> conflict_handler;
     std::function<void(const NodeInfo&)> announce_handler;
-    std::unique_ptr<PingResponder> ping; // every node answers mcast ping
+    std::unique_ptr<PingResponder> ping;   // every node answers mcast ping
+    std::unique_ptr<SpeedResponder> speed; // and takes part in speed tests
     NodeStats stats;
     bool running = false;
     std::shared_ptr<bool> alive = std::make_shared<bool>(true);
@@ -136,6 +138,7 @@ void Node::start() {
         i.handles.push_back(
             i.session.on_message([&i](const Message& m) { i.on_presence(m); }, {}, type_byte(t)));
     i.ping = std::make_unique<PingResponder>(i.session, i.opts.name);
+    i.speed = std::make_unique<SpeedResponder>(i.session, i.opts.name);
     i.session.on_interfaces([&i, alive = std::weak_ptr<bool>(i.alive)](auto&) {
         if (alive.expired() || !i.running) return;
         i.schedule->changed(std::chrono::steady_clock::now()); // new addresses: tell everyone

@@ -235,8 +235,8 @@ void Session::start() {
     impl_->running = true;
     impl_->rescan();
     auto handler = [this](const net::Datagram& d) { impl_->on_datagram(d); };
-    for (auto* sock : {impl_->sock4.get(), impl_->sock6.get(), impl_->priv4.get(),
-                       impl_->priv6.get()})
+    for (auto* sock :
+         {impl_->sock4.get(), impl_->sock6.get(), impl_->priv4.get(), impl_->priv6.get()})
         if (sock) sock->start(handler);
     if (impl_->opts.rescan_interval.count() > 0) impl_->schedule_rescan();
 }
@@ -250,8 +250,8 @@ void Session::close() {
         if (j.ipv6 && impl_->sock6) impl_->sock6->leave(index);
     }
     impl_->joined.clear();
-    for (auto* sock : {impl_->sock4.get(), impl_->sock6.get(), impl_->priv4.get(),
-                       impl_->priv6.get()})
+    for (auto* sock :
+         {impl_->sock4.get(), impl_->sock6.get(), impl_->priv4.get(), impl_->priv6.get()})
         if (sock) sock->close();
 }
 
@@ -292,7 +292,7 @@ bool Session::send_on(unsigned ifindex, int family, std::string_view topic, cons
     if (it == impl_->joined.end()) return false;
     bool up = family == 4 ? it->second.ipv4 : it->second.ipv6;
     // Unicast leaves from the private port, so its unicast replies come back to this process.
-    auto* sock = !up           ? nullptr
+    auto* sock = !up          ? nullptr
                  : unicast_to ? (family == 4 ? impl_->priv4.get() : impl_->priv6.get())
                               : (family == 4 ? impl_->sock4.get() : impl_->sock6.get());
     if (!sock) return false;

@@ -188,3 +188,59 @@ TEST_F(Ping, ForgedAndForeignRepliesAreNotCounted) {
 }
 
 } // namespace
+
+namespace {
+
+TEST_F(Ping, SpeedTestEveryResponderReports) {
+    auto r = mcast(1, {"ping", "--speed", "--rate", "1000", "--duration", "1s", "--json"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    auto s = records(r.out, "speed");
+    ASSERT_EQ(s.size(), 1u);
+    EXPECT_EQ(s[0].at("size").as_int64(), 512);
+    EXPECT_NEAR(s[0].at("sent").to_number<double>(), 1000, 20);
+    EXPECT_FALSE(s[0].at("sender_limited").as_bool());
+    const auto& rx = s[0].at("receivers").as_array();
+    ASSERT_EQ(rx.size(), 3u);
+    std::set<std::string> ids;
+    for (const auto& v : rx) {
+        ids.insert(std::string(v.at("id").as_string()));
+        EXPECT_EQ(v.at("received").as_int64(), s[0].at("sent").as_int64());
+        EXPECT_EQ(v.at("lost").as_int64(), 0);
+        EXPECT_LT(v.at("jitter_ms").to_number<double>(), 5.0);
+        EXPECT_NEAR(v.at("rate_pps").to_number<double>(), 1000, 100);
+    }
+    EXPECT_EQ(ids, (std::set<std::string>{ids_[2], ids_[3], ids_[4]}));
+}
+
+TEST_F(Ping, SpeedTestLossShowsOnTheLossyResponder) {
+    lab_->loss(4, 20, "in");
+    auto r = mcast(1, {"ping", "--speed", "--rate", "1000", "--duration", "1s", "--json"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    auto s = records(r.out, "speed").at(0);
+    for (const auto& v : s.at("receivers").as_array()) {
+        double loss = v.at("loss_percent").to_number<double>();
+        if (v.at("id").as_string() == ids_[4]) {
+            EXPECT_GT(loss, 10.0);
+            EXPECT_LT(loss, 30.0);
+        } else {
+            EXPECT_EQ(loss, 0.0);
+        }
+    }
+}
+
+TEST_F(Ping, SpeedFindMaxReportsARate) {
+    auto r = mcast(1, {"ping", "--speed", "--find-max", "--duration", "200ms", "--json"}, 60s);
+    ASSERT_EQ(r.code, 0) << r.err;
+    auto m = records(r.out, "speed_max");
+    ASSERT_EQ(m.size(), 1u);
+    EXPECT_GE(m[0].at("rate_pps").to_number<double>(), 1000.0);
+    EXPECT_GT(records(r.out, "speed").size(), 2u);
+}
+
+TEST_F(Ping, BadRateIsAUsageError) {
+    auto r = mcast(1, {"ping", "--speed", "--rate", "fast"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("mcast ping: --rate: bad value 'fast'"), std::string::npos) << r.err;
+}
+
+} // namespace

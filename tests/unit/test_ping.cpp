@@ -92,3 +92,46 @@ TEST(PingStats, UnicastIsCountedPerResponder) {
     EXPECT_FALSE(sum.at("b").count(u4)); // never probed by unicast
     EXPECT_DOUBLE_EQ(sum.at("b").at(m4).loss_percent(), 50.0);
 }
+
+#include <mcast/speed.hpp>
+
+TEST(Speed, CodecsRoundTripAndRejectNegatives) {
+    SpeedReport r;
+    r.test.fill(9);
+    r.received = 10;
+    r.highest = 12;
+    r.jitter_ns = 5;
+    r.name = "n";
+    auto back = decode_speed_report(encode_speed_report(r));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->received, 10);
+    EXPECT_EQ(back->highest, 12);
+    EXPECT_EQ(back->name, "n");
+    auto t = encode_speed_report(r);
+    t[1] = Value{std::int64_t{-1}};
+    EXPECT_FALSE(decode_speed_report(t));
+    SpeedData d{r.test, 3, 40};
+    auto db = decode_speed_data(encode_speed_data(d));
+    ASSERT_TRUE(db);
+    EXPECT_EQ(db->seq, 3);
+    EXPECT_EQ(db->pad, 40u);
+    EXPECT_FALSE(decode_speed_end(Tuple{}));
+}
+
+TEST(Speed, CounterCountsReorderingAndJitter) {
+    Nonce n{};
+    SpeedCounter c(n);
+    // constant transit: no jitter
+    c.add(1, 1000, 2000, 100);
+    c.add(2, 2000, 3000, 100);
+    EXPECT_EQ(c.report().jitter_ns, 0);
+    // transit grows by 1600 ns: J = 1600/16 = 100
+    c.add(3, 3000, 5600, 100);
+    EXPECT_EQ(c.report().jitter_ns, 100);
+    c.add(5, 5000, 7000, 100);
+    c.add(4, 4000, 7100, 100); // late
+    EXPECT_EQ(c.report().reordered, 1);
+    EXPECT_EQ(c.report().received, 5);
+    EXPECT_EQ(c.report().highest, 5);
+    EXPECT_EQ(c.report().bytes, 500);
+}

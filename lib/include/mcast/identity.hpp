@@ -70,6 +70,9 @@ public:
     // `replace`; a replaced key is kept as FILE.old.
     void save(const std::filesystem::path& file, bool replace = false) const;
 
+    // Another handle to the same key (for a second Session).
+    Identity clone() const;
+
     const PublicKeyBytes& public_key() const;
     NodeId id() const;
     Signature sign(ByteView message) const;

@@ -15,6 +15,8 @@
 #include <mcast/replay_window.hpp>
 #include <mcast/sender.hpp>
 #include <mcast/session.hpp>
+#include <mcast/speed.hpp>
+#include <mcast/speed_test.hpp>
 #include <mcast/tuple_codec.hpp>
 #include <mcast/value.hpp>
 #include <mcast/wire.hpp>

@@ -81,6 +81,13 @@ const PublicKeyBytes& Identity::public_key() const {
     return impl_->pub;
 }
 
+Identity Identity::clone() const {
+    auto impl = std::make_unique<Impl>();
+    EVP_PKEY_up_ref(impl_->key.get());
+    impl->key.reset(impl_->key.get());
+    return Identity(std::move(impl));
+}
+
 NodeId Identity::id() const {
     return NodeId::of(impl_->pub);
 }

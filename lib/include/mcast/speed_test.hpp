@@ -1,0 +1,59 @@
+// The speed test over a Session: SpeedResponder (run by every node and by ping --respond)
+// counts a test's datagrams and reports when asked; SpeedSender paces the stream, asks for the
+// reports and gathers them. Paced by the clock, not by timers per datagram, so high rates work.
+#pragma once
+
+#include <mcast/export.hpp>
+#include <mcast/session.hpp>
+#include <mcast/speed.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+
+namespace mcast {
+
+class MCAST_API SpeedResponder {
+public:
+    SpeedResponder(Session& session, std::string name);
+    ~SpeedResponder();
+    SpeedResponder(const SpeedResponder&) = delete;
+    SpeedResponder& operator=(const SpeedResponder&) = delete;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+struct SpeedConfig {
+    double rate = 1000; // datagrams per second; 0: as fast as this machine can sign and send
+    std::chrono::nanoseconds duration = std::chrono::seconds(2);
+    std::size_t size = 512; // datagram size in bytes
+    int family = 4;
+};
+
+struct SpeedResult {
+    std::int64_t sent = 0;
+    double seconds = 0;                         // sending time
+    double sent_rate = 0;                       // datagrams/s actually sent
+    bool sender_limited = false;                // could not keep the requested rate
+    std::map<std::string, SpeedReport> reports; // by full responder id
+};
+
+class MCAST_API SpeedSender {
+public:
+    SpeedSender(Session& session, SpeedConfig cfg);
+    ~SpeedSender();
+    SpeedSender(const SpeedSender&) = delete;
+    SpeedSender& operator=(const SpeedSender&) = delete;
+
+    void on_done(std::function<void(const SpeedResult&)> h);
+    void start();
+    void stop();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace mcast

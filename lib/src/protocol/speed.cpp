@@ -1,0 +1,106 @@
+// Speed test payloads and counters; see speed.hpp.
+#include <mcast/speed.hpp>
+
+#include <cmath>
+#include <cstring>
+
+namespace mcast {
+
+namespace {
+
+bool nonce_of(const Value& v, Nonce& out) {
+    if (!v.is<Bytes>() || v.as<Bytes>().data.size() != out.size()) return false;
+    std::memcpy(out.data(), v.as<Bytes>().data.data(), out.size());
+    return true;
+}
+
+Value nonce_value(const Nonce& n) {
+    return Bytes{ByteBuffer(n.begin(), n.end())};
+}
+
+bool all_ints(const Tuple& t, std::size_t from, std::size_t to) {
+    for (std::size_t i = from; i < to; ++i)
+        if (!t[i].is<std::int64_t>() || t[i].as<std::int64_t>() < 0) return false;
+    return true;
+}
+
+} // namespace
+
+Tuple encode_speed_data(const SpeedData& d) {
+    Tuple t;
+    t.emplace_back(nonce_value(d.test));
+    t.emplace_back(d.seq);
+    t.emplace_back(Bytes{ByteBuffer(d.pad)});
+    return t;
+}
+
+std::optional<SpeedData> decode_speed_data(const Tuple& t) {
+    SpeedData d;
+    if (t.size() != 3 || !nonce_of(t[0], d.test) || !all_ints(t, 1, 2) || !t[2].is<Bytes>())
+        return std::nullopt;
+    d.seq = t[1].as<std::int64_t>();
+    d.pad = t[2].as<Bytes>().data.size();
+    return d;
+}
+
+Tuple encode_speed_end(const SpeedEnd& e) {
+    Tuple t;
+    t.emplace_back(nonce_value(e.test));
+    t.emplace_back(e.sent);
+    return t;
+}
+
+std::optional<SpeedEnd> decode_speed_end(const Tuple& t) {
+    SpeedEnd e;
+    if (t.size() != 2 || !nonce_of(t[0], e.test) || !all_ints(t, 1, 2)) return std::nullopt;
+    e.sent = t[1].as<std::int64_t>();
+    return e;
+}
+
+Tuple encode_speed_report(const SpeedReport& r) {
+    Tuple t;
+    t.emplace_back(nonce_value(r.test));
+    for (auto v :
+         {r.received, r.highest, r.reordered, r.bytes, r.jitter_ns, r.first_rx_ns, r.last_rx_ns})
+        t.emplace_back(v);
+    t.emplace_back(r.name);
+    return t;
+}
+
+std::optional<SpeedReport> decode_speed_report(const Tuple& t) {
+    SpeedReport r;
+    if (t.size() != 9 || !nonce_of(t[0], r.test) || !all_ints(t, 1, 8) || !t[8].is<std::string>())
+        return std::nullopt;
+    r.received = t[1].as<std::int64_t>();
+    r.highest = t[2].as<std::int64_t>();
+    r.reordered = t[3].as<std::int64_t>();
+    r.bytes = t[4].as<std::int64_t>();
+    r.jitter_ns = t[5].as<std::int64_t>();
+    r.first_rx_ns = t[6].as<std::int64_t>();
+    r.last_rx_ns = t[7].as<std::int64_t>();
+    r.name = t[8].as<std::string>();
+    return r;
+}
+
+void SpeedCounter::add(std::int64_t seq, std::int64_t sent_ns, std::int64_t rx_ns,
+                       std::size_t bytes) {
+    auto& r = report_;
+    if (r.received == 0) r.first_rx_ns = rx_ns;
+    r.last_rx_ns = rx_ns;
+    ++r.received;
+    r.bytes += static_cast<std::int64_t>(bytes);
+    if (seq < r.highest)
+        ++r.reordered;
+    else
+        r.highest = seq;
+    // RFC 3550 section 6.4.1: J += (|D| - J) / 16, D the change in transit time.
+    std::int64_t transit = rx_ns - sent_ns;
+    if (last_transit_) {
+        double d = std::abs(static_cast<double>(transit - *last_transit_));
+        jitter_ += (d - jitter_) / 16.0;
+        r.jitter_ns = static_cast<std::int64_t>(jitter_);
+    }
+    last_transit_ = transit;
+}
+
+} // namespace mcast

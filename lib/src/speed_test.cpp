@@ -1,0 +1,206 @@
+// SpeedResponder and SpeedSender; see speed_test.hpp.
+#include <mcast/speed_test.hpp>
+#include <mcast/tuple_codec.hpp>
+#include <mcast/wire.hpp>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <openssl/rand.h>
+
+#include <deque>
+
+namespace mcast {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::int64_t wall_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+constexpr std::size_t max_tests = 4; // tests a responder keeps counters for
+
+} // namespace
+
+struct SpeedResponder::Impl {
+    Session& session;
+    std::string name;
+    std::deque<SpeedCounter> tests; // most recent last
+    std::vector<std::size_t> handles;
+
+    SpeedCounter* find(const Nonce& test, bool create) {
+        for (auto& t : tests)
+            if (t.report().test == test) return &t;
+        if (!create) return nullptr;
+        if (tests.size() >= max_tests) tests.pop_front();
+        tests.emplace_back(test);
+        return &tests.back();
+    }
+
+    void on_data(const Message& m) {
+        auto d = decode_speed_data(m.values);
+        if (!d) return;
+        auto rx = m.arrival.rx_wall_ns ? m.arrival.rx_wall_ns : wall_ns();
+        auto bytes = min_datagram_size + m.header.topic.size() + encoded_size(m.values);
+        find(d->test, true)->add(d->seq, m.header.timestamp_ns, rx, bytes);
+    }
+
+    void on_end(const Message& m) {
+        auto e = decode_speed_end(m.values);
+        if (!e) return;
+        auto* c = find(e->test, false);
+        SpeedReport r = c ? c->report() : SpeedReport{};
+        r.test = e->test;
+        r.name = name;
+        // Back to the sender's private port: reports need not reach anyone else.
+        session.send_on(m.arrival.ifindex, m.arrival.family, "", encode_speed_report(r),
+                        type_byte(SpeedType::report), &m.arrival.source, nullptr,
+                        m.arrival.source_port);
+    }
+};
+
+SpeedResponder::SpeedResponder(Session& session, std::string name)
+    : impl_(std::make_unique<Impl>(Impl{session, std::move(name), {}, {}})) {
+    auto& i = *impl_;
+    i.handles.push_back(session.on_message([&i](const Message& m) { i.on_data(m); }, {},
+                                           type_byte(SpeedType::data)));
+    i.handles.push_back(
+        session.on_message([&i](const Message& m) { i.on_end(m); }, {}, type_byte(SpeedType::end)));
+}
+
+SpeedResponder::~SpeedResponder() {
+    for (auto h : impl_->handles)
+        impl_->session.remove_handler(h);
+}
+
+struct SpeedSender::Impl {
+    Session& session;
+    SpeedConfig cfg;
+    Nonce test{};
+    SpeedResult result;
+    asio::steady_timer timer;
+    std::size_t handle = 0;
+    std::size_t pad = 0;
+    std::chrono::steady_clock::time_point start{}, stop_at{};
+    int ends_sent = 0;
+    bool running = false;
+    std::function<void(const SpeedResult&)> done_handler;
+    std::shared_ptr<bool> alive = std::make_shared<bool>(true);
+
+    Impl(Session& s, SpeedConfig c) : session(s), cfg(c), timer(s.io()) {
+        RAND_bytes(test.data(), static_cast<int>(test.size()));
+        SpeedData probe{test, 1, 0};
+        auto base = min_datagram_size + encoded_size(encode_speed_data(probe));
+        pad = cfg.size > base ? cfg.size - base : 0;
+    }
+
+    bool send_one() {
+        SpeedData d{test, result.sent + 1, pad};
+        auto payload = encode_speed_data(d);
+        bool any = false;
+        for (const auto& j : session.interfaces()) {
+            if ((cfg.family == 4 && !j.ipv4) || (cfg.family == 6 && !j.ipv6)) continue;
+            any = session.send_on(j.index, cfg.family, "", payload, type_byte(SpeedType::data)) ||
+                  any;
+        }
+        if (any) ++result.sent;
+        return any;
+    }
+
+    void pump() {
+        if (!running) return;
+        auto now = std::chrono::steady_clock::now();
+        if (now >= stop_at) {
+            finish_sending(now);
+            return;
+        }
+        double elapsed = std::chrono::duration<double>(now - start).count();
+        // Send what is due by now (a bounded batch, so other handlers still run).
+        std::int64_t due =
+            cfg.rate > 0 ? static_cast<std::int64_t>(elapsed * cfg.rate) + 1 : result.sent + 64;
+        for (int n = 0; result.sent < due && n < 256; ++n)
+            if (!send_one()) break;
+        if (cfg.rate > 0 && result.sent >= due) {
+            auto next =
+                start +
+                std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::duration<double>(static_cast<double>(result.sent) / cfg.rate));
+            timer.expires_at(std::min(next, stop_at));
+            timer.async_wait(
+                [this, alive = std::weak_ptr<bool>(alive)](boost::system::error_code ec) {
+                    if (!ec && !alive.expired()) pump();
+                });
+        } else {
+            asio::post(session.io(), [this, alive = std::weak_ptr<bool>(alive)] {
+                if (!alive.expired()) pump();
+            });
+        }
+    }
+
+    void finish_sending(std::chrono::steady_clock::time_point now) {
+        result.seconds = std::chrono::duration<double>(now - start).count();
+        result.sent_rate =
+            result.seconds > 0 ? static_cast<double>(result.sent) / result.seconds : 0;
+        result.sender_limited = cfg.rate == 0 || result.sent_rate < 0.95 * cfg.rate;
+        send_end();
+    }
+
+    // The end marker goes out three times, 100 ms apart, against loss; reports come back by
+    // unicast to the private port it leaves from.
+    void send_end() {
+        if (!running) return;
+        if (ends_sent == 3) {
+            running = false;
+            if (done_handler) done_handler(result);
+            return;
+        }
+        ++ends_sent;
+        try {
+            session.send("", encode_speed_end({test, result.sent}), type_byte(SpeedType::end),
+                         true);
+        } catch (const SessionError&) {
+        }
+        timer.expires_after(std::chrono::milliseconds(ends_sent == 3 ? 300 : 100));
+        timer.async_wait([this, alive = std::weak_ptr<bool>(alive)](boost::system::error_code ec) {
+            if (!ec && !alive.expired()) send_end();
+        });
+    }
+
+    void on_report(const Message& m) {
+        auto r = decode_speed_report(m.values);
+        if (!r || r->test != test) return;
+        result.reports[m.sender_id.full()] = *r;
+    }
+};
+
+SpeedSender::SpeedSender(Session& session, SpeedConfig cfg)
+    : impl_(std::make_unique<Impl>(session, cfg)) {}
+
+SpeedSender::~SpeedSender() {
+    if (impl_->handle) impl_->session.remove_handler(impl_->handle);
+}
+
+void SpeedSender::on_done(std::function<void(const SpeedResult&)> h) {
+    impl_->done_handler = std::move(h);
+}
+
+void SpeedSender::start() {
+    auto& i = *impl_;
+    i.handle = i.session.on_message([&i](const Message& m) { i.on_report(m); }, {},
+                                    type_byte(SpeedType::report));
+    i.running = true;
+    i.start = std::chrono::steady_clock::now();
+    i.stop_at = i.start + i.cfg.duration;
+    i.pump();
+}
+
+void SpeedSender::stop() {
+    impl_->running = false;
+    impl_->timer.cancel();
+}
+
+} // namespace mcast
