@@ -173,8 +173,9 @@ int run_ping_speed(const ParsedArgs& args, Output& out) {
         cfg.rate = rate;
         auto t = run_trial(args, out, id, cfg);
         print_trial(out, t, cfg);
-        if (t.result.reports.empty()) return exit_nothing;
-        bool ok = t.worst_loss <= threshold;
+        // No report at all: nobody there (first trial), or receivers that drowned (later).
+        if (t.result.reports.empty() && step == 0) return exit_nothing;
+        bool ok = !t.result.reports.empty() && t.worst_loss <= threshold;
         if (t.result.sender_limited) {
             sender_bound = true;
             if (ok) good = std::max(good, t.result.sent_rate);

@@ -87,6 +87,7 @@ struct SpeedSender::Impl {
     std::size_t pad = 0;
     std::chrono::steady_clock::time_point start{}, stop_at{};
     int ends_sent = 0;
+    std::chrono::steady_clock::time_point last_news{};
     bool running = false;
     std::function<void(const SpeedResult&)> done_handler;
     std::shared_ptr<bool> alive = std::make_shared<bool>(true);
@@ -149,22 +150,25 @@ struct SpeedSender::Impl {
         send_end();
     }
 
-    // The end marker goes out three times, 100 ms apart, against loss; reports come back by
-    // unicast to the private port it leaves from.
+    // The end marker repeats every 200 ms (against loss, and because a receiver that fell
+    // behind reads it only after its backlog) until reports stop coming: 500 ms after the last
+    // new one, or 4 s at most. Reports come back by unicast to the private port it leaves from.
     void send_end() {
         if (!running) return;
-        if (ends_sent == 3) {
+        auto now = std::chrono::steady_clock::now();
+        bool settled = !result.reports.empty() && ends_sent >= 2 &&
+                       now - last_news >= std::chrono::milliseconds(500);
+        if (settled || ends_sent >= 20) {
             running = false;
             if (done_handler) done_handler(result);
             return;
         }
         ++ends_sent;
         try {
-            session.send("", encode_speed_end({test, result.sent}), type_byte(SpeedType::end),
-                         true);
+            session.send("", encode_speed_end({test, result.sent}), type_byte(SpeedType::end), true);
         } catch (const SessionError&) {
         }
-        timer.expires_after(std::chrono::milliseconds(ends_sent == 3 ? 300 : 100));
+        timer.expires_after(std::chrono::milliseconds(200));
         timer.async_wait([this, alive = std::weak_ptr<bool>(alive)](boost::system::error_code ec) {
             if (!ec && !alive.expired()) send_end();
         });
@@ -173,6 +177,7 @@ struct SpeedSender::Impl {
     void on_report(const Message& m) {
         auto r = decode_speed_report(m.values);
         if (!r || r->test != test) return;
+        if (!result.reports.count(m.sender_id.full())) last_news = std::chrono::steady_clock::now();
         result.reports[m.sender_id.full()] = *r;
     }
 };
