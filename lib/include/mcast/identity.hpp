@@ -53,6 +53,7 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+// Not thread-safe: sign() reuses one OpenSSL context. Use one Identity (or clone()) per thread.
 class MCAST_API Identity {
 public:
     // A fresh random key.

@@ -9,19 +9,33 @@
 #include <cstring>
 #include <list>
 #include <optional>
+#include <random>
 #include <unordered_map>
 
 namespace mcast {
 
 namespace {
 
+// Keyed with a per-process random seed over all 32 bytes: a sender cannot grind public keys
+// offline that collide in this table and turn lookups into linear scans.
 struct KeyHash {
+    std::uint64_t seed;
     std::size_t operator()(const PublicKeyBytes& k) const noexcept {
-        std::size_t h;
-        std::memcpy(&h, k.data(), sizeof h); // keys are uniformly random points
-        return h;
+        std::uint64_t h = seed;
+        for (std::size_t i = 0; i < k.size(); i += 8) {
+            std::uint64_t w;
+            std::memcpy(&w, k.data() + i, sizeof w);
+            h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+            h ^= h >> 31;
+        }
+        return static_cast<std::size_t>(h);
     }
 };
+
+std::uint64_t random_seed() {
+    std::random_device rd;
+    return (std::uint64_t{rd()} << 32) ^ rd();
+}
 
 struct IncarnationState {
     std::uint64_t incarnation = 0;
@@ -46,7 +60,8 @@ struct KeyState {
 struct ReplayWindow::State {
     ReplayConfig cfg;
     std::list<KeyState> lru; // front = most recently used
-    std::unordered_map<PublicKeyBytes, std::list<KeyState>::iterator, KeyHash> index;
+    std::unordered_map<PublicKeyBytes, std::list<KeyState>::iterator, KeyHash> index{
+        16, KeyHash{random_seed()}};
 
     const KeyState* find(const PublicKeyBytes& k) const {
         auto it = index.find(k);
