@@ -6,6 +6,8 @@
 #include "peer_printers.hpp"
 
 #include <mcast/node.hpp>
+#include <mcast/tuple_codec.hpp>
+#include <mcast/wire.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -20,12 +22,14 @@ int run_announce(const ParsedArgs& args, Output& out) {
     opts.meta = parse_meta(args.values("meta"));
     opts.interval = std::chrono::duration_cast<std::chrono::milliseconds>(
         args.duration("interval").value_or(std::chrono::seconds(30)));
-    if (opts.interval < std::chrono::milliseconds(100))
-        throw UsageError("--interval: bad value (expected at least 100ms)");
+    if (opts.interval < std::chrono::milliseconds(100) || opts.interval > std::chrono::hours(8))
+        throw UsageError("--interval: bad value (expected 100ms to 8h)");
     if (auto l = args.duration("lifetime")) {
         opts.lifetime = std::chrono::duration_cast<std::chrono::milliseconds>(*l);
         if (opts.lifetime < opts.interval)
             throw UsageError("--lifetime: shorter than --interval (the node would flicker)");
+        if (opts.lifetime > std::chrono::hours(24))
+            throw UsageError("--lifetime: bad value (at most 24h, which receivers accept)");
     }
     auto id = load_identity(args, out);
     auto short_id = id.id().short_form();
@@ -35,6 +39,9 @@ int run_announce(const ParsedArgs& args, Output& out) {
     if (session.interfaces().empty())
         out.note("no usable interface yet (none is up with multicast and an address); waiting");
     Node node(session, opts);
+    if (auto size = encoded_size(encode_announce(node.info())); size > max_payload_size / 2)
+        throw UsageError(fmt::format("--name/--meta: {} bytes to announce (at most {})", size,
+                                     max_payload_size / 2));
 
     if (args.flag("once")) {
         session.send("", encode_announce(node.info()), type_byte(PresenceType::announce));

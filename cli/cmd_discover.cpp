@@ -121,7 +121,7 @@ int run_discover(const ParsedArgs& args, Output& out) {
         std::size_t need = expect ? expect : 1;
         return peers.size() >= need ? exit_ok : exit_nothing;
     }
-    return matched.empty() ? exit_nothing : exit_ok;
+    return matched.size() >= std::max<std::size_t>(expect, 1) ? exit_ok : exit_nothing;
 }
 
 } // namespace mcast::cli

@@ -21,6 +21,8 @@ namespace json = boost::json;
 
 namespace {
 
+bool interrupted = false; // SIGINT/SIGTERM during a trial: no further trials
+
 // "1000", "20k", "50Mbit", "1Gbit", "max" -> datagrams per second (0 = max).
 double parse_rate(const std::string& text, std::size_t size) {
     if (text == "max") return 0;
@@ -72,7 +74,9 @@ Trial run_trial(const ParsedArgs& args, Output& out, const Identity& id, SpeedCo
     });
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code ec, int) {
-        if (!ec) io.stop();
+        if (ec) return;
+        interrupted = true;
+        io.stop();
     });
     sender.start();
     io.run();
@@ -161,7 +165,9 @@ int run_ping_speed(const ParsedArgs& args, Output& out) {
     if (!args.flag("find-max")) {
         auto t = run_trial(args, out, id, cfg);
         print_trial(out, t, cfg);
-        return t.result.reports.empty() ? exit_nothing : exit_ok;
+        if (t.result.reports.empty()) return exit_nothing;
+        // With --max-loss, a receiver over the bound fails the run, as in latency mode.
+        return args.given("max-loss") && t.worst_loss > threshold ? exit_nothing : exit_ok;
     }
 
     // Find the highest rate with loss under the threshold: double from 1000/s until loss or
@@ -172,6 +178,7 @@ int run_ping_speed(const ParsedArgs& args, Output& out) {
     for (int step = 0; step < 20; ++step) {
         cfg.rate = rate;
         auto t = run_trial(args, out, id, cfg);
+        if (interrupted) break; // report the best rate so far
         print_trial(out, t, cfg);
         // No report at all: nobody there (first trial), or receivers that drowned (later).
         if (t.result.reports.empty() && step == 0) return exit_nothing;

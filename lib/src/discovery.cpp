@@ -14,6 +14,10 @@ namespace mcast {
 
 namespace asio = boost::asio;
 
+namespace {
+constexpr std::size_t max_known_in_query = 1000; // 13 bytes each: ~13 KB at most
+} // namespace
+
 struct Discovery::Impl {
     Session& session;
     QueryConfig cfg;
@@ -34,9 +38,12 @@ struct Discovery::Impl {
     bool is_local(const NodeInfo& info, const Arrival& a) const {
         for (const auto& j : session.interfaces())
             for (const auto& addr : info.addresses)
-                if (addr.address == j.address4 || addr.address == j.address6) return true;
+                if (!addr.address.empty() &&
+                    (addr.address == j.address4 || addr.address == j.address6))
+                    return true;
         for (const auto& j : session.interfaces())
-            if (a.source == j.address4 || a.source == j.address6) return true;
+            if (!a.source.empty() && (a.source == j.address4 || a.source == j.address6))
+                return true;
         return false;
     }
 
@@ -76,12 +83,15 @@ struct Discovery::Impl {
         Query q;
         RAND_bytes(q.nonce.data(), static_cast<int>(q.nonce.size()));
         q.known = table.known_answers(std::chrono::steady_clock::now());
+        // Keep the query small (and within what receivers accept): past the cap, nodes that
+        // are already known simply answer again.
+        if (q.known.size() > max_known_in_query) q.known.resize(max_known_in_query);
         nonces.push_back(q.nonce);
         try {
             // From the private port: the answers come back by unicast to this process alone.
             session.send("", encode_query(q), type_byte(PresenceType::query), true);
             ++queries;
-        } catch (const SessionError&) {
+        } catch (const std::exception&) {
             // No interface yet: the plan's next query tries again.
         }
         plan.query_sent(std::chrono::steady_clock::now());

@@ -64,8 +64,9 @@ struct Node::Impl {
             session.send("", encode_announce(i), type_byte(PresenceType::announce));
             ++stats.announcements;
             if (announce_handler) announce_handler(i);
-        } catch (const SessionError&) {
-            // No interface right now: the next rescan that finds one re-announces (changed()).
+        } catch (const std::exception&) {
+            // No interface right now (the next rescan that finds one re-announces), or a
+            // message too large to send (the CLI checks the size of what it announces).
         }
         schedule->sent(std::chrono::steady_clock::now());
     }

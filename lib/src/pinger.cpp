@@ -33,6 +33,9 @@ struct PingResponder::Impl {
     void on_probe(const Message& m) {
         auto p = decode_probe(m.values);
         if (!p || p->family != m.arrival.family) return;
+        // A unicast reply only to a probe that really came by unicast: a multicast probe with
+        // the flag set would otherwise make every node send to a (spoofable) source.
+        if (p->unicast == m.arrival.multicast) return;
         if (!p->targets.empty()) {
             auto mine = id_prefix(session.identity().id());
             if (std::find(p->targets.begin(), p->targets.end(), mine) == p->targets.end()) return;
@@ -74,7 +77,11 @@ struct Pinger::Impl {
     std::uint64_t probes = 0;
     std::size_t pad = 0;
     // When each probe left: key "family/unicast/seq/ifindex/responder".
-    std::map<std::string, std::int64_t> pending;
+    struct Sent {
+        std::int64_t at;
+        std::int64_t seq;
+    };
+    std::map<std::string, Sent> pending;
     std::map<std::string, std::string> names;
     // Where to send unicast probes: responder id -> (family -> (address, ifindex)).
     std::map<std::string, std::map<int, std::pair<std::string, unsigned>>> unicast_targets;
@@ -99,17 +106,24 @@ struct Pinger::Impl {
 
     void send_round() {
         ++seq;
-        for (const auto& j : session.interfaces()) {
-            for (int family : {4, 6}) {
+        // Replies to probes older than this are too late to count: forget their send times.
+        auto keep = static_cast<std::int64_t>(cfg.linger /
+                                              std::max(cfg.interval, std::chrono::nanoseconds(1)));
+        for (auto it = pending.begin(); it != pending.end();)
+            it = it->second.seq < seq - 1 - keep ? pending.erase(it) : std::next(it);
+        for (int family : {4, 6}) {
+            bool sent = false; // once per path and seq, however many interfaces carried it
+            for (const auto& j : session.interfaces()) {
                 if ((family == 4 && !j.ipv4) || (family == 6 && !j.ipv6)) continue;
                 Probe p{run, seq, family, false, {}, pad};
                 std::int64_t at = 0;
                 if (session.send_on(j.index, family, "", encode_probe(p),
                                     type_byte(PingType::probe), nullptr, &at)) {
-                    pending[key(family, false, seq, j.index, {})] = at;
-                    stats.sent({family, false}, seq);
+                    pending[key(family, false, seq, j.index, {})] = {at, seq};
+                    sent = true;
                 }
             }
+            if (sent) stats.sent({family, false}, seq);
         }
         if (cfg.unicast_too) {
             for (const auto& [who, fams] : unicast_targets) {
@@ -118,7 +132,7 @@ struct Pinger::Impl {
                     std::int64_t at = 0;
                     if (session.send_on(where.second, family, "", encode_probe(p),
                                         type_byte(PingType::probe), &where.first, &at)) {
-                        pending[key(family, true, seq, where.second, who)] = at;
+                        pending[key(family, true, seq, where.second, who)] = {at, seq};
                         stats.sent({family, true}, seq, who);
                     }
                 }
@@ -129,13 +143,14 @@ struct Pinger::Impl {
 
     void on_reply(const Message& m) {
         auto r = decode_reply(m.values);
-        if (!r || r->run != run) return; // not ours: another run, or a replay of an old one
+        // Not ours (another run, or a replay of an old one), or not the family it came over.
+        if (!r || r->run != run || r->family != m.arrival.family) return;
         auto who = m.sender_id.full();
         auto it = pending.find(key(r->family, r->unicast, r->seq, m.arrival.ifindex,
                                    r->unicast ? who : std::string()));
         if (it == pending.end()) return;
         auto rx = m.arrival.rx_wall_ns ? m.arrival.rx_wall_ns : wall_ns();
-        double rtt = static_cast<double>(rx - it->second - r->hold_ns) / 1e6;
+        double rtt = static_cast<double>(rx - it->second.at - r->hold_ns) / 1e6;
         if (rtt < 0) rtt = 0;
         names[who] = r->name;
         if (!r->unicast) unicast_targets[who][r->family] = {m.arrival.source, m.arrival.ifindex};

@@ -154,15 +154,19 @@ struct Session::Impl {
         Message m{std::move(result.message.header), std::move(result.message.values),
                   result.message.sender_id, arrival(d)};
         bool handled = false;
-        // Copy the matching handlers first: a handler may register or remove handlers.
-        std::vector<MessageHandler> targets;
+        // Copy the matching handlers first: a handler may register or remove handlers. Each is
+        // looked up again before its call, so one removed meanwhile is not called.
+        std::vector<std::pair<std::size_t, MessageHandler>> targets;
         for (const auto& s : subs)
             if (s.type == m.header.type && (s.topic.empty() || s.topic == m.header.topic))
-                targets.push_back(s.fn);
-        for (auto& fn : targets) {
+                targets.emplace_back(s.handle, s.fn);
+        for (auto& [handle, fn] : targets) {
+            if (!running) break;
+            bool still = std::any_of(subs.begin(), subs.end(),
+                                     [h = handle](const Subscription& s) { return s.handle == h; });
+            if (!still) continue;
             fn(m);
             handled = true;
-            if (!running) break;
         }
         if (!handled) {
             receiver.count_drop(DropReason::unhandled);
@@ -178,6 +182,7 @@ struct Session::Impl {
         auto it = joined.find(d.ifindex);
         a.ifname = it != joined.end() ? it->second.name : interface_name(d.ifindex);
         a.rx_wall_ns = d.rx_wall_ns;
+        a.multicast = d.multicast;
         return a;
     }
 };
@@ -256,10 +261,14 @@ void Session::close() {
 }
 
 std::size_t Session::send(std::string_view topic, const Tuple& values, std::uint8_t type,
-                          bool from_private_port) {
+                          bool from_private_port, int only_family) {
     auto datagram = impl_->sender.seal(type, topic, values, wall_now_ns());
-    auto* s4 = from_private_port ? impl_->priv4.get() : impl_->sock4.get();
-    auto* s6 = from_private_port ? impl_->priv6.get() : impl_->sock6.get();
+    auto* s4 = only_family == 6    ? nullptr
+               : from_private_port ? impl_->priv4.get()
+                                   : impl_->sock4.get();
+    auto* s6 = only_family == 4    ? nullptr
+               : from_private_port ? impl_->priv6.get()
+                                   : impl_->sock6.get();
     std::size_t sent = 0;
     int last_error = 0;
     for (const auto& [index, j] : impl_->joined) {

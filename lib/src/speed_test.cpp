@@ -29,16 +29,20 @@ constexpr std::size_t max_tests = 4; // tests a responder keeps counters for
 struct SpeedResponder::Impl {
     Session& session;
     std::string name;
-    std::deque<SpeedCounter> tests; // most recent last
+    struct Test {
+        PublicKeyBytes sender; // counters belong to the key that started the test
+        SpeedCounter counter;
+    };
+    std::deque<Test> tests; // most recent last
     std::vector<std::size_t> handles;
 
-    SpeedCounter* find(const Nonce& test, bool create) {
+    SpeedCounter* find(const PublicKeyBytes& sender, const Nonce& test, bool create) {
         for (auto& t : tests)
-            if (t.report().test == test) return &t;
+            if (t.sender == sender && t.counter.report().test == test) return &t.counter;
         if (!create) return nullptr;
         if (tests.size() >= max_tests) tests.pop_front();
-        tests.emplace_back(test);
-        return &tests.back();
+        tests.push_back({sender, SpeedCounter(test)});
+        return &tests.back().counter;
     }
 
     void on_data(const Message& m) {
@@ -46,14 +50,17 @@ struct SpeedResponder::Impl {
         if (!d) return;
         auto rx = m.arrival.rx_wall_ns ? m.arrival.rx_wall_ns : wall_ns();
         auto bytes = min_datagram_size + m.header.topic.size() + encoded_size(m.values);
-        find(d->test, true)->add(d->seq, m.header.timestamp_ns, rx, bytes);
+        find(m.header.sender, d->test, true)->add(d->seq, m.header.timestamp_ns, rx, bytes);
     }
 
     void on_end(const Message& m) {
         auto e = decode_speed_end(m.values);
         if (!e) return;
-        auto* c = find(e->test, false);
-        SpeedReport r = c ? c->report() : SpeedReport{};
+        // Only the sender of a test gets its report, and only for a test we counted: a stray
+        // or forged end marker makes no node send anything.
+        auto* c = find(m.header.sender, e->test, false);
+        if (!c) return;
+        SpeedReport r = c->report();
         r.test = e->test;
         r.name = name;
         // Back to the sender's private port: reports need not reach anyone else.
@@ -99,17 +106,17 @@ struct SpeedSender::Impl {
         pad = cfg.size > base ? cfg.size - base : 0;
     }
 
+    // One seal per datagram, sent on every interface of the family: a receiver reached twice
+    // sees the second copy as a duplicate, dropped before it is counted.
     bool send_one() {
         SpeedData d{test, result.sent + 1, pad};
-        auto payload = encode_speed_data(d);
-        bool any = false;
-        for (const auto& j : session.interfaces()) {
-            if ((cfg.family == 4 && !j.ipv4) || (cfg.family == 6 && !j.ipv6)) continue;
-            any = session.send_on(j.index, cfg.family, "", payload, type_byte(SpeedType::data)) ||
-                  any;
+        try {
+            session.send("", encode_speed_data(d), type_byte(SpeedType::data), false, cfg.family);
+        } catch (const SessionError&) {
+            return false;
         }
-        if (any) ++result.sent;
-        return any;
+        ++result.sent;
+        return true;
     }
 
     void pump() {
@@ -123,8 +130,12 @@ struct SpeedSender::Impl {
         // Send what is due by now (a bounded batch, so other handlers still run).
         std::int64_t due =
             cfg.rate > 0 ? static_cast<std::int64_t>(elapsed * cfg.rate) + 1 : result.sent + 64;
-        for (int n = 0; result.sent < due && n < 256; ++n)
-            if (!send_one()) break;
+        for (int n = 0; result.sent < due && n < 256; ++n) {
+            if (!send_one()) { // no interface of that family: end the stream now
+                finish_sending(now);
+                return;
+            }
+        }
         if (cfg.rate > 0 && result.sent >= due) {
             auto next =
                 start +
@@ -165,7 +176,8 @@ struct SpeedSender::Impl {
         }
         ++ends_sent;
         try {
-            session.send("", encode_speed_end({test, result.sent}), type_byte(SpeedType::end), true);
+            session.send("", encode_speed_end({test, result.sent}), type_byte(SpeedType::end),
+                         true);
         } catch (const SessionError&) {
         }
         timer.expires_after(std::chrono::milliseconds(200));

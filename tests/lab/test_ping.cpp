@@ -191,6 +191,42 @@ TEST_F(Ping, ForgedAndForeignRepliesAreNotCounted) {
 
 namespace {
 
+TEST_F(Ping, TwoInterfacesOnOneLanAreNotCountedAsLoss) {
+    lab_->link(1, "eth1"); // the prober reaches the same LAN twice
+    std::this_thread::sleep_for(300ms);
+    auto r = mcast(
+        1, {"ping", "--count", "3", "--interval", "100ms", "--json", "-4", "--max-loss", "0"});
+    ASSERT_EQ(r.code, 0) << r.err << r.out;
+    for (int h : {2, 3, 4})
+        EXPECT_EQ(
+            path(summaries(r.out).at(ids_[h]), 4, false).at("loss_percent").to_number<double>(),
+            0.0);
+}
+
+TEST_F(Ping, AMulticastProbeAskingForUnicastGetsNoReply) {
+    // A signed probe sent to the group with unicast=true: answering it would let one datagram
+    // make every node send to a spoofable source. Nobody may answer.
+    auto id = mcast::Identity::generate();
+    mcast::Sender snd(id, 8);
+    mcast::Probe p;
+    p.run.fill(0x5a);
+    p.seq = 1;
+    p.family = 4;
+    p.unicast = true;
+    auto wall = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+    auto d = snd.seal(mcast::type_byte(mcast::PingType::probe), "", mcast::encode_probe(p), wall);
+    ASSERT_EQ(lab_->run(1, {MCAST_INJECT_PATH, "eth0", "239.255.77.67", "7767", mcast::to_hex(d)}),
+              0);
+    std::this_thread::sleep_for(300ms);
+    // The bare responder on h4 says how many probes it answered when it stops.
+    auto& responder = responders_.at(4);
+    responder.signal(SIGINT);
+    ASSERT_EQ(responder.wait(5s), 0);
+    EXPECT_NE(responder.err().find("answered 0 probes"), std::string::npos) << responder.err();
+}
+
 TEST_F(Ping, SpeedTestEveryResponderReports) {
     auto r = mcast(1, {"ping", "--speed", "--rate", "1000", "--duration", "1s", "--json"});
     ASSERT_EQ(r.code, 0) << r.err;

@@ -58,6 +58,7 @@ struct Arrival {
     unsigned ifindex = 0;
     std::string ifname;
     std::int64_t rx_wall_ns = 0; // kernel receive timestamp (SO_TIMESTAMPNS), ns since epoch
+    bool multicast = true;       // sent to a group; false: sent to this host by unicast
 };
 
 // A verified message, delivered once however many copies arrived.
@@ -121,9 +122,10 @@ public:
     // SessionError when it could be sent nowhere.
     // With `from_private_port` the datagrams leave from this session's private port, so that
     // unicast replies to them (discovery answers) reach this process alone.
+    // `only_family` (4 or 6) restricts the send to one family.
     std::size_t send(std::string_view topic, const Tuple& values,
                      std::uint8_t type = static_cast<std::uint8_t>(MessageType::data),
-                     bool from_private_port = false);
+                     bool from_private_port = false, int only_family = 0);
 
     // Sends on one interface and family only: an answer goes back the way its query came.
     // With `unicast_to`, to that address and `unicast_port` (0: the mcast port) instead of the

@@ -5,6 +5,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
@@ -58,6 +59,9 @@ MulticastSocket::MulticastSocket(boost::asio::io_context& io, int family, const 
         set_opt(fd, IPPROTO_IP, IP_MULTICAST_ALL, 0, "IP_MULTICAST_ALL");
         set_opt(fd, IPPROTO_IP, IP_PKTINFO, 1, "IP_PKTINFO");
         set_opt(fd, IPPROTO_IP, IP_MULTICAST_TTL, ttl, "IP_MULTICAST_TTL");
+        // Unicast (answers, replies, reports) gets the same hop limit: a spoofed off-link
+        // source cannot turn nodes into reflectors beyond the first router.
+        set_opt(fd, IPPROTO_IP, IP_TTL, std::max(ttl, 1), "IP_TTL");
         set_opt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, loop ? 1 : 0, "IP_MULTICAST_LOOP");
         sockaddr_in a{};
         a.sin_family = AF_INET;
@@ -72,6 +76,7 @@ MulticastSocket::MulticastSocket(boost::asio::io_context& io, int family, const 
         ::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &all, sizeof all);
         set_opt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, "IPV6_RECVPKTINFO");
         set_opt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, ttl, "IPV6_MULTICAST_HOPS");
+        set_opt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, std::max(ttl, 1), "IPV6_UNICAST_HOPS");
         set_opt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, loop ? 1 : 0, "IPV6_MULTICAST_LOOP");
         sockaddr_in6 a{};
         a.sin6_family = AF_INET6;
@@ -213,10 +218,12 @@ void MulticastSocket::drain() {
                 in_pktinfo pi;
                 std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
                 d.ifindex = static_cast<unsigned>(pi.ipi_ifindex);
+                d.multicast = IN_MULTICAST(ntohl(pi.ipi_addr.s_addr));
             } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
                 in6_pktinfo pi;
                 std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
                 d.ifindex = pi.ipi6_ifindex;
+                d.multicast = IN6_IS_ADDR_MULTICAST(&pi.ipi6_addr);
             }
         }
         // The buffer holds the largest UDP payload of either family, so nothing is cut short.

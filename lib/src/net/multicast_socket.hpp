@@ -23,6 +23,7 @@ struct Datagram {
     sockaddr_storage source{};
     unsigned ifindex = 0;
     std::int64_t rx_wall_ns = 0;
+    bool multicast = false; // sent to a group (pktinfo destination), not to us alone
 };
 
 class MulticastSocket {
