@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 namespace mcast::cli {
 
@@ -85,10 +86,14 @@ int run_ping(const ParsedArgs& args, Output& out) {
     qc.watch = true;
     qc.timeout = std::chrono::hours(24 * 365);
     Discovery discovery(session, qc);
-    std::map<std::string, std::string> known; // full id -> name, from discovery
+    std::map<std::string, std::string> known;      // full id -> name, from discovery
+    std::map<std::string, std::set<int>> families; // full id -> families it announces
     discovery.on_event([&](const PeerEvent& e) {
-        if (e.kind == PeerEventKind::join && !e.peer.local && wanted(e.peer.id.full(), peers))
+        if (e.kind == PeerEventKind::join && !e.peer.local && wanted(e.peer.id.full(), peers)) {
             known[e.peer.id.full()] = e.peer.info.name;
+            for (const auto& a : e.peer.info.addresses)
+                families[e.peer.id.full()].insert(a.family);
+        }
     });
     pinger.on_reply([&](const PingReplyEvent& r) {
         if (!wanted(r.responder.full(), peers)) return;
@@ -125,12 +130,18 @@ int run_ping(const ParsedArgs& args, Output& out) {
     for (const auto& [who, paths] : summary) {
         if (!wanted(who, peers)) continue;
         ResponderSummary s{who, {}, paths, true, {}};
+        // A node that announces no address of a family is not charged with that family's
+        // probes (it runs -4 or -6); one that announces it and stays silent is.
+        if (auto f = families.find(who); f != families.end())
+            std::erase_if(s.paths, [&](const auto& p) {
+                return !f->second.count(p.first.family) && p.second.received == 0;
+            });
         if (auto n = pinger.names().find(who); n != pinger.names().end())
             s.name = n->second;
         else if (auto k = known.find(who); k != known.end())
             s.name = k->second;
         std::uint64_t got = 0;
-        for (const auto& [path, st] : paths) {
+        for (const auto& [path, st] : s.paths) {
             got += st.received;
             if (max_loss && st.loss_percent() > static_cast<double>(*max_loss)) {
                 s.ok = false;

@@ -227,6 +227,17 @@ TEST_F(Ping, AMulticastProbeAskingForUnicastGetsNoReply) {
     EXPECT_NE(responder.err().find("answered 0 probes"), std::string::npos) << responder.err();
 }
 
+TEST_F(Ping, AnIpv4OnlyNodeIsNotChargedWithIpv6Loss) {
+    responders_.emplace(
+        5, lab_->spawn_mcast(5, {"announce", "-4", "-v", "--name", "node5", "--identity", key(5)}));
+    ASSERT_TRUE(responders_.at(5).wait_for_line(Stream::err, std::regex("announcing"), 5s));
+    auto r = mcast(1, {"ping", "--count", "3", "--interval", "100ms", "--json", "--max-loss", "0"});
+    ASSERT_EQ(r.code, 0) << r.err << r.out;
+    const auto& s = summaries(r.out).at(ids_[5]);
+    EXPECT_TRUE(s.at("ok").as_bool());
+    EXPECT_EQ(s.at("paths").as_array().size(), 1u); // IPv4 multicast only
+}
+
 TEST_F(Ping, SpeedTestEveryResponderReports) {
     auto r = mcast(1, {"ping", "--speed", "--rate", "1000", "--duration", "1s", "--json"});
     ASSERT_EQ(r.code, 0) << r.err;
