@@ -1,4 +1,6 @@
 // PingResponder and Pinger; see pinger.hpp.
+#include "wall_clock.hpp"
+
 #include <mcast/pinger.hpp>
 #include <mcast/tuple_codec.hpp>
 
@@ -13,16 +15,6 @@
 namespace mcast {
 
 namespace asio = boost::asio;
-
-namespace {
-
-std::int64_t wall_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-} // namespace
 
 struct PingResponder::Impl {
     Session& session;
@@ -43,8 +35,9 @@ struct PingResponder::Impl {
         Reply r{p->run, p->seq, p->family, p->unicast, 0, name};
         // Hold: from the kernel's arrival stamp to now, plus the signing that is about to
         // happen (estimated from recent ones: Ed25519 signing takes nearly constant time).
-        auto arrived = m.arrival.rx_wall_ns ? m.arrival.rx_wall_ns : wall_ns();
-        r.hold_ns = std::max<std::int64_t>(0, wall_ns() - arrived) + session.typical_seal_ns();
+        auto arrived = m.arrival.rx_wall_ns ? m.arrival.rx_wall_ns : detail::wall_now_ns();
+        r.hold_ns =
+            std::max<std::int64_t>(0, detail::wall_now_ns() - arrived) + session.typical_seal_ns();
         const std::string* to = p->unicast ? &m.arrival.source : nullptr;
         if (session.send_on(m.arrival.ifindex, m.arrival.family, "", encode_reply(r),
                             type_byte(PingType::reply), to, nullptr, m.arrival.source_port))
@@ -149,7 +142,7 @@ struct Pinger::Impl {
         auto it = pending.find(key(r->family, r->unicast, r->seq, m.arrival.ifindex,
                                    r->unicast ? who : std::string()));
         if (it == pending.end()) return;
-        auto rx = m.arrival.rx_wall_ns ? m.arrival.rx_wall_ns : wall_ns();
+        auto rx = m.arrival.rx_wall_ns ? m.arrival.rx_wall_ns : detail::wall_now_ns();
         double rtt = static_cast<double>(rx - it->second.at - r->hold_ns) / 1e6;
         if (rtt < 0) rtt = 0;
         names[who] = r->name;

@@ -5,6 +5,8 @@
 #include "net/interfaces.hpp"
 #include "net/multicast_socket.hpp"
 
+#include "wall_clock.hpp"
+
 #include <mcast/session.hpp>
 
 #include <boost/asio/steady_timer.hpp>
@@ -22,12 +24,6 @@ namespace mcast {
 namespace asio = boost::asio;
 
 namespace {
-
-std::int64_t wall_now_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 std::string address_text(const sockaddr_storage& ss, std::uint16_t& port) {
     char buf[INET6_ADDRSTRLEN] = "";
@@ -262,7 +258,7 @@ void Session::close() {
 
 std::size_t Session::send(std::string_view topic, const Tuple& values, std::uint8_t type,
                           bool from_private_port, int only_family) {
-    auto datagram = impl_->sender.seal(type, topic, values, wall_now_ns());
+    auto datagram = impl_->sender.seal(type, topic, values, detail::wall_now_ns());
     auto* s4 = only_family == 6    ? nullptr
                : from_private_port ? impl_->priv4.get()
                                    : impl_->sock4.get();
@@ -306,11 +302,11 @@ bool Session::send_on(unsigned ifindex, int family, std::string_view topic, cons
                               : (family == 4 ? impl_->sock4.get() : impl_->sock6.get());
     if (!sock) return false;
     auto t0 = std::chrono::steady_clock::now();
-    auto datagram = impl_->sender.seal(type, topic, values, wall_now_ns());
+    auto datagram = impl_->sender.seal(type, topic, values, detail::wall_now_ns());
     impl_->seal_ns[impl_->seal_count++ % impl_->seal_ns.size()] =
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
             .count();
-    if (sent_at_ns) *sent_at_ns = wall_now_ns();
+    if (sent_at_ns) *sent_at_ns = detail::wall_now_ns();
     int rc = unicast_to ? sock->send_unicast(datagram, ifindex, *unicast_to,
                                              unicast_port ? unicast_port : impl_->opts.port)
                         : sock->send(datagram, ifindex);

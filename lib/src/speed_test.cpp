@@ -1,4 +1,6 @@
 // SpeedResponder and SpeedSender; see speed_test.hpp.
+#include "wall_clock.hpp"
+
 #include <mcast/speed_test.hpp>
 #include <mcast/tuple_codec.hpp>
 #include <mcast/wire.hpp>
@@ -15,12 +17,6 @@ namespace mcast {
 namespace asio = boost::asio;
 
 namespace {
-
-std::int64_t wall_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 constexpr std::size_t max_tests = 4; // tests a responder keeps counters for
 
@@ -48,7 +44,7 @@ struct SpeedResponder::Impl {
     void on_data(const Message& m) {
         auto d = decode_speed_data(m.values);
         if (!d) return;
-        auto rx = m.arrival.rx_wall_ns ? m.arrival.rx_wall_ns : wall_ns();
+        auto rx = m.arrival.rx_wall_ns ? m.arrival.rx_wall_ns : detail::wall_now_ns();
         auto bytes = min_datagram_size + m.header.topic.size() + encoded_size(m.values);
         find(m.header.sender, d->test, true)->add(d->seq, m.header.timestamp_ns, rx, bytes);
     }

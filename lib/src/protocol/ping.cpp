@@ -1,4 +1,6 @@
 // Ping payloads and statistics; see ping.hpp.
+#include "protocol/tuple_fields.hpp"
+
 #include <mcast/ping.hpp>
 
 #include <algorithm>
@@ -11,12 +13,6 @@ namespace {
 
 constexpr std::size_t max_targets = 4096;
 
-template <std::size_t N> bool fixed(const Value& v, std::array<std::uint8_t, N>& out) {
-    if (!v.is<Bytes>() || v.as<Bytes>().data.size() != N) return false;
-    std::memcpy(out.data(), v.as<Bytes>().data.data(), N);
-    return true;
-}
-
 bool family_ok(const Value& v) {
     return v.is<std::int64_t>() && (v.as<std::int64_t>() == 4 || v.as<std::int64_t>() == 6);
 }
@@ -28,7 +24,7 @@ Tuple encode_probe(const Probe& p) {
     for (const auto& t : p.targets)
         targets.emplace_back(Bytes{ByteBuffer(t.begin(), t.end())});
     Tuple out;
-    out.emplace_back(Bytes{ByteBuffer(p.run.begin(), p.run.end())});
+    out.emplace_back(detail::bytes_value(p.run));
     out.emplace_back(p.seq);
     out.emplace_back(std::int64_t{p.family});
     out.emplace_back(p.unicast);
@@ -39,8 +35,8 @@ Tuple encode_probe(const Probe& p) {
 
 std::optional<Probe> decode_probe(const Tuple& t) {
     Probe p;
-    if (t.size() != 6 || !fixed(t[0], p.run) || !t[1].is<std::int64_t>() || !family_ok(t[2]) ||
-        !t[3].is<bool>() || !t[4].is<List>() || !t[5].is<Bytes>())
+    if (t.size() != 6 || !detail::fixed_bytes(t[0], p.run) || !t[1].is<std::int64_t>() ||
+        !family_ok(t[2]) || !t[3].is<bool>() || !t[4].is<List>() || !t[5].is<Bytes>())
         return std::nullopt;
     p.seq = t[1].as<std::int64_t>();
     p.family = static_cast<int>(t[2].as<std::int64_t>());
@@ -49,7 +45,7 @@ std::optional<Probe> decode_probe(const Tuple& t) {
     if (targets.size() > max_targets) return std::nullopt;
     for (const auto& v : targets) {
         IdPrefix id{};
-        if (!fixed(v, id)) return std::nullopt;
+        if (!detail::fixed_bytes(v, id)) return std::nullopt;
         p.targets.push_back(id);
     }
     p.pad = t[5].as<Bytes>().data.size();
@@ -58,7 +54,7 @@ std::optional<Probe> decode_probe(const Tuple& t) {
 
 Tuple encode_reply(const Reply& r) {
     Tuple out;
-    out.emplace_back(Bytes{ByteBuffer(r.run.begin(), r.run.end())});
+    out.emplace_back(detail::bytes_value(r.run));
     out.emplace_back(r.seq);
     out.emplace_back(std::int64_t{r.family});
     out.emplace_back(r.unicast);
@@ -69,8 +65,8 @@ Tuple encode_reply(const Reply& r) {
 
 std::optional<Reply> decode_reply(const Tuple& t) {
     Reply r;
-    if (t.size() != 6 || !fixed(t[0], r.run) || !t[1].is<std::int64_t>() || !family_ok(t[2]) ||
-        !t[3].is<bool>() || !t[4].is<std::int64_t>() || !t[5].is<std::string>())
+    if (t.size() != 6 || !detail::fixed_bytes(t[0], r.run) || !t[1].is<std::int64_t>() ||
+        !family_ok(t[2]) || !t[3].is<bool>() || !t[4].is<std::int64_t>() || !t[5].is<std::string>())
         return std::nullopt;
     r.seq = t[1].as<std::int64_t>();
     r.family = static_cast<int>(t[2].as<std::int64_t>());

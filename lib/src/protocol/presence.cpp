@@ -1,5 +1,7 @@
 // Presence payloads as tuples. Decoding is strict: a wrong arity or type anywhere rejects the
 // whole message (a signed but malformed announcement is as bad as an unsigned one).
+#include "protocol/tuple_fields.hpp"
+
 #include <mcast/presence.hpp>
 
 #include <algorithm>
@@ -80,16 +82,6 @@ void encode_info(const NodeInfo& info, Tuple& t) {
     t.emplace_back(encode_meta(info.meta));
 }
 
-template <std::size_t N> bool fixed_bytes(const Value& v, std::array<std::uint8_t, N>& out) {
-    if (!v.is<Bytes>() || v.as<Bytes>().data.size() != N) return false;
-    std::memcpy(out.data(), v.as<Bytes>().data.data(), N);
-    return true;
-}
-
-template <std::size_t N> Value bytes_of(const std::array<std::uint8_t, N>& a) {
-    return Bytes{ByteBuffer(a.begin(), a.end())};
-}
-
 } // namespace
 
 IdPrefix id_prefix(const NodeId& id) {
@@ -113,21 +105,22 @@ std::optional<NodeInfo> decode_announce(const Tuple& t) {
 Tuple encode_query(const Query& q) {
     List known;
     for (const auto& k : q.known)
-        known.push_back(bytes_of(k));
+        known.push_back(detail::bytes_value(k));
     Tuple t;
-    t.emplace_back(bytes_of(q.nonce));
+    t.emplace_back(detail::bytes_value(q.nonce));
     t.emplace_back(std::move(known));
     return t;
 }
 
 std::optional<Query> decode_query(const Tuple& t) {
     Query q;
-    if (t.size() != 2 || !fixed_bytes(t[0], q.nonce) || !t[1].is<List>()) return std::nullopt;
+    if (t.size() != 2 || !detail::fixed_bytes(t[0], q.nonce) || !t[1].is<List>())
+        return std::nullopt;
     const auto& known = t[1].as<List>();
     if (known.size() > max_known) return std::nullopt;
     for (const auto& k : known) {
         IdPrefix p{};
-        if (!fixed_bytes(k, p)) return std::nullopt;
+        if (!detail::fixed_bytes(k, p)) return std::nullopt;
         q.known.push_back(p);
     }
     return q;
@@ -135,14 +128,15 @@ std::optional<Query> decode_query(const Tuple& t) {
 
 Tuple encode_answer(const Answer& a) {
     Tuple t;
-    t.emplace_back(bytes_of(a.nonce));
+    t.emplace_back(detail::bytes_value(a.nonce));
     encode_info(a.info, t);
     return t;
 }
 
 std::optional<Answer> decode_answer(const Tuple& t) {
     Answer a;
-    if (t.empty() || !fixed_bytes(t[0], a.nonce) || !decode_info(t, 1, a.info)) return std::nullopt;
+    if (t.empty() || !detail::fixed_bytes(t[0], a.nonce) || !decode_info(t, 1, a.info))
+        return std::nullopt;
     return a;
 }
 

@@ -1,4 +1,6 @@
 // Speed test payloads and counters; see speed.hpp.
+#include "protocol/tuple_fields.hpp"
+
 #include <mcast/speed.hpp>
 
 #include <cmath>
@@ -7,16 +9,6 @@
 namespace mcast {
 
 namespace {
-
-bool nonce_of(const Value& v, Nonce& out) {
-    if (!v.is<Bytes>() || v.as<Bytes>().data.size() != out.size()) return false;
-    std::memcpy(out.data(), v.as<Bytes>().data.data(), out.size());
-    return true;
-}
-
-Value nonce_value(const Nonce& n) {
-    return Bytes{ByteBuffer(n.begin(), n.end())};
-}
 
 bool all_ints(const Tuple& t, std::size_t from, std::size_t to) {
     for (std::size_t i = from; i < to; ++i)
@@ -28,7 +20,7 @@ bool all_ints(const Tuple& t, std::size_t from, std::size_t to) {
 
 Tuple encode_speed_data(const SpeedData& d) {
     Tuple t;
-    t.emplace_back(nonce_value(d.test));
+    t.emplace_back(detail::bytes_value(d.test));
     t.emplace_back(d.seq);
     t.emplace_back(Bytes{ByteBuffer(d.pad)});
     return t;
@@ -36,7 +28,8 @@ Tuple encode_speed_data(const SpeedData& d) {
 
 std::optional<SpeedData> decode_speed_data(const Tuple& t) {
     SpeedData d;
-    if (t.size() != 3 || !nonce_of(t[0], d.test) || !all_ints(t, 1, 2) || !t[2].is<Bytes>())
+    if (t.size() != 3 || !detail::fixed_bytes(t[0], d.test) || !all_ints(t, 1, 2) ||
+        !t[2].is<Bytes>())
         return std::nullopt;
     d.seq = t[1].as<std::int64_t>();
     d.pad = t[2].as<Bytes>().data.size();
@@ -45,21 +38,22 @@ std::optional<SpeedData> decode_speed_data(const Tuple& t) {
 
 Tuple encode_speed_end(const SpeedEnd& e) {
     Tuple t;
-    t.emplace_back(nonce_value(e.test));
+    t.emplace_back(detail::bytes_value(e.test));
     t.emplace_back(e.sent);
     return t;
 }
 
 std::optional<SpeedEnd> decode_speed_end(const Tuple& t) {
     SpeedEnd e;
-    if (t.size() != 2 || !nonce_of(t[0], e.test) || !all_ints(t, 1, 2)) return std::nullopt;
+    if (t.size() != 2 || !detail::fixed_bytes(t[0], e.test) || !all_ints(t, 1, 2))
+        return std::nullopt;
     e.sent = t[1].as<std::int64_t>();
     return e;
 }
 
 Tuple encode_speed_report(const SpeedReport& r) {
     Tuple t;
-    t.emplace_back(nonce_value(r.test));
+    t.emplace_back(detail::bytes_value(r.test));
     for (auto v :
          {r.received, r.highest, r.reordered, r.bytes, r.jitter_ns, r.first_rx_ns, r.last_rx_ns})
         t.emplace_back(v);
@@ -69,7 +63,8 @@ Tuple encode_speed_report(const SpeedReport& r) {
 
 std::optional<SpeedReport> decode_speed_report(const Tuple& t) {
     SpeedReport r;
-    if (t.size() != 9 || !nonce_of(t[0], r.test) || !all_ints(t, 1, 8) || !t[8].is<std::string>())
+    if (t.size() != 9 || !detail::fixed_bytes(t[0], r.test) || !all_ints(t, 1, 8) ||
+        !t[8].is<std::string>())
         return std::nullopt;
     r.received = t[1].as<std::int64_t>();
     r.highest = t[2].as<std::int64_t>();
