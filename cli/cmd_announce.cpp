@@ -34,7 +34,9 @@ int run_announce(const ParsedArgs& args, Output& out) {
     auto id = load_identity(args, out);
     auto short_id = id.id().short_form();
     boost::asio::io_context io;
-    Session session(io, std::move(id), session_options(args));
+    auto sopts = session_options(args);
+    apply_accept(sopts, args);
+    Session session(io, std::move(id), std::move(sopts));
     session.start();
     if (session.interfaces().empty())
         out.note("no usable interface yet (none is up with multicast and an address); waiting");

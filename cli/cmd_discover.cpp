@@ -9,6 +9,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <fmt/format.h>
 
 #include <fnmatch.h>
 
@@ -59,9 +60,12 @@ int run_discover(const ParsedArgs& args, Output& out) {
     // --watch ends at --timeout only when it was given; otherwise it runs until a signal.
     if (cfg.watch && !args.given("timeout")) cfg.timeout = std::chrono::hours(24 * 365);
 
+    auto trust = trust_store();
     auto id = load_identity(args, out);
     boost::asio::io_context io;
-    Session session(io, std::move(id), session_options(args));
+    auto sopts = session_options(args);
+    apply_accept(sopts, args);
+    Session session(io, std::move(id), std::move(sopts));
     Discovery discovery(session, cfg);
     std::set<std::string> matched;
     bool done = false;
@@ -75,14 +79,22 @@ int run_discover(const ParsedArgs& args, Output& out) {
     discovery.on_event([&](const PeerEvent& e) {
         if (done || !matches(e.peer, glob, meta)) return;
         auto now = std::chrono::steady_clock::now();
-        if (e.kind == PeerEventKind::join) matched.insert(e.peer.id.full());
+        if (e.kind == PeerEventKind::join) {
+            matched.insert(e.peer.id.full());
+            if (auto f = trust->name_clash(e.peer.info.name, e.peer.id.full());
+                f && !trust->trusts(e.peer.id))
+                out.note(fmt::format("WARNING: '{}' is the name of friend {}, but this node has "
+                                     "another key ({}): it may be an impostor",
+                                     e.peer.info.name, f->id.substr(0, 12),
+                                     e.peer.id.short_form()));
+        }
         if (cfg.watch) {
             if (out.json()) {
-                auto rec = json_peer(e.peer, now, kind_name(e.kind));
+                auto rec = json_peer(e.peer, now, trust.get(), kind_name(e.kind));
                 if (e.kind == PeerEventKind::leave) rec["reason"] = e.reason;
                 out.record(rec);
             } else {
-                out.line(human_event(e, now));
+                out.line(human_event(e, now, trust.get()));
             }
         } else if (e.kind == PeerEventKind::conflict) {
             out.note("CONFLICT: two processes announce with the identity of " +
@@ -111,9 +123,9 @@ int run_discover(const ParsedArgs& args, Output& out) {
             std::sort(peers.begin(), peers.end(),
                       [](auto& a, auto& b) { return a.info.name < b.info.name; });
             for (const auto& p : peers)
-                out.record(json_peer(p, now));
+                out.record(json_peer(p, now, trust.get()));
         } else if (!peers.empty()) {
-            for (const auto& line : peer_table_lines(peers, now, out.color()))
+            for (const auto& line : peer_table_lines(peers, now, out.color(), trust.get()))
                 out.line(line);
         } else {
             out.note("no node found");

@@ -38,8 +38,10 @@ int run_listen(const ParsedArgs& args, Output& out) {
     topics.erase(std::unique(topics.begin(), topics.end()), topics.end());
     auto count = args.number("count");
     auto timeout = args.duration("timeout");
+    auto trust = trust_store();
     auto id = load_identity(args, out);
     auto opts = session_options(args);
+    apply_accept(opts, args);
 
     boost::asio::io_context io;
     Session session(io, std::move(id), opts);
@@ -53,10 +55,11 @@ int run_listen(const ParsedArgs& args, Output& out) {
 
     auto handler = [&](const Message& m) {
         if (done) return;
+        bool trusted = trust->trusts(m.sender_id);
         if (out.json())
-            out.record(json_message(m));
+            out.record(json_message(m, trusted));
         else
-            out.line(human_message(m, out.color()));
+            out.line(human_message(m, out.color(), trusted));
         ++received;
         if (count && received >= static_cast<std::uint64_t>(*count)) finish();
     };

@@ -23,7 +23,9 @@ namespace {
 int run_responder(const ParsedArgs& args, Output& out) {
     auto id = load_identity(args, out);
     boost::asio::io_context io;
-    Session session(io, std::move(id), session_options(args));
+    auto sopts = session_options(args);
+    apply_accept(sopts, args);
+    Session session(io, std::move(id), std::move(sopts));
     session.start();
     PingResponder responder(session, host_name());
     SpeedResponder speed(session, host_name());
@@ -79,7 +81,9 @@ int run_ping(const ParsedArgs& args, Output& out) {
 
     auto id = load_identity(args, out);
     boost::asio::io_context io;
-    Session session(io, std::move(id), session_options(args));
+    auto sopts = session_options(args);
+    apply_accept(sopts, args);
+    Session session(io, std::move(id), std::move(sopts));
     Pinger pinger(session, cfg);
     // Nodes that announce but never answer are listed with 100 % loss: discovery finds them.
     QueryConfig qc;
@@ -129,7 +133,7 @@ int run_ping(const ParsedArgs& args, Output& out) {
     std::vector<ResponderSummary> results;
     for (const auto& [who, paths] : summary) {
         if (!wanted(who, peers)) continue;
-        ResponderSummary s{who, {}, paths, true, {}};
+        ResponderSummary s{who, {}, paths, true, {}, trust_store()->find(who) != nullptr};
         // A node that announces no address of a family is not charged with that family's
         // probes (it runs -4 or -6); one that announces it and stays silent is.
         if (auto f = families.find(who); f != families.end())

@@ -62,7 +62,9 @@ struct Trial {
 Trial run_trial(const ParsedArgs& args, Output& out, const Identity& id, SpeedConfig cfg) {
     boost::asio::io_context io;
     // Each trial is its own session: a fresh incarnation and fresh replay state everywhere.
-    Session session(io, id.clone(), session_options(args));
+    auto sopts = session_options(args);
+    apply_accept(sopts, args);
+    Session session(io, id.clone(), std::move(sopts));
     session.start();
     if (session.interfaces().empty())
         throw SessionError("no usable interface (none is up with multicast and an address)");

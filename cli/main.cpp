@@ -74,6 +74,7 @@ int dispatch(const CommandLine& cl) {
         if (cl.command == "announce") return run_announce(args, out);
         if (cl.command == "discover") return run_discover(args, out);
         if (cl.command == "ping") return run_ping(args, out);
+        if (cl.command == "trust") return run_trust(args, out);
     } catch (const UsageError&) {
         throw;
     } catch (const PipeClosed&) {

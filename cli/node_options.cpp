@@ -69,4 +69,18 @@ std::string host_name() {
     return buf;
 }
 
+std::shared_ptr<const TrustStore> trust_store() {
+    static std::shared_ptr<const TrustStore> store =
+        std::make_shared<const TrustStore>(TrustStore::load(TrustStore::default_path()));
+    return store;
+}
+
+void apply_accept(SessionOptions& opts, const ParsedArgs& args) {
+    if (args.value("accept").value_or("any") != "trusted") return;
+    auto store = trust_store();
+    if (store->friends().empty())
+        throw UsageError("--accept trusted: the trust store has no friend yet (mcast trust add)");
+    opts.accept = [store](const NodeId& id) { return store->trusts(id); };
+}
+
 } // namespace mcast::cli

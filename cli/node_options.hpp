@@ -8,6 +8,9 @@
 
 #include <mcast/identity.hpp>
 #include <mcast/session.hpp>
+#include <mcast/trust_store.hpp>
+
+#include <memory>
 
 #include <string>
 
@@ -24,5 +27,10 @@ std::string identity_path(const ParsedArgs& args);
 
 // This host's name, the default node name.
 std::string host_name();
+
+// The trust store (loaded once per process). Throws TrustError for a malformed file.
+std::shared_ptr<const TrustStore> trust_store();
+// --accept trusted: a session that takes only friends' datagrams.
+void apply_accept(SessionOptions& opts, const ParsedArgs& args);
 
 } // namespace mcast::cli

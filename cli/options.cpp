@@ -279,6 +279,15 @@ const std::vector<CommandSpec>& commands() {
                 "quietly with status 0.",
             .options =
                 {
+                    {.long_name = "accept",
+                     .value_name = "WHO",
+                     .help = "Whose messages to take: any signed sender, or only friends in the "
+                             "trust store (mcast trust); others are dropped before their "
+                             "signature is checked.",
+                     .default_value = "any",
+                     .arity = Arity::One,
+                     .hint = Hint::Choice,
+                     .choices = {"any", "trusted"}},
                     {.long_name = "topic",
                      .value_name = "TOPIC",
                      .help = "Print only messages on this topic.",
@@ -335,6 +344,15 @@ const std::vector<CommandSpec>& commands() {
                 "reported as a conflict.",
             .options =
                 {
+                    {.long_name = "accept",
+                     .value_name = "WHO",
+                     .help = "Whose messages to take: any signed sender, or only friends in the "
+                             "trust store (mcast trust); others are dropped before their "
+                             "signature is checked.",
+                     .default_value = "any",
+                     .arity = Arity::One,
+                     .hint = Hint::Choice,
+                     .choices = {"any", "trusted"}},
                     {.long_name = "name",
                      .value_name = "NAME",
                      .help = "Name to announce.",
@@ -397,6 +415,15 @@ const std::vector<CommandSpec>& commands() {
                 "expires when it died.",
             .options =
                 {
+                    {.long_name = "accept",
+                     .value_name = "WHO",
+                     .help = "Whose messages to take: any signed sender, or only friends in the "
+                             "trust store (mcast trust); others are dropped before their "
+                             "signature is checked.",
+                     .default_value = "any",
+                     .arity = Arity::One,
+                     .hint = Hint::Choice,
+                     .choices = {"any", "trusted"}},
                     {.long_name = "timeout",
                      .value_name = "DURATION",
                      .help = "Give up after DURATION (with --watch: stop watching).",
@@ -457,6 +484,15 @@ const std::vector<CommandSpec>& commands() {
                 "the summary so far and exits by the same rules.",
             .options =
                 {
+                    {.long_name = "accept",
+                     .value_name = "WHO",
+                     .help = "Whose messages to take: any signed sender, or only friends in the "
+                             "trust store (mcast trust); others are dropped before their "
+                             "signature is checked.",
+                     .default_value = "any",
+                     .arity = Arity::One,
+                     .hint = Hint::Choice,
+                     .choices = {"any", "trusted"}},
                     {.long_name = "count",
                      .value_name = "N",
                      .help = "Send N probes per family; 0 keeps going until Ctrl-C.",
@@ -547,6 +583,50 @@ const std::vector<CommandSpec>& commands() {
                     {0, "Every responder answered within the bounds (and --expect were found)."},
                     {1, "A responder was silent or out of bounds, or too few answered."},
                     {2, "Error: a bad option or value, a bad key file, or no usable interface."},
+                },
+        },
+        {
+            .name = "trust",
+            .summary = "manage the friends this node trusts",
+            .synopsis = "mcast trust list\nmcast trust add PEER [--note TEXT]\nmcast trust remove "
+                        "PEER\nmcast trust show PEER",
+            .description =
+                "Keeps the trust store: the nodes this one calls friends, in a readable text file "
+                "($XDG_CONFIG_HOME/mcast/trust, one friend per line: id, name, when added, note), "
+                "written atomically. Commands that receive take --accept trusted to hear only "
+                "friends; discover, listen and ping mark friends, and discover warns when a "
+                "friend's name shows up with another key, as ssh warns of a changed host key.\n\n"
+                "PEER is a node id, an unambiguous prefix of one, or a name: for add, a node "
+                "seen on the network now (trust add runs a short discovery); for remove and "
+                "show, a friend. An ambiguous PEER is an error that lists the candidates.",
+            .options =
+                {
+                    {.long_name = "note",
+                     .value_name = "TEXT",
+                     .help = "With add: a note to keep with the friend.",
+                     .arity = Arity::One},
+                    {.long_name = "timeout",
+                     .value_name = "DURATION",
+                     .help = "With add: how long to look for PEER on the network.",
+                     .default_value = "2s",
+                     .arity = Arity::One,
+                     .hint = Hint::Duration},
+                },
+            .positional_name = "ACTION",
+            .positional_help = "list, add PEER, remove PEER or show PEER.",
+            .positional_many = true,
+            .examples =
+                {
+                    {"mcast trust add media-pc --note 'living room'",
+                     "Make the node called media-pc (seen on the network now) a friend."},
+                    {"mcast trust list", "Show every friend."},
+                    {"mcast listen --accept trusted", "Print only messages signed by friends."},
+                },
+            .exit_codes =
+                {
+                    {0, "Done."},
+                    {1, "PEER matched nothing."},
+                    {2, "Error: a bad action, an ambiguous PEER, or an unreadable trust store."},
                 },
         },
         {

@@ -21,6 +21,15 @@ std::string age_text(MonoTime since, MonoTime now) {
     return fmt::format("{}m", ms / 60'000);
 }
 
+// "friend", "-", or a loud warning when the name is a friend's but the key is not.
+std::string trust_mark(const Peer& p, const TrustStore* trust) {
+    if (!trust) return "-";
+    if (trust->trusts(p.id)) return "friend";
+    if (auto f = trust->name_clash(p.info.name, p.id.full()))
+        return "NOT " + f->id.substr(0, 12) + "!";
+    return "-";
+}
+
 std::string display_name(const Peer& p) {
     return p.info.name.empty() ? std::string("-") : escape_text(p.info.name);
 }
@@ -45,8 +54,8 @@ std::string meta_text(const Meta& meta) {
     return out.empty() ? "-" : out;
 }
 
-std::vector<std::string> peer_table_lines(const std::vector<Peer>& peers, MonoTime now,
-                                          bool color) {
+std::vector<std::string> peer_table_lines(const std::vector<Peer>& peers, MonoTime now, bool color,
+                                          const TrustStore* trust) {
     std::vector<std::array<std::string, 6>> rows;
     rows.push_back({"NAME", "ID", "ADDRESSES", "META", "TRUST", "AGE"});
     auto sorted = peers;
@@ -57,8 +66,8 @@ std::vector<std::string> peer_table_lines(const std::vector<Peer>& peers, MonoTi
         std::string flags = p.local ? " (this host)" : "";
         if (p.conflict) flags += " (CONFLICT)";
         rows.push_back({display_name(p) + flags, p.id.short_form(),
-                        addresses_text(p.info.addresses), meta_text(p.info.meta), "-",
-                        age_text(p.last_seen, now)});
+                        addresses_text(p.info.addresses), meta_text(p.info.meta),
+                        trust_mark(p, trust), age_text(p.last_seen, now)});
     }
     std::array<std::size_t, 6> width{};
     for (const auto& r : rows)
@@ -83,7 +92,8 @@ std::vector<std::string> peer_table_lines(const std::vector<Peer>& peers, MonoTi
     return lines;
 }
 
-json::object json_peer(const Peer& p, MonoTime now, std::string_view type) {
+json::object json_peer(const Peer& p, MonoTime now, const TrustStore* trust,
+                       std::string_view type) {
     json::array addrs;
     for (const auto& a : p.info.addresses)
         addrs.push_back(
@@ -91,13 +101,17 @@ json::object json_peer(const Peer& p, MonoTime now, std::string_view type) {
     json::object meta;
     for (const auto& [k, v] : p.info.meta)
         meta[k] = v;
+    // A friend's name with another key: shown the way ssh shows a changed host key.
+    const Friend* clash =
+        trust && !trust->trusts(p.id) ? trust->name_clash(p.info.name, p.id.full()) : nullptr;
     return {{"type", type},
+            {"name_of_friend", clash ? json::value(clash->id) : json::value(nullptr)},
             {"id", p.id.full()},
             {"short_id", p.id.short_form()},
             {"name", p.info.name},
             {"addresses", std::move(addrs)},
             {"meta", std::move(meta)},
-            {"trusted", false},
+            {"trusted", trust && trust->trusts(p.id)},
             {"local", p.local},
             {"conflict", p.conflict},
             {"incarnation", hex64(p.incarnation)},
@@ -106,12 +120,13 @@ json::object json_peer(const Peer& p, MonoTime now, std::string_view type) {
              std::chrono::duration_cast<std::chrono::milliseconds>(now - p.last_seen).count()}};
 }
 
-std::string human_event(const PeerEvent& e, MonoTime now) {
+std::string human_event(const PeerEvent& e, MonoTime now, const TrustStore* trust) {
     const auto& p = e.peer;
+    auto mark = trust_mark(p, trust);
     switch (e.kind) {
     case PeerEventKind::join:
-        return fmt::format("join    {}  {}  {}  {}", display_name(p), p.id.short_form(),
-                           addresses_text(p.info.addresses), meta_text(p.info.meta));
+        return fmt::format("join    {}  {}  {}  {}  {}", display_name(p), p.id.short_form(),
+                           addresses_text(p.info.addresses), meta_text(p.info.meta), mark);
     case PeerEventKind::update:
         return fmt::format("update  {}  {}  {}  {}", display_name(p), p.id.short_form(),
                            addresses_text(p.info.addresses), meta_text(p.info.meta));

@@ -5,6 +5,7 @@
 #include "output.hpp"
 
 #include <mcast/peer_table.hpp>
+#include <mcast/trust_store.hpp>
 
 #include <boost/json.hpp>
 
@@ -18,11 +19,14 @@ std::string addresses_text(const std::vector<NodeAddress>& addrs);
 std::string meta_text(const Meta& meta);
 
 // The table with a header line; rows sorted by name then id.
-std::vector<std::string> peer_table_lines(const std::vector<Peer>& peers, MonoTime now, bool color);
+// `trust` (may be null) marks friends and names that come with another key than a friend's.
+std::vector<std::string> peer_table_lines(const std::vector<Peer>& peers, MonoTime now, bool color,
+                                          const TrustStore* trust);
 
 // A "node" record, or with `type` an event record ("join", "update", "leave", "conflict").
-boost::json::object json_peer(const Peer& p, MonoTime now, std::string_view type = "node");
+boost::json::object json_peer(const Peer& p, MonoTime now, const TrustStore* trust,
+                              std::string_view type = "node");
 
-std::string human_event(const PeerEvent& e, MonoTime now);
+std::string human_event(const PeerEvent& e, MonoTime now, const TrustStore* trust);
 
 } // namespace mcast::cli

@@ -40,8 +40,9 @@ json::object json_reply(const PingReplyEvent& r) {
 std::vector<std::string> human_summary(const ResponderSummary& s) {
     std::vector<std::string> lines;
     auto shown = s.id.size() > 12 ? s.id.substr(0, 12) : s.id;
-    lines.push_back(fmt::format("--- {} ({}) ---{}", s.name.empty() ? "?" : escape_text(s.name),
-                                shown, s.ok ? "" : "  FAIL: " + s.why));
+    lines.push_back(fmt::format("--- {} ({}{}) ---{}", s.name.empty() ? "?" : escape_text(s.name),
+                                shown, s.trusted ? ", friend" : "",
+                                s.ok ? "" : "  FAIL: " + s.why));
     for (const auto& [path, st] : s.paths) {
         std::string rtt =
             st.received ? fmt::format(", rtt min/avg/max/mdev = {:.3f}/{:.3f}/{:.3f}/{:.3f} ms",
@@ -73,11 +74,8 @@ json::object json_summary(const ResponderSummary& s) {
         }
         paths.push_back(std::move(p));
     }
-    json::object o{{"type", "summary"},
-                   {"responder", s.id},
-                   {"name", s.name},
-                   {"paths", std::move(paths)},
-                   {"ok", s.ok}};
+    json::object o{{"type", "summary"},         {"responder", s.id},    {"name", s.name},
+                   {"paths", std::move(paths)}, {"trusted", s.trusted}, {"ok", s.ok}};
     if (!s.ok) o["why"] = s.why;
     return o;
 }

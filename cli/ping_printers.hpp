@@ -23,6 +23,7 @@ struct ResponderSummary {
     std::map<PingPath, PathStats> paths;
     bool ok = true;
     std::string why; // when !ok
+    bool trusted = false;
 };
 
 std::vector<std::string> human_summary(const ResponderSummary& s);

@@ -141,16 +141,17 @@ std::string source_text(const Arrival& a) {
     return a.ifname.empty() ? a.source : a.source + "%" + a.ifname;
 }
 
-std::string human_message(const Message& m, bool color) {
+std::string human_message(const Message& m, bool color, bool trusted) {
     auto id = m.sender_id.short_form();
     if (color) id = "\x1b[36m" + id + "\x1b[0m";
+    if (trusted) id += " (friend)";
     std::string topic = escape_text(m.header.topic);
     if (color) topic = "\x1b[33m" + topic + "\x1b[0m";
     return fmt::format("{}  {}  {}  [{}]  {}", local_time(m.arrival.rx_wall_ns), id,
                        source_text(m.arrival), topic, human_values(m.values));
 }
 
-json::object json_message(const Message& m) {
+json::object json_message(const Message& m, bool trusted) {
     json::object o{{"type", "message"},
                    {"sender", m.sender_id.full()},
                    {"sender_short", m.sender_id.short_form()},
@@ -160,7 +161,8 @@ json::object json_message(const Message& m) {
                    {"seq", m.header.seq},
                    {"sent_at", rfc3339_ns(m.header.timestamp_ns)},
                    {"received_at", rfc3339_ns(m.arrival.rx_wall_ns)},
-                   {"values", to_json(m.values)}};
+                   {"values", to_json(m.values)},
+                   {"trusted", trusted}};
     for (auto& [k, v] : arrival_fields(m.arrival))
         o[k] = v;
     return o;

@@ -22,8 +22,8 @@ std::string quote_text(std::string_view s);
 // "10.77.0.2%eth0" / "fe80::1%eth0"
 std::string source_text(const Arrival& a);
 
-std::string human_message(const Message& m, bool color);
-boost::json::object json_message(const Message& m);
+std::string human_message(const Message& m, bool color, bool trusted = false);
+boost::json::object json_message(const Message& m, bool trusted = false);
 
 std::string human_drop(const DropEvent& d);
 boost::json::object json_drop(const DropEvent& d);

@@ -58,19 +58,27 @@ _mcast() {
             esac ;;
         listen)
             case $prev in
+                --accept) _mcast_words 'any trusted'; return 0 ;;
                 --topic|--count|--timeout) return 0 ;;
             esac ;;
         announce)
             case $prev in
+                --accept) _mcast_words 'any trusted'; return 0 ;;
                 --name|--meta|--interval|--lifetime|--timeout) return 0 ;;
             esac ;;
         discover)
             case $prev in
+                --accept) _mcast_words 'any trusted'; return 0 ;;
                 --timeout|--expect|--name|--meta) return 0 ;;
             esac ;;
         ping)
             case $prev in
+                --accept) _mcast_words 'any trusted'; return 0 ;;
                 --count|--interval|--size|--timeout|--peer|--expect|--max-loss|--max-rtt|--rate|--duration) return 0 ;;
+            esac ;;
+        trust)
+            case $prev in
+                --note|--timeout) return 0 ;;
             esac ;;
     esac
 
@@ -80,10 +88,11 @@ _mcast() {
             "") _mcast_words '--version -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             id) _mcast_words '--new --force -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             send) _mcast_words '--topic --lines --stdin --repeat --interval --rate -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            listen) _mcast_words '--topic --count --timeout --stats -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            announce) _mcast_words '--name --meta --interval --lifetime --once --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            discover) _mcast_words '--timeout --expect --watch --name --meta -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            ping) _mcast_words '--count --interval --size --timeout --peer --expect --unicast-too --max-loss --max-rtt --respond --speed --rate --duration --find-max -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            listen) _mcast_words '--accept --topic --count --timeout --stats -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            announce) _mcast_words '--accept --name --meta --interval --lifetime --once --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            discover) _mcast_words '--accept --timeout --expect --watch --name --meta -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            ping) _mcast_words '--accept --count --interval --size --timeout --peer --expect --unicast-too --max-loss --max-rtt --respond --speed --rate --duration --find-max -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            trust) _mcast_words '--note --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             help) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             *) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
         esac
@@ -92,8 +101,8 @@ _mcast() {
 
     # Arguments.
     case $command in
-        "") _mcast_words 'id send listen announce discover ping help' ;;
-        help) _mcast_words 'id send listen announce discover ping help' ;;
+        "") _mcast_words 'id send listen announce discover ping trust help' ;;
+        help) _mcast_words 'id send listen announce discover ping trust help' ;;
     esac
     return 0
 }

@@ -45,6 +45,7 @@ function __mcast_commands
     printf '%s\t%s\n' 'announce' 'make this machine visible on the network'
     printf '%s\t%s\n' 'discover' 'list the nodes on the local network'
     printf '%s\t%s\n' 'ping' 'measure latency and loss to every node at once'
+    printf '%s\t%s\n' 'trust' 'manage the friends this node trusts'
     printf '%s\t%s\n' 'help' 'show help for a command'
 end
 
@@ -57,6 +58,7 @@ complete -c mcast -n __mcast_no_command -a 'listen' -d 'print each verified mess
 complete -c mcast -n __mcast_no_command -a 'announce' -d 'make this machine visible on the network'
 complete -c mcast -n __mcast_no_command -a 'discover' -d 'list the nodes on the local network'
 complete -c mcast -n __mcast_no_command -a 'ping' -d 'measure latency and loss to every node at once'
+complete -c mcast -n __mcast_no_command -a 'trust' -d 'manage the friends this node trusts'
 complete -c mcast -n __mcast_no_command -a 'help' -d 'show help for a command'
 
 # Options without a command
@@ -88,12 +90,14 @@ complete -c mcast -n '__mcast_command_is send' -l interval -x -d 'Time to wait b
 complete -c mcast -n '__mcast_command_is send' -l rate -x -d 'Send at most N messages per second, evenly spaced'
 
 # mcast listen
+complete -c mcast -n '__mcast_command_is listen' -l accept -x -a 'any trusted' -d 'Whose messages to take: any signed sender, or only friends in the trust store (mcast trust)'
 complete -c mcast -n '__mcast_command_is listen' -l topic -x -d 'Print only messages on this topic'
 complete -c mcast -n '__mcast_command_is listen' -l count -x -d 'Exit after printing N messages'
 complete -c mcast -n '__mcast_command_is listen' -l timeout -x -d 'Exit after DURATION, even if fewer than --count messages arrived'
 complete -c mcast -n '__mcast_command_is listen' -l stats -d 'At exit, print how many messages were received and how many were dropped, by reason'
 
 # mcast announce
+complete -c mcast -n '__mcast_command_is announce' -l accept -x -a 'any trusted' -d 'Whose messages to take: any signed sender, or only friends in the trust store (mcast trust)'
 complete -c mcast -n '__mcast_command_is announce' -l name -x -d 'Name to announce'
 complete -c mcast -n '__mcast_command_is announce' -l meta -x -d 'Metadata to announce, such as role=media or os=debian'
 complete -c mcast -n '__mcast_command_is announce' -l interval -x -d 'Time between announcements once the first burst is over'
@@ -102,6 +106,7 @@ complete -c mcast -n '__mcast_command_is announce' -l once -d 'Send one announce
 complete -c mcast -n '__mcast_command_is announce' -l timeout -x -d 'Stop after DURATION, with a goodbye'
 
 # mcast discover
+complete -c mcast -n '__mcast_command_is discover' -l accept -x -a 'any trusted' -d 'Whose messages to take: any signed sender, or only friends in the trust store (mcast trust)'
 complete -c mcast -n '__mcast_command_is discover' -l timeout -x -d 'Give up after DURATION (with --watch: stop watching)'
 complete -c mcast -n '__mcast_command_is discover' -l expect -x -d 'Stop as soon as N nodes are found'
 complete -c mcast -n '__mcast_command_is discover' -l watch -d 'Keep running and print join, update and leave events'
@@ -109,6 +114,7 @@ complete -c mcast -n '__mcast_command_is discover' -l name -x -d 'Only nodes who
 complete -c mcast -n '__mcast_command_is discover' -l meta -x -d 'Only nodes that announce this metadata (repeat: all must match)'
 
 # mcast ping
+complete -c mcast -n '__mcast_command_is ping' -l accept -x -a 'any trusted' -d 'Whose messages to take: any signed sender, or only friends in the trust store (mcast trust)'
 complete -c mcast -n '__mcast_command_is ping' -l count -x -d 'Send N probes per family'
 complete -c mcast -n '__mcast_command_is ping' -l interval -x -d 'Time between probes'
 complete -c mcast -n '__mcast_command_is ping' -l size -x -d 'Pad probes to this datagram size (with --speed: 512 unless given)'
@@ -123,6 +129,10 @@ complete -c mcast -n '__mcast_command_is ping' -l speed -d 'Speed test: stream s
 complete -c mcast -n '__mcast_command_is ping' -l rate -x -d 'With --speed: datagrams per second (1000, 20k), bits per second (50Mbit, 1Gbit), or max'
 complete -c mcast -n '__mcast_command_is ping' -l duration -x -d 'With --speed: how long each stream lasts'
 complete -c mcast -n '__mcast_command_is ping' -l find-max -d 'With --speed: search for the highest rate every responder receives with loss under --max-loss (default 1%)'
+
+# mcast trust
+complete -c mcast -n '__mcast_command_is trust' -l note -x -d 'With add: a note to keep with the friend'
+complete -c mcast -n '__mcast_command_is trust' -l timeout -x -d 'With add: how long to look for PEER on the network'
 
 # mcast help
 complete -c mcast -n '__mcast_command_is help' -a '(__mcast_commands)'

@@ -79,7 +79,9 @@ struct Session::Impl {
     std::shared_ptr<bool> alive = std::make_shared<bool>(true);
 
     Impl(asio::io_context& io_, Identity id_, SessionOptions o)
-        : io(io_), id(std::move(id_)), opts(std::move(o)) {}
+        : io(io_), id(std::move(id_)), opts(std::move(o)) {
+        if (opts.accept) receiver.set_accept(opts.accept);
+    }
 
     bool wanted(const net::InterfaceInfo& i) const {
         if (!i.up) return false;

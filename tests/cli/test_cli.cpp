@@ -163,6 +163,39 @@ TEST_F(Cli, JsonValueErrorsAreCaughtBeforeSending) {
     EXPECT_NE(n.err.find("nothing to send"), std::string::npos) << n.err;
 }
 
+TEST_F(Cli, TrustAddListShowRemoveWithFullIds) {
+    std::string a(64, 'a'), b(64, 'b');
+    EXPECT_EQ(mcast({"trust", "list"}).code, 0);
+    ASSERT_EQ(mcast({"trust", "add", a, "--note", "the a node"}).code, 0);
+    ASSERT_EQ(mcast({"trust", "add", b}).code, 0);
+    auto list = mcast({"trust", "list", "--json"});
+    ASSERT_EQ(list.code, 0);
+    EXPECT_EQ(std::count(list.out.begin(), list.out.end(), '\n'), 2);
+    auto show = mcast({"trust", "show", "aaaa", "--json"});
+    ASSERT_EQ(show.code, 0) << show.err;
+    EXPECT_EQ(json::parse(show.out).at("note").as_string(), "the a node");
+    auto file = dir_ / "mcast" / "trust";
+    EXPECT_TRUE(fs::exists(file));
+    EXPECT_EQ(mcast({"trust", "remove", "bbbb"}).code, 0);
+    EXPECT_EQ(mcast({"trust", "show", "bbbb"}).code, 1);
+    EXPECT_EQ(mcast({"trust", "frobnicate"}).code, 2);
+    std::ifstream in(file);
+    std::string content((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_NE(content.find(a + "\t\t"), std::string::npos) << content; // id, empty name
+    EXPECT_EQ(content.find(b), std::string::npos);
+}
+
+TEST_F(Cli, MalformedTrustStoreIsNamedAndKept) {
+    fs::create_directories(dir_ / "mcast");
+    std::ofstream(dir_ / "mcast" / "trust") << "garbage line\n";
+    auto r = mcast({"trust", "list"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("trust:1:"), std::string::npos) << r.err;
+    std::ifstream in(dir_ / "mcast" / "trust");
+    std::string content((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_EQ(content, "garbage line\n");
+}
+
 TEST_F(Cli, HelpAndVersion) {
     auto v = mcast({"--version"});
     EXPECT_EQ(v.code, 0);

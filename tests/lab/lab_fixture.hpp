@@ -20,6 +20,9 @@ protected:
         if (auto why = lab_unavailable_reason()) GTEST_SKIP() << "no lab: " << *why;
         char tmpl[] = "/tmp/mcast-lab-XXXXXX";
         dir_ = ::mkdtemp(tmpl);
+        // Config (the trust store) of this test's own, inherited by every process it starts.
+        ::setenv("XDG_CONFIG_HOME", (dir_ / "config").c_str(), 1);
+        ::unsetenv("MCAST_IDENTITY");
         lab_ = std::make_unique<Lab>(hosts, prefix);
         for (int h = 1; h <= hosts; ++h) {
             auto r = run_command({Paths::mcast(), "id", "--new", "--json", "--identity", key(h)});

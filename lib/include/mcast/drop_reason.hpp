@@ -29,7 +29,8 @@ enum class DropReason : std::uint8_t {
     trailing,
     bad_signature,
     unhandled,
-    count_ // not a reason: the number of reasons
+    untrusted, // signed by a key the receiver's policy does not accept (--accept trusted)
+    count_     // not a reason: the number of reasons
 };
 
 inline constexpr std::size_t drop_reason_count = static_cast<std::size_t>(DropReason::count_);

@@ -7,6 +7,7 @@
 #include <mcast/replay_window.hpp>
 #include <mcast/wire.hpp>
 
+#include <functional>
 #include <optional>
 
 namespace mcast {
@@ -29,6 +30,11 @@ public:
 
     IngestResult ingest(ByteView datagram, MonoTime now);
 
+    // A policy on senders, applied before the signature is checked (so datagrams from keys it
+    // refuses cost no verification): false drops the datagram as `untrusted`.
+    using AcceptPolicy = std::function<bool(const NodeId&)>;
+    void set_accept(AcceptPolicy p) { accept_ = std::move(p); }
+
     const DropCounters& counters() const { return counters_; }
     // Counts a datagram dropped after ingest (for example a type nothing handles).
     void count_drop(DropReason r);
@@ -40,6 +46,7 @@ private:
     std::uint64_t self_incarnation_;
     ReplayWindow replay_;
     DropCounters counters_;
+    AcceptPolicy accept_;
 };
 
 } // namespace mcast

@@ -48,6 +48,8 @@ struct SessionOptions {
     bool loopback = true; // see our own host's other processes (IP_MULTICAST_LOOP)
     std::chrono::milliseconds rescan_interval{1000};
     ReplayConfig replay;
+    // Which senders to accept (empty: all). Checked before signatures (see Receiver).
+    std::function<bool(const NodeId&)> accept;
 };
 
 // Where and when a datagram arrived.

@@ -35,6 +35,7 @@ IngestResult Receiver::ingest(ByteView datagram, MonoTime now) {
     case ReplayVerdict::fresh:
         break;
     }
+    if (accept_ && !accept_(NodeId::of(h.sender))) return drop(DropReason::untrusted);
     if (!is_valid_utf8(h.topic)) return drop(DropReason::bad_utf8);
     auto tuple = decode_tuple(hp.parsed.payload);
     if (tuple.error) return drop(*tuple.error);
@@ -88,6 +89,8 @@ std::string_view to_string(DropReason r) {
         return "bad_signature";
     case DropReason::unhandled:
         return "unhandled";
+    case DropReason::untrusted:
+        return "untrusted";
     case DropReason::count_:
         break;
     }
