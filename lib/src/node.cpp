@@ -1,5 +1,7 @@
 // Node: announcements on the AnnounceSchedule, answers to queries after a random delay on the
 // interface and family the query came in on, goodbyes, and pluggable responders.
+#include "wall_clock.hpp"
+
 #include <mcast/node.hpp>
 #include <mcast/pinger.hpp>
 #include <mcast/speed_test.hpp>
@@ -9,6 +11,7 @@
 #include <algorithm>
 #include <list>
 #include <random>
+#include <set>
 
 namespace mcast {
 
@@ -29,6 +32,8 @@ struct Node::Impl {
     std::unique_ptr<SpeedResponder> speed; // and takes part in speed tests
     NodeStats stats;
     bool running = false;
+    std::int64_t started_wall_ns = detail::wall_now_ns();
+    std::set<std::uint64_t> reported_twins;
     std::shared_ptr<bool> alive = std::make_shared<bool>(true);
 
     Impl(Session& s, NodeOptions o) : session(s), opts(std::move(o)), timer(session_io()) {
@@ -103,10 +108,15 @@ struct Node::Impl {
     }
 
     void on_presence(const Message& m) {
-        // Our key, another process: a second node claims this identity.
-        if (m.header.sender == session.identity().public_key() &&
-            m.header.incarnation != session.incarnation() && conflict_handler)
-            conflict_handler(m);
+        // Our key, another process: a second node claims this identity. Our own clock stamped
+        // the datagram if it is one of ours, so one from before we started is a replay of an
+        // earlier run, not a twin; and each twin incarnation is reported once.
+        if (m.header.sender != session.identity().public_key() ||
+            m.header.incarnation == session.incarnation() || !conflict_handler)
+            return;
+        if (m.header.timestamp_ns < started_wall_ns - std::int64_t{5'000'000'000}) return;
+        if (!reported_twins.insert(m.header.incarnation).second) return;
+        conflict_handler(m);
     }
 };
 

@@ -158,6 +158,40 @@ TEST_F(SmallLan, TwoNodesWithOneKeyAreAConflict) {
         << n.err();
 }
 
+TEST_F(SmallLan, AReplayOfAnEarlierRunIsNoConflictATwinIsReportedOnce) {
+    announce(2, 2);
+    // Datagrams signed with node2's own key, as a capture of an earlier run (old timestamp) and
+    // as a live twin (now), each injected three times.
+    auto id = mcast::Identity::load(key(2));
+    auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    mcast::NodeInfo info;
+    info.name = "node2";
+    info.lifetime = 90s;
+    mcast::Sender old_run(id, 111), twin(id, 222);
+    auto type = mcast::type_byte(mcast::PresenceType::announce);
+    std::vector<std::string> hex;
+    for (int i = 0; i < 3; ++i) {
+        hex.push_back(mcast::to_hex(old_run.seal(type, "", mcast::encode_announce(info),
+                                                 now - std::int64_t{3600} * 1'000'000'000)));
+        hex.push_back(mcast::to_hex(twin.seal(type, "", mcast::encode_announce(info), now)));
+    }
+    std::vector<std::string> argv{MCAST_INJECT_PATH, "eth0", "239.255.77.67", "7767"};
+    argv.insert(argv.end(), hex.begin(), hex.end());
+    ASSERT_EQ(lab_->run(3, argv), 0);
+    std::this_thread::sleep_for(300ms);
+    auto& n = nodes_.at(2);
+    n.signal(SIGINT);
+    ASSERT_EQ(n.wait(5s), 0);
+    auto err = n.err();
+    std::size_t conflicts = 0;
+    for (auto pos = err.find("CONFLICT"); pos != std::string::npos;
+         pos = err.find("CONFLICT", pos + 1))
+        ++conflicts;
+    EXPECT_EQ(conflicts, 1u) << err;
+}
+
 TEST_F(SmallLan, AnAnswerToSomeoneElsesQueryIsNotListed) {
     // A validly signed answer whose nonce the querier never sent (as a captured answer would be).
     auto id = mcast::Identity::generate();
