@@ -75,6 +75,7 @@ int dispatch(const CommandLine& cl) {
         if (cl.command == "discover") return run_discover(args, out);
         if (cl.command == "ping") return run_ping(args, out);
         if (cl.command == "trust") return run_trust(args, out);
+        if (cl.command == "pair") return run_pair(args, out);
     } catch (const UsageError&) {
         throw;
     } catch (const PipeClosed&) {

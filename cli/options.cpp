@@ -630,6 +630,53 @@ const std::vector<CommandSpec>& commands() {
                 },
         },
         {
+            .name = "pair",
+            .summary = "make mutual friends after comparing a code",
+            .synopsis = "mcast pair PEER [--yes] [--timeout DURATION]\nmcast pair --accept [PEER] "
+                        "[--yes] [--timeout DURATION]\nmcast pair --list",
+            .description =
+                "Makes two nodes each other's friends in one step each. One side runs 'mcast "
+                "pair PEER' (PEER an id, an id prefix, or a name seen on the network now), the "
+                "other 'mcast pair --accept'. Both screens then show the same six-digit code, "
+                "derived from both keys and a random number from each side (the first side "
+                "commits to its number before it sees the other's, so nobody in the middle can "
+                "make the codes match). When the users see the same code and both accept, each "
+                "node adds the other to its trust store.\n\n"
+                "Requests repeat every second and expire at --timeout; an unanswered or refused "
+                "request changes nothing. 'mcast pair --list' shows the requests waiting for "
+                "this node.",
+            .options =
+                {
+                    {.long_name = "accept",
+                     .help = "Answer a pairing request (from PEER only, when given)."},
+                    {.long_name = "list",
+                     .help = "List the pairing requests addressed to this node."},
+                    {.long_name = "yes",
+                     .help = "Accept the code without asking (for scripts that compared it "
+                             "otherwise)."},
+                    {.long_name = "timeout",
+                     .value_name = "DURATION",
+                     .help = "Give up after DURATION (with --list: listen this long, 3s).",
+                     .default_help = "60s",
+                     .arity = Arity::One,
+                     .hint = Hint::Duration},
+                },
+            .positional_name = "PEER",
+            .positional_help = "The node to pair with: an id, an id prefix, or a name.",
+            .examples =
+                {
+                    {"mcast pair media-pc", "Start pairing with media-pc; compare the code."},
+                    {"mcast pair --accept", "On media-pc: answer, compare the code, accept."},
+                    {"mcast pair --list", "Show who is asking to pair with this node."},
+                },
+            .exit_codes =
+                {
+                    {0, "Paired (or, with --list, requests are waiting)."},
+                    {1, "Not paired: refused, timed out, or PEER not found."},
+                    {2, "Error: a bad option or value, a bad key file or trust store."},
+                },
+        },
+        {
             .name = "help",
             .summary = "show help for a command",
             .synopsis = "mcast help [COMMAND]",

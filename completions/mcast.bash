@@ -80,6 +80,10 @@ _mcast() {
             case $prev in
                 --note|--timeout) return 0 ;;
             esac ;;
+        pair)
+            case $prev in
+                --timeout) return 0 ;;
+            esac ;;
     esac
 
     # Option names.
@@ -93,6 +97,7 @@ _mcast() {
             discover) _mcast_words '--accept --timeout --expect --watch --name --meta -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             ping) _mcast_words '--accept --count --interval --size --timeout --peer --expect --unicast-too --max-loss --max-rtt --respond --speed --rate --duration --find-max -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             trust) _mcast_words '--note --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            pair) _mcast_words '--accept --list --yes --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             help) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             *) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
         esac
@@ -101,8 +106,8 @@ _mcast() {
 
     # Arguments.
     case $command in
-        "") _mcast_words 'id send listen announce discover ping trust help' ;;
-        help) _mcast_words 'id send listen announce discover ping trust help' ;;
+        "") _mcast_words 'id send listen announce discover ping trust pair help' ;;
+        help) _mcast_words 'id send listen announce discover ping trust pair help' ;;
     esac
     return 0
 }

@@ -46,6 +46,7 @@ function __mcast_commands
     printf '%s\t%s\n' 'discover' 'list the nodes on the local network'
     printf '%s\t%s\n' 'ping' 'measure latency and loss to every node at once'
     printf '%s\t%s\n' 'trust' 'manage the friends this node trusts'
+    printf '%s\t%s\n' 'pair' 'make mutual friends after comparing a code'
     printf '%s\t%s\n' 'help' 'show help for a command'
 end
 
@@ -59,6 +60,7 @@ complete -c mcast -n __mcast_no_command -a 'announce' -d 'make this machine visi
 complete -c mcast -n __mcast_no_command -a 'discover' -d 'list the nodes on the local network'
 complete -c mcast -n __mcast_no_command -a 'ping' -d 'measure latency and loss to every node at once'
 complete -c mcast -n __mcast_no_command -a 'trust' -d 'manage the friends this node trusts'
+complete -c mcast -n __mcast_no_command -a 'pair' -d 'make mutual friends after comparing a code'
 complete -c mcast -n __mcast_no_command -a 'help' -d 'show help for a command'
 
 # Options without a command
@@ -133,6 +135,12 @@ complete -c mcast -n '__mcast_command_is ping' -l find-max -d 'With --speed: sea
 # mcast trust
 complete -c mcast -n '__mcast_command_is trust' -l note -x -d 'With add: a note to keep with the friend'
 complete -c mcast -n '__mcast_command_is trust' -l timeout -x -d 'With add: how long to look for PEER on the network'
+
+# mcast pair
+complete -c mcast -n '__mcast_command_is pair' -l accept -d 'Answer a pairing request (from PEER only, when given)'
+complete -c mcast -n '__mcast_command_is pair' -l list -d 'List the pairing requests addressed to this node'
+complete -c mcast -n '__mcast_command_is pair' -l yes -d 'Accept the code without asking (for scripts that compared it otherwise)'
+complete -c mcast -n '__mcast_command_is pair' -l timeout -x -d 'Give up after DURATION (with --list: listen this long, 3s)'
 
 # mcast help
 complete -c mcast -n '__mcast_command_is help' -a '(__mcast_commands)'

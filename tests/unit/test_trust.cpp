@@ -93,3 +93,42 @@ TEST(Receiver, AcceptPolicyDropsStrangersBeforeVerifying) {
     EXPECT_EQ(r.counters()[DropReason::untrusted], 1u);
     EXPECT_EQ(r.counters()[DropReason::bad_signature], 0u);
 }
+
+#include <mcast/pairing.hpp>
+
+TEST(Pairing, CodeDependsOnBothKeysAndBothNonces) {
+    PublicKeyBytes a{}, b{};
+    a.fill(1);
+    b.fill(2);
+    Nonce na{}, nb{};
+    na.fill(3);
+    nb.fill(4);
+    auto code = pair_code(a, b, na, nb);
+    EXPECT_EQ(code.size(), 7u); // "123 456"
+    EXPECT_EQ(code[3], ' ');
+    EXPECT_EQ(code, pair_code(a, b, na, nb));
+    auto other_nonce = nb;
+    other_nonce[0] ^= 1;
+    auto other_key = b;
+    other_key[0] ^= 1;
+    // Different inputs give a different code (for these fixed inputs; 1 in 10^6 to collide).
+    EXPECT_NE(code, pair_code(a, b, na, other_nonce));
+    EXPECT_NE(code, pair_code(a, other_key, na, nb));
+    EXPECT_NE(code, pair_code(b, a, na, nb)); // roles are part of the code
+}
+
+TEST(Pairing, CommitmentAndCodecs) {
+    Nonce n{};
+    n.fill(9);
+    auto c = pair_commitment(n);
+    n[0] ^= 1;
+    EXPECT_NE(c, pair_commitment(n));
+    PairRequest r{n, c, "me", IdPrefix{1, 2, 3, 4, 5, 6, 7, 8}};
+    auto back = decode_pair_request(encode_pair(r));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->commitment, c);
+    EXPECT_EQ(back->target, r.target);
+    EXPECT_TRUE(decode_pair_reveal(encode_pair(PairReveal{n, n})));
+    EXPECT_FALSE(decode_pair_reveal(encode_pair(PairConfirm{n})));
+    EXPECT_FALSE(decode_pair_response(Tuple{}));
+}

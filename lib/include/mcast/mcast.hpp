@@ -7,6 +7,8 @@
 #include <mcast/drop_reason.hpp>
 #include <mcast/identity.hpp>
 #include <mcast/node.hpp>
+#include <mcast/pairing.hpp>
+#include <mcast/pairing_flow.hpp>
 #include <mcast/peer_table.hpp>
 #include <mcast/ping.hpp>
 #include <mcast/pinger.hpp>

@@ -1,0 +1,179 @@
+// `mcast pair PEER` (start), `mcast pair --accept [PEER]` (answer) and `mcast pair --list`:
+// mutual friends in one step each, after both users compare the same six-digit code.
+#include "commands.hpp"
+#include "node_options.hpp"
+#include "peer_resolve.hpp"
+#include "printers.hpp"
+
+#include <mcast/pairing_flow.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
+
+#include <iostream>
+#include <set>
+#include <unistd.h>
+
+namespace mcast::cli {
+
+namespace {
+
+const char* event_name(PairEvent::Kind k) {
+    switch (k) {
+    case PairEvent::request:
+        return "request";
+    case PairEvent::show_code:
+        return "code";
+    case PairEvent::paired:
+        return "paired";
+    case PairEvent::refused:
+        return "refused";
+    }
+    return "event";
+}
+
+void report(Output& out, const PairEvent& e) {
+    auto who = fmt::format("{} ({})", e.peer_name.empty() ? "?" : escape_text(e.peer_name),
+                           e.peer.short_form());
+    if (out.json()) {
+        boost::json::object o{{"type", "pair"},
+                              {"event", event_name(e.kind)},
+                              {"peer", e.peer.full()},
+                              {"name", e.peer_name}};
+        if (e.kind == PairEvent::show_code) o["code"] = e.code;
+        out.record(o);
+        return;
+    }
+    switch (e.kind) {
+    case PairEvent::request:
+        out.line("pairing request from " + who);
+        break;
+    case PairEvent::show_code:
+        out.line(fmt::format("code {}: check that {} shows the same code", e.code, who));
+        break;
+    case PairEvent::paired:
+        out.line("paired with " + who + ": now friends");
+        break;
+    case PairEvent::refused:
+        out.line("pairing with " + who + " refused");
+        break;
+    }
+}
+
+// The user's answer: --yes, or a y/N question when a person is at the terminal.
+bool ask(const ParsedArgs& args, Output& out, const PairEvent& e) {
+    if (args.flag("yes")) return true;
+    if (!::isatty(STDIN_FILENO)) {
+        out.note("not accepted: no terminal to ask on (compare the codes and use --yes)");
+        return false;
+    }
+    std::cerr << fmt::format("Does {} show the code {}? [y/N] ", e.peer_name, e.code) << std::flush;
+    std::string line;
+    std::getline(std::cin, line);
+    return !line.empty() && (line[0] == 'y' || line[0] == 'Y');
+}
+
+int run_flow(const ParsedArgs& args, Output& out, bool initiator, std::optional<Candidate> target) {
+    auto id = load_identity(args, out);
+    boost::asio::io_context io;
+    auto sopts = session_options(args);
+    Session session(io, std::move(id), std::move(sopts));
+    session.start();
+    bool paired = false;
+    std::unique_ptr<PairInitiator> ini;
+    std::unique_ptr<PairResponder> resp;
+    auto stop = [&] { io.stop(); };
+    auto handle = [&](const PairEvent& e) {
+        report(out, e);
+        if (e.kind == PairEvent::show_code) {
+            bool yes = ask(args, out, e);
+            if (ini)
+                ini->confirm(yes);
+            else
+                resp->confirm(yes);
+        } else if (e.kind == PairEvent::paired) {
+            auto store = TrustStore::load(TrustStore::default_path());
+            // The name discovery showed for PEER, else the one the peer gave.
+            auto name = target && !target->name.empty() ? target->name : e.peer_name;
+            store.add({e.peer.full(), name, now_rfc3339(), "paired"});
+            store.save(TrustStore::default_path());
+            paired = true;
+            stop();
+        } else if (e.kind == PairEvent::refused) {
+            stop();
+        }
+    };
+    if (initiator) {
+        auto digest = from_hex(target->id);
+        NodeId nid;
+        std::copy(digest->begin(), digest->end(), nid.digest.begin());
+        ini = std::make_unique<PairInitiator>(session, host_name(), nid);
+        ini->on_event(handle);
+        ini->start();
+        out.debug("asking " + target->id.substr(0, 12) + " to pair; waiting");
+    } else {
+        resp = std::make_unique<PairResponder>(session, host_name(),
+                                               args.positional.empty() ? "" : args.positional[0]);
+        resp->on_event(handle);
+        resp->start();
+        out.debug("waiting for a pairing request");
+    }
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](boost::system::error_code ec, int) {
+        if (!ec) stop();
+    });
+    boost::asio::steady_timer timer(io);
+    timer.expires_after(args.duration("timeout").value_or(std::chrono::seconds(60)));
+    timer.async_wait([&](boost::system::error_code ec) {
+        if (!ec) {
+            out.note("no pairing before the timeout: nothing changed");
+            stop();
+        }
+    });
+    io.run();
+    return paired ? exit_ok : exit_nothing;
+}
+
+} // namespace
+
+int run_pair(const ParsedArgs& args, Output& out) {
+    if (args.flag("list")) {
+        // Requests repeat every second: a few seconds of listening shows every pending one.
+        auto id = load_identity(args, out);
+        boost::asio::io_context io;
+        Session session(io, std::move(id), session_options(args));
+        session.start();
+        std::set<std::string> seen;
+        auto mine = id_prefix(session.identity().id());
+        session.on_message(
+            [&](const Message& m) {
+                auto r = decode_pair_request(m.values);
+                if (!r || r->target != mine || !seen.insert(m.sender_id.full()).second) return;
+                report(out, {PairEvent::request, m.sender_id, r->name, {}});
+            },
+            {}, type_byte(PairType::request));
+        boost::asio::steady_timer timer(io);
+        timer.expires_after(args.given("timeout") ? *args.duration("timeout")
+                                                  : std::chrono::seconds(3));
+        timer.async_wait([&](boost::system::error_code) { io.stop(); });
+        io.run();
+        return seen.empty() ? exit_nothing : exit_ok;
+    }
+    if (args.flag("accept")) return run_flow(args, out, false, std::nullopt);
+    if (args.positional.size() != 1) throw UsageError("expected one PEER (or --accept, --list)");
+    const auto& peer = args.positional[0];
+    std::optional<Candidate> target;
+    if (peer.size() == 64 && is_hex(peer))
+        target = Candidate{peer, ""};
+    else
+        target = resolve(peer, seen_on_network(args, out));
+    if (!target) {
+        out.error("no node on the network matches '" + peer + "'");
+        return exit_nothing;
+    }
+    return run_flow(args, out, true, target);
+}
+
+} // namespace mcast::cli

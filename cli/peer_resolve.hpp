@@ -1,0 +1,27 @@
+// Turning a PEER argument (an id, an unambiguous id prefix, or a name) into one node: among the
+// nodes a short discovery finds now (trust add, pair), or among given candidates (friends).
+#pragma once
+
+#include "options.hpp"
+#include "output.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mcast::cli {
+
+struct Candidate {
+    std::string id, name;
+};
+
+bool is_hex(std::string_view s);
+// The one candidate PEER names (id prefix or exact name); nullopt for none. Throws UsageError
+// listing the candidates when PEER is ambiguous.
+std::optional<Candidate> resolve(const std::string& peer, const std::vector<Candidate>& all);
+// Every node a discovery of --timeout (default 2s) finds.
+std::vector<Candidate> seen_on_network(const ParsedArgs& args, Output& out);
+// A timestamp for the trust store, to the second: 2026-11-26T01:02:03Z
+std::string now_rfc3339();
+
+} // namespace mcast::cli
