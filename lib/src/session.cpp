@@ -39,6 +39,21 @@ std::string address_text(const sockaddr_storage& ss, std::uint16_t& port) {
     return buf;
 }
 
+// A stable 64-bit tag of a datagram's source address (not its port), for the failure ration.
+std::uint64_t source_tag(const net::Datagram& d) {
+    std::uint64_t h = 0xcbf29ce484222325ULL; // FNV-1a over the address bytes
+    auto add = [&](const void* p, std::size_t n) {
+        const auto* b = static_cast<const unsigned char*>(p);
+        for (std::size_t i = 0; i < n; ++i)
+            h = (h ^ b[i]) * 0x100000001b3ULL;
+    };
+    if (d.source.ss_family == AF_INET)
+        add(&reinterpret_cast<const sockaddr_in&>(d.source).sin_addr, sizeof(in_addr));
+    else if (d.source.ss_family == AF_INET6)
+        add(&reinterpret_cast<const sockaddr_in6&>(d.source).sin6_addr, sizeof(in6_addr));
+    return h;
+}
+
 std::string interface_name(unsigned index) {
     char buf[IF_NAMESIZE] = "";
     return ::if_indextoname(index, buf) ? buf : std::to_string(index);
@@ -144,7 +159,7 @@ struct Session::Impl {
     }
 
     void on_datagram(const net::Datagram& d) {
-        auto result = receiver.ingest(d.bytes, std::chrono::steady_clock::now());
+        auto result = receiver.ingest(d.bytes, std::chrono::steady_clock::now(), source_tag(d));
         if (result.dropped) {
             if (drop_handler) drop_handler(DropEvent{*result.dropped, arrival(d)});
             return;

@@ -29,8 +29,9 @@ enum class DropReason : std::uint8_t {
     trailing,
     bad_signature,
     unhandled,
-    untrusted, // signed by a key the receiver's policy does not accept (--accept trusted)
-    count_     // not a reason: the number of reasons
+    untrusted,    // signed by a key the receiver's policy does not accept (--accept trusted)
+    rate_limited, // from a (source, key) whose recent signatures failed too often
+    count_        // not a reason: the number of reasons
 };
 
 inline constexpr std::size_t drop_reason_count = static_cast<std::size_t>(DropReason::count_);

@@ -4,6 +4,7 @@
 
 #include <mcast/drop_reason.hpp>
 #include <mcast/export.hpp>
+#include <mcast/failure_limiter.hpp>
 #include <mcast/replay_window.hpp>
 #include <mcast/wire.hpp>
 
@@ -28,7 +29,9 @@ public:
     // `self`/`self_incarnation` identify this process's own datagrams (dropped as `own`).
     Receiver(const PublicKeyBytes& self, std::uint64_t self_incarnation, ReplayConfig cfg = {});
 
-    IngestResult ingest(ByteView datagram, MonoTime now);
+    // `source` identifies the sender's address (any stable hash of it; 0 when unknown): it
+    // keys the ration of signature failures (failure_limiter.hpp).
+    IngestResult ingest(ByteView datagram, MonoTime now, std::uint64_t source = 0);
 
     // A policy on senders, applied before the signature is checked (so datagrams from keys it
     // refuses cost no verification): false drops the datagram as `untrusted`.
@@ -45,6 +48,7 @@ private:
     PublicKeyBytes self_;
     std::uint64_t self_incarnation_;
     ReplayWindow replay_;
+    FailureLimiter failures_;
     DropCounters counters_;
     AcceptPolicy accept_;
 };

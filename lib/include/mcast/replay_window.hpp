@@ -42,6 +42,8 @@ public:
     const Verifier& verifier(const PublicKeyBytes& key);
 
     std::size_t key_count() const;
+    // Whether a datagram from this key has been accepted (and so verified) and is remembered.
+    bool knows(const PublicKeyBytes& key) const;
 
 private:
     struct State;

@@ -20,7 +20,7 @@ void Receiver::count_drop(DropReason r) {
     ++counters_[r];
 }
 
-IngestResult Receiver::ingest(ByteView datagram, MonoTime now) {
+IngestResult Receiver::ingest(ByteView datagram, MonoTime now, std::uint64_t source) {
     ++counters_.received;
     auto hp = parse_header(datagram);
     if (hp.error) return drop(*hp.error);
@@ -39,8 +39,12 @@ IngestResult Receiver::ingest(ByteView datagram, MonoTime now) {
     if (!is_valid_utf8(h.topic)) return drop(DropReason::bad_utf8);
     auto tuple = decode_tuple(hp.parsed.payload);
     if (tuple.error) return drop(*tuple.error);
-    if (!verify_signature(hp.parsed, replay_.verifier(h.sender)))
+    if (!failures_.allow(source, h.sender, replay_.knows(h.sender), now))
+        return drop(DropReason::rate_limited);
+    if (!verify_signature(hp.parsed, replay_.verifier(h.sender))) {
+        failures_.failed(source, h.sender, now);
         return drop(DropReason::bad_signature);
+    }
 
     replay_.accept(h.sender, h.incarnation, h.seq, h.timestamp_ns, now);
     ++counters_.delivered;
@@ -91,6 +95,8 @@ std::string_view to_string(DropReason r) {
         return "unhandled";
     case DropReason::untrusted:
         return "untrusted";
+    case DropReason::rate_limited:
+        return "rate_limited";
     case DropReason::count_:
         break;
     }

@@ -164,4 +164,8 @@ std::size_t ReplayWindow::key_count() const {
     return s_->index.size();
 }
 
+bool ReplayWindow::knows(const PublicKeyBytes& key) const {
+    return s_->find(key) != nullptr;
+}
+
 } // namespace mcast

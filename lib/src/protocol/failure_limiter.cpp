@@ -1,0 +1,72 @@
+// The failure ration; see failure_limiter.hpp.
+#include <mcast/failure_limiter.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <random>
+
+namespace mcast {
+
+namespace {
+
+std::uint64_t mix(std::uint64_t h) {
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 33);
+}
+
+} // namespace
+
+FailureLimiter::FailureLimiter(FailureLimitConfig cfg)
+    : cfg_(cfg), global_{0, cfg.global_burst, {}}, sources_(std::max<std::size_t>(cfg.slots, 1)),
+      pairs_(std::max<std::size_t>(cfg.slots, 1)) {
+    std::random_device rd;
+    seed_ = (std::uint64_t{rd()} << 32) ^ rd();
+}
+
+FailureLimiter::Slot& FailureLimiter::slot(std::vector<Slot>& table, std::uint64_t tag,
+                                           MonoTime now) {
+    auto& s = table[mix(tag) % table.size()];
+    if (s.tag != tag) { // a new pair (or one that lost its slot): a full bucket
+        s = Slot{tag, cfg_.burst, now};
+        return s;
+    }
+    refill(s, now, cfg_.refill_per_second, cfg_.burst);
+    return s;
+}
+
+void FailureLimiter::refill(Slot& s, MonoTime now, double rate, double burst) const {
+    double elapsed = std::chrono::duration<double>(now - s.last).count();
+    if (elapsed > 0) s.tokens = std::min(burst, s.tokens + elapsed * rate);
+    s.last = now;
+}
+
+static std::uint64_t pair_tag(std::uint64_t seed, std::uint64_t source, const PublicKeyBytes& key) {
+    std::uint64_t k;
+    std::memcpy(&k, key.data(), sizeof k);
+    return mix(seed ^ source) ^ mix(k + 0x9e3779b97f4a7c15ULL);
+}
+
+static std::uint64_t source_tag(std::uint64_t seed, std::uint64_t source) {
+    return mix(seed + source * 0x9e3779b97f4a7c15ULL + 1);
+}
+
+bool FailureLimiter::allow(std::uint64_t source, const PublicKeyBytes& key, bool known,
+                           MonoTime now) {
+    if (known) return slot(pairs_, pair_tag(seed_, source, key), now).tokens >= 1.0;
+    refill(global_, now, cfg_.global_refill_per_second, cfg_.global_burst);
+    return global_.tokens >= 1.0 && slot(sources_, source_tag(seed_, source), now).tokens >= 1.0;
+}
+
+void FailureLimiter::failed(std::uint64_t source, const PublicKeyBytes& key, MonoTime now) {
+    auto& p = slot(pairs_, pair_tag(seed_, source, key), now);
+    p.tokens = std::max(0.0, p.tokens - 1.0);
+    auto& s = slot(sources_, source_tag(seed_, source), now);
+    s.tokens = std::max(0.0, s.tokens - 1.0);
+    refill(global_, now, cfg_.global_refill_per_second, cfg_.global_burst);
+    global_.tokens = std::max(0.0, global_.tokens - 1.0);
+}
+
+} // namespace mcast

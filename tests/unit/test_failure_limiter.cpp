@@ -1,0 +1,92 @@
+// The failure ration: forgeries from one source, or from many, stop being verified once their
+// buckets are empty, whatever keys they claim; keys that verified before keep being served;
+// buckets refill with time; a fast honest sender never spends.
+#include <mcast/failure_limiter.hpp>
+#include <mcast/receiver.hpp>
+#include <mcast/sender.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+using namespace mcast;
+using namespace std::chrono_literals;
+
+namespace {
+
+PublicKeyBytes key(std::uint32_t n) {
+    PublicKeyBytes k{};
+    std::memcpy(k.data(), &n, sizeof n);
+    return k;
+}
+
+} // namespace
+
+TEST(FailureLimiter, OneSourceRandomKeysIsCutOffButKnownKeysAreServed) {
+    FailureLimitConfig cfg;
+    cfg.burst = 10;
+    cfg.refill_per_second = 2;
+    FailureLimiter f(cfg);
+    MonoTime now{};
+    int allowed = 0;
+    for (std::uint32_t i = 0; i < 50; ++i) {
+        if (f.allow(7, key(i), false, now)) {
+            ++allowed;
+            f.failed(7, key(i), now);
+        }
+    }
+    EXPECT_EQ(allowed, 10);
+    EXPECT_FALSE(f.allow(7, key(999), false, now));
+    EXPECT_TRUE(f.allow(7, key(1000), true, now));      // a key that verified before
+    EXPECT_TRUE(f.allow(8, key(999), false, now));      // another source
+    EXPECT_TRUE(f.allow(7, key(999), false, now + 1s)); // refilled: 2 per second
+}
+
+TEST(FailureLimiter, ManySourcesDrainTheGlobalBucket) {
+    FailureLimitConfig cfg;
+    cfg.global_burst = 100;
+    cfg.global_refill_per_second = 0;
+    FailureLimiter f(cfg);
+    MonoTime now{};
+    for (std::uint64_t s = 0; s < 100; ++s) {
+        ASSERT_TRUE(f.allow(s, key(1), false, now));
+        f.failed(s, key(1), now);
+    }
+    EXPECT_FALSE(f.allow(5000, key(2), false, now)); // a fresh source, an unknown key
+    EXPECT_TRUE(f.allow(5000, key(3), true, now));   // a known key still goes through
+}
+
+TEST(Receiver, ForgeryFloodIsRationedAndARealSenderStillGetsThrough) {
+    std::array<std::uint8_t, 32> me{}, real{};
+    me.fill(1);
+    real.fill(2);
+    Receiver r(Identity::from_seed(me).public_key(), 1);
+    auto real_id = Identity::from_seed(real);
+    Sender honest(real_id, 5);
+    MonoTime now{};
+    ASSERT_FALSE(r.ingest(honest.seal(1, "t", {"hello"}, 1), now, 42).dropped); // now known
+    // 500 forgeries claiming fresh keys, from the real sender's address.
+    for (int i = 0; i < 500; ++i) {
+        auto forger = Identity::generate();
+        Sender s(forger, 9);
+        auto d = s.seal(1, "t", {"x"}, 1);
+        d.back() ^= 1;
+        r.ingest(d, now, 42);
+    }
+    EXPECT_EQ(r.counters()[DropReason::bad_signature], 100u); // the default burst
+    EXPECT_EQ(r.counters()[DropReason::rate_limited], 400u);
+    EXPECT_FALSE(r.ingest(honest.seal(1, "t", {"still here"}, 1), now, 42).dropped);
+}
+
+TEST(Receiver, AFastHonestSenderNeverSpends) {
+    std::array<std::uint8_t, 32> me{}, real{};
+    me.fill(3);
+    real.fill(4);
+    Receiver r(Identity::from_seed(me).public_key(), 1);
+    auto real_id = Identity::from_seed(real);
+    Sender honest(real_id, 5);
+    MonoTime now{};
+    for (int i = 0; i < 3000; ++i)
+        ASSERT_FALSE(r.ingest(honest.seal(1, "t", {}, 1), now, 1).dropped);
+    EXPECT_EQ(r.counters()[DropReason::rate_limited], 0u);
+}
