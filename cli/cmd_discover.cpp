@@ -4,8 +4,10 @@
 #include "meta_option.hpp"
 #include "node_options.hpp"
 #include "peer_printers.hpp"
+#include "peer_resolve.hpp"
 
 #include <mcast/discovery.hpp>
+#include <mcast/known_names.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -61,6 +63,9 @@ int run_discover(const ParsedArgs& args, Output& out) {
     if (cfg.watch && !args.given("timeout")) cfg.timeout = std::chrono::hours(24 * 365);
 
     auto trust = trust_store();
+    // Names pinned to the first key seen with them, as ssh pins host keys.
+    auto known = KnownNames::load(KnownNames::default_path());
+    std::map<std::string, std::string> pinned_clash; // node id -> id its name was pinned to
     auto id = load_identity(args, out);
     boost::asio::io_context io;
     auto sopts = session_options(args);
@@ -76,9 +81,26 @@ int run_discover(const ParsedArgs& args, Output& out) {
         io.stop();
     };
 
+    auto pinned_value = [&](const Peer& p) -> boost::json::value {
+        auto it = pinned_clash.find(p.id.full());
+        return it == pinned_clash.end() ? boost::json::value(nullptr)
+                                        : boost::json::value(it->second);
+    };
     discovery.on_event([&](const PeerEvent& e) {
         if (done || !matches(e.peer, glob, meta)) return;
         auto now = std::chrono::steady_clock::now();
+        if (e.kind == PeerEventKind::join || e.kind == PeerEventKind::update) {
+            auto full = e.peer.id.full();
+            if (auto old = known.check(e.peer.info.name, full, now_rfc3339());
+                old && !pinned_clash.count(full)) {
+                pinned_clash[full] = *old;
+                out.note(
+                    fmt::format("WARNING: '{}' was seen before with key {}, and now comes "
+                                "with key {}. If that is expected, run: mcast trust forget '{}'",
+                                e.peer.info.name, old->substr(0, 12), e.peer.id.short_form(),
+                                e.peer.info.name));
+            }
+        }
         if (e.kind == PeerEventKind::join) {
             matched.insert(e.peer.id.full());
             if (auto f = trust->name_clash(e.peer.info.name, e.peer.id.full());
@@ -91,6 +113,7 @@ int run_discover(const ParsedArgs& args, Output& out) {
         if (cfg.watch) {
             if (out.json()) {
                 auto rec = json_peer(e.peer, now, trust.get(), kind_name(e.kind));
+                rec["name_seen_with"] = pinned_value(e.peer);
                 if (e.kind == PeerEventKind::leave) rec["reason"] = e.reason;
                 out.record(rec);
             } else {
@@ -114,6 +137,13 @@ int run_discover(const ParsedArgs& args, Output& out) {
     discovery.start();
     io.run();
 
+    if (known.changed()) {
+        try {
+            known.save(KnownNames::default_path());
+        } catch (const std::exception& ex) {
+            out.note(std::string("cannot remember names: ") + ex.what());
+        }
+    }
     if (!cfg.watch) {
         auto now = std::chrono::steady_clock::now();
         std::vector<Peer> peers;
@@ -122,8 +152,11 @@ int run_discover(const ParsedArgs& args, Output& out) {
         if (out.json()) {
             std::sort(peers.begin(), peers.end(),
                       [](auto& a, auto& b) { return a.info.name < b.info.name; });
-            for (const auto& p : peers)
-                out.record(json_peer(p, now, trust.get()));
+            for (const auto& p : peers) {
+                auto rec = json_peer(p, now, trust.get());
+                rec["name_seen_with"] = pinned_value(p);
+                out.record(rec);
+            }
         } else if (!peers.empty()) {
             for (const auto& line : peer_table_lines(peers, now, out.color(), trust.get()))
                 out.line(line);

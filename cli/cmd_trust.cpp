@@ -7,6 +7,7 @@
 #include "value_json.hpp"
 
 #include <mcast/discovery.hpp>
+#include <mcast/known_names.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <fmt/format.h>
@@ -99,7 +100,20 @@ int run_trust(const ParsedArgs& args, Output& out) {
         if (out.json()) out.record(friend_json(*store.find(c.id)));
         return exit_ok;
     }
-    throw UsageError("unknown ACTION '" + action + "' (expected list, add, remove or show)");
+    if (action == "forget") {
+        // Unpin a name that now comes with another key (after checking it is expected).
+        auto name = need_peer();
+        auto known = KnownNames::load(KnownNames::default_path());
+        if (!known.forget(name)) {
+            out.error("no pinned name '" + name + "'");
+            return exit_nothing;
+        }
+        known.save(KnownNames::default_path());
+        out.note("forgot the key pinned to '" + name + "'; the next one seen will be pinned");
+        return exit_ok;
+    }
+    throw UsageError("unknown ACTION '" + action +
+                     "' (expected list, add, remove, show or forget)");
 }
 
 } // namespace mcast::cli

@@ -598,7 +598,11 @@ const std::vector<CommandSpec>& commands() {
                 "friend's name shows up with another key, as ssh warns of a changed host key.\n\n"
                 "PEER is a node id, an unambiguous prefix of one, or a name: for add, a node "
                 "seen on the network now (trust add runs a short discovery); for remove and "
-                "show, a friend. An ambiguous PEER is an error that lists the candidates.",
+                "show, a friend. An ambiguous PEER is an error that lists the candidates.\n\n"
+                "discover also pins every name it sees to the first key seen with it "
+                "($XDG_CONFIG_HOME/mcast/known_names) and warns when the name later comes with "
+                "another key; 'mcast trust forget NAME' unpins a name once the change is known "
+                "to be expected.",
             .options =
                 {
                     {.long_name = "note",
@@ -613,7 +617,7 @@ const std::vector<CommandSpec>& commands() {
                      .hint = Hint::Duration},
                 },
             .positional_name = "ACTION",
-            .positional_help = "list, add PEER, remove PEER or show PEER.",
+            .positional_help = "list, add PEER, remove PEER, show PEER or forget NAME.",
             .positional_many = true,
             .examples =
                 {

@@ -73,6 +73,28 @@ TEST_F(Trust, AFriendsNameWithAnotherKeyIsFlagged) {
         << d.err;
 }
 
+TEST_F(Trust, ANameSeenWithOneKeyThenAnotherIsFlaggedUntilForgotten) {
+    {
+        auto first = node(2, "printer");
+        ASSERT_EQ(mcast(1, {"discover", "--expect", "1"}).code, 0); // pins printer to h2's key
+    }
+    auto second = node(3, "printer");
+    auto d = mcast(1, {"discover", "--expect", "1", "--json"});
+    ASSERT_EQ(d.code, 0) << d.err;
+    auto n = records(d.out, "node").at(0);
+    EXPECT_EQ(n.at("id").as_string(), ids_[3]);
+    EXPECT_EQ(n.at("name_seen_with").as_string(), ids_[2]);
+    EXPECT_NE(d.err.find("'printer' was seen before with key " + ids_[2].substr(0, 12)),
+              std::string::npos)
+        << d.err;
+    ASSERT_EQ(mcast(1, {"trust", "forget", "printer"}).code, 0);
+    auto again = mcast(1, {"discover", "--expect", "1", "--json"});
+    EXPECT_TRUE(records(again.out, "node").at(0).at("name_seen_with").is_null());
+    EXPECT_EQ(again.err.find("WARNING"), std::string::npos) << again.err;
+    EXPECT_EQ(mcast(1, {"trust", "forget", "printer"}).code, 0); // re-pinned to h3 meanwhile
+    EXPECT_EQ(mcast(1, {"trust", "forget", "nosuchname"}).code, 1);
+}
+
 TEST_F(Trust, AnAmbiguousNameIsRefusedWithItsCandidates) {
     auto a = node(2, "twin");
     auto b = node(3, "twin");

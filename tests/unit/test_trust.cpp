@@ -132,3 +132,31 @@ TEST(Pairing, CommitmentAndCodecs) {
     EXPECT_FALSE(decode_pair_reveal(encode_pair(PairConfirm{n})));
     EXPECT_FALSE(decode_pair_response(Tuple{}));
 }
+
+#include <mcast/known_names.hpp>
+
+TEST(KnownNames, PinsTheFirstKeyAndReportsAnother) {
+    KnownNames k;
+    EXPECT_FALSE(k.check("printer", id_of('a'), "t1"));
+    EXPECT_TRUE(k.changed());
+    EXPECT_FALSE(k.check("printer", id_of('a'), "t2"));
+    EXPECT_EQ(k.check("printer", id_of('b'), "t3"), id_of('a'));
+    EXPECT_TRUE(k.forget("printer"));
+    EXPECT_FALSE(k.check("printer", id_of('b'), "t4")); // re-pinned
+    EXPECT_FALSE(k.check("", id_of('c'), "t5"));        // nameless nodes are not pinned
+    EXPECT_EQ(k.names().size(), 1u);
+}
+
+TEST(KnownNames, BoundedAndRoundTripsThroughItsFile) {
+    KnownNames k;
+    for (std::size_t i = 0; i < KnownNames::max_names + 50; ++i)
+        k.check("n" + std::to_string(i), id_of('a'), "t");
+    EXPECT_EQ(k.names().size(), KnownNames::max_names);
+    char tmpl[] = "/tmp/mcast-known-XXXXXX";
+    fs::path dir = ::mkdtemp(tmpl);
+    k.save(dir / "known_names");
+    auto back = KnownNames::load(dir / "known_names");
+    EXPECT_EQ(back.names().size(), KnownNames::max_names);
+    EXPECT_EQ(back.names().front().name, k.names().front().name);
+    fs::remove_all(dir);
+}

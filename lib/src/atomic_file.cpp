@@ -1,0 +1,46 @@
+// Atomic whole-file writes; see atomic_file.hpp.
+#include "atomic_file.hpp"
+
+#include <openssl/rand.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <stdexcept>
+#include <string>
+#include <unistd.h>
+
+namespace mcast::detail {
+
+namespace fs = std::filesystem;
+
+void write_atomically(const fs::path& file, std::string_view text) {
+    auto dir = file.parent_path().empty() ? fs::path(".") : file.parent_path();
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    unsigned char rnd[8];
+    RAND_bytes(rnd, sizeof rnd);
+    char suffix[20];
+    std::snprintf(suffix, sizeof suffix, ".tmp.%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
+    auto tmp = file;
+    tmp += suffix;
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        throw std::runtime_error("cannot write '" + tmp.string() + "': " + std::strerror(errno));
+    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+              ::fsync(fd) == 0;
+    ::close(fd);
+    if (!ok || ::rename(tmp.c_str(), file.c_str()) != 0) {
+        int e = errno;
+        ::unlink(tmp.c_str());
+        throw std::runtime_error("cannot write '" + file.string() + "': " + std::strerror(e));
+    }
+    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
+}
+
+} // namespace mcast::detail
