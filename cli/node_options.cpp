@@ -76,6 +76,9 @@ std::shared_ptr<const TrustStore> trust_store() {
 }
 
 void apply_accept(SessionOptions& opts, const ParsedArgs& args) {
+    // Friends' replay state is evicted last, whatever --accept says.
+    if (auto store = trust_store(); !store->friends().empty())
+        opts.prefer = [store](const NodeId& id) { return store->trusts(id); };
     if (args.value("accept").value_or("any") != "trusted") return;
     auto store = trust_store();
     if (store->friends().empty())

@@ -96,6 +96,7 @@ struct Session::Impl {
     Impl(asio::io_context& io_, Identity id_, SessionOptions o)
         : io(io_), id(std::move(id_)), opts(std::move(o)) {
         if (opts.accept) receiver.set_accept(opts.accept);
+        if (opts.prefer) receiver.set_protected(opts.prefer);
     }
 
     bool wanted(const net::InterfaceInfo& i) const {

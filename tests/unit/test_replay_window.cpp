@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 using namespace mcast;
 using namespace std::chrono_literals;
 
@@ -130,4 +132,20 @@ TEST(ReplayWindow, KeyTableIsBounded) {
         w.accept(k, 1, 1, 0, now);
     }
     EXPECT_EQ(w.key_count(), 16u);
+}
+
+TEST(ReplayWindow, HundredThousandIdentitiesStayBoundedAndFriendsAreKept) {
+    ReplayWindow w; // default bound: 4096 keys
+    PublicKeyBytes friend_key{};
+    friend_key.fill(0xfe);
+    w.set_protect([&](const PublicKeyBytes& k) { return k == friend_key; });
+    MonoTime now{};
+    w.accept(friend_key, 1, 1, 0, now);
+    for (std::uint32_t i = 0; i < 100000; ++i) {
+        PublicKeyBytes k{};
+        std::memcpy(k.data(), &i, sizeof i);
+        w.accept(k, 1, 1, 0, now);
+    }
+    EXPECT_EQ(w.key_count(), 4096u);
+    EXPECT_TRUE(w.knows(friend_key)); // never the one evicted
 }

@@ -37,6 +37,11 @@ public:
     // refuses cost no verification): false drops the datagram as `untrusted`.
     using AcceptPolicy = std::function<bool(const NodeId&)>;
     void set_accept(AcceptPolicy p) { accept_ = std::move(p); }
+    // Senders whose replay state is kept longest when the table is full (friends).
+    void set_protected(AcceptPolicy p) {
+        replay_.set_protect(
+            [p = std::move(p)](const PublicKeyBytes& k) { return p(NodeId::of(k)); });
+    }
 
     const DropCounters& counters() const { return counters_; }
     // Counts a datagram dropped after ingest (for example a type nothing handles).

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 namespace mcast {
@@ -44,6 +45,8 @@ public:
     std::size_t key_count() const;
     // Whether a datagram from this key has been accepted (and so verified) and is remembered.
     bool knows(const PublicKeyBytes& key) const;
+    // Keys to keep when the table is full (friends): others are evicted first.
+    void set_protect(std::function<bool(const PublicKeyBytes&)> p);
 
 private:
     struct State;

@@ -50,6 +50,8 @@ struct SessionOptions {
     ReplayConfig replay;
     // Which senders to accept (empty: all). Checked before signatures (see Receiver).
     std::function<bool(const NodeId&)> accept;
+    // Senders to keep state for longest when tables are full (friends).
+    std::function<bool(const NodeId&)> prefer;
 };
 
 // Where and when a datagram arrived.

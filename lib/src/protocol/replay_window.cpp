@@ -7,6 +7,7 @@
 #include <array>
 #include <bitset>
 #include <cstring>
+#include <functional>
 #include <list>
 #include <optional>
 #include <random>
@@ -59,6 +60,7 @@ struct KeyState {
 
 struct ReplayWindow::State {
     ReplayConfig cfg;
+    std::function<bool(const PublicKeyBytes&)> protect;
     std::list<KeyState> lru; // front = most recently used
     std::unordered_map<PublicKeyBytes, std::list<KeyState>::iterator, KeyHash> index{
         16, KeyHash{random_seed()}};
@@ -75,8 +77,14 @@ struct ReplayWindow::State {
             return lru.front();
         }
         if (index.size() >= cfg.max_keys && !lru.empty()) {
-            index.erase(lru.back().key);
-            lru.pop_back();
+            // Evict the least recently heard key that is not protected (a friend's), looking
+            // at most 64 entries up from the end so that eviction stays O(1).
+            auto victim = std::prev(lru.end());
+            for (int n = 0; protect && n < 64 && protect(victim->key) && victim != lru.begin(); ++n)
+                --victim;
+            if (protect && protect(victim->key)) victim = std::prev(lru.end());
+            index.erase(victim->key);
+            lru.erase(victim);
         }
         lru.emplace_front();
         lru.front().key = k;
@@ -162,6 +170,10 @@ const Verifier& ReplayWindow::verifier(const PublicKeyBytes& key) {
 
 std::size_t ReplayWindow::key_count() const {
     return s_->index.size();
+}
+
+void ReplayWindow::set_protect(std::function<bool(const PublicKeyBytes&)> p) {
+    s_->protect = std::move(p);
 }
 
 bool ReplayWindow::knows(const PublicKeyBytes& key) const {
