@@ -68,8 +68,11 @@ int run_listen(const ParsedArgs& args, Output& out) {
         session.on_message(handler, t);
     if (out.verbose()) {
         session.on_drop([&](const DropEvent& d) {
-            // Copies over the other family and our own loop-back are normal, not news.
-            if (d.reason == DropReason::duplicate || d.reason == DropReason::own) return;
+            // Copies and our own loop-back are normal; rationed floods are counted, not listed
+            // one by one (that would turn a flood into one of output).
+            if (d.reason == DropReason::duplicate || d.reason == DropReason::own ||
+                d.reason == DropReason::rate_limited)
+                return;
             if (d.reason == DropReason::unhandled && !topics.empty()) return;
             if (out.json())
                 out.record(json_drop(d));

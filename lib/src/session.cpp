@@ -160,7 +160,10 @@ struct Session::Impl {
     }
 
     void on_datagram(const net::Datagram& d) {
-        auto result = receiver.ingest(d.bytes, std::chrono::steady_clock::now(), source_tag(d));
+        auto lag = d.rx_wall_ns ? std::chrono::nanoseconds(detail::wall_now_ns() - d.rx_wall_ns)
+                                : std::chrono::nanoseconds(0);
+        auto result =
+            receiver.ingest(d.bytes, std::chrono::steady_clock::now(), source_tag(d), lag);
         if (result.dropped) {
             if (drop_handler) drop_handler(DropEvent{*result.dropped, arrival(d)});
             return;

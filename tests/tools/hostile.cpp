@@ -2,8 +2,9 @@
 // protocol must survive — truncated, oversized, bit-flipped, wrong version, too deeply nested,
 // invalid UTF-8, forged signature, replayed — for a number of seconds, as fast as it can. Only
 // ever run inside a lab namespace. Prints how many of each kind it sent.
-//   mcast-hostile IFACE GROUP PORT SECONDS [ROUNDS_PER_SECOND]
-// A round is one datagram of each kind; 0 rounds per second means as fast as it can.
+//   mcast-hostile IFACE GROUP PORT SECONDS [ROUNDS_PER_SECOND | valid]
+// A round is one datagram of each kind; 0 rounds per second means as fast as it can. `valid`
+// sends only validly signed datagrams, as fast as it can sign: a flood that passes every check.
 #include <mcast/sender.hpp>
 #include <mcast/wire.hpp>
 
@@ -85,6 +86,16 @@ int main(int argc, char** argv) {
         deep.push_back(7);
         for (int k : {0, 0, 0, i == 8 ? 0 : 1})
             deep.push_back(static_cast<std::uint8_t>(k));
+    }
+    if (argc == 6 && std::string(argv[5]) == "valid") {
+        long n = 0;
+        while (std::chrono::steady_clock::now() < until) {
+            emit("valid", s.seal(1, "flood", {Value{"valid but unwanted"}}, wall()));
+            ++n;
+        }
+        for (const auto& [kind, count] : sent)
+            std::printf("%s %ld\n", kind.c_str(), count);
+        return 0;
     }
     double rounds_per_second = argc == 6 ? std::atof(argv[5]) : 0.0;
     auto start = std::chrono::steady_clock::now();

@@ -90,3 +90,27 @@ TEST(Receiver, AFastHonestSenderNeverSpends) {
         ASSERT_FALSE(r.ingest(honest.seal(1, "t", {}, 1), now, 1).dropped);
     EXPECT_EQ(r.counters()[DropReason::rate_limited], 0u);
 }
+
+#include <mcast/fair_share.hpp>
+
+TEST(FairShare, EveryoneIsVerifiedUntilTheReceiverFallsBehind) {
+    FairShare f;
+    MonoTime now{};
+    for (int i = 0; i < 10000; ++i)
+        ASSERT_TRUE(f.admit(1, std::chrono::milliseconds(1), now));
+}
+
+TEST(FairShare, UnderOverloadAHeavySourceYieldsToALightOne) {
+    FairShare f;
+    MonoTime now{};
+    auto behind = std::chrono::milliseconds(50);
+    int heavy_admitted = 0, light_admitted = 0;
+    for (int i = 0; i < 10000; ++i) {
+        heavy_admitted += f.admit(1, behind, now);
+        if (i % 100 == 0) light_admitted += f.admit(2, behind, now);
+    }
+    EXPECT_EQ(light_admitted, 100); // the light source is never refused
+    EXPECT_LT(heavy_admitted, 10000);
+    // A new window starts everyone afresh.
+    EXPECT_TRUE(f.admit(1, behind, now + std::chrono::seconds(1)));
+}

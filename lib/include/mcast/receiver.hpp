@@ -5,6 +5,7 @@
 #include <mcast/drop_reason.hpp>
 #include <mcast/export.hpp>
 #include <mcast/failure_limiter.hpp>
+#include <mcast/fair_share.hpp>
 #include <mcast/replay_window.hpp>
 #include <mcast/wire.hpp>
 
@@ -31,7 +32,10 @@ public:
 
     // `source` identifies the sender's address (any stable hash of it; 0 when unknown): it
     // keys the ration of signature failures (failure_limiter.hpp).
-    IngestResult ingest(ByteView datagram, MonoTime now, std::uint64_t source = 0);
+    // `lag` is how long the datagram waited since the kernel received it: under overload, a
+    // source beyond its fair share of verifications is skipped (fair_share.hpp).
+    IngestResult ingest(ByteView datagram, MonoTime now, std::uint64_t source = 0,
+                        std::chrono::nanoseconds lag = {});
 
     // A policy on senders, applied before the signature is checked (so datagrams from keys it
     // refuses cost no verification): false drops the datagram as `untrusted`.
@@ -54,6 +58,7 @@ private:
     std::uint64_t self_incarnation_;
     ReplayWindow replay_;
     FailureLimiter failures_;
+    FairShare fair_;
     DropCounters counters_;
     AcceptPolicy accept_;
 };

@@ -20,7 +20,8 @@ void Receiver::count_drop(DropReason r) {
     ++counters_[r];
 }
 
-IngestResult Receiver::ingest(ByteView datagram, MonoTime now, std::uint64_t source) {
+IngestResult Receiver::ingest(ByteView datagram, MonoTime now, std::uint64_t source,
+                              std::chrono::nanoseconds lag) {
     ++counters_.received;
     auto hp = parse_header(datagram);
     if (hp.error) return drop(*hp.error);
@@ -39,7 +40,8 @@ IngestResult Receiver::ingest(ByteView datagram, MonoTime now, std::uint64_t sou
     if (!is_valid_utf8(h.topic)) return drop(DropReason::bad_utf8);
     auto tuple = decode_tuple(hp.parsed.payload);
     if (tuple.error) return drop(*tuple.error);
-    if (!failures_.allow(source, h.sender, replay_.knows(h.sender), now))
+    if (!failures_.allow(source, h.sender, replay_.knows(h.sender), now) ||
+        !fair_.admit(source, lag, now))
         return drop(DropReason::rate_limited);
     if (!verify_signature(hp.parsed, replay_.verifier(h.sender))) {
         failures_.failed(source, h.sender, now);

@@ -1,0 +1,43 @@
+// Fair sharing of verification under overload. While the receiver keeps up, every datagram is
+// verified. When it falls behind (datagrams wait longer than a threshold between the kernel's
+// receive stamp and their turn), a source that has used more than its fair share of this
+// second's verifications is skipped before verification, so one source flooding validly
+// signed datagrams cannot crowd out the others. Fixed-size table; sans-IO: times passed in.
+#pragma once
+
+#include <mcast/export.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+namespace mcast {
+
+using MonoTime = std::chrono::steady_clock::time_point;
+
+struct FairShareConfig {
+    std::chrono::nanoseconds overload_lag = std::chrono::milliseconds(20);
+    std::chrono::nanoseconds window = std::chrono::seconds(1);
+    std::size_t slots = 1024;
+};
+
+class MCAST_API FairShare {
+public:
+    explicit FairShare(FairShareConfig cfg = {});
+    // Whether a datagram from `source`, which waited `lag` since it arrived, may be verified.
+    // Counts it when it may.
+    bool admit(std::uint64_t source, std::chrono::nanoseconds lag, MonoTime now);
+
+private:
+    struct Slot {
+        std::uint64_t tag = 0;
+        std::uint64_t count = 0;
+        std::uint64_t epoch = 0;
+    };
+    FairShareConfig cfg_;
+    std::vector<Slot> slots_;
+    std::uint64_t epoch_ = 1, total_ = 0, active_ = 0;
+    MonoTime window_start_{};
+};
+
+} // namespace mcast
