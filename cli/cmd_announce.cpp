@@ -46,8 +46,14 @@ int run_announce(const ParsedArgs& args, Output& out) {
                                      max_payload_size / 2));
 
     if (args.flag("once")) {
-        session.send("", encode_announce(node.info()), type_byte(PresenceType::announce));
-        out.debug(fmt::format("announced {} ({}) once", opts.name, short_id));
+        auto info = node.info();
+        session.send("", encode_announce(info), type_byte(PresenceType::announce));
+        if (out.verbose() && out.json())
+            out.record({{"type", "announce"},
+                        {"name", info.name},
+                        {"addresses", addresses_text(info.addresses)}});
+        else
+            out.debug(fmt::format("announced {} ({}) once", opts.name, short_id));
         return exit_ok;
     }
 

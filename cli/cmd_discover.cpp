@@ -164,6 +164,8 @@ int run_discover(const ParsedArgs& args, Output& out) {
             out.note("no node found");
         }
         std::size_t need = expect ? expect : 1;
+        if (expect && peers.size() < expect)
+            out.note(fmt::format("found {} of the {} nodes expected", peers.size(), expect));
         return peers.size() >= need ? exit_ok : exit_nothing;
     }
     return matched.size() >= std::max<std::size_t>(expect, 1) ? exit_ok : exit_nothing;

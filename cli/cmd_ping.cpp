@@ -145,15 +145,21 @@ int run_ping(const ParsedArgs& args, Output& out) {
         else if (auto k = known.find(who); k != known.end())
             s.name = k->second;
         std::uint64_t got = 0;
+        // The verdict names the worst path: the highest loss, else the slowest average.
+        double worst_loss = -1, worst_rtt = -1;
         for (const auto& [path, st] : s.paths) {
             got += st.received;
-            if (max_loss && st.loss_percent() > static_cast<double>(*max_loss)) {
+            if (max_loss && st.loss_percent() > static_cast<double>(*max_loss) &&
+                st.loss_percent() > worst_loss) {
+                worst_loss = st.loss_percent();
                 s.ok = false;
                 s.why = fmt::format("{} loss {:.1f}% > {}%", path_name(path), st.loss_percent(),
                                     *max_loss);
             }
-            if (max_rtt && st.received &&
-                st.mean_ms > std::chrono::duration<double, std::milli>(*max_rtt).count()) {
+            if (worst_loss < 0 && max_rtt && st.received &&
+                st.mean_ms > std::chrono::duration<double, std::milli>(*max_rtt).count() &&
+                st.mean_ms > worst_rtt) {
+                worst_rtt = st.mean_ms;
                 s.ok = false;
                 s.why =
                     fmt::format("{} average rtt {:.3f} ms too long", path_name(path), st.mean_ms);
@@ -189,11 +195,24 @@ int run_ping(const ParsedArgs& args, Output& out) {
             return std::any_of(s.paths.begin(), s.paths.end(),
                                [](auto& p) { return p.second.received > 0; });
         }));
+    std::string why;
     if (expect && answered < expect) {
         ok = false;
-        out.note(fmt::format("{} responder(s) answered, {} expected", answered, expect));
+        why = fmt::format("{} responder(s) answered, {} expected", answered, expect);
+    } else if (results.empty()) {
+        why = "no responder answered";
+    } else if (!ok) {
+        why = "a responder was silent or out of bounds";
     }
-    if (results.empty()) out.note("no responder answered");
+    // One closing record in JSON, so that a script sees why it failed (and that it ran).
+    if (out.json())
+        out.record({{"type", "result"},
+                    {"ok", ok},
+                    {"responders", results.size()},
+                    {"answered", answered},
+                    {"expected", expect},
+                    {"why", why}});
+    if (!why.empty() && (!ok || results.empty())) out.error(why);
     return ok ? exit_ok : exit_nothing;
 }
 

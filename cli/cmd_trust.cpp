@@ -91,7 +91,13 @@ int run_trust(const ParsedArgs& args, Output& out) {
         }
         std::transform(c.id.begin(), c.id.end(), c.id.begin(),
                        [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-        if (!store.add({c.id, c.name, now_rfc3339(), args.value("note").value_or("")})) {
+        // Adding a friend again keeps its note unless a new one is given.
+        std::string note = args.value("note").value_or("");
+        if (const auto* old = store.find(c.id)) {
+            if (!args.given("note")) note = old->note;
+            if (c.name.empty()) c.name = old->name;
+        }
+        if (!store.add({c.id, c.name, now_rfc3339(), note})) {
             out.note(c.id.substr(0, 12) + " is already a friend");
             return exit_ok;
         }

@@ -97,7 +97,8 @@ const CommandSpec& program() {
             "limit of 1, so nothing it sends leaves the local network. It uses every interface "
             "that is up and can multicast, except loopback; -i chooses interfaces, and -4 or -6 "
             "restricts it to one address family.\n\n"
-            "Each node needs a key to sign with: 'mcast id --new' creates one. Global options may "
+            "Each node signs with its own key, created on first use ('mcast id --new' makes a new "
+            "one). Global options may "
             "be given before or after the command.",
         .options =
             {
@@ -548,7 +549,8 @@ const std::vector<CommandSpec>& commands() {
                      .hint = Hint::Duration},
                     {.long_name = "respond",
                      .help = "Only answer other hosts' pings (a bare responder), until Ctrl-C "
-                             "or --timeout."},
+                             "or --timeout.",
+                     .conflicts = {"count", "speed", "peer", "expect", "unicast-too"}},
                     {.long_name = "speed",
                      .help = "Speed test: stream signed datagrams at --rate for --duration; each "
                              "responder reports what it received."},
@@ -556,17 +558,20 @@ const std::vector<CommandSpec>& commands() {
                      .value_name = "RATE",
                      .help = "With --speed: datagrams per second (1000, 20k), bits per second "
                              "(50Mbit, 1Gbit), or max.",
-                     .default_value = "1000",
-                     .arity = Arity::One},
+                     .default_help = "1000",
+                     .arity = Arity::One,
+                     .needs = {"speed"}},
                     {.long_name = "duration",
                      .value_name = "DURATION",
                      .help = "With --speed: how long each stream lasts.",
-                     .default_value = "2s",
+                     .default_help = "2s",
                      .arity = Arity::One,
-                     .hint = Hint::Duration},
+                     .hint = Hint::Duration,
+                     .needs = {"speed"}},
                     {.long_name = "find-max",
                      .help = "With --speed: search for the highest rate every responder receives "
-                             "with loss under --max-loss (default 1%)."},
+                             "with loss under --max-loss (default 1%).",
+                     .needs = {"speed"}},
                 },
             .examples =
                 {

@@ -168,6 +168,7 @@ TEST_F(Cli, TrustAddListShowRemoveWithFullIds) {
     EXPECT_EQ(mcast({"trust", "list"}).code, 0);
     ASSERT_EQ(mcast({"trust", "add", a, "--note", "the a node"}).code, 0);
     ASSERT_EQ(mcast({"trust", "add", b}).code, 0);
+    ASSERT_EQ(mcast({"trust", "add", a}).code, 0); // again, without --note: the note stays
     auto list = mcast({"trust", "list", "--json"});
     ASSERT_EQ(list.code, 0);
     EXPECT_EQ(std::count(list.out.begin(), list.out.end(), '\n'), 2);

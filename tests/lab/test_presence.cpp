@@ -156,6 +156,11 @@ TEST_F(SmallLan, TwoNodesWithOneKeyAreAConflict) {
     auto& n = nodes_.at(2);
     EXPECT_TRUE(n.wait_for_line(Stream::err, std::regex("CONFLICT.*" + ids_[2].substr(0, 12)), 5s))
         << n.err();
+    // discover, too, flags the identity both answer with.
+    auto d = mcast(1, {"discover", "--timeout", "3s", "--json"});
+    auto rows = records(d.out, "node");
+    ASSERT_EQ(rows.size(), 1u) << d.out;
+    EXPECT_TRUE(rows[0].at("conflict").as_bool());
 }
 
 TEST_F(SmallLan, AReplayOfAnEarlierRunIsNoConflictATwinIsReportedOnce) {

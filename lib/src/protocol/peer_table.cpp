@@ -38,8 +38,12 @@ std::vector<PeerEvent> PeerTable::observe(const PublicKeyBytes& key, std::uint64
     }
     Peer& p = it->second;
     if (incarnation != p.incarnation) {
-        bool flapping = incarnation == p.previous_incarnation &&
-                        now - p.previous_seen < std::max(info.lifetime, p.info.lifetime);
+        // Two processes with one key: the old incarnation comes back (A, B, A), or the new one
+        // speaks within a second of the old one (both answered the same query). A restart
+        // leaves a gap.
+        bool flapping = (incarnation == p.previous_incarnation &&
+                         now - p.previous_seen < std::max(info.lifetime, p.info.lifetime)) ||
+                        now - p.last_seen < std::chrono::seconds(1);
         if (flapping && !p.conflict) {
             p.conflict = true;
             events.push_back({PeerEventKind::conflict, p, {}});
