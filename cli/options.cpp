@@ -19,6 +19,18 @@ namespace {
 
 constexpr std::int64_t kNoLimit = std::numeric_limits<std::int64_t>::max();
 
+// --accept, shared by every command that receives (listen, announce, discover, ping).
+OptionSpec accept_option() {
+    return {.long_name = "accept",
+            .value_name = "WHO",
+            .help = "Whose messages to take: any signed sender, or only friends in the trust "
+                    "store (mcast trust); others are dropped before their signature is checked.",
+            .default_value = "any",
+            .arity = Arity::One,
+            .hint = Hint::Choice,
+            .choices = {"any", "trusted"}};
+}
+
 } // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -280,15 +292,7 @@ const std::vector<CommandSpec>& commands() {
                 "quietly with status 0.",
             .options =
                 {
-                    {.long_name = "accept",
-                     .value_name = "WHO",
-                     .help = "Whose messages to take: any signed sender, or only friends in the "
-                             "trust store (mcast trust); others are dropped before their "
-                             "signature is checked.",
-                     .default_value = "any",
-                     .arity = Arity::One,
-                     .hint = Hint::Choice,
-                     .choices = {"any", "trusted"}},
+                    accept_option(),
                     {.long_name = "topic",
                      .value_name = "TOPIC",
                      .help = "Print only messages on this topic.",
@@ -345,15 +349,7 @@ const std::vector<CommandSpec>& commands() {
                 "reported as a conflict.",
             .options =
                 {
-                    {.long_name = "accept",
-                     .value_name = "WHO",
-                     .help = "Whose messages to take: any signed sender, or only friends in the "
-                             "trust store (mcast trust); others are dropped before their "
-                             "signature is checked.",
-                     .default_value = "any",
-                     .arity = Arity::One,
-                     .hint = Hint::Choice,
-                     .choices = {"any", "trusted"}},
+                    accept_option(),
                     {.long_name = "name",
                      .value_name = "NAME",
                      .help = "Name to announce.",
@@ -416,15 +412,7 @@ const std::vector<CommandSpec>& commands() {
                 "expires when it died.",
             .options =
                 {
-                    {.long_name = "accept",
-                     .value_name = "WHO",
-                     .help = "Whose messages to take: any signed sender, or only friends in the "
-                             "trust store (mcast trust); others are dropped before their "
-                             "signature is checked.",
-                     .default_value = "any",
-                     .arity = Arity::One,
-                     .hint = Hint::Choice,
-                     .choices = {"any", "trusted"}},
+                    accept_option(),
                     {.long_name = "timeout",
                      .value_name = "DURATION",
                      .help = "Give up after DURATION (with --watch: stop watching).",
@@ -485,15 +473,7 @@ const std::vector<CommandSpec>& commands() {
                 "the summary so far and exits by the same rules.",
             .options =
                 {
-                    {.long_name = "accept",
-                     .value_name = "WHO",
-                     .help = "Whose messages to take: any signed sender, or only friends in the "
-                             "trust store (mcast trust); others are dropped before their "
-                             "signature is checked.",
-                     .default_value = "any",
-                     .arity = Arity::One,
-                     .hint = Hint::Choice,
-                     .choices = {"any", "trusted"}},
+                    accept_option(),
                     {.long_name = "count",
                      .value_name = "N",
                      .help = "Send N probes per family; 0 keeps going until Ctrl-C.",
