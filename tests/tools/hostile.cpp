@@ -5,6 +5,7 @@
 //   mcast-hostile IFACE GROUP PORT SECONDS [ROUNDS_PER_SECOND | valid]
 // A round is one datagram of each kind; 0 rounds per second means as fast as it can. `valid`
 // sends only validly signed datagrams, as fast as it can sign: a flood that passes every check.
+#include "forge.hpp"
 #include <mcast/sender.hpp>
 #include <mcast/wire.hpp>
 
@@ -23,29 +24,8 @@
 #include <thread>
 
 using namespace mcast;
-
-namespace {
-
-ByteBuffer resign(ByteBuffer d, const Identity& id) {
-    ByteBuffer msg(signature_domain.begin(), signature_domain.end());
-    msg.insert(msg.end(), d.begin(), d.end() - 64);
-    auto sig = id.sign(msg);
-    std::copy(sig.begin(), sig.end(), d.end() - 64);
-    return d;
-}
-
-// A datagram with `payload` as raw tuple bytes, properly signed.
-ByteBuffer with_payload(const ByteBuffer& base, const ByteBuffer& payload, const Identity& id) {
-    std::size_t t = base[64];
-    ByteBuffer d(base.begin(), base.begin() + static_cast<std::ptrdiff_t>(65 + t));
-    for (int s = 24; s >= 0; s -= 8)
-        d.push_back(static_cast<std::uint8_t>(payload.size() >> s));
-    d.insert(d.end(), payload.begin(), payload.end());
-    d.resize(d.size() + 64);
-    return resign(d, id);
-}
-
-} // namespace
+using testtools::resign;
+using testtools::with_payload;
 
 int main(int argc, char** argv) {
     if (argc != 5 && argc != 6) {

@@ -1,6 +1,7 @@
 // Writes the wire format test vectors (tests/vectors/*.json) from fixed seeds. Valid vectors come
 // from the reference encoder; invalid ones are hand-built and, where the point is a payload or
 // header defect, properly signed so that only that defect makes them fail.
+#include "forge.hpp"
 #include "value_json.hpp"
 
 #include <mcast/tuple_codec.hpp>
@@ -11,6 +12,8 @@
 #include <iostream>
 
 using namespace mcast;
+using testtools::resign;
+using testtools::with_payload;
 namespace json = boost::json;
 
 namespace {
@@ -29,28 +32,6 @@ Header header(std::string topic, std::uint64_t seq = 1) {
     h.timestamp_ns = t0;
     h.topic = std::move(topic);
     return h;
-}
-
-// Replaces the payload of a datagram with raw bytes and signs again.
-ByteBuffer with_payload(const ByteBuffer& d, const ByteBuffer& payload, const Identity& id) {
-    std::size_t topic_len = d[64];
-    ByteBuffer body(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(65 + topic_len));
-    for (int s = 24; s >= 0; s -= 8)
-        body.push_back(static_cast<std::uint8_t>(payload.size() >> s));
-    body.insert(body.end(), payload.begin(), payload.end());
-    ByteBuffer msg(signature_domain.begin(), signature_domain.end());
-    msg.insert(msg.end(), body.begin(), body.end());
-    auto sig = id.sign(msg);
-    body.insert(body.end(), sig.begin(), sig.end());
-    return body;
-}
-
-ByteBuffer resign(ByteBuffer d, const Identity& id) {
-    ByteBuffer msg(signature_domain.begin(), signature_domain.end());
-    msg.insert(msg.end(), d.begin(), d.end() - 64);
-    auto sig = id.sign(msg);
-    std::copy(sig.begin(), sig.end(), d.end() - 64);
-    return d;
 }
 
 void write(const std::string& dir, const std::string& name, const std::string& description,
