@@ -25,7 +25,7 @@ struct Discovery::Impl {
     PeerTable table;
     asio::steady_timer timer;
     std::vector<Nonce> nonces;
-    std::vector<std::size_t> handles;
+    Subscriptions subs{session};
     std::function<void(const PeerEvent&)> event_handler;
     std::function<void()> done_handler;
     std::uint64_t queries = 0;
@@ -127,13 +127,7 @@ struct Discovery::Impl {
 Discovery::Discovery(Session& session, QueryConfig cfg)
     : impl_(std::make_unique<Impl>(session, cfg)) {}
 
-Discovery::~Discovery() {
-    if (impl_) {
-        impl_->running = false;
-        for (auto h : impl_->handles)
-            impl_->session.remove_handler(h);
-    }
-}
+Discovery::~Discovery() = default; // the Impl's Subscriptions unregister its handlers
 
 void Discovery::on_event(std::function<void(const PeerEvent&)> h) {
     impl_->event_handler = std::move(h);
@@ -146,12 +140,9 @@ void Discovery::start() {
     auto& i = *impl_;
     i.running = true;
     i.plan = QueryPlan(i.cfg, std::chrono::steady_clock::now());
-    i.handles.push_back(i.session.on_message([&i](const Message& m) { i.on_announce(m); }, {},
-                                             type_byte(PresenceType::announce)));
-    i.handles.push_back(i.session.on_message([&i](const Message& m) { i.on_answer(m); }, {},
-                                             type_byte(PresenceType::answer)));
-    i.handles.push_back(i.session.on_message([&i](const Message& m) { i.on_goodbye(m); }, {},
-                                             type_byte(PresenceType::goodbye)));
+    i.subs.add([&i](const Message& m) { i.on_announce(m); }, type_byte(PresenceType::announce));
+    i.subs.add([&i](const Message& m) { i.on_answer(m); }, type_byte(PresenceType::answer));
+    i.subs.add([&i](const Message& m) { i.on_goodbye(m); }, type_byte(PresenceType::goodbye));
     i.tick();
 }
 

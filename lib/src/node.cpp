@@ -25,7 +25,7 @@ struct Node::Impl {
     std::optional<AnnounceSchedule> schedule;
     asio::steady_timer timer;
     std::list<asio::steady_timer> answer_timers;
-    std::vector<std::size_t> handles;
+    Subscriptions subs{session};
     std::function<void(const Message&)> conflict_handler;
     std::function<void(const NodeInfo&)> announce_handler;
     std::unique_ptr<PingResponder> ping;   // every node answers mcast ping
@@ -127,13 +127,7 @@ asio::io_context& Node::Impl::session_io() {
 Node::Node(Session& session, NodeOptions opts)
     : impl_(std::make_unique<Impl>(session, std::move(opts))) {}
 
-Node::~Node() {
-    if (impl_) {
-        impl_->running = false;
-        for (auto h : impl_->handles)
-            impl_->session.remove_handler(h);
-    }
-}
+Node::~Node() = default; // the Impl's Subscriptions unregister its handlers
 
 void Node::start() {
     auto& i = *impl_;
@@ -143,11 +137,9 @@ void Node::start() {
     cfg.start_delay_max = i.opts.start_delay_max;
     cfg.first_gap = std::min(cfg.first_gap, i.opts.interval);
     i.schedule.emplace(cfg, std::chrono::steady_clock::now(), [&i] { return i.uniform(i.rng); });
-    i.handles.push_back(i.session.on_message([&i](const Message& m) { i.on_query(m); }, {},
-                                             type_byte(PresenceType::query)));
+    i.subs.add([&i](const Message& m) { i.on_query(m); }, type_byte(PresenceType::query));
     for (auto t : {PresenceType::announce, PresenceType::answer})
-        i.handles.push_back(
-            i.session.on_message([&i](const Message& m) { i.on_presence(m); }, {}, type_byte(t)));
+        i.subs.add([&i](const Message& m) { i.on_presence(m); }, type_byte(t));
     i.ping = std::make_unique<PingResponder>(i.session, i.opts.name);
     i.speed = std::make_unique<SpeedResponder>(i.session, i.opts.name);
     i.session.on_interfaces([&i, alive = std::weak_ptr<bool>(i.alive)](auto&) {
@@ -182,7 +174,7 @@ void Node::set_meta(Meta meta) {
 }
 
 void Node::add_responder(std::uint8_t type, Session::MessageHandler h) {
-    impl_->handles.push_back(impl_->session.on_message(std::move(h), {}, type));
+    impl_->subs.add(std::move(h), type);
 }
 
 void Node::on_conflict(std::function<void(const Message&)> h) {

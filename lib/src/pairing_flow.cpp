@@ -34,7 +34,7 @@ struct PairInitiator::Impl {
     std::string peer_name;
     bool revealed = false, user_yes = false, peer_yes = false, over = false;
     std::function<void(const PairEvent&)> handler;
-    std::vector<std::size_t> handles;
+    Subscriptions subs{session};
     asio::steady_timer timer;
     std::shared_ptr<bool> alive = std::make_shared<bool>(true);
 
@@ -87,19 +87,14 @@ struct PairInitiator::Impl {
 
 PairInitiator::PairInitiator(Session& s, std::string my_name, NodeId target)
     : impl_(std::make_unique<Impl>(s, std::move(my_name), target)) {}
-PairInitiator::~PairInitiator() {
-    for (auto h : impl_->handles)
-        impl_->session.remove_handler(h);
-}
+PairInitiator::~PairInitiator() = default; // the Impl's Subscriptions unregister its handlers
 void PairInitiator::on_event(std::function<void(const PairEvent&)> h) {
     impl_->handler = std::move(h);
 }
 void PairInitiator::start() {
     auto& i = *impl_;
-    i.handles.push_back(i.session.on_message([&i](const Message& m) { i.on_response(m); }, {},
-                                             type_byte(PairType::response)));
-    i.handles.push_back(i.session.on_message([&i](const Message& m) { i.on_confirm(m); }, {},
-                                             type_byte(PairType::confirm)));
+    i.subs.add([&i](const Message& m) { i.on_response(m); }, type_byte(PairType::response));
+    i.subs.add([&i](const Message& m) { i.on_confirm(m); }, type_byte(PairType::confirm));
     i.send_request();
 }
 void PairInitiator::confirm(bool yes) {
@@ -131,7 +126,7 @@ struct PairResponder::Impl {
     std::optional<Pending> current; // one pairing at a time: the first request that fits
     bool user_yes = false, peer_yes = false, over = false;
     std::function<void(const PairEvent&)> handler;
-    std::vector<std::size_t> handles;
+    Subscriptions subs{session};
 
     Impl(Session& s, std::string n, std::string f)
         : session(s), name(std::move(n)), from(std::move(f)) {}
@@ -196,21 +191,15 @@ struct PairResponder::Impl {
 
 PairResponder::PairResponder(Session& s, std::string my_name, std::string from)
     : impl_(std::make_unique<Impl>(s, std::move(my_name), std::move(from))) {}
-PairResponder::~PairResponder() {
-    for (auto h : impl_->handles)
-        impl_->session.remove_handler(h);
-}
+PairResponder::~PairResponder() = default; // the Impl's Subscriptions unregister its handlers
 void PairResponder::on_event(std::function<void(const PairEvent&)> h) {
     impl_->handler = std::move(h);
 }
 void PairResponder::start() {
     auto& i = *impl_;
-    i.handles.push_back(i.session.on_message([&i](const Message& m) { i.on_request(m); }, {},
-                                             type_byte(PairType::request)));
-    i.handles.push_back(i.session.on_message([&i](const Message& m) { i.on_reveal(m); }, {},
-                                             type_byte(PairType::reveal)));
-    i.handles.push_back(i.session.on_message([&i](const Message& m) { i.on_confirm(m); }, {},
-                                             type_byte(PairType::confirm)));
+    i.subs.add([&i](const Message& m) { i.on_request(m); }, type_byte(PairType::request));
+    i.subs.add([&i](const Message& m) { i.on_reveal(m); }, type_byte(PairType::reveal));
+    i.subs.add([&i](const Message& m) { i.on_confirm(m); }, type_byte(PairType::confirm));
 }
 void PairResponder::confirm(bool yes) {
     auto& i = *impl_;

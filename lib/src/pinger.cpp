@@ -19,8 +19,10 @@ namespace asio = boost::asio;
 struct PingResponder::Impl {
     Session& session;
     std::string name;
-    std::size_t handle = 0;
+    Subscriptions subs{session};
     std::uint64_t replies = 0;
+
+    Impl(Session& s, std::string n) : session(s), name(std::move(n)) {}
 
     void on_probe(const Message& m) {
         auto p = decode_probe(m.values);
@@ -46,14 +48,11 @@ struct PingResponder::Impl {
 };
 
 PingResponder::PingResponder(Session& session, std::string name)
-    : impl_(std::make_unique<Impl>(Impl{session, std::move(name)})) {
-    impl_->handle = session.on_message([this](const Message& m) { impl_->on_probe(m); }, {},
-                                       type_byte(PingType::probe));
+    : impl_(std::make_unique<Impl>(session, std::move(name))) {
+    impl_->subs.add([this](const Message& m) { impl_->on_probe(m); }, type_byte(PingType::probe));
 }
 
-PingResponder::~PingResponder() {
-    impl_->session.remove_handler(impl_->handle);
-}
+PingResponder::~PingResponder() = default; // the Impl's Subscriptions unregister its handlers
 
 std::uint64_t PingResponder::replies() const {
     return impl_->replies;
@@ -65,7 +64,7 @@ struct Pinger::Impl {
     Nonce run{};
     PingStats stats;
     asio::steady_timer timer;
-    std::size_t handle = 0;
+    Subscriptions subs{session};
     std::int64_t seq = 0;
     std::uint64_t probes = 0;
     std::size_t pad = 0;
@@ -174,9 +173,7 @@ struct Pinger::Impl {
 
 Pinger::Pinger(Session& session, PingConfig cfg) : impl_(std::make_unique<Impl>(session, cfg)) {}
 
-Pinger::~Pinger() {
-    if (impl_) impl_->session.remove_handler(impl_->handle);
-}
+Pinger::~Pinger() = default; // the Impl's Subscriptions unregister its handlers
 
 void Pinger::on_reply(std::function<void(const PingReplyEvent&)> h) {
     impl_->reply_handler = std::move(h);
@@ -188,8 +185,7 @@ void Pinger::on_done(std::function<void()> h) {
 void Pinger::start() {
     auto& i = *impl_;
     i.running = true;
-    i.handle = i.session.on_message([&i](const Message& m) { i.on_reply(m); }, {},
-                                    type_byte(PingType::reply));
+    i.subs.add([&i](const Message& m) { i.on_reply(m); }, type_byte(PingType::reply));
     i.tick();
 }
 

@@ -30,7 +30,9 @@ struct SpeedResponder::Impl {
         SpeedCounter counter;
     };
     std::deque<Test> tests; // most recent last
-    std::vector<std::size_t> handles;
+    Subscriptions subs{session};
+
+    Impl(Session& s, std::string n) : session(s), name(std::move(n)) {}
 
     SpeedCounter* find(const PublicKeyBytes& sender, const Nonce& test, bool create) {
         for (auto& t : tests)
@@ -67,18 +69,13 @@ struct SpeedResponder::Impl {
 };
 
 SpeedResponder::SpeedResponder(Session& session, std::string name)
-    : impl_(std::make_unique<Impl>(Impl{session, std::move(name), {}, {}})) {
+    : impl_(std::make_unique<Impl>(session, std::move(name))) {
     auto& i = *impl_;
-    i.handles.push_back(session.on_message([&i](const Message& m) { i.on_data(m); }, {},
-                                           type_byte(SpeedType::data)));
-    i.handles.push_back(
-        session.on_message([&i](const Message& m) { i.on_end(m); }, {}, type_byte(SpeedType::end)));
+    i.subs.add([&i](const Message& m) { i.on_data(m); }, type_byte(SpeedType::data));
+    i.subs.add([&i](const Message& m) { i.on_end(m); }, type_byte(SpeedType::end));
 }
 
-SpeedResponder::~SpeedResponder() {
-    for (auto h : impl_->handles)
-        impl_->session.remove_handler(h);
-}
+SpeedResponder::~SpeedResponder() = default; // the Impl's Subscriptions unregister its handlers
 
 struct SpeedSender::Impl {
     Session& session;
@@ -86,7 +83,7 @@ struct SpeedSender::Impl {
     Nonce test{};
     SpeedResult result;
     asio::steady_timer timer;
-    std::size_t handle = 0;
+    Subscriptions subs{session};
     std::size_t pad = 0;
     std::chrono::steady_clock::time_point start{}, stop_at{};
     int ends_sent = 0;
@@ -193,9 +190,7 @@ struct SpeedSender::Impl {
 SpeedSender::SpeedSender(Session& session, SpeedConfig cfg)
     : impl_(std::make_unique<Impl>(session, cfg)) {}
 
-SpeedSender::~SpeedSender() {
-    if (impl_->handle) impl_->session.remove_handler(impl_->handle);
-}
+SpeedSender::~SpeedSender() = default; // the Impl's Subscriptions unregister its handlers
 
 void SpeedSender::on_done(std::function<void(const SpeedResult&)> h) {
     impl_->done_handler = std::move(h);
@@ -203,8 +198,7 @@ void SpeedSender::on_done(std::function<void(const SpeedResult&)> h) {
 
 void SpeedSender::start() {
     auto& i = *impl_;
-    i.handle = i.session.on_message([&i](const Message& m) { i.on_report(m); }, {},
-                                    type_byte(SpeedType::report));
+    i.subs.add([&i](const Message& m) { i.on_report(m); }, type_byte(SpeedType::report));
     i.running = true;
     i.start = std::chrono::steady_clock::now();
     i.stop_at = i.start + i.cfg.duration;

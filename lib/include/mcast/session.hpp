@@ -155,4 +155,25 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+// The handlers one component registers on a session, removed together when it goes away, so
+// no component has to remember to unregister (or forgets to).
+class Subscriptions {
+public:
+    explicit Subscriptions(Session& s) : session_(s) {}
+    ~Subscriptions() {
+        for (auto h : handles_)
+            session_.remove_handler(h);
+    }
+    Subscriptions(const Subscriptions&) = delete;
+    Subscriptions& operator=(const Subscriptions&) = delete;
+
+    void add(Session::MessageHandler h, std::uint8_t type, std::string topic = {}) {
+        handles_.push_back(session_.on_message(std::move(h), std::move(topic), type));
+    }
+
+private:
+    Session& session_;
+    std::vector<std::size_t> handles_;
+};
+
 } // namespace mcast
