@@ -31,6 +31,9 @@ class MCAST_API FailureLimiter {
 public:
     explicit FailureLimiter(FailureLimitConfig cfg = {});
 
+    // False until the first failure: until then every datagram may be verified and callers can
+    // skip allow() (and working out `known`) on the per-datagram path.
+    bool active() const { return active_; }
     // Whether a datagram from (source, key) may be verified now; `known` when the key has
     // verified here before.
     bool allow(std::uint64_t source, const PublicKeyBytes& key, bool known, MonoTime now);
@@ -52,6 +55,7 @@ private:
     Slot global_;
     std::vector<Slot> sources_, pairs_;
     std::uint64_t seed_;
+    bool active_ = false;
 };
 
 } // namespace mcast

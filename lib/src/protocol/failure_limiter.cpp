@@ -61,6 +61,7 @@ bool FailureLimiter::allow(std::uint64_t source, const PublicKeyBytes& key, bool
 }
 
 void FailureLimiter::failed(std::uint64_t source, const PublicKeyBytes& key, MonoTime now) {
+    active_ = true;
     auto& p = slot(pairs_, pair_tag(seed_, source, key), now);
     p.tokens = std::max(0.0, p.tokens - 1.0);
     auto& s = slot(sources_, source_tag(seed_, source), now);
