@@ -1,6 +1,7 @@
 // Key files: the file-system half of Identity, kept out of the sans-IO protocol core. PKCS#8
 // PEM, mode 0600, written atomically, refused when others can read it, never silently replaced.
 #include "protocol/identity_impl.hpp"
+#include <mcast/paths.hpp>
 
 #include <mcast/identity.hpp>
 
@@ -137,10 +138,7 @@ void Identity::save(const fs::path& file, bool replace) const {
 
 fs::path default_identity_path() {
     if (const char* e = std::getenv("MCAST_IDENTITY"); e && *e) return e;
-    if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x)
-        return fs::path(x) / "mcast" / "identity.pem";
-    const char* home = std::getenv("HOME");
-    return fs::path(home && *home ? home : ".") / ".config" / "mcast" / "identity.pem";
+    return config_directory() / "identity.pem";
 }
 
 } // namespace mcast

@@ -1,5 +1,6 @@
 // Name pinning; see known_names.hpp.
 #include "atomic_file.hpp"
+#include <mcast/paths.hpp>
 
 #include <mcast/known_names.hpp>
 
@@ -12,10 +13,7 @@ namespace mcast {
 namespace fs = std::filesystem;
 
 fs::path KnownNames::default_path() {
-    if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x)
-        return fs::path(x) / "mcast" / "known_names";
-    const char* home = std::getenv("HOME");
-    return fs::path(home && *home ? home : ".") / ".config" / "mcast" / "known_names";
+    return config_directory() / "known_names";
 }
 
 KnownNames KnownNames::load(const fs::path& file) {

@@ -1,6 +1,7 @@
 // The trust store's file: read whole, written atomically (temporary file, fsync, rename, fsync
 // of the directory), so a kill at any moment leaves either the old or the new store.
 #include "atomic_file.hpp"
+#include <mcast/paths.hpp>
 
 #include <mcast/trust_store.hpp>
 
@@ -20,10 +21,7 @@ namespace mcast {
 namespace fs = std::filesystem;
 
 fs::path TrustStore::default_path() {
-    if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x)
-        return fs::path(x) / "mcast" / "trust";
-    const char* home = std::getenv("HOME");
-    return fs::path(home && *home ? home : ".") / ".config" / "mcast" / "trust";
+    return config_directory() / "trust";
 }
 
 TrustStore TrustStore::load(const fs::path& file) {

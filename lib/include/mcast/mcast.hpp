@@ -9,6 +9,7 @@
 #include <mcast/node.hpp>
 #include <mcast/pairing.hpp>
 #include <mcast/pairing_flow.hpp>
+#include <mcast/paths.hpp>
 #include <mcast/peer_table.hpp>
 #include <mcast/ping.hpp>
 #include <mcast/pinger.hpp>
