@@ -1,9 +1,12 @@
-// `mcast announce`: run this machine's Node until a signal or --timeout, then say goodbye.
+// `mcast announce`: run this machine's Node until a signal or --timeout, then say goodbye. On
+// SIGHUP it reads its settings again (config files, environment, the same command line) and
+// restarts the node with them; a bad new setting is reported and the old ones kept.
 #include "commands.hpp"
 #include "duration.hpp"
 #include "meta_option.hpp"
 #include "node_options.hpp"
 #include "peer_printers.hpp"
+#include "settings.hpp"
 
 #include <mcast/node.hpp>
 #include <mcast/tuple_codec.hpp>
@@ -14,9 +17,20 @@
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
 
-namespace mcast::cli {
+#include <functional>
+#include <optional>
 
-int run_announce(const ParsedArgs& args, Output& out) {
+namespace mcast::cli {
+namespace {
+
+// Everything announce needs from its settings, checked before anything starts (or restarts).
+struct Setup {
+    NodeOptions node;
+    SessionOptions session;
+    Identity identity;
+};
+
+Setup make_setup(const ParsedArgs& args, Output& out) {
     NodeOptions opts;
     opts.name = args.value("name").value_or(host_name());
     opts.meta = parse_meta(args.values("meta"));
@@ -31,73 +45,112 @@ int run_announce(const ParsedArgs& args, Output& out) {
         if (opts.lifetime > std::chrono::hours(24))
             throw UsageError("--lifetime: bad value (at most 24h, which receivers accept)");
     }
-    auto id = load_identity(args, out);
-    auto short_id = id.id().short_form();
-    boost::asio::io_context io;
-    auto sopts = session_options(args);
-    apply_accept(sopts, args);
-    Session session(io, std::move(id), std::move(sopts));
-    session.start();
-    if (session.interfaces().empty())
-        out.note("no usable interface yet (none is up with multicast and an address); waiting");
-    Node node(session, opts);
-    if (auto size = encoded_size(encode_announce(node.info())); size > max_payload_size / 2)
+    NodeInfo probe;
+    probe.name = opts.name;
+    probe.meta = opts.meta;
+    if (auto size = encoded_size(encode_announce(probe)); size > max_payload_size / 2)
         throw UsageError(fmt::format("--name/--meta: {} bytes to announce (at most {})", size,
                                      max_payload_size / 2));
+    auto sopts = session_options(args);
+    apply_accept(sopts, args);
+    return {std::move(opts), std::move(sopts), load_identity(args, out)};
+}
 
-    if (args.flag("once")) {
+void print_announce(Output& out, const NodeInfo& info) {
+    if (out.json())
+        out.record({{"type", "announce"},
+                    {"name", info.name},
+                    {"addresses", addresses_text(info.addresses)}});
+    else
+        out.debug("announced " + info.name + " at " + addresses_text(info.addresses));
+}
+
+} // namespace
+
+int run_announce(const ParsedArgs& first_args, Output& out) {
+    Setup setup = make_setup(first_args, out);
+    const std::vector<std::string> command_line = first_args.raw_args();
+
+    if (first_args.flag("once")) {
+        boost::asio::io_context io;
+        Session session(io, std::move(setup.identity), std::move(setup.session));
+        session.start();
+        Node node(session, setup.node);
         auto info = node.info();
         session.send("", encode_announce(info), type_byte(PresenceType::announce));
-        if (out.verbose() && out.json())
-            out.record({{"type", "announce"},
-                        {"name", info.name},
-                        {"addresses", addresses_text(info.addresses)}});
-        else
-            out.debug(fmt::format("announced {} ({}) once", opts.name, short_id));
+        if (out.verbose()) print_announce(out, info);
         return exit_ok;
     }
 
-    node.on_announce([&](const NodeInfo& info) {
-        if (!out.verbose()) return;
-        if (out.json())
-            out.record({{"type", "announce"},
-                        {"name", info.name},
-                        {"addresses", addresses_text(info.addresses)}});
-        else
-            out.debug("announced " + info.name + " at " + addresses_text(info.addresses));
-    });
-    node.on_conflict([&](const Message& m) {
-        std::string where = m.arrival.source + "%" + m.arrival.ifname;
-        out.note("CONFLICT: another process announces with this identity (" + short_id + ") from " +
-                 where);
-        if (out.json())
-            out.record({{"type", "conflict"},
-                        {"id", m.sender_id.full()},
-                        {"source", m.arrival.source},
-                        {"interface", m.arrival.ifname}});
-    });
+    // --timeout counts from the start, across reloads.
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    if (auto t = first_args.duration("timeout")) deadline = std::chrono::steady_clock::now() + *t;
 
-    auto finish = [&] {
-        node.stop(); // the goodbye
-        session.close();
-        io.stop();
-    };
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](boost::system::error_code ec, int) {
-        if (!ec) finish();
-    });
-    boost::asio::steady_timer timer(io);
-    if (auto t = args.duration("timeout")) {
-        timer.expires_after(*t);
-        timer.async_wait([&](boost::system::error_code ec) {
-            if (!ec) finish();
+    for (bool first = true;; first = false) {
+        const std::string short_id = setup.identity.id().short_form();
+        const NodeId own_id = setup.identity.id();
+        const NodeOptions opts = setup.node;
+        boost::asio::io_context io;
+        Session session(io, std::move(setup.identity), std::move(setup.session));
+        session.start();
+        if (session.interfaces().empty())
+            out.note("no usable interface yet (none is up with multicast and an address); waiting");
+        Node node(session, opts);
+        node.on_announce([&](const NodeInfo& info) {
+            if (out.verbose()) print_announce(out, info);
         });
+        node.on_conflict([&](const Message& m) {
+            std::string where = m.arrival.source + "%" + m.arrival.ifname;
+            out.note("CONFLICT: another process announces with this identity (" + short_id +
+                     ") from " + where);
+            if (out.json())
+                out.record({{"type", "conflict"},
+                            {"id", m.sender_id.full()},
+                            {"source", m.arrival.source},
+                            {"interface", m.arrival.ifname}});
+        });
+
+        std::optional<Setup> next;
+        auto finish = [&] {
+            node.stop(); // the goodbye
+            session.close();
+            io.stop();
+        };
+        boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+        std::function<void(boost::system::error_code, int)> on_signal =
+            [&](boost::system::error_code ec, int signal) {
+                if (ec) return;
+                if (signal != SIGHUP) return finish();
+                try {
+                    next = make_setup(parse_with_settings(*find_command("announce"), command_line),
+                                      out);
+                } catch (const std::exception& e) {
+                    out.error(std::string("reload: ") + e.what() + " (still running as before)");
+                    signals.async_wait(on_signal);
+                    return;
+                }
+                out.note("settings read again; restarting the node");
+                // Under another key this node is someone else: the old one says goodbye.
+                if (!(next->identity.id() == own_id)) node.stop();
+                session.close();
+                io.stop();
+            };
+        signals.async_wait(on_signal);
+        boost::asio::steady_timer timer(io);
+        if (deadline) {
+            timer.expires_at(*deadline);
+            timer.async_wait([&](boost::system::error_code ec) {
+                if (!ec) finish();
+            });
+        }
+        node.start();
+        if (first)
+            out.debug(fmt::format("announcing {} ({}) every {}; Ctrl-C to stop", opts.name,
+                                  short_id, format_duration(opts.interval)));
+        io.run();
+        if (!next) return exit_ok;
+        setup = std::move(*next);
     }
-    node.start();
-    out.debug(fmt::format("announcing {} ({}) every {}; Ctrl-C to stop", opts.name, short_id,
-                          format_duration(opts.interval)));
-    io.run();
-    return exit_ok;
 }
 
 } // namespace mcast::cli

@@ -16,5 +16,6 @@ int run_ping(const ParsedArgs& args, Output& out);
 int run_ping_speed(const ParsedArgs& args, Output& out);
 int run_trust(const ParsedArgs& args, Output& out);
 int run_pair(const ParsedArgs& args, Output& out);
+int run_config(const ParsedArgs& args, Output& out);
 
 } // namespace mcast::cli

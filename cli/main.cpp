@@ -6,6 +6,7 @@
 #include "help_text.hpp"
 #include "options.hpp"
 #include "output.hpp"
+#include "settings.hpp"
 
 #include <mcast/identity.hpp>
 #include <mcast/session.hpp>
@@ -64,8 +65,9 @@ int dispatch(const CommandLine& cl) {
     }
     const auto* cmd = find_command(cl.command);
     if (!cmd) throw UsageError("unknown command '" + cl.command + "'");
-    auto args = parse(*cmd, cl.args);
-    if (args.flag("help")) return print_help(cmd);
+    // Help first, so that it works even when a config file has a mistake.
+    if (parse(*cmd, cl.args).flag("help")) return print_help(cmd);
+    auto args = parse_with_settings(*cmd, cl.args);
     Output out(cl.command, args.flag("json"), args.flag("quiet"), args.flag("verbose"));
     try {
         if (cl.command == "id") return run_id(args, out);
@@ -76,6 +78,7 @@ int dispatch(const CommandLine& cl) {
         if (cl.command == "ping") return run_ping(args, out);
         if (cl.command == "trust") return run_trust(args, out);
         if (cl.command == "pair") return run_pair(args, out);
+        if (cl.command == "config") return run_config(args, out);
     } catch (const UsageError&) {
         throw;
     } catch (const PipeClosed&) {

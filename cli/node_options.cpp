@@ -46,8 +46,8 @@ std::string identity_path(const ParsedArgs& args) {
 }
 
 Identity load_identity(const ParsedArgs& args, Output& out) {
-    const char* env = std::getenv("MCAST_IDENTITY");
-    bool explicit_file = args.value("identity").has_value() || (env && *env);
+    // Named by --identity, a config file or MCAST_IDENTITY (all three arrive as the option).
+    bool explicit_file = args.given("identity");
     auto path = identity_path(args);
     if (explicit_file) {
         std::error_code ec;

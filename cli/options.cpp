@@ -87,7 +87,7 @@ const std::vector<OptionSpec>& global_options() {
          .short_name = 'v',
          .help = "Print more about what mcast is doing.",
          .conflicts = {"quiet"}},
-        {.long_name = "help", .short_name = 'h', .help = "Print help and exit."},
+        {.long_name = "help", .short_name = 'h', .help = "Print help and exit.", .settable = false},
     };
     return options;
 }
@@ -111,7 +111,11 @@ const CommandSpec& program() {
             "restricts it to one address family.\n\n"
             "Each node signs with its own key, created on first use ('mcast id --new' makes a new "
             "one). Global options may "
-            "be given before or after the command.",
+            "be given before or after the command.\n\n"
+            "Options that are typed every time can be set once, in /etc/mcast/config or "
+            "~/.config/mcast/config, or in MCAST_* environment variables; the command line wins. "
+            "'mcast config' shows the settings in effect and where each came from; "
+            "mcast-config(1) describes the files.",
         .options =
             {
                 {.long_name = "version", .help = "Print the version and exit."},
@@ -173,11 +177,13 @@ const std::vector<CommandSpec>& commands() {
                 {
                     {.long_name = "new",
                      .help = "Create a new key and write it to the key file; refuses to replace "
-                             "an existing key unless --force is given."},
+                             "an existing key unless --force is given.",
+                     .settable = false},
                     {.long_name = "force",
                      .help = "With --new, replace an existing key, keeping the old key file as "
                              "FILE.old.",
-                     .needs = {"new"}},
+                     .needs = {"new"},
+                     .settable = false},
                 },
             .examples =
                 {
@@ -637,12 +643,15 @@ const std::vector<CommandSpec>& commands() {
             .options =
                 {
                     {.long_name = "accept",
-                     .help = "Answer a pairing request (from PEER only, when given)."},
+                     .help = "Answer a pairing request (from PEER only, when given).",
+                     .settable = false},
                     {.long_name = "list",
-                     .help = "List the pairing requests addressed to this node."},
+                     .help = "List the pairing requests addressed to this node.",
+                     .settable = false},
                     {.long_name = "yes",
                      .help = "Accept the code without asking (for scripts that compared it "
-                             "otherwise)."},
+                             "otherwise).",
+                     .settable = false},
                     {.long_name = "timeout",
                      .value_name = "DURATION",
                      .help = "Give up after DURATION (with --list: listen this long, 3s).",
@@ -663,6 +672,53 @@ const std::vector<CommandSpec>& commands() {
                     {0, "Paired (or, with --list, requests are waiting)."},
                     {1, "Not paired: refused, timed out, or PEER not found."},
                     {2, "Error: a bad option or value, a bad key file or trust store."},
+                },
+        },
+        {
+            .name = "config",
+            .summary = "show the settings in effect and where each comes from",
+            .synopsis = "mcast config [OPTIONS] [COMMAND]",
+            .description =
+                "Prints every setting of COMMAND (without COMMAND: the global ones, which every "
+                "command shares), its value, and where the value came from: the default, a line "
+                "of a config file, an environment variable or the command line. Each place "
+                "overrides the one before it: first /etc/mcast/config, the system's settings "
+                "($MCAST_SYSTEM_CONFIG names another file instead); then "
+                "$XDG_CONFIG_HOME/mcast/config (~/.config/mcast/config), the user's; then "
+                "environment variables, MCAST_NAME for a setting of every command (MCAST_TTL=2, "
+                "MCAST_INTERFACE=eth0,eth1) and MCAST_COMMAND_NAME for one command's "
+                "(MCAST_PING_INTERVAL=200ms); and last the command line.\n\n"
+                "A config file is INI. A setting is an option's long name, '=', and its value, "
+                "as on the command line: 'ttl = 2', 'interface = eth0'. Settings at the top of the "
+                "file apply to every command that has the option; settings under a heading "
+                "'[COMMAND]' apply to that command alone and win over the top ones of the same "
+                "file. Flags take true or false (or yes/no, on/off, 1/0); false in the user's "
+                "file undoes true in the system's. An option that takes several values "
+                "(interface, group, meta) is written once per value; a variable separates them "
+                "with commas, and the values of a place replace those of the places before it. "
+                "'#' starts a comment. A relative file name is relative to the file's directory. "
+                "Options that choose an action (id --new, pair --accept) cannot be set.\n\n"
+                "Every file and variable is checked whichever command runs: a mistake is an "
+                "error (exit status 2) that names the file and line, or the variable. A setting "
+                "that conflicts with one from a later place gives way to it (-6 on the command "
+                "line beats ipv4 = true in a file). 'mcast announce' reads its settings again on "
+                "SIGHUP.",
+            .positional_name = "COMMAND",
+            .positional_help = "Show the settings of this command.",
+            .positional_hint = Hint::Command,
+            .examples =
+                {
+                    {"mcast config ping", "Show ping's settings and where each one comes from."},
+                    {"MCAST_TTL=4 mcast config --json",
+                     "The global settings as JSON records; ttl comes from MCAST_TTL."},
+                    {"printf 'ttl = 2\\n[ping]\\ninterval = 200ms\\n' >> ~/.config/mcast/config",
+                     "Set a TTL of 2 for every command and a ping interval for ping alone."},
+                },
+            .exit_codes =
+                {
+                    {0, "The settings were printed."},
+                    {2, "Error: an unknown command, or a bad line in a config file or a bad "
+                        "MCAST_* variable (named in the message)."},
                 },
         },
         {
@@ -695,6 +751,10 @@ const std::vector<CommandSpec>& commands() {
 const std::vector<Definition>& environment_variables() {
     static const std::vector<Definition> variables = {
         {"MCAST_IDENTITY", "The key file to use when --identity is not given."},
+        {"MCAST_NAME, MCAST_COMMAND_NAME",
+         "A setting, as in a config file: MCAST_TTL=2 for every command, MCAST_PING_INTERVAL=200ms "
+         "for ping alone (see mcast-config(1)). Several values are separated by commas."},
+        {"MCAST_SYSTEM_CONFIG", "The system config file to read instead of /etc/mcast/config."},
         {"XDG_CONFIG_HOME",
          "The directory of the default key file, $XDG_CONFIG_HOME/mcast/identity.pem; ~/.config "
          "when not set."},
@@ -707,6 +767,9 @@ const std::vector<Definition>& environment_variables() {
 
 const std::vector<Definition>& files() {
     static const std::vector<Definition> entries = {
+        {"/etc/mcast/config", "The system's settings (see mcast-config(1))."},
+        {"~/.config/mcast/config",
+         "The user's settings, read after the system's ($XDG_CONFIG_HOME/mcast/config)."},
         {"~/.config/mcast/identity.pem",
          "This node's Ed25519 private key (PEM), used when neither --identity nor MCAST_IDENTITY "
          "is given. It must not be readable by other users; 'mcast id --new' creates it."},
@@ -815,6 +878,19 @@ bool ParsedArgs::given(std::string_view name) const {
     return it->second.given;
 }
 
+Origin ParsedArgs::origin(std::string_view name) const {
+    const auto it = entries_.find(name);
+    if (it == entries_.end()) {
+        throw std::logic_error(fmt::format("mcast::cli: no option --{} in this command", name));
+    }
+    return it->second.origin;
+}
+
+std::string ParsedArgs::origin_text(std::string_view name) const {
+    origin(name); // checks the name
+    return entries_.find(name)->second.origin_text;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The parser
 
@@ -914,6 +990,15 @@ bool valid_value(const OptionSpec& option, const std::string& value) {
     }
 }
 
+} // namespace
+
+std::string value_problem(const OptionSpec& option, const std::string& value) {
+    if (valid_value(option, value)) return {};
+    return fmt::format("bad value '{}' (expected {})", value, expectation(option));
+}
+
+namespace {
+
 // Every value given, with its option, in command-line order.
 using TypedValues = std::vector<std::pair<const OptionSpec*, std::string>>;
 
@@ -966,11 +1051,14 @@ UsageError translate(const po::error& error, const std::vector<const OptionSpec*
 void check(const CommandSpec& cmd, const std::vector<const OptionSpec*>& specs,
            const ParsedArgs& parsed, const TypedValues& in_order) {
     for (const auto& [option, value] : in_order) {
-        if (!valid_value(*option, value)) {
-            throw UsageError(fmt::format("--{}: bad value '{}' (expected {})", option->long_name,
-                                         value, expectation(*option)));
-        }
+        if (auto problem = value_problem(*option, value); !problem.empty())
+            throw UsageError(fmt::format("--{}: {}", option->long_name, problem));
     }
+    // "--ttl" for the command line, "ttl (from /etc/mcast/config:3)" for a setting.
+    const auto named = [&](std::string_view name) {
+        if (parsed.origin(name) == Origin::command_line) return fmt::format("--{}", name);
+        return fmt::format("{} (from {})", name, parsed.origin_text(name));
+    };
     // One group per address family.
     for (const OptionSpec* option : specs) {
         if (option->hint != Hint::Address || option->arity != Arity::Many) continue;
@@ -1002,14 +1090,14 @@ void check(const CommandSpec& cmd, const std::vector<const OptionSpec*>& specs,
                                              option->long_name, other));
             }
             if (other != cmd.positional_name && parsed.given(other)) {
-                throw UsageError(
-                    fmt::format("--{}: cannot be combined with --{}", option->long_name, other));
+                throw UsageError(fmt::format("{}: cannot be combined with {}",
+                                             named(option->long_name), named(other)));
             }
         }
         for (std::string_view other : option->needs) {
             if (!parsed.given(other)) {
                 throw UsageError(
-                    fmt::format("--{}: only valid with --{}", option->long_name, other));
+                    fmt::format("{}: only valid with --{}", named(option->long_name), other));
             }
         }
     }
@@ -1017,7 +1105,8 @@ void check(const CommandSpec& cmd, const std::vector<const OptionSpec*>& specs,
 
 } // namespace
 
-ParsedArgs parse(const CommandSpec& cmd, std::span<const std::string> args) {
+ParsedArgs parse(const CommandSpec& cmd, std::span<const std::string> args,
+                 std::span<const SettingLayer> layers) {
     const std::vector<const OptionSpec*> specs = all_options(cmd);
 
     po::options_description description;
@@ -1052,10 +1141,14 @@ ParsedArgs parse(const CommandSpec& cmd, std::span<const std::string> args) {
     }
 
     ParsedArgs parsed;
+    parsed.raw_.assign(args.begin(), args.end());
     for (const OptionSpec* option : specs) {
-        parsed.entries_.emplace(std::string(option->long_name),
-                                ParsedArgs::Entry{option->arity, option->hint, false, {}});
+        ParsedArgs::Entry entry;
+        entry.arity = option->arity;
+        entry.hint = option->hint;
+        parsed.entries_.emplace(std::string(option->long_name), std::move(entry));
     }
+    const int command_line_rank = static_cast<int>(layers.size()) + 1;
     TypedValues in_order;
     for (const po::option& option : given) {
         if (option.string_key == kPositionalKey) {
@@ -1068,9 +1161,52 @@ ParsedArgs parse(const CommandSpec& cmd, std::span<const std::string> args) {
         }
         ParsedArgs::Entry& entry = parsed.entries_.at(option.string_key);
         entry.given = true;
+        entry.origin = Origin::command_line;
+        entry.origin_text = "command line";
+        entry.rank = command_line_rank;
         for (const std::string& value : option.value) {
             entry.values.push_back(value);
             in_order.emplace_back(find_long(specs, option.string_key), value);
+        }
+    }
+
+    // Each option takes its value from the highest layer that sets it, unless the command line
+    // did. Layers were checked when they were read, so their values are valid.
+    for (int rank = static_cast<int>(layers.size()); rank >= 1; --rank) {
+        const SettingLayer& layer = layers[static_cast<std::size_t>(rank - 1)];
+        for (const auto& [name, setting] : layer.settings) {
+            const auto it = parsed.entries_.find(name);
+            if (it == parsed.entries_.end() || it->second.rank != 0) continue;
+            const OptionSpec* option = find_long(specs, name);
+            if (option == nullptr || !option->settable) continue;
+            ParsedArgs::Entry& entry = it->second;
+            entry.rank = rank;
+            entry.origin = static_cast<Origin>(static_cast<int>(Origin::system) +
+                                               static_cast<int>(layer.source));
+            entry.origin_text = setting.origin;
+            if (entry.arity == Arity::Flag) {
+                entry.given = !setting.values.empty() && setting.values.back() == "true";
+            } else {
+                entry.given = true;
+                entry.values = setting.values;
+            }
+        }
+    }
+    // A setting that conflicts with one from a higher layer gives way (-6 on the command line
+    // beats "ipv4 = true" in a file); a conflict within one layer is the user's to fix.
+    for (const OptionSpec* option : specs) {
+        const ParsedArgs::Entry& entry = parsed.entries_.at(std::string(option->long_name));
+        if (!entry.given) continue;
+        for (std::string_view other_name : option->conflicts) {
+            const auto it = parsed.entries_.find(other_name);
+            if (it == parsed.entries_.end() || !it->second.given) continue;
+            if (it->second.rank < entry.rank) {
+                it->second.given = false;
+                it->second.values.clear();
+                it->second.origin = Origin::unset;
+                it->second.origin_text.clear();
+                it->second.rank = 0;
+            }
         }
     }
 
@@ -1079,8 +1215,10 @@ ParsedArgs parse(const CommandSpec& cmd, std::span<const std::string> args) {
 
     for (const OptionSpec* option : specs) {
         ParsedArgs::Entry& entry = parsed.entries_.at(std::string(option->long_name));
-        if (!entry.given && !option->default_value.empty()) {
+        if (entry.origin == Origin::unset && !option->default_value.empty()) {
             entry.values.emplace_back(option->default_value);
+            entry.origin = Origin::default_value;
+            entry.origin_text = "default";
         }
     }
     return parsed;

@@ -45,6 +45,9 @@ struct OptionSpec {
     std::vector<std::string_view> conflicts = {}; // long names (or the positional_name) it excludes
     std::vector<std::string_view> needs = {};     // long names it is only valid with
     bool hidden = false; // accepted, but left out of help, man pages and completions
+    // Whether a config file or MCAST_* variable may set it; false for what picks an action (id
+    // --new, pair --accept), which a file should not choose for every run.
+    bool settable = true;
 };
 
 struct Example {
@@ -104,6 +107,22 @@ struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// Settings from one place below the command line: a config file section or the environment.
+// Built and checked by settings.cpp; parse() lets each layer override the ones before it, and
+// the command line override them all.
+struct SettingLayer {
+    enum class Source { system, user, environment };
+    struct Value {
+        std::vector<std::string> values; // a flag holds "true" or "false"
+        std::string origin;              // "/etc/mcast/config:4", "MCAST_TTL"
+    };
+    Source source = Source::user;
+    std::map<std::string, Value, std::less<>> settings; // by long option name
+};
+
+// Where an option's value came from.
+enum class Origin { unset, default_value, system, user, environment, command_line };
+
 // What parse() found, with defaults from the table applied. Asking for an option that is not in
 // the command's table (a typo in the calling code) throws std::logic_error.
 class ParsedArgs {
@@ -118,19 +137,31 @@ public:
     std::optional<std::int64_t> number(std::string_view name) const;
     // value() of a Duration option, as a duration (already checked by parse()).
     std::optional<std::chrono::nanoseconds> duration(std::string_view name) const;
-    // Whether the option was on the command line (rather than defaulted).
+    // Whether the option was set on the command line, in a config file or the environment
+    // (rather than defaulted). A flag set to false in a file is not given.
     bool given(std::string_view name) const;
+    // Where the option's value came from, and that place in words: "command line", "default",
+    // "/etc/mcast/config:4", "MCAST_TTL"; "" when unset.
+    Origin origin(std::string_view name) const;
+    std::string origin_text(std::string_view name) const;
+    // The arguments parse() was given, so a command can parse them again (announce on SIGHUP).
+    const std::vector<std::string>& raw_args() const { return raw_; }
 
     std::vector<std::string> positional; // the arguments that are not options, in order
 
 private:
-    friend ParsedArgs parse(const CommandSpec&, std::span<const std::string>);
+    friend ParsedArgs parse(const CommandSpec&, std::span<const std::string>,
+                            std::span<const SettingLayer>);
     struct Entry {
-        Arity arity;
-        Hint hint;
+        Arity arity = Arity::Flag;
+        Hint hint = Hint::None;
         bool given = false;
         std::vector<std::string> values; // as given, or the default
+        Origin origin = Origin::unset;
+        std::string origin_text;
+        int rank = 0; // precedence of the source: layers count up from 1, the command line last
     };
+    std::vector<std::string> raw_;
     const Entry& entry(std::string_view name, Arity arity) const;
     std::map<std::string, Entry, std::less<>> entries_;
 };
@@ -140,7 +171,13 @@ private:
 // conflicts and needs; when --help is given only the syntax is checked. Throws UsageError.
 //   auto args = parse(*find_command("send"), std::vector<std::string>{"--ttl", "2", "hi"});
 //   args.number("ttl") == 2; args.positional == {"hi"}
-ParsedArgs parse(const CommandSpec& cmd, std::span<const std::string> args);
+// Settings from layers (lowest precedence first) fill in what the command line did not give;
+// a setting that conflicts with one from a higher layer is dropped.
+ParsedArgs parse(const CommandSpec& cmd, std::span<const std::string> args,
+                 std::span<const SettingLayer> layers = {});
+
+// Why value is not valid for option ("bad value '300' (expected 0-255)"), or "" when it is.
+std::string value_problem(const OptionSpec& option, const std::string& value);
 
 // The command line split at the subcommand. `mcast -4 send --ttl 2 hi` gives command "send" and
 // args {"-4", "--ttl", "2", "hi"}, ready for parse(*find_command(command), args). When there is

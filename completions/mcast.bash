@@ -98,6 +98,7 @@ _mcast() {
             ping) _mcast_words '--accept --count --interval --size --timeout --peer --expect --unicast-too --max-loss --max-rtt --respond --speed --rate --duration --find-max -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             trust) _mcast_words '--note --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             pair) _mcast_words '--accept --list --yes --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            config) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             help) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             *) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
         esac
@@ -106,8 +107,9 @@ _mcast() {
 
     # Arguments.
     case $command in
-        "") _mcast_words 'id send listen announce discover ping trust pair help' ;;
-        help) _mcast_words 'id send listen announce discover ping trust pair help' ;;
+        "") _mcast_words 'id send listen announce discover ping trust pair config help' ;;
+        config) _mcast_words 'id send listen announce discover ping trust pair config help' ;;
+        help) _mcast_words 'id send listen announce discover ping trust pair config help' ;;
     esac
     return 0
 }

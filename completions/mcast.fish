@@ -47,6 +47,7 @@ function __mcast_commands
     printf '%s\t%s\n' 'ping' 'measure latency and loss to every node at once'
     printf '%s\t%s\n' 'trust' 'manage the friends this node trusts'
     printf '%s\t%s\n' 'pair' 'make mutual friends after comparing a code'
+    printf '%s\t%s\n' 'config' 'show the settings in effect and where each comes from'
     printf '%s\t%s\n' 'help' 'show help for a command'
 end
 
@@ -61,6 +62,7 @@ complete -c mcast -n __mcast_no_command -a 'discover' -d 'list the nodes on the 
 complete -c mcast -n __mcast_no_command -a 'ping' -d 'measure latency and loss to every node at once'
 complete -c mcast -n __mcast_no_command -a 'trust' -d 'manage the friends this node trusts'
 complete -c mcast -n __mcast_no_command -a 'pair' -d 'make mutual friends after comparing a code'
+complete -c mcast -n __mcast_no_command -a 'config' -d 'show the settings in effect and where each comes from'
 complete -c mcast -n __mcast_no_command -a 'help' -d 'show help for a command'
 
 # Options without a command
@@ -141,6 +143,9 @@ complete -c mcast -n '__mcast_command_is pair' -l accept -d 'Answer a pairing re
 complete -c mcast -n '__mcast_command_is pair' -l list -d 'List the pairing requests addressed to this node'
 complete -c mcast -n '__mcast_command_is pair' -l yes -d 'Accept the code without asking (for scripts that compared it otherwise)'
 complete -c mcast -n '__mcast_command_is pair' -l timeout -x -d 'Give up after DURATION (with --list: listen this long, 3s)'
+
+# mcast config
+complete -c mcast -n '__mcast_command_is config' -a '(__mcast_commands)'
 
 # mcast help
 complete -c mcast -n '__mcast_command_is help' -a '(__mcast_commands)'

@@ -1,0 +1,148 @@
+// `mcast config [COMMAND]`: the effective settings of a command and where each one came from,
+// so a user can tell why mcast does what it does (a TTL from /etc, an interface from the
+// environment) without reading every file.
+#include "commands.hpp"
+#include "settings.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace mcast::cli {
+namespace {
+
+std::string_view source_name(Origin origin) {
+    switch (origin) {
+    case Origin::unset:
+        return "unset";
+    case Origin::default_value:
+        return "default";
+    case Origin::system:
+        return "system";
+    case Origin::user:
+        return "user";
+    case Origin::environment:
+        return "environment";
+    case Origin::command_line:
+        return "command_line";
+    }
+    return "unset";
+}
+
+std::string_view scope_name(SettingLayer::Source scope) {
+    return scope == SettingLayer::Source::system ? "system" : "user";
+}
+
+struct Row {
+    const OptionSpec* option;
+    boost::json::value value; // bool, string, array of strings, or null
+    std::string shown;        // the value as text
+    std::string from;         // "default", "/etc/mcast/config:3", "MCAST_TTL", ...
+    Origin origin;
+    std::string variable; // the MCAST_* variable that sets it
+};
+
+Row row_of(const OptionSpec& option, const ParsedArgs& args) {
+    const std::string_view name = option.long_name;
+    Row row{&option, nullptr, "", args.origin_text(name), args.origin(name), ""};
+    switch (option.arity) {
+    case Arity::Flag:
+        row.value = args.flag(name);
+        row.shown = args.flag(name) ? "true" : "false";
+        if (row.from.empty()) row.from = "default";
+        break;
+    case Arity::One:
+        if (auto v = args.value(name)) {
+            row.value = boost::json::string(*v);
+            row.shown = *v;
+        }
+        break;
+    case Arity::Many: {
+        const auto values = args.values(name);
+        if (!values.empty()) {
+            boost::json::array a;
+            for (const auto& v : values)
+                a.emplace_back(boost::json::string(v));
+            row.value = std::move(a);
+            row.shown = fmt::format("{}", fmt::join(values, ","));
+        }
+        break;
+    }
+    }
+    if (row.shown.empty() && row.origin == Origin::unset) {
+        row.from = "default";
+        row.shown =
+            option.default_help.empty() ? "-" : "(" + std::string(option.default_help) + ")";
+    }
+    if (row.origin == Origin::unset) row.origin = Origin::default_value; // a flag left off
+    return row;
+}
+
+} // namespace
+
+int run_config(const ParsedArgs& args, Output& out) {
+    const CommandSpec* target = find_command("config");
+    std::vector<std::string> rest = args.raw_args();
+    if (!args.positional.empty()) {
+        const std::string& name = args.positional.front();
+        target = find_command(name);
+        if (target == nullptr || name == "help") throw UsageError("unknown command '" + name + "'");
+        // Re-read the global options of this command line as the target command's.
+        rest.erase(std::find(rest.rbegin(), rest.rend(), name).base() - 1);
+    }
+    const ParsedArgs effective = parse_with_settings(*target, rest);
+    const std::string command = target->name == "config" ? "" : std::string(target->name);
+
+    for (const ConfigFile& file : config_files()) {
+        if (out.json()) {
+            out.record({{"type", "config_file"},
+                        {"scope", scope_name(file.scope)},
+                        {"path", file.path.string()},
+                        {"exists", file.exists}});
+        } else if (!out.quiet()) {
+            out.line(fmt::format("# {} config: {}{}", scope_name(file.scope), file.path.string(),
+                                 file.exists ? "" : " (not present)"));
+        }
+    }
+
+    std::vector<Row> rows;
+    const auto add = [&](const std::vector<OptionSpec>& options, std::string_view section) {
+        for (const OptionSpec& option : options) {
+            if (!option.settable || option.hidden) continue;
+            rows.push_back(row_of(option, effective));
+            rows.back().variable = environment_name(section, option.long_name);
+        }
+    };
+    if (!command.empty()) add(target->options, command);
+    add(global_options(), "");
+
+    if (out.json()) {
+        for (const Row& r : rows) {
+            out.record({{"type", "setting"},
+                        {"command", command},
+                        {"name", r.option->long_name},
+                        {"value", r.value},
+                        {"from", r.from},
+                        {"source", source_name(r.origin)},
+                        {"variable", r.variable}});
+        }
+        return exit_ok;
+    }
+    std::size_t name_width = 7, value_width = 5;
+    for (const Row& r : rows) {
+        name_width = std::max(name_width, r.option->long_name.size());
+        value_width = std::max(value_width, r.shown.size());
+    }
+    const bool color = out.color();
+    out.line(fmt::format("{}{:<{}}  {:<{}}  FROM{}", color ? "\033[1m" : "", "SETTING", name_width,
+                         "VALUE", value_width, color ? "\033[0m" : ""));
+    for (const Row& r : rows) {
+        const bool set = r.origin != Origin::default_value && r.origin != Origin::unset;
+        out.line(fmt::format("{:<{}}  {:<{}}  {}{}{}", r.option->long_name, name_width, r.shown,
+                             value_width, color && !set ? "\033[2m" : "", r.from,
+                             color && !set ? "\033[0m" : ""));
+    }
+    return exit_ok;
+}
+
+} // namespace mcast::cli

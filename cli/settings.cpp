@@ -1,0 +1,270 @@
+// Config files and MCAST_* variables to SettingLayers; see settings.hpp.
+#include "settings.hpp"
+
+#include <mcast/paths.hpp>
+
+#include <boost/program_options/options_description.hpp>
+#include <boost/program_options/parsers.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+extern char** environ;
+
+namespace mcast::cli {
+namespace {
+
+namespace fs = std::filesystem;
+namespace po = boost::program_options;
+
+// Variables that start with MCAST_ but are not settings.
+constexpr std::string_view kSystemConfigVariable = "MCAST_SYSTEM_CONFIG";
+
+std::string trim(std::string_view s) {
+    const auto first = s.find_first_not_of(" \t\r");
+    if (first == std::string_view::npos) return {};
+    const auto last = s.find_last_not_of(" \t\r");
+    return std::string(s.substr(first, last - first + 1));
+}
+
+std::string upper_snake(std::string_view name) {
+    std::string out;
+    for (char c : name)
+        out += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return out;
+}
+
+// "true" or "false" for the words people write for them, else "".
+std::string boolean_word(std::string_view text) {
+    std::string w;
+    for (char c : text)
+        w += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (w == "true" || w == "yes" || w == "on" || w == "1") return "true";
+    if (w == "false" || w == "no" || w == "off" || w == "0") return "false";
+    return {};
+}
+
+// The options a setting named `key` sets: in section "" every command's settable option of that
+// name, in section "ping" ping's (its own or a global one).
+std::vector<const OptionSpec*> targets(std::string_view section, std::string_view key) {
+    std::vector<const OptionSpec*> found;
+    const auto add = [&](const CommandSpec& cmd) {
+        const OptionSpec* o = find_option(cmd, key);
+        if (o != nullptr && o->settable && std::find(found.begin(), found.end(), o) == found.end())
+            found.push_back(o);
+    };
+    if (section.empty()) {
+        for (const CommandSpec& cmd : commands())
+            add(cmd);
+    } else if (const CommandSpec* cmd = find_command(section)) {
+        add(*cmd);
+    }
+    return found;
+}
+
+// Checks value for every option it sets and returns it normalized (flags to true/false, file
+// names made absolute against base_dir); throws UsageError("LABEL: ..."), where the label names
+// the setting ("/etc/mcast/config:3: ttl", "MCAST_TTL").
+std::string checked_value(const std::vector<const OptionSpec*>& options, const std::string& label,
+                          const std::string& value, const fs::path& base_dir) {
+    std::string result = value;
+    for (const OptionSpec* option : options) {
+        if (option->arity == Arity::Flag) {
+            result = boolean_word(value);
+            if (result.empty())
+                throw UsageError(
+                    fmt::format("{}: bad value '{}' (expected true or false)", label, value));
+            continue;
+        }
+        if (auto problem = value_problem(*option, value); !problem.empty())
+            throw UsageError(fmt::format("{}: {}", label, problem));
+        if (option->hint == Hint::File && !base_dir.empty()) {
+            if (value.starts_with("~/")) {
+                const char* home = std::getenv("HOME");
+                result = (fs::path(home && *home ? home : "/") / value.substr(2)).string();
+            } else if (fs::path(value).is_relative()) {
+                result = (base_dir / value).lexically_normal().string();
+            }
+        }
+    }
+    return result;
+}
+
+struct FileSetting {
+    std::string section; // "" for the top of the file
+    std::string key;
+    std::string value; // checked and normalized
+    std::string place; // "FILE:LINE"
+};
+
+// Reads and checks a whole config file. Each line goes through Program_options' INI grammar
+// ("name = value", '#' comments); this loop adds the [section] headings and line numbers.
+std::vector<FileSetting> read_config(const fs::path& path) {
+    std::vector<FileSetting> settings;
+    std::ifstream in(path);
+    if (!in) {
+        if (errno == ENOENT) return settings;
+        throw UsageError(fmt::format("{}: {}", path.string(), std::strerror(errno)));
+    }
+    const fs::path base_dir = fs::absolute(path).parent_path();
+    const po::options_description none;
+    std::string line, section;
+    for (int number = 1; std::getline(in, line); ++number) {
+        const std::string place = fmt::format("{}:{}", path.string(), number);
+        const std::string text = trim(line);
+        if (text.empty() || text[0] == '#' || text[0] == ';') continue;
+        if (text[0] == '[') {
+            if (text.back() != ']')
+                throw UsageError(fmt::format("{}: bad section heading '{}'", place, text));
+            section = trim(std::string_view(text).substr(1, text.size() - 2));
+            const CommandSpec* cmd = find_command(section);
+            if (cmd == nullptr || section == "help")
+                throw UsageError(fmt::format("{}: unknown section [{}] (expected a command name)",
+                                             place, section));
+            continue;
+        }
+        std::istringstream one(line);
+        po::parsed_options parsed(nullptr);
+        try {
+            parsed = po::parse_config_file(one, none, /*allow_unregistered=*/true);
+        } catch (const po::error&) {
+            throw UsageError(fmt::format("{}: expected 'name = value', got '{}'", place, text));
+        }
+        for (const po::option& option : parsed.options) {
+            const std::string key = option.string_key;
+            const std::string value = option.value.empty() ? "" : option.value.front();
+            const auto options = targets(section, key);
+            if (options.empty()) {
+                const bool exists = section.empty()
+                                        ? !targets("", key).empty() || key == "help"
+                                        : find_option(*find_command(section), key) != nullptr;
+                if (exists)
+                    throw UsageError(fmt::format("{}: '{}' cannot be set in a file", place, key));
+                throw UsageError(fmt::format("{}: unknown setting '{}'{}", place, key,
+                                             section.empty() ? "" : " in [" + section + "]"));
+            }
+            settings.push_back(
+                {section, key, checked_value(options, place + ": " + key, value, base_dir), place});
+        }
+    }
+    return settings;
+}
+
+// Adds one setting to a layer: a Many option collects values, the others keep the last.
+void put(SettingLayer& layer, const OptionSpec& option, std::vector<std::string> values,
+         const std::string& origin) {
+    auto& slot = layer.settings[std::string(option.long_name)];
+    if (option.arity == Arity::Many) {
+        slot.values.insert(slot.values.end(), values.begin(), values.end());
+        if (slot.origin.empty()) slot.origin = origin;
+    } else {
+        slot.values = std::move(values);
+        slot.origin = origin;
+    }
+}
+
+// A file's two layers for cmd: its top part and its [cmd] section.
+void add_file_layers(std::vector<SettingLayer>& layers, const ConfigFile& file,
+                     const CommandSpec& cmd) {
+    SettingLayer top{file.scope, {}}, own{file.scope, {}};
+    for (const FileSetting& s : read_config(file.path)) {
+        if (!s.section.empty() && s.section != cmd.name) continue;
+        const OptionSpec* option = find_option(cmd, s.key);
+        if (option == nullptr || !option->settable) continue; // a setting for other commands
+        put(s.section.empty() ? top : own, *option, {s.value}, s.place);
+    }
+    layers.push_back(std::move(top));
+    layers.push_back(std::move(own));
+}
+
+// Splits a variable's value for a Many option: "eth0,eth1".
+std::vector<std::string> split_list(const std::string& value) {
+    std::vector<std::string> parts;
+    std::string_view rest = value;
+    while (true) {
+        const auto comma = rest.find(',');
+        parts.push_back(trim(rest.substr(0, comma)));
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+    }
+    return parts;
+}
+
+} // namespace
+
+std::string environment_name(std::string_view command, std::string_view option) {
+    if (command.empty()) return "MCAST_" + upper_snake(option);
+    return "MCAST_" + upper_snake(command) + "_" + upper_snake(option);
+}
+
+std::vector<ConfigFile> config_files() {
+    fs::path system = "/etc/mcast/config";
+    if (const char* e = std::getenv(kSystemConfigVariable.data()); e && *e) system = e;
+    std::vector<ConfigFile> files = {{SettingLayer::Source::system, system},
+                                     {SettingLayer::Source::user, config_directory() / "config"}};
+    for (ConfigFile& f : files) {
+        std::error_code ec;
+        f.exists = fs::exists(f.path, ec);
+    }
+    return files;
+}
+
+std::vector<SettingLayer> setting_layers(const CommandSpec& cmd) {
+    std::vector<SettingLayer> layers;
+    for (const ConfigFile& file : config_files())
+        add_file_layers(layers, file, cmd);
+
+    // Every MCAST_ variable that names a setting is checked, whichever command runs.
+    SettingLayer top{SettingLayer::Source::environment, {}};
+    SettingLayer own{SettingLayer::Source::environment, {}};
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+        const std::string_view entry = *e;
+        const auto eq = entry.find('=');
+        if (!entry.starts_with("MCAST_") || eq == std::string_view::npos) continue;
+        const std::string name(entry.substr(0, eq));
+        const std::string value(entry.substr(eq + 1));
+        if (name == kSystemConfigVariable || value.empty()) continue;
+        // Which command and option the name means: MCAST_TTL or MCAST_PING_INTERVAL.
+        std::string section, key;
+        for (const CommandSpec& c : commands()) {
+            for (const auto* options : {&c.options, &global_options()}) {
+                for (const OptionSpec& o : *options) {
+                    if (environment_name("", o.long_name) == name) key = o.long_name;
+                }
+            }
+        }
+        for (const CommandSpec& c : commands()) {
+            for (const OptionSpec& o : c.options) {
+                if (key.empty() && environment_name(c.name, o.long_name) == name)
+                    section = c.name, key = o.long_name;
+            }
+        }
+        if (key.empty()) continue; // not ours (MCAST_BIN in the project's scripts, say)
+        const auto options = targets(section, key);
+        if (options.empty()) continue; // names an option that cannot be set
+        std::vector<std::string> values;
+        for (const std::string& v :
+             options.front()->arity == Arity::Many ? split_list(value) : std::vector{value})
+            values.push_back(checked_value(options, name, v, {}));
+        if (!section.empty() && section != cmd.name) continue;
+        const OptionSpec* option = find_option(cmd, key);
+        if (option == nullptr || !option->settable) continue;
+        put(section.empty() ? top : own, *option, std::move(values), name);
+    }
+    layers.push_back(std::move(top));
+    layers.push_back(std::move(own));
+    return layers;
+}
+
+ParsedArgs parse_with_settings(const CommandSpec& cmd, std::span<const std::string> args) {
+    const auto layers = setting_layers(cmd);
+    return parse(cmd, args, layers);
+}
+
+} // namespace mcast::cli
