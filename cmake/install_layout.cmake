@@ -1,0 +1,66 @@
+# Where `cmake --install` and the .deb put things: the GNU layout for binary, library, headers,
+# man pages and docs, plus the directories that bash-completion, zsh, fish, systemd and Wireshark
+# look in. Each of those is a cache variable, for distributions that use other places.
+include(CMakePackageConfigHelpers)
+
+set(MCAST_BASH_COMPLETION_DIR "${CMAKE_INSTALL_DATADIR}/bash-completion/completions"
+    CACHE STRING "Where bash-completion loads completions from")
+# zsh: Debian's zsh reads packaged completions from /usr/share/zsh/vendor-completions and local
+# ones from /usr/local/share/zsh/site-functions; "auto" picks by the prefix at install time.
+set(MCAST_ZSH_COMPLETION_DIR "auto" CACHE STRING "Where zsh finds completions, or auto")
+set(MCAST_FISH_COMPLETION_DIR "${CMAKE_INSTALL_DATADIR}/fish/vendor_completions.d"
+    CACHE STRING "Where fish finds completions")
+set(MCAST_SYSTEMD_UNIT_DIR "lib/systemd/system" CACHE STRING "Where systemd system units go")
+set(MCAST_WIRESHARK_PLUGIN_DIR "${CMAKE_INSTALL_LIBDIR}/wireshark/plugins"
+    CACHE STRING "Where Wireshark loads global Lua plugins from")
+set(MCAST_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/mcast" CACHE STRING "Where the CMake package goes")
+
+# The binary finds libmcast next to it ($ORIGIN/../lib...), so a tree installed anywhere (a
+# staging root, a prefix in $HOME) runs without LD_LIBRARY_PATH.
+file(RELATIVE_PATH _mcast_bin_to_lib "${CMAKE_INSTALL_FULL_BINDIR}" "${CMAKE_INSTALL_FULL_LIBDIR}")
+set_target_properties(mcast PROPERTIES INSTALL_RPATH "$ORIGIN/${_mcast_bin_to_lib}")
+
+install(TARGETS mcast RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT runtime)
+install(TARGETS libmcast EXPORT mcastTargets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT runtime NAMELINK_COMPONENT development)
+install(DIRECTORY lib/include/mcast DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT development)
+
+file(GLOB _mcast_man_pages "${PROJECT_SOURCE_DIR}/man/*.1")
+install(FILES ${_mcast_man_pages} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 COMPONENT runtime)
+install(FILES completions/mcast.bash DESTINATION ${MCAST_BASH_COMPLETION_DIR} RENAME mcast
+        COMPONENT runtime)
+install(FILES completions/mcast.fish DESTINATION ${MCAST_FISH_COMPLETION_DIR} COMPONENT runtime)
+install(FILES contrib/wireshark/mcast.lua DESTINATION ${MCAST_WIRESHARK_PLUGIN_DIR}
+        COMPONENT runtime OPTIONAL)
+install(FILES README.md docs/protocol.md docs/json.md docs/security.md docs/config.example
+        DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT runtime)
+
+# The units name the binary by its installed path and zsh's directory depends on the prefix, and
+# both are only known at install time (cpack installs to /usr whatever the build was configured
+# for), so install_prefix_files.cmake writes them then.
+install(CODE "
+  set(MCAST_SOURCE_DIR \"${PROJECT_SOURCE_DIR}\")
+  set(MCAST_BINARY_DIR \"${PROJECT_BINARY_DIR}\")
+  set(MCAST_BINDIR \"${CMAKE_INSTALL_BINDIR}\")
+  set(MCAST_DATADIR \"${CMAKE_INSTALL_DATADIR}\")
+  set(MCAST_SYSTEMD_UNIT_DIR \"${MCAST_SYSTEMD_UNIT_DIR}\")
+  set(MCAST_ZSH_COMPLETION_DIR \"${MCAST_ZSH_COMPLETION_DIR}\")
+  include(\"${PROJECT_SOURCE_DIR}/cmake/install_prefix_files.cmake\")
+  " COMPONENT runtime)
+
+# Library consumers: find_package(mcast) -> mcast::mcast, and pkg-config mcast.
+install(EXPORT mcastTargets NAMESPACE mcast:: DESTINATION ${MCAST_CMAKE_DIR}
+        COMPONENT development)
+configure_package_config_file(cmake/mcastConfig.cmake.in
+  "${PROJECT_BINARY_DIR}/mcastConfig.cmake" INSTALL_DESTINATION ${MCAST_CMAKE_DIR})
+# 0.x: a minor release may break the API, so only the same minor version is compatible.
+write_basic_package_version_file("${PROJECT_BINARY_DIR}/mcastConfigVersion.cmake"
+  COMPATIBILITY SameMinorVersion)
+install(FILES "${PROJECT_BINARY_DIR}/mcastConfig.cmake" "${PROJECT_BINARY_DIR}/mcastConfigVersion.cmake"
+        DESTINATION ${MCAST_CMAKE_DIR} COMPONENT development)
+file(RELATIVE_PATH MCAST_PC_PREFIX_FROM_PCDIR "${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig"
+     "${CMAKE_INSTALL_PREFIX}")
+string(REGEX REPLACE "/$" "" MCAST_PC_PREFIX_FROM_PCDIR "${MCAST_PC_PREFIX_FROM_PCDIR}")
+configure_file(cmake/mcast.pc.in "${PROJECT_BINARY_DIR}/mcast.pc" @ONLY)
+install(FILES "${PROJECT_BINARY_DIR}/mcast.pc" DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig
+        COMPONENT development)

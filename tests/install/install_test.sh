@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# install_test: what a packager and a library user get. Installs the build tree into a scratch
+# prefix and checks the layout and the exported symbols; builds examples/ against that installed
+# tree twice, with find_package(mcast) and with pkg-config, and runs both builds against each
+# other in a lab; builds the .deb packages, unpacks them into a scratch dpkg root and runs
+# `mcast --version` and `man -w mcast-ping` from there.
+#   install_test.sh SOURCE_DIR BUILD_DIR
+set -euo pipefail
+src=$(cd "$1" && pwd)
+build=$(cd "$2" && pwd)
+tmp=$(mktemp -d /tmp/mcast-install.XXXXXX)
+lab=""
+cleanup() {
+  [[ -n $lab ]] && "$src/scripts/netlab" destroy "$lab" >/dev/null 2>&1 || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { printf 'install_test: FAIL: %s\n' "$*" >&2; exit 1; }
+step() { printf '== %s\n' "$*"; }
+
+arch=$(gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
+version=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$build/CMakeCache.txt")
+[[ -n $version ]] || fail "no project version in $build/CMakeCache.txt"
+
+step "cmake --install into a scratch prefix"
+prefix=$tmp/prefix
+cmake --install "$build" --prefix "$prefix" >/dev/null
+libdir=$prefix/lib/$arch
+for f in bin/mcast "lib/$arch/libmcast.so.${version%%.*}" "lib/$arch/libmcast.so.$version" \
+  "lib/$arch/libmcast.so" include/mcast/mcast.hpp include/mcast/session.hpp \
+  share/man/man1/mcast.1 share/man/man1/mcast-ping.1 \
+  share/bash-completion/completions/mcast share/zsh/site-functions/_mcast \
+  share/fish/vendor_completions.d/mcast.fish \
+  lib/systemd/system/mcast-announce.service lib/systemd/system/mcast-announce@.service \
+  "lib/$arch/cmake/mcast/mcastConfig.cmake" "lib/$arch/pkgconfig/mcast.pc" \
+  share/doc/mcast/config.example; do
+  [[ -e $prefix/$f ]] || fail "not installed: $f"
+done
+[[ -L $libdir/libmcast.so.${version%%.*} ]] || fail "libmcast.so.N is not a symlink to the versioned file"
+if [[ -f $src/contrib/wireshark/mcast.lua ]]; then
+  [[ -f $libdir/wireshark/plugins/mcast.lua ]] || fail "Wireshark plugin not installed"
+fi
+grep -q "^ExecStart=$prefix/bin/mcast announce$" "$prefix/lib/systemd/system/mcast-announce.service" ||
+  fail "unit's ExecStart does not name the installed binary"
+for page in "$src"/man/*.1; do
+  [[ -f $prefix/share/man/man1/$(basename "$page") ]] || fail "man page $(basename "$page") not installed"
+done
+
+step "the installed binary runs from its prefix"
+got=$("$prefix/bin/mcast" --version)
+[[ $got == "mcast $version" ]] || fail "mcast --version said '$got'"
+[[ $(MANPATH=$prefix/share/man man -w mcast-ping) == "$prefix/share/man/man1/mcast-ping.1" ]] ||
+  fail "man -w mcast-ping does not find the installed page"
+
+step "only the public API is exported"
+syms=$(nm -D --defined-only "$libdir/libmcast.so.$version")
+# Strong definitions must all be ours; weak ones are Asio's header templates, which the library
+# and the application must share (one service id per io_context).
+strong=$(awk '$2 ~ /^[TDBR]$/ {print $3}' <<<"$syms" | c++filt)
+foreign=$(grep -v -e '^mcast::' -e ' for mcast::' <<<"$strong" || true)
+[[ -z $foreign ]] || fail "exported symbols outside namespace mcast: $(head -3 <<<"$foreign")"
+(($(wc -l <<<"$strong") > 50)) || fail "suspiciously few exported symbols: $(wc -l <<<"$strong")"
+grep -q 'mcast::Session::send' <<<"$strong" || fail "mcast::Session::send is not exported"
+! grep -q -e 'write_atomically' -e 'MulticastSocket' <<<"$strong" || fail "internal symbols are exported"
+
+step "examples/ against the installed tree: find_package(mcast)"
+cmake -S "$src/examples" -B "$tmp/ex-cmake" -DCMAKE_PREFIX_PATH="$prefix" \
+  -DCMAKE_BUILD_TYPE=Release >"$tmp/cmake.log" 2>&1 || { cat "$tmp/cmake.log"; fail "configure against installed tree"; }
+grep -q "$prefix" "$tmp/ex-cmake/CMakeCache.txt" || fail "examples did not find mcast in $prefix"
+cmake --build "$tmp/ex-cmake" >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log"; fail "build against installed tree"; }
+weather_cmake=$tmp/ex-cmake/mcast_example_weather
+ldd "$weather_cmake" | grep -q "libmcast.so.${version%%.*} => $libdir/" || fail "CMake build does not use the installed libmcast"
+
+step "examples/ against the installed tree: pkg-config"
+export PKG_CONFIG_PATH=$libdir/pkgconfig
+[[ $(pkg-config --modversion mcast) == "$version" ]] || fail "pkg-config --modversion mcast"
+weather_pc=$tmp/weather-pc
+# shellcheck disable=SC2046 # pkg-config's output is meant to be split into flags
+g++ -std=c++20 -O1 -o "$weather_pc" "$src/examples/weather.cpp" $(pkg-config --cflags --libs mcast) \
+  -Wl,-rpath,"$(pkg-config --variable=libdir mcast)" || fail "build with pkg-config"
+ldd "$weather_pc" | grep -q "libmcast.so.${version%%.*} => $libdir/" || fail "pkg-config build does not use the installed libmcast"
+
+if "$src/scripts/netlab" check 2>/dev/null; then
+  step "both example builds hear each other in a lab"
+  lab=inst$$
+  lab=${lab:0:12}
+  "$src/scripts/netlab" create "$lab" 2 >/dev/null
+  "$src/scripts/netlab" exec "$lab" h1 timeout 4 stdbuf -oL "$weather_cmake" "$tmp/k1.pem" >"$tmp/h1.out" 2>&1 &
+  sleep 0.2
+  "$src/scripts/netlab" exec "$lab" h2 timeout 4 stdbuf -oL "$weather_pc" "$tmp/k2.pem" >"$tmp/h2.out" 2>&1 || true
+  wait || true
+  grep -q "temperature" "$tmp/h1.out" || { cat "$tmp/h1.out"; fail "the CMake-built example heard nothing"; }
+  grep -q "temperature" "$tmp/h2.out" || { cat "$tmp/h2.out"; fail "the pkg-config-built example heard nothing"; }
+elif [[ ${CI:-} == true ]]; then
+  fail "CI=true but no lab can be made"
+else
+  echo "(no lab here: the examples were built but not run)"
+fi
+
+step "cpack -G DEB, unpacked into a scratch dpkg root"
+(cd "$tmp" && cpack -G DEB --config "$build/CPackConfig.cmake" -B "$tmp/pkg" >"$tmp/cpack.log" 2>&1) ||
+  { cat "$tmp/cpack.log"; fail "cpack -G DEB"; }
+deb=$tmp/pkg/mcast_${version}_$(dpkg --print-architecture).deb
+devdeb=$tmp/pkg/libmcast-dev_${version}_$(dpkg --print-architecture).deb
+[[ -f $deb && -f $devdeb ]] || fail "packages missing: $(ls "$tmp/pkg")"
+depends=$(dpkg-deb -f "$deb" Depends)
+for d in libc6 libssl3 libstdc++6 libboost-program-options libboost-json libfmt; do
+  grep -q "$d" <<<"$depends" || fail "mcast's Depends lacks $d: $depends"
+done
+grep -q "mcast (= $version)" <<<"$(dpkg-deb -f "$devdeb" Depends)" || fail "libmcast-dev must depend on mcast (= $version)"
+root=$tmp/root
+mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates" "$root/var/lib/dpkg/triggers"
+touch "$root/var/lib/dpkg/status"
+# --unpack: files and the package database, but no maintainer script (its ldconfig is for a
+# real system), so nothing outside the scratch root is touched.
+dpkg --instdir="$root" --admindir="$root/var/lib/dpkg" --force-not-root --force-depends \
+  --log=/dev/null --unpack "$deb" "$devdeb" >"$tmp/dpkg.log" 2>&1 || { cat "$tmp/dpkg.log"; fail "dpkg --unpack"; }
+dpkg --admindir="$root/var/lib/dpkg" -L mcast | grep -q '^/usr/bin/mcast$' || fail "dpkg does not list /usr/bin/mcast"
+got=$("$root/usr/bin/mcast" --version)
+[[ $got == "mcast $version" ]] || fail "packaged mcast --version said '$got'"
+[[ $(MANPATH=$root/usr/share/man man -w mcast-ping) == "$root/usr/share/man/man1/mcast-ping.1"* ]] ||
+  fail "man -w mcast-ping does not find the packaged page"
+grep -q '^ExecStart=/usr/bin/mcast announce$' "$root/usr/lib/systemd/system/mcast-announce.service" ||
+  fail "packaged unit's ExecStart is not /usr/bin/mcast"
+[[ -f $root/usr/share/zsh/vendor-completions/_mcast ]] || fail "packaged zsh completion is not in vendor-completions"
+[[ -f $root/usr/lib/$arch/libmcast.so.$version ]] || fail "packaged library not in /usr/lib/$arch"
+file "$root/usr/bin/mcast" | grep -q 'not stripped' && fail "packaged binary is not stripped"
+echo "install_test: ok"
