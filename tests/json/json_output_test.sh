@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# json_output_test: the real --json output of every command, in every mode that writes a record
+# type of its own, checked against the tables of docs/json.md by json_schema.py: a field the
+# document does not list, a field it promises that is missing, or a wrong type fails the test,
+# and so does a documented record type that no command here produced (--expect-all), so a new
+# record type in the document needs a run here too.
+#
+# Everything that touches the network runs in a 3-host lab (scripts/netlab), never in this
+# machine's own network namespace. Without the privileges for a lab it exits 77 (skipped),
+# except under CI=true, where labs must work.
+#   json_output_test.sh      (MCAST_BIN, MCAST_INJECT: the binaries; default: build/ of the tree;
+#                             JSON_TEST_KEEP=DIR: keep every run's output there)
+# shellcheck disable=SC2016 # backticks in single quotes are literal: markdown, the validator's words
+set -euo pipefail
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+mcast=${MCAST_BIN:-$src/build/cli/mcast}
+inject=${MCAST_INJECT:-$src/build/tests/mcast-inject}
+python=${MCAST_PYTHON:-/usr/bin/python3}
+schema=$src/tests/json/json_schema.py
+netlab=$src/scripts/netlab
+started=$SECONDS
+
+fail() {
+  printf 'json_output_test: FAIL: %s\n' "$*" >&2
+  exit 1
+}
+step() { printf '== %s (%ss)\n' "$*" "$((SECONDS - started))"; }
+
+for f in "$mcast" "$inject"; do [[ -x $f ]] || fail "$f: not built"; done
+"$python" -c 'import jsonschema' 2>/dev/null ||
+  fail "$python has no jsonschema module: install python3-jsonschema (scripts/deps)"
+
+check_rc=0
+why=$("$netlab" check 2>&1) || check_rc=$?
+if ((check_rc != 0)); then
+  [[ ${CI:-} == true ]] && fail "CI=true but no lab can be made here: $why"
+  ((check_rc == 77)) || fail "netlab check failed ($check_rc): $why"
+  echo "json_output_test: SKIP: no lab here: $why"
+  exit 77
+fi
+
+tmp=$(mktemp -d /tmp/mcast-json.XXXXXX)
+out=$tmp/out # NAME.jsonl (stdout) and NAME.err (stderr) of every run
+mkdir "$out"
+lab=js$$
+declare -A bg_pid=()
+cleanup() {
+  local name
+  for name in "${!bg_pid[@]}"; do kill "${bg_pid[$name]}" 2>/dev/null || true; done
+  for name in "${!bg_pid[@]}"; do wait "${bg_pid[$name]}" 2>/dev/null || true; done
+  "$netlab" destroy "$lab" >/dev/null 2>&1 || true
+  if [[ -n ${JSON_TEST_KEEP:-} ]]; then
+    mkdir -p "$JSON_TEST_KEEP"
+    cp "$out"/* "$JSON_TEST_KEEP"/ 2>/dev/null || true
+  fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+"$netlab" create "$lab" 3 --owner $$ >/dev/null
+
+# mcast on host H with H's key and H's own config directory (trust store, known names).
+argv_of() { # argv_of H ARGS... -> sets argv
+  local h=$1
+  shift
+  argv=("$netlab" exec "$lab" "h$h" env "XDG_CONFIG_HOME=$tmp/c$h" "$mcast" "$@" --json
+    --identity "$tmp/h$h.pem")
+}
+# run RC NAME H ARGS...: run to the end; its exit status must be RC (a|b for either).
+run() {
+  local want=$1 name=$2 rc=0
+  shift 2
+  argv_of "$@"
+  "${argv[@]}" >"$out/$name.jsonl" 2>"$out/$name.err" </dev/null || rc=$?
+  [[ "|$want|" == *"|$rc|"* ]] ||
+    fail "$name: mcast ${*:2} exited $rc, not $want; stderr: $(cat "$out/$name.err")"
+}
+# start NAME H ARGS...: in the background; finish NAME RC waits for it.
+start() {
+  local name=$1
+  shift
+  argv_of "$@"
+  "${argv[@]}" >"$out/$name.jsonl" 2>"$out/$name.err" </dev/null &
+  bg_pid[$name]=$!
+}
+finish() {
+  local name=$1 want=$2 rc=0
+  wait "${bg_pid[$name]}" || rc=$?
+  unset "bg_pid[$name]"
+  [[ "|$want|" == *"|$rc|"* ]] ||
+    fail "$name (background) exited $rc, not $want; stderr: $(cat "$out/$name.err")"
+}
+stop() { # stop NAME RC: SIGTERM (announce says goodbye), then finish
+  kill -TERM "${bg_pid[$1]}" 2>/dev/null || true
+  finish "$@"
+}
+wait_for() { # wait_for FILE TEXT SECONDS
+  local deadline=$((SECONDS + $3))
+  until grep -q -- "$2" "$1" 2>/dev/null; do
+    ((SECONDS < deadline)) || fail "no '$2' in $1 after $3 s: $(cat "$1" 2>/dev/null)"
+    sleep 0.05
+  done
+}
+id_of() { sed -n 's/.*"id":"\([0-9a-f]\{64\}\)".*/\1/p' "$out/$1.jsonl"; }
+
+step "identity: id --new, id"
+for h in 1 2 3; do run 0 "id_new$h" "$h" id --new; done
+run 0 id 1 id
+id2=$(id_of id_new2)
+id3=$(id_of id_new3)
+[[ -n $id2 && -n $id3 ]] || fail "no id in the identity records"
+
+step "error records: a usage error, a send error, trust show of nobody"
+run 2 error_usage 1 listen --count nope
+run 2 error_send 1 send 'not json'
+run 1 error_trust 1 trust show nosuch
+run 0 trust_empty 1 trust list
+
+step "listen -v --stats, send -v, a bad datagram"
+start announce2 2 announce -v --name two --meta role=test --interval 1s --timeout 60s
+start respond3 3 ping --respond --timeout 60s
+start listen 1 listen -v --stats --timeout 2500ms
+wait_for "$out/listen.err" "listening on" 10
+"$netlab" exec "$lab" h3 "$inject" eth0 239.255.77.67 7767 "$(printf 'ab%.0s' {1..200})"
+run 0 send 2 send -v --topic t --repeat 2 --interval 50ms \
+  '["text", 42, 2.5, -1E300, null, true, {"bytes": "AAE="}, {"float": "nan"}, {"float": "-inf"}, [1, ["deep", []]]]'
+finish listen 0
+
+step "discover, trust add/list/show"
+run 0 discover 1 discover --expect 1
+run 0 trust_add 1 trust add two --note lab
+run 0 trust_list 1 trust list
+run 0 trust_show 1 trust show two
+
+step "discover --watch: a join and a leave, a conflict and updates"
+start watch 1 discover --watch --timeout 5s
+sleep 0.5
+# h3 announces with its own key the name of friend "two" (name_of_friend, name_seen_with), and a
+# twin on h3 uses h2's key (conflict in discover and in both announce processes).
+start announce3 3 announce -v --name two --timeout 2s
+argv_of 3 announce -v --name twin --timeout 3s
+argv[-1]=$tmp/h2.pem
+"${argv[@]}" >"$out/twin.jsonl" 2>"$out/twin.err" </dev/null || fail "twin: $(cat "$out/twin.err")"
+finish announce3 0
+finish watch 0
+
+step "ping: replies, summaries, result, error"
+run 1 ping 1 ping --count 2 --interval 100ms --timeout 500ms --unicast-too \
+  --peer "${id2:0:12}" --peer "${id3:0:12}" --peer 0123456789ab
+
+step "ping --speed, --find-max"
+run 0 speed 1 ping --speed --rate 2000 --duration 300ms
+run "0|1" speed_max 1 ping --speed --find-max --duration 100ms
+
+step "pair: request, code, paired; --list; refused"
+start accept3 3 pair --accept --yes --timeout 10s
+sleep 0.3
+run 0 pair 1 pair "$id3" --yes --timeout 10s
+finish accept3 0
+start list2 2 pair --list --timeout 2500ms
+sleep 0.3
+start pair_refused 1 pair "$id2" --yes --timeout 3s
+sleep 1.2 # the request repeats every second until answered: --list sees it first
+run 1 accept_refusing 2 pair --accept --timeout 4s # no --yes and no terminal: refuses
+finish list2 0
+finish pair_refused 1
+for event in request code paired refused; do
+  grep -q "\"event\":\"$event\"" "$out"/{pair,accept3,list2,pair_refused,accept_refusing}.jsonl ||
+    fail "no pair record with event $event"
+done
+
+stop respond3 0
+stop announce2 0
+
+step "validate every line against docs/json.md"
+types=message,stats,drop,node,join,update,leave,conflict,announce,reply,summary,result,speed
+types+=,speed_max,friend,pair,identity,sent,error
+documented=$("$python" "$schema" --list-types | paste -sd, -)
+[[ $(tr , '\n' <<<"$documented" | sort) == $(tr , '\n' <<<"$types" | sort) ]] ||
+  fail "docs/json.md documents the types $documented, this test expects $types: run the" \
+    "commands that write the new ones here, and add them to the list"
+# Each file is one run (NAME.jsonl, from `run NAME ...` or `start NAME ...` above).
+(cd "$out" && "$python" "$schema" --expect-types "$types" --expect-all ./*.jsonl) ||
+  fail "the output does not match docs/json.md (above: run:line, the line, what is wrong)"
+
+step "the check fails when it should"
+line=$(grep -h '"type":"message"' "$out/listen.jsonl" | head -1)
+[[ -n $line ]] || fail "listen received no message"
+if "$python" "$schema" <<<"${line%\}},\"bogus\":1}" >"$tmp/neg.txt" 2>&1 ||
+  ! grep -q 'field `bogus`: not documented' "$tmp/neg.txt"; then
+  fail "a message with an undocumented field passed: $(cat "$tmp/neg.txt")"
+fi
+grep -v '^| `seq` | integer | yes | per-incarnation' "$src/docs/json.md" >"$tmp/json.md"
+cmp -s "$src/docs/json.md" "$tmp/json.md" && fail "could not remove the seq row of message"
+if "$python" "$schema" --doc "$tmp/json.md" "$out/listen.jsonl" >"$tmp/neg.txt" 2>&1 ||
+  ! grep -q 'field `seq`: not documented' "$tmp/neg.txt"; then
+  fail "output passed a document without the seq row of message: $(cat "$tmp/neg.txt")"
+fi
+
+step "ok: $(cat "$out"/*.jsonl | wc -l) records"
