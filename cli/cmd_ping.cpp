@@ -99,8 +99,12 @@ int run_ping(const ParsedArgs& args, Output& out) {
                 families[e.peer.id.full()].insert(a.family);
         }
     });
+    std::uint64_t replies = 0;
+    std::set<std::string> repliers;
     pinger.on_reply([&](const PingReplyEvent& r) {
         if (!wanted(r.responder.full(), peers)) return;
+        ++replies;
+        repliers.insert(r.responder.full());
         if (out.json())
             out.record(json_reply(r));
         else if (!out.quiet())
@@ -123,7 +127,21 @@ int run_ping(const ParsedArgs& args, Output& out) {
                            "name one with -i)");
     discovery.start();
     pinger.start();
+    // On a terminal: running counts, four times a second, under the reply lines.
+    boost::asio::steady_timer ticker(io);
+    std::function<void()> tick = [&] {
+        const auto sent = pinger.probes_sent();
+        out.progress(fmt::format("ping: {} probe{} sent, {} repl{} from {} node{}", sent,
+                                 sent == 1 ? "" : "s", replies, replies == 1 ? "y" : "ies",
+                                 repliers.size(), repliers.size() == 1 ? "" : "s"));
+        ticker.expires_after(std::chrono::milliseconds(250));
+        ticker.async_wait([&](boost::system::error_code ec) {
+            if (!ec) tick();
+        });
+    };
+    if (out.shows_progress()) tick();
     io.run();
+    out.end_progress();
 
     // Judge every responder: heard ones, discovered ones, and --peer ones never heard.
     auto& stats = pinger.stats();

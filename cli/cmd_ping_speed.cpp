@@ -9,11 +9,13 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <functional>
 
 namespace mcast::cli {
 
@@ -80,8 +82,32 @@ Trial run_trial(const ParsedArgs& args, Output& out, const Identity& id, SpeedCo
         interrupted = true;
         io.stop();
     });
+    // On a terminal: the running count and rate, four times a second.
+    boost::asio::steady_timer ticker(io);
+    const auto started = std::chrono::steady_clock::now();
+    std::function<void()> tick = [&] {
+        const double elapsed =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        const auto sent = sender.sent();
+        const double sending = std::chrono::duration<double>(cfg.duration).count();
+        if (elapsed > sending)
+            out.progress(fmt::format("speed: {} sent in {:.1f} s; waiting for the receivers' "
+                                     "reports",
+                                     sent, sending));
+        else
+            out.progress(fmt::format("speed: {} sent in {:.1f} s, {:.0f}/s (asked {})", sent,
+                                     elapsed,
+                                     elapsed > 0 ? static_cast<double>(sent) / elapsed : 0.0,
+                                     cfg.rate > 0 ? fmt::format("{}/s", cfg.rate) : "max"));
+        ticker.expires_after(std::chrono::milliseconds(250));
+        ticker.async_wait([&](boost::system::error_code ec) {
+            if (!ec) tick();
+        });
+    };
+    if (out.shows_progress()) tick();
     sender.start();
     io.run();
+    out.end_progress();
     if (!t.result.reports.empty() && t.result.sent > 0) {
         t.worst_loss = 0;
         for (const auto& [_, rep] : t.result.reports) {
@@ -90,7 +116,6 @@ Trial run_trial(const ParsedArgs& args, Output& out, const Identity& id, SpeedCo
                                                       static_cast<double>(t.result.sent));
         }
     }
-    (void)out;
     return t;
 }
 

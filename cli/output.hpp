@@ -33,10 +33,22 @@ public:
 
     bool color() const { return color_; }
 
+    // A status line on stderr, redrawn in place ("speed: 1200 sent, 1000/s"), for a person
+    // watching a long run: only when stderr is a terminal, without --json and -q. Whatever is
+    // printed next clears it first, so it never mixes with records.
+    bool shows_progress() const { return progress_enabled_; }
+    void progress(std::string_view text);
+    void end_progress();
+
+    ~Output();
+    Output(const Output&) = delete;
+    Output& operator=(const Output&) = delete;
+
 private:
     void write_stdout(std::string_view s);
     std::string command_;
     bool json_, quiet_, verbose_, color_;
+    bool progress_enabled_ = false, progress_shown_ = false;
 };
 
 } // namespace mcast::cli

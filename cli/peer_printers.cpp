@@ -123,19 +123,24 @@ json::object json_peer(const Peer& p, MonoTime now, const TrustStore* trust,
 std::string human_event(const PeerEvent& e, MonoTime now, const TrustStore* trust) {
     const auto& p = e.peer;
     auto mark = trust_mark(p, trust);
+    // Rows come one at a time, so the columns have fixed widths (wider values push the rest
+    // right, as ls -l does) rather than widths measured over a table.
+    const auto row = [&](std::string_view event, std::string_view rest) {
+        return fmt::format("{:<8} {:<24} {:<12}  {}", event, display_name(p), p.id.short_form(),
+                           rest);
+    };
     switch (e.kind) {
     case PeerEventKind::join:
-        return fmt::format("join    {}  {}  {}  {}  {}", display_name(p), p.id.short_form(),
-                           addresses_text(p.info.addresses), meta_text(p.info.meta), mark);
+        return row("join", fmt::format("{:<40}  {}  {}", addresses_text(p.info.addresses),
+                                       meta_text(p.info.meta), mark));
     case PeerEventKind::update:
-        return fmt::format("update  {}  {}  {}  {}", display_name(p), p.id.short_form(),
-                           addresses_text(p.info.addresses), meta_text(p.info.meta));
+        return row("update", fmt::format("{:<40}  {}", addresses_text(p.info.addresses),
+                                         meta_text(p.info.meta)));
     case PeerEventKind::leave:
-        return fmt::format("leave   {}  {}  ({}, last heard {} ago)", display_name(p),
-                           p.id.short_form(), e.reason, age_text(p.last_seen, now));
+        return row("leave",
+                   fmt::format("({}, last heard {} ago)", e.reason, age_text(p.last_seen, now)));
     case PeerEventKind::conflict:
-        return fmt::format("CONFLICT {}  {}: two processes announce with this identity",
-                           display_name(p), p.id.short_form());
+        return row("CONFLICT", "two processes announce with this identity");
     }
     return {};
 }

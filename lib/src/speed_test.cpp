@@ -205,6 +205,10 @@ void SpeedSender::start() {
     i.pump();
 }
 
+std::int64_t SpeedSender::sent() const {
+    return impl_->result.sent;
+}
+
 void SpeedSender::stop() {
     impl_->running = false;
     impl_->timer.cancel();

@@ -50,6 +50,8 @@ public:
     void on_done(std::function<void(const SpeedResult&)> h);
     void start();
     void stop();
+    // Datagrams sent so far, for progress while the test runs.
+    std::int64_t sent() const;
 
 private:
     struct Impl;
