@@ -337,10 +337,8 @@ bool Session::send_on(unsigned ifindex, int family, std::string_view topic, cons
 std::int64_t Session::typical_seal_ns() const {
     auto n = std::min(impl_->seal_count, impl_->seal_ns.size());
     if (n == 0) return 0;
-    std::array<std::int64_t, 9> v = impl_->seal_ns;
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(n / 2),
-                     v.begin() + static_cast<std::ptrdiff_t>(n));
-    return v[n / 2];
+    return *std::min_element(impl_->seal_ns.begin(),
+                             impl_->seal_ns.begin() + static_cast<std::ptrdiff_t>(n));
 }
 
 boost::asio::io_context& Session::io() {

@@ -140,8 +140,11 @@ public:
     bool send_on(unsigned ifindex, int family, std::string_view topic, const Tuple& values,
                  std::uint8_t type, const std::string* unicast_to = nullptr,
                  std::int64_t* sent_at_ns = nullptr, std::uint16_t unicast_port = 0);
-    // How long sealing (encode + sign) a datagram typically takes here (median of the last few),
-    // in ns: a responder adds it to its hold time for the reply it is about to seal.
+    // How long sealing (encode + sign) a datagram takes here at least (the fastest of the last
+    // few), in ns: a responder adds it to its hold time for the reply it is about to seal. The
+    // fastest, not the median: in a process that signs rarely most seals run cold and slow, and
+    // a median then exceeded the reply's real seal, so round trips came out as 0. Now a slow
+    // seal makes a round trip a little longer than it was, never shorter.
     std::int64_t typical_seal_ns() const;
 
     const DropCounters& counters() const;
