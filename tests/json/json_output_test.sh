@@ -115,6 +115,21 @@ run 2 error_send 1 send 'not json'
 run 1 error_trust 1 trust show nosuch
 run 0 trust_empty 1 trust list
 
+step "config: the global settings and ping's, from a file, a variable and the command line"
+mkdir -p "$tmp/c1/mcast"
+printf 'ttl = 2\n[ping]\ninterval = 200ms\n' >"$tmp/c1/mcast/config"
+run 0 config_global 1 config
+argv_of 1 config ping -4
+MCAST_PING_COUNT=3 "${argv[@]}" >"$out/config_ping.jsonl" 2>"$out/config_ping.err" ||
+  fail "config ping: $(cat "$out/config_ping.err")"
+for want in '"name":"ttl","value":"2","from":"'"$tmp"'/c1/mcast/config:1","source":"user"' \
+  '"name":"count","value":"3","from":"MCAST_PING_COUNT","source":"environment"' \
+  '"name":"ipv4","value":true,"from":"command line","source":"command_line"' \
+  '"name":"interval","value":"200ms"'; do
+  grep -qF "$want" "$out/config_ping.jsonl" || fail "config ping: no $want in $(cat "$out/config_ping.jsonl")"
+done
+rm "$tmp/c1/mcast/config"
+
 step "listen -v --stats, send -v, a bad datagram"
 start announce2 2 announce -v --name two --meta role=test --interval 1s --timeout 60s
 start respond3 3 ping --respond --timeout 60s
@@ -173,7 +188,7 @@ stop announce2 0
 
 step "validate every line against docs/json.md"
 types=message,stats,drop,node,join,update,leave,conflict,announce,reply,summary,result,speed
-types+=,speed_max,friend,pair,identity,sent,error
+types+=,speed_max,friend,pair,identity,sent,config_file,setting,error
 documented=$("$python" "$schema" --list-types | paste -sd, -)
 [[ $(tr , '\n' <<<"$documented" | sort) == $(tr , '\n' <<<"$types" | sort) ]] ||
   fail "docs/json.md documents the types $documented, this test expects $types: run the" \
