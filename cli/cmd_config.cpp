@@ -80,17 +80,8 @@ Row row_of(const OptionSpec& option, const ParsedArgs& args) {
 
 } // namespace
 
-int run_config(const ParsedArgs& args, Output& out) {
-    const CommandSpec* target = find_command("config");
-    std::vector<std::string> rest = args.raw_args();
-    if (!args.positional.empty()) {
-        const std::string& name = args.positional.front();
-        target = find_command(name);
-        if (target == nullptr || name == "help") throw UsageError("unknown command '" + name + "'");
-        // Re-read the global options of this command line as the target command's.
-        rest.erase(std::find(rest.rbegin(), rest.rend(), name).base() - 1);
-    }
-    const ParsedArgs effective = parse_with_settings(*target, rest);
+int run_config(const CommandSpec& spec, const ParsedArgs& effective, Output& out) {
+    const CommandSpec* target = &spec;
     const std::string command = target->name == "config" ? "" : std::string(target->name);
 
     for (const ConfigFile& file : config_files()) {

@@ -65,9 +65,22 @@ int dispatch(const CommandLine& cl) {
     }
     const auto* cmd = find_command(cl.command);
     if (!cmd) throw UsageError("unknown command '" + cl.command + "'");
+    // `mcast config ping --count 3` shows what `mcast ping --count 3` would run with: the
+    // command line after COMMAND is COMMAND's.
+    std::vector<std::string> cmd_args = cl.args;
+    const CommandSpec* config_target = nullptr;
+    if (cl.command == "config") {
+        auto inner = split_command_line(cl.args);
+        if (!inner.command.empty()) {
+            config_target = find_command(inner.command);
+            if (config_target == nullptr || inner.command == "help" || inner.command == "config")
+                throw UsageError("unknown command '" + inner.command + "'");
+            cmd_args = std::move(inner.args);
+        }
+    }
     // Help first, so that it works even when a config file has a mistake.
-    if (parse(*cmd, cl.args).flag("help")) return print_help(cmd);
-    auto args = parse_with_settings(*cmd, cl.args);
+    if (asks_for_help(config_target ? *config_target : *cmd, cmd_args)) return print_help(cmd);
+    auto args = parse_with_settings(config_target ? *config_target : *cmd, cmd_args);
     Output out(cl.command, args.flag("json"), args.flag("quiet"), args.flag("verbose"));
     try {
         if (cl.command == "id") return run_id(args, out);
@@ -78,7 +91,8 @@ int dispatch(const CommandLine& cl) {
         if (cl.command == "ping") return run_ping(args, out);
         if (cl.command == "trust") return run_trust(args, out);
         if (cl.command == "pair") return run_pair(args, out);
-        if (cl.command == "config") return run_config(args, out);
+        if (cl.command == "config")
+            return run_config(config_target ? *config_target : *cmd, args, out);
     } catch (const UsageError&) {
         throw;
     } catch (const PipeClosed&) {

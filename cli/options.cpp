@@ -677,34 +677,44 @@ const std::vector<CommandSpec>& commands() {
         {
             .name = "config",
             .summary = "show the settings in effect and where each comes from",
-            .synopsis = "mcast config [OPTIONS] [COMMAND]",
+            .synopsis = "mcast config [OPTIONS] [COMMAND [ARGS...]]",
             .description =
                 "Prints every setting of COMMAND (without COMMAND: the global ones, which every "
                 "command shares), its value, and where the value came from: the default, a line "
-                "of a config file, an environment variable or the command line. Each place "
+                "of a config file, an environment variable or the command line; ARGS after "
+                "COMMAND are read as COMMAND's, so 'mcast config ping --count 3' shows what "
+                "'mcast ping --count 3' would run with. Each place "
                 "overrides the one before it: first /etc/mcast/config, the system's settings "
                 "($MCAST_SYSTEM_CONFIG names another file instead); then "
                 "$XDG_CONFIG_HOME/mcast/config (~/.config/mcast/config), the user's; then "
-                "environment variables, MCAST_NAME for a setting of every command (MCAST_TTL=2, "
-                "MCAST_INTERFACE=eth0,eth1) and MCAST_COMMAND_NAME for one command's "
+                "environment variables, MCAST_<OPTION> for a global option (MCAST_TTL=2, "
+                "MCAST_INTERFACE=eth0,eth1) and MCAST_<COMMAND>_<OPTION> for a command's own "
                 "(MCAST_PING_INTERVAL=200ms); and last the command line.\n\n"
                 "A config file is INI. A setting is an option's long name, '=', and its value, "
-                "as on the command line: 'ttl = 2', 'interface = eth0'. Settings at the top of the "
-                "file apply to every command that has the option; settings under a heading "
-                "'[COMMAND]' apply to that command alone and win over the top ones of the same "
-                "file. Flags take true or false (or yes/no, on/off, 1/0); false in the user's "
-                "file undoes true in the system's. An option that takes several values "
-                "(interface, group, meta) is written once per value; a variable separates them "
-                "with commas, and the values of a place replace those of the places before it. "
-                "'#' starts a comment. A relative file name is relative to the file's directory. "
-                "Options that choose an action (id --new, pair --accept) cannot be set.\n\n"
+                "as on the command line: 'ttl = 2', 'interface = eth0'. At the top of the file go "
+                "the global options, which mean the same to every command (interface, group, "
+                "port, ttl, identity, ipv4, ipv6, json, quiet, verbose); a command's own options, "
+                "and global ones for that command alone, go under a heading '[COMMAND]' and win "
+                "over the top ones of the same file. Flags take true or false (or yes/no, on/off, "
+                "1/0); false in the user's file undoes true in the system's. An option that takes "
+                "several values (interface, group, meta) is written once per value, and an empty "
+                "value ('interface =') drops those of the places before; a variable separates "
+                "interfaces and groups with commas. The values of a place replace those of the "
+                "places before it. Quotes around a whole value are removed; '#' starts a comment "
+                "anywhere on a line, and ';' at its start. A relative file name is relative to "
+                "the file's directory. Options that choose an action (id --new, pair --accept) "
+                "cannot be set.\n\n"
                 "Every file and variable is checked whichever command runs: a mistake is an "
-                "error (exit status 2) that names the file and line, or the variable. A setting "
-                "that conflicts with one from a later place gives way to it (-6 on the command "
-                "line beats ipv4 = true in a file). 'mcast announce' reads its settings again on "
-                "SIGHUP.",
+                "error (exit status 2) that names the file and line, or the variable; an MCAST_ "
+                "variable that names no setting is ignored. A setting gives way to the command "
+                "line and to later places: to an option it conflicts with (-6 on the command line "
+                "beats ipv4 = true in a file), and to arguments it excludes; a setting that is "
+                "only valid with another option (ping's rate, with --speed) waits for it. "
+                "'mcast announce' reads its settings and the trust store again on SIGHUP.",
             .positional_name = "COMMAND",
-            .positional_help = "Show the settings of this command.",
+            .positional_help = "Show the settings of this command (and read the ARGS after it "
+                               "as its options).",
+            .positional_many = true,
             .positional_hint = Hint::Command,
             .examples =
                 {
@@ -751,9 +761,10 @@ const std::vector<CommandSpec>& commands() {
 const std::vector<Definition>& environment_variables() {
     static const std::vector<Definition> variables = {
         {"MCAST_IDENTITY", "The key file to use when --identity is not given."},
-        {"MCAST_NAME, MCAST_COMMAND_NAME",
-         "A setting, as in a config file: MCAST_TTL=2 for every command, MCAST_PING_INTERVAL=200ms "
-         "for ping alone (see mcast-config(1)). Several values are separated by commas."},
+        {"MCAST_<OPTION>, MCAST_<COMMAND>_<OPTION>",
+         "A setting, as in a config file: MCAST_TTL=2 for a global option, "
+         "MCAST_PING_INTERVAL=200ms for one of ping's (see mcast-config(1)). Interfaces and "
+         "groups are separated by commas."},
         {"MCAST_SYSTEM_CONFIG", "The system config file to read instead of /etc/mcast/config."},
         {"XDG_CONFIG_HOME",
          "The directory of the default key file, $XDG_CONFIG_HOME/mcast/identity.pem; ~/.config "
@@ -1068,9 +1079,9 @@ void check(const CommandSpec& cmd, const std::vector<const OptionSpec*>& specs,
                 const Family family = multicast_family(groups[i]);
                 if (family == multicast_family(groups[j])) {
                     throw UsageError(fmt::format(
-                        "--{}: '{}' and '{}' are both {} groups (give at most one of each "
+                        "{}: '{}' and '{}' are both {} groups (give at most one of each "
                         "family)",
-                        option->long_name, groups[i], groups[j],
+                        named(option->long_name), groups[i], groups[j],
                         family == Family::V4 ? "IPv4" : "IPv6"));
                 }
             }
@@ -1107,6 +1118,15 @@ void check(const CommandSpec& cmd, const std::vector<const OptionSpec*>& specs,
 
 ParsedArgs parse(const CommandSpec& cmd, std::span<const std::string> args,
                  std::span<const SettingLayer> layers) {
+    return parse_impl(cmd, args, layers, true);
+}
+
+bool asks_for_help(const CommandSpec& cmd, std::span<const std::string> args) {
+    return parse_impl(cmd, args, {}, false).flag("help");
+}
+
+ParsedArgs parse_impl(const CommandSpec& cmd, std::span<const std::string> args,
+                      std::span<const SettingLayer> layers, bool check_all) {
     const std::vector<const OptionSpec*> specs = all_options(cmd);
 
     po::options_description description;
@@ -1187,31 +1207,57 @@ ParsedArgs parse(const CommandSpec& cmd, std::span<const std::string> args,
             if (entry.arity == Arity::Flag) {
                 entry.given = !setting.values.empty() && setting.values.back() == "true";
             } else {
-                entry.given = true;
+                entry.given = !setting.values.empty(); // empty: a reset of the places below
                 entry.values = setting.values;
             }
         }
     }
-    // A setting that conflicts with one from a higher layer gives way (-6 on the command line
-    // beats "ipv4 = true" in a file); a conflict within one layer is the user's to fix.
+    // A setting gives way to what a higher place says: an option it conflicts with, whichever of
+    // the two lists the conflict (-6 on the command line beats "ipv4 = true" in a file; --count
+    // beats "respond = true"), and positional arguments it excludes ("lines = true" against
+    // `mcast send hello`). A setting whose needs are not met is not used ("rate = 100" in
+    // [ping] waits for --speed). Conflicts within one place are the user's to fix: check()
+    // reports them.
+    const auto drop = [](ParsedArgs::Entry& e) {
+        e.given = false;
+        e.values.clear();
+        e.origin = Origin::unset;
+        e.origin_text.clear();
+        e.rank = 0;
+    };
     for (const OptionSpec* option : specs) {
-        const ParsedArgs::Entry& entry = parsed.entries_.at(std::string(option->long_name));
-        if (!entry.given) continue;
+        ParsedArgs::Entry& entry = parsed.entries_.at(std::string(option->long_name));
         for (std::string_view other_name : option->conflicts) {
+            if (!entry.given) break;
+            if (other_name == cmd.positional_name) {
+                if (!parsed.positional.empty() && entry.rank < command_line_rank) drop(entry);
+                continue;
+            }
             const auto it = parsed.entries_.find(other_name);
             if (it == parsed.entries_.end() || !it->second.given) continue;
-            if (it->second.rank < entry.rank) {
-                it->second.given = false;
-                it->second.values.clear();
-                it->second.origin = Origin::unset;
-                it->second.origin_text.clear();
-                it->second.rank = 0;
+            if (it->second.rank < entry.rank)
+                drop(it->second);
+            else if (entry.rank < it->second.rank)
+                drop(entry);
+        }
+    }
+    for (bool changed = true; changed;) { // needs can chain
+        changed = false;
+        for (const OptionSpec* option : specs) {
+            ParsedArgs::Entry& entry = parsed.entries_.at(std::string(option->long_name));
+            if (!entry.given || entry.rank == command_line_rank) continue;
+            for (std::string_view other : option->needs) {
+                if (!parsed.given(other)) {
+                    drop(entry);
+                    changed = true;
+                    break;
+                }
             }
         }
     }
 
     // With --help the user asks what is valid, so only the syntax has to be right.
-    if (!parsed.flag("help")) check(cmd, specs, parsed, in_order);
+    if (check_all && !parsed.flag("help")) check(cmd, specs, parsed, in_order);
 
     for (const OptionSpec* option : specs) {
         ParsedArgs::Entry& entry = parsed.entries_.at(std::string(option->long_name));

@@ -150,8 +150,8 @@ public:
     std::vector<std::string> positional; // the arguments that are not options, in order
 
 private:
-    friend ParsedArgs parse(const CommandSpec&, std::span<const std::string>,
-                            std::span<const SettingLayer>);
+    friend ParsedArgs parse_impl(const CommandSpec&, std::span<const std::string>,
+                                 std::span<const SettingLayer>, bool);
     struct Entry {
         Arity arity = Arity::Flag;
         Hint hint = Hint::None;
@@ -175,6 +175,13 @@ private:
 // a setting that conflicts with one from a higher layer is dropped.
 ParsedArgs parse(const CommandSpec& cmd, std::span<const std::string> args,
                  std::span<const SettingLayer> layers = {});
+
+// Whether the command line asks for --help; only its syntax is checked, and no settings read,
+// so that help works even when a config file has a mistake.
+bool asks_for_help(const CommandSpec& cmd, std::span<const std::string> args);
+// parse(), and with check_all false only the syntax (for asks_for_help).
+ParsedArgs parse_impl(const CommandSpec& cmd, std::span<const std::string> args,
+                      std::span<const SettingLayer> layers, bool check_all);
 
 // Why value is not valid for option ("bad value '300' (expected 0-255)"), or "" when it is.
 std::string value_problem(const OptionSpec& option, const std::string& value);

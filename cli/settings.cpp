@@ -50,50 +50,58 @@ std::string boolean_word(std::string_view text) {
     return {};
 }
 
-// The options a setting named `key` sets: in section "" every command's settable option of that
-// name, in section "ping" ping's (its own or a global one).
-std::vector<const OptionSpec*> targets(std::string_view section, std::string_view key) {
-    std::vector<const OptionSpec*> found;
-    const auto add = [&](const CommandSpec& cmd) {
-        const OptionSpec* o = find_option(cmd, key);
-        if (o != nullptr && o->settable && std::find(found.begin(), found.end(), o) == found.end())
-            found.push_back(o);
-    };
+// The option a setting named `key` sets: at the top of a file (and in MCAST_NAME), one of the
+// global options, which mean the same for every command; in section "ping" (and in
+// MCAST_PING_NAME), one of ping's, its own or a global one. A key means one thing, as in
+// git config: "name" at the top would otherwise be announce's name and discover's filter.
+const OptionSpec* target(std::string_view section, std::string_view key) {
+    const OptionSpec* found = nullptr;
     if (section.empty()) {
-        for (const CommandSpec& cmd : commands())
-            add(cmd);
+        for (const OptionSpec& o : global_options())
+            if (o.long_name == key) found = &o;
     } else if (const CommandSpec* cmd = find_command(section)) {
-        add(*cmd);
+        found = find_option(*cmd, key);
     }
-    return found;
+    return found != nullptr && found->settable ? found : nullptr;
 }
 
-// Checks value for every option it sets and returns it normalized (flags to true/false, file
-// names made absolute against base_dir); throws UsageError("LABEL: ..."), where the label names
-// the setting ("/etc/mcast/config:3: ttl", "MCAST_TTL").
-std::string checked_value(const std::vector<const OptionSpec*>& options, const std::string& label,
-                          const std::string& value, const fs::path& base_dir) {
-    std::string result = value;
-    for (const OptionSpec* option : options) {
-        if (option->arity == Arity::Flag) {
-            result = boolean_word(value);
-            if (result.empty())
-                throw UsageError(
-                    fmt::format("{}: bad value '{}' (expected true or false)", label, value));
-            continue;
-        }
-        if (auto problem = value_problem(*option, value); !problem.empty())
-            throw UsageError(fmt::format("{}: {}", label, problem));
-        if (option->hint == Hint::File && !base_dir.empty()) {
-            if (value.starts_with("~/")) {
-                const char* home = std::getenv("HOME");
-                result = (fs::path(home && *home ? home : "/") / value.substr(2)).string();
-            } else if (fs::path(value).is_relative()) {
-                result = (base_dir / value).lexically_normal().string();
-            }
-        }
+// The commands that have an option `key` of their own, for "put it under [announce]".
+std::string sections_with(std::string_view key) {
+    std::vector<std::string> names;
+    for (const CommandSpec& cmd : commands()) {
+        for (const OptionSpec& o : cmd.options)
+            if (o.long_name == key && o.settable)
+                names.push_back("[" + std::string(cmd.name) + "]");
     }
-    return result;
+    return fmt::format("{}", fmt::join(names, ", "));
+}
+
+// Checks value for the option and returns it normalized (flags to true/false, file names made
+// absolute against base_dir); throws UsageError("LABEL: ..."), where the label names the
+// setting ("/etc/mcast/config:3: ttl", "MCAST_TTL").
+std::string checked_value(const OptionSpec& option, const std::string& label,
+                          const std::string& value, const fs::path& base_dir) {
+    if (option.arity == Arity::Flag) {
+        std::string word = boolean_word(value);
+        if (word.empty())
+            throw UsageError(
+                fmt::format("{}: bad value '{}' (expected true or false)", label, value));
+        return word;
+    }
+    if (auto problem = value_problem(option, value); !problem.empty())
+        throw UsageError(fmt::format("{}: {}", label, problem));
+    if (option.hint == Hint::File && !base_dir.empty()) {
+        if (value.starts_with("~/")) return (home_directory() / value.substr(2)).string();
+        if (fs::path(value).is_relative()) return (base_dir / value).lexically_normal().string();
+    }
+    return value;
+}
+
+// "Living room" -> Living room: quotes around a whole value are not part of it.
+std::string unquoted(std::string value) {
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+        return value.substr(1, value.size() - 2);
+    return value;
 }
 
 struct FileSetting {
@@ -138,19 +146,31 @@ std::vector<FileSetting> read_config(const fs::path& path) {
         }
         for (const po::option& option : parsed.options) {
             const std::string key = option.string_key;
-            const std::string value = option.value.empty() ? "" : option.value.front();
-            const auto options = targets(section, key);
-            if (options.empty()) {
-                const bool exists = section.empty()
-                                        ? !targets("", key).empty() || key == "help"
-                                        : find_option(*find_command(section), key) != nullptr;
-                if (exists)
+            const std::string value = unquoted(option.value.empty() ? "" : option.value.front());
+            const OptionSpec* spec = target(section, key);
+            if (spec == nullptr) {
+                const OptionSpec* any =
+                    section.empty() ? nullptr : find_option(*find_command(section), key);
+                const bool global =
+                    std::any_of(global_options().begin(), global_options().end(),
+                                [&](const OptionSpec& o) { return o.long_name == key; });
+                if ((any != nullptr && !any->settable) || (section.empty() && global))
                     throw UsageError(fmt::format("{}: '{}' cannot be set in a file", place, key));
+                if (section.empty() && !sections_with(key).empty())
+                    throw UsageError(
+                        fmt::format("{}: '{}' is not a setting of every command; put it under {}",
+                                    place, key, sections_with(key)));
                 throw UsageError(fmt::format("{}: unknown setting '{}'{}", place, key,
                                              section.empty() ? "" : " in [" + section + "]"));
             }
+            // An empty value resets an option that takes several ("interface =" drops the
+            // system file's interfaces); any other option needs a value.
+            if (value.empty() && spec->arity == Arity::Many) {
+                settings.push_back({section, key, "", place});
+                continue;
+            }
             settings.push_back(
-                {section, key, checked_value(options, place + ": " + key, value, base_dir), place});
+                {section, key, checked_value(*spec, place + ": " + key, value, base_dir), place});
         }
     }
     return settings;
@@ -161,6 +181,11 @@ void put(SettingLayer& layer, const OptionSpec& option, std::vector<std::string>
          const std::string& origin) {
     auto& slot = layer.settings[std::string(option.long_name)];
     if (option.arity == Arity::Many) {
+        if (values.size() == 1 && values.front().empty()) { // "interface =": none from below
+            slot.values.clear();
+            slot.origin = origin;
+            return;
+        }
         slot.values.insert(slot.values.end(), values.begin(), values.end());
         if (slot.origin.empty()) slot.origin = origin;
     } else {
@@ -232,12 +257,8 @@ std::vector<SettingLayer> setting_layers(const CommandSpec& cmd) {
         if (name == kSystemConfigVariable || value.empty()) continue;
         // Which command and option the name means: MCAST_TTL or MCAST_PING_INTERVAL.
         std::string section, key;
-        for (const CommandSpec& c : commands()) {
-            for (const auto* options : {&c.options, &global_options()}) {
-                for (const OptionSpec& o : *options) {
-                    if (environment_name("", o.long_name) == name) key = o.long_name;
-                }
-            }
+        for (const OptionSpec& o : global_options()) {
+            if (environment_name("", o.long_name) == name) key = o.long_name;
         }
         for (const CommandSpec& c : commands()) {
             for (const OptionSpec& o : c.options) {
@@ -245,13 +266,13 @@ std::vector<SettingLayer> setting_layers(const CommandSpec& cmd) {
                     section = c.name, key = o.long_name;
             }
         }
-        if (key.empty()) continue; // not ours (MCAST_BIN in the project's scripts, say)
-        const auto options = targets(section, key);
-        if (options.empty()) continue; // names an option that cannot be set
+        const OptionSpec* spec = key.empty() ? nullptr : target(section, key);
+        if (spec == nullptr) continue; // not ours (MCAST_BIN in the project's scripts, say)
+        // Interfaces and groups are lists, "eth0,eth1"; a meta value may hold a comma.
+        const bool list = spec->hint == Hint::Interface || spec->hint == Hint::Address;
         std::vector<std::string> values;
-        for (const std::string& v :
-             options.front()->arity == Arity::Many ? split_list(value) : std::vector{value})
-            values.push_back(checked_value(options, name, v, {}));
+        for (const std::string& v : list ? split_list(value) : std::vector{value})
+            values.push_back(checked_value(*spec, name, v, {}));
         if (!section.empty() && section != cmd.name) continue;
         const OptionSpec* option = find_option(cmd, key);
         if (option == nullptr || !option->settable) continue;

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
+extern char** environ;
+
 namespace mcast::cli {
 namespace {
 
@@ -90,6 +92,52 @@ TEST(Settings, AConflictWithinOneLayerNamesItsPlaces) {
     }
 }
 
+TEST(Settings, AConflictListedOnlyByTheLowerSideStillGivesWay) {
+    // respond lists count among its conflicts; count does not list respond.
+    std::vector<SettingLayer> layers = {
+        layer(SettingLayer::Source::user, {{"respond", {"true"}}}, "f:2"),
+    };
+    auto a = parse(ping(), Args{"--count", "2"}, layers);
+    EXPECT_FALSE(a.flag("respond"));
+    EXPECT_EQ(a.number("count"), 2);
+    EXPECT_TRUE(parse(ping(), Args{}, layers).flag("respond"));
+}
+
+TEST(Settings, ASettingGivesWayToArgumentsItExcludes) {
+    std::vector<SettingLayer> layers = {
+        layer(SettingLayer::Source::user, {{"lines", {"true"}}}, "f:1"),
+    };
+    auto a = parse(*find_command("send"), Args{"hello"}, layers);
+    EXPECT_FALSE(a.flag("lines"));
+    EXPECT_EQ(a.positional, Args{"hello"});
+    EXPECT_TRUE(parse(*find_command("send"), Args{}, layers).flag("lines"));
+}
+
+TEST(Settings, ASettingWaitsForTheOptionItNeeds) {
+    std::vector<SettingLayer> layers = {
+        layer(SettingLayer::Source::user, {{"rate", {"100"}}, {"duration", {"1s"}}}, "f:3"),
+    };
+    auto plain = parse(ping(), Args{}, layers);
+    EXPECT_FALSE(plain.given("rate"));
+    EXPECT_FALSE(plain.given("duration"));
+    auto speed = parse(ping(), Args{"--speed"}, layers);
+    EXPECT_EQ(speed.value("rate"), "100");
+    EXPECT_EQ(speed.origin_text("rate"), "f:3");
+    // On the command line the same thing is still a mistake.
+    EXPECT_THROW(parse(ping(), Args{"--rate", "100"}, layers), UsageError);
+}
+
+TEST(Settings, AnEmptyListResetsThePlacesBelow) {
+    std::vector<SettingLayer> layers = {
+        layer(SettingLayer::Source::system, {{"interface", {"eth0"}}}, "sys:1"),
+        layer(SettingLayer::Source::user, {{"interface", {}}}, "user:4"),
+    };
+    auto a = parse(ping(), Args{}, layers);
+    EXPECT_TRUE(a.values("interface").empty());
+    EXPECT_FALSE(a.given("interface"));
+    EXPECT_EQ(a.origin_text("interface"), "user:4");
+}
+
 TEST(Settings, ActionOptionsAreNotTakenFromLayers) {
     std::vector<SettingLayer> layers = {
         layer(SettingLayer::Source::user, {{"new", {"true"}}}, "f:1"),
@@ -111,9 +159,15 @@ protected:
         fs::create_directories(dir_ / "xdg" / "mcast");
         ::setenv("MCAST_SYSTEM_CONFIG", (dir_ / "system").c_str(), 1);
         ::setenv("XDG_CONFIG_HOME", (dir_ / "xdg").c_str(), 1);
-        for (const char* v :
-             {"MCAST_TTL", "MCAST_INTERFACE", "MCAST_PING_INTERVAL", "MCAST_IDENTITY"})
-            ::unsetenv(v);
+        // Whatever MCAST_ variables the developer has set, the test sees none.
+        std::vector<std::string> ours;
+        for (char** e = environ; *e != nullptr; ++e) {
+            std::string_view entry = *e;
+            if (entry.starts_with("MCAST_")) ours.emplace_back(entry.substr(0, entry.find('=')));
+        }
+        for (const auto& name : ours)
+            ::unsetenv(name.c_str());
+        ::setenv("MCAST_SYSTEM_CONFIG", (dir_ / "system").c_str(), 1);
     }
     void TearDown() override {
         ::unsetenv("MCAST_SYSTEM_CONFIG");
@@ -175,6 +229,33 @@ TEST_F(SettingFiles, MistakesNameTheFileAndLine) {
     write(user(), "");
     ::setenv("MCAST_TTL", "x", 1);
     EXPECT_EQ(error_of(ping()), "MCAST_TTL: bad value 'x' (expected 0-255)");
+}
+
+TEST_F(SettingFiles, TheTopHoldsOnlyGlobalOptions) {
+    const std::string u = user().string();
+    write(user(), "name = media-pc\n");
+    EXPECT_EQ(error_of(ping()), u + ":1: 'name' is not a setting of every command; put it under "
+                                    "[announce], [discover]");
+    write(user(), "[announce]\nname = \"living room\"\n[discover]\nname = media*\n");
+    EXPECT_EQ(parse_with_settings(*find_command("announce"), Args{}).value("name"), "living room");
+    EXPECT_EQ(parse_with_settings(*find_command("discover"), Args{}).value("name"), "media*");
+    write(user(), "help = true\n");
+    EXPECT_EQ(error_of(ping()), u + ":1: 'help' cannot be set in a file");
+}
+
+TEST_F(SettingFiles, VariablesForACommandAndLists) {
+    ::setenv("MCAST_ANNOUNCE_META", "tags=a,b", 1);
+    ::setenv("MCAST_GROUP", "239.1.2.3, ff02::99", 1);
+    auto a = parse_with_settings(*find_command("announce"), Args{});
+    EXPECT_EQ(a.values("meta"), Args{"tags=a,b"}); // a meta value keeps its commas
+    EXPECT_EQ(a.values("group"), (Args{"239.1.2.3", "ff02::99"}));
+    EXPECT_EQ(a.origin_text("meta"), "MCAST_ANNOUNCE_META");
+    EXPECT_TRUE(parse_with_settings(ping(), Args{}).given("group"));
+    ::unsetenv("MCAST_ANNOUNCE_META");
+    ::unsetenv("MCAST_GROUP");
+    ::setenv("MCAST_NAME", "x", 1); // not a global option: not a setting at all
+    EXPECT_FALSE(parse_with_settings(*find_command("announce"), Args{}).given("name"));
+    ::unsetenv("MCAST_NAME");
 }
 
 TEST_F(SettingFiles, RelativeFileNamesAreRelativeToTheConfigFile) {

@@ -9,7 +9,9 @@
 
 namespace mcast {
 
-// $XDG_CONFIG_HOME/mcast, else $HOME/.config/mcast, else ./.config/mcast.
+// $XDG_CONFIG_HOME/mcast, else HOME/.config/mcast.
 MCAST_API std::filesystem::path config_directory();
+// $HOME, else the user's home directory from the password database (as ssh does), else "/".
+MCAST_API std::filesystem::path home_directory();
 
 } // namespace mcast
