@@ -13,10 +13,12 @@
 #include <mcast/wire.hpp>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
 
+#include <csignal>
 #include <functional>
 #include <optional>
 
@@ -56,6 +58,37 @@ Setup make_setup(const ParsedArgs& args, Output& out) {
     return {std::move(opts), std::move(sopts), load_identity(args, out)};
 }
 
+// SIGHUP, SIGINT and SIGTERM blocked while held: they stay pending and are delivered once
+// released, to whatever handler is installed then.
+class HeldSignals {
+public:
+    HeldSignals() { hold(); }
+    // Not released on the way out: a signal pending then would meet the default action (the
+    // signal_set is gone) and turn announce's exit 0 into a death by signal.
+    ~HeldSignals() = default;
+    HeldSignals(const HeldSignals&) = delete;
+    HeldSignals& operator=(const HeldSignals&) = delete;
+
+    void hold() {
+        if (held_) return;
+        sigset_t set;
+        ::sigemptyset(&set);
+        for (int s : {SIGHUP, SIGINT, SIGTERM})
+            ::sigaddset(&set, s);
+        ::pthread_sigmask(SIG_BLOCK, &set, &before_);
+        held_ = true;
+    }
+    void release() {
+        if (!held_) return;
+        ::pthread_sigmask(SIG_SETMASK, &before_, nullptr);
+        held_ = false;
+    }
+
+private:
+    sigset_t before_{};
+    bool held_ = false;
+};
+
 void print_announce(Output& out, const NodeInfo& info) {
     if (out.json())
         out.record({{"type", "announce"},
@@ -86,6 +119,10 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
     std::optional<std::chrono::steady_clock::time_point> deadline;
     if (auto t = first_args.duration("timeout")) deadline = std::chrono::steady_clock::now() + *t;
 
+    // Between two nodes there is no signal_set, and the signals' default actions would kill the
+    // process: they are held (blocked, so they wait) from the start of a reload until the next
+    // node's signal_set is listening.
+    HeldSignals held;
     for (bool first = true;; first = false) {
         const std::string short_id = setup.identity.id().short_form();
         const NodeId own_id = setup.identity.id();
@@ -112,7 +149,8 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
 
         std::optional<Setup> next;
         auto finish = [&] {
-            node.stop(); // the goodbye
+            next.reset(); // a stop request wins over a reload still to happen
+            node.stop();  // the goodbye
             session.close();
             io.stop();
         };
@@ -121,21 +159,31 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
             [&](boost::system::error_code ec, int signal) {
                 if (ec) return;
                 if (signal != SIGHUP) return finish();
+                held.hold();
                 try {
+                    reload_trust_store();
                     next = make_setup(parse_with_settings(*find_command("announce"), command_line),
                                       out);
                 } catch (const std::exception& e) {
                     out.error(std::string("reload: ") + e.what() + " (still running as before)");
                     signals.async_wait(on_signal);
+                    held.release();
                     return;
                 }
-                out.note("settings read again; restarting the node");
-                // Under another key this node is someone else: the old one says goodbye.
-                if (!(next->identity.id() == own_id)) node.stop();
-                session.close();
-                io.stop();
+                // A SIGTERM that came with the SIGHUP is still queued in this signal_set: the
+                // wait gets it before the restart below runs, and finish() cancels the restart.
+                signals.async_wait(on_signal);
+                boost::asio::post(io, [&] {
+                    if (!next) return;
+                    out.note("settings read again; restarting the node");
+                    // Under another key this node is someone else: the old one says goodbye.
+                    if (!(next->identity.id() == own_id)) node.stop();
+                    session.close();
+                    io.stop();
+                });
             };
         signals.async_wait(on_signal);
+        held.release();
         boost::asio::steady_timer timer(io);
         if (deadline) {
             timer.expires_at(*deadline);
@@ -145,8 +193,8 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
         }
         node.start();
         if (first)
-            out.debug(fmt::format("announcing {} ({}) every {}; Ctrl-C to stop", opts.name,
-                                  short_id, format_duration(opts.interval)));
+            out.note(fmt::format("announcing {} ({}) every {}; Ctrl-C to stop", opts.name, short_id,
+                                 format_duration(opts.interval)));
         io.run();
         if (!next) return exit_ok;
         setup = std::move(*next);

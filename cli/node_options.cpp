@@ -69,10 +69,24 @@ std::string host_name() {
     return buf;
 }
 
-std::shared_ptr<const TrustStore> trust_store() {
-    static std::shared_ptr<const TrustStore> store =
-        std::make_shared<const TrustStore>(TrustStore::load(TrustStore::default_path()));
+namespace {
+std::shared_ptr<const TrustStore>& loaded_store() {
+    static std::shared_ptr<const TrustStore> store;
     return store;
+}
+} // namespace
+
+std::shared_ptr<const TrustStore> trust_store() {
+    auto& store = loaded_store();
+    if (!store)
+        store = std::make_shared<const TrustStore>(TrustStore::load(TrustStore::default_path()));
+    return store;
+}
+
+void reload_trust_store() {
+    // Loaded first, so that a broken file leaves the store in use as it was.
+    auto fresh = std::make_shared<const TrustStore>(TrustStore::load(TrustStore::default_path()));
+    loaded_store() = std::move(fresh);
 }
 
 void apply_accept(SessionOptions& opts, const ParsedArgs& args) {

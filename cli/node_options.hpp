@@ -30,6 +30,8 @@ std::string host_name();
 
 // The trust store (loaded once per process). Throws TrustError for a malformed file.
 std::shared_ptr<const TrustStore> trust_store();
+// Reads the trust store again (announce on SIGHUP). Throws TrustError, keeping the old one.
+void reload_trust_store();
 // --accept trusted: a session that takes only friends' datagrams.
 void apply_accept(SessionOptions& opts, const ParsedArgs& args);
 

@@ -91,16 +91,47 @@ printf '[announce]\nname = beta\ninterval = 1s\n' >"$home1/mcast/config"
 kill -HUP "$announce_pid"
 expect_name beta
 [[ $(cat "$tmp/id") == "$first_id" ]] || fail "the id changed on reload"
-grep -q "settings read again" "$tmp/announce.err" || fail "no note of the reload: $(cat "$tmp/announce.err")"
+wait_for_reload_note() {
+  for _ in $(seq 50); do
+    grep -q "settings read again" "$tmp/announce.err" && return 0
+    sleep 0.1
+  done
+  fail "no note of the reload: $(cat "$tmp/announce.err")"
+}
+wait_for_reload_note
 
 step "a broken config on SIGHUP is reported and the node keeps its settings"
+# wait_err TEXT: waits up to 5 s for TEXT (a grep pattern) in announce's stderr.
+wait_err() {
+  for _ in $(seq 50); do
+    grep -q -- "$1" "$tmp/announce.err" && return 0
+    sleep 0.1
+  done
+  fail "announce did not say '$1': $(cat "$tmp/announce.err")"
+}
 printf '[announce]\nname = gamma\nintreval = 1s\n' >"$home1/mcast/config"
 kill -HUP "$announce_pid"
-sleep 0.5
+wait_err "reload: .*config:3: unknown setting 'intreval' in \[announce\] (still running as before)"
 kill -0 "$announce_pid" 2>/dev/null || fail "announce died on a broken config"
-grep -q "reload: .*config:3: unknown setting 'intreval' in \[announce\] (still running as before)" \
-  "$tmp/announce.err" || fail "the broken line was not reported: $(cat "$tmp/announce.err")"
 expect_name beta
+
+step "SIGHUP reads the trust store again"
+printf '[announce]\nname = beta\naccept = trusted\n' >"$home1/mcast/config"
+kill -HUP "$announce_pid"
+wait_err "reload: --accept trusted: the trust store has no friend yet"
+h2_id=$("$netlab" exec "$lab" h2 "${env2[@]}" "$mcast" id --json | jq -r .id)
+"$netlab" exec "$lab" h1 "${env1[@]}" "$mcast" trust add "$h2_id" --note "from the test" >/dev/null 2>"$tmp/trust.err"
+reloads=$(grep -c "settings read again" "$tmp/announce.err")
+kill -HUP "$announce_pid"
+for _ in $(seq 50); do
+  (($(grep -c "settings read again" "$tmp/announce.err") > reloads)) && break
+  sleep 0.1
+done
+(($(grep -c "settings read again" "$tmp/announce.err") > reloads)) ||
+  fail "no reload once a friend was added: $(tail -2 "$tmp/announce.err")"
+
+step "a burst of SIGHUPs, then SIGTERM: exit 0 with a goodbye"
+for _ in $(seq 20); do kill -HUP "$announce_pid"; done
 
 kill -TERM "$announce_pid"
 wait "$announce_pid" || fail "announce exited with status $? on SIGTERM"
