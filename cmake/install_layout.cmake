@@ -35,18 +35,26 @@ install(FILES contrib/wireshark/mcast.lua DESTINATION ${MCAST_WIRESHARK_PLUGIN_D
 install(FILES README.md docs/protocol.md docs/json.md docs/security.md docs/config.example
         DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT runtime)
 
-# The units name the binary by its installed path and zsh's directory depends on the prefix, and
-# both are only known at install time (cpack installs to /usr whatever the build was configured
-# for), so install_prefix_files.cmake writes them then.
+# The units name the binary by its installed path, zsh's directory depends on the prefix, and
+# mcast.pc names the prefix; all are only known at install time (cpack installs to /usr whatever
+# the build was configured for), so install_prefix_files.cmake writes them then, once for each
+# package's files.
+foreach(_part runtime development)
 install(CODE "
+  set(MCAST_PART ${_part})
   set(MCAST_SOURCE_DIR \"${PROJECT_SOURCE_DIR}\")
   set(MCAST_BINARY_DIR \"${PROJECT_BINARY_DIR}\")
   set(MCAST_BINDIR \"${CMAKE_INSTALL_BINDIR}\")
   set(MCAST_DATADIR \"${CMAKE_INSTALL_DATADIR}\")
   set(MCAST_SYSTEMD_UNIT_DIR \"${MCAST_SYSTEMD_UNIT_DIR}\")
   set(MCAST_ZSH_COMPLETION_DIR \"${MCAST_ZSH_COMPLETION_DIR}\")
+  set(MCAST_LIBDIR \"${CMAKE_INSTALL_LIBDIR}\")
+  set(MCAST_INCLUDEDIR \"${CMAKE_INSTALL_INCLUDEDIR}\")
+  set(MCAST_VERSION \"${PROJECT_VERSION}\")
+  set(MCAST_DESCRIPTION \"${PROJECT_DESCRIPTION}\")
   include(\"${PROJECT_SOURCE_DIR}/cmake/install_prefix_files.cmake\")
-  " COMPONENT runtime)
+  " COMPONENT ${_part})
+endforeach()
 
 # Library consumers: find_package(mcast) -> mcast::mcast, and pkg-config mcast.
 install(EXPORT mcastTargets NAMESPACE mcast:: DESTINATION ${MCAST_CMAKE_DIR}
@@ -58,9 +66,3 @@ write_basic_package_version_file("${PROJECT_BINARY_DIR}/mcastConfigVersion.cmake
   COMPATIBILITY SameMinorVersion)
 install(FILES "${PROJECT_BINARY_DIR}/mcastConfig.cmake" "${PROJECT_BINARY_DIR}/mcastConfigVersion.cmake"
         DESTINATION ${MCAST_CMAKE_DIR} COMPONENT development)
-file(RELATIVE_PATH MCAST_PC_PREFIX_FROM_PCDIR "${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig"
-     "${CMAKE_INSTALL_PREFIX}")
-string(REGEX REPLACE "/$" "" MCAST_PC_PREFIX_FROM_PCDIR "${MCAST_PC_PREFIX_FROM_PCDIR}")
-configure_file(cmake/mcast.pc.in "${PROJECT_BINARY_DIR}/mcast.pc" @ONLY)
-install(FILES "${PROJECT_BINARY_DIR}/mcast.pc" DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig
-        COMPONENT development)

@@ -1,9 +1,24 @@
 # Run by `cmake --install` and cpack (see install_layout.cmake): installs the files whose content
-# or place depends on the install prefix, which is only known now.
+# or place depends on the install prefix, which is only known now: the systemd units, zsh's
+# completion and the pkg-config file.
 #
 # Two systemd units from one template: mcast-announce.service (this host, named after it) and
 # mcast-announce@NAME.service (one node per instance name, each with its own key and state).
 set(_prefix "${CMAKE_INSTALL_PREFIX}")
+# Written to a directory of this prefix's own: installs to other prefixes may run at the same
+# time (the tests do), and must not take each other's files.
+string(MD5 _stage "$ENV{DESTDIR}${_prefix}")
+set(_stage "${MCAST_BINARY_DIR}/install-staging/${_stage}")
+
+if(MCAST_PART STREQUAL "development")
+  # pkg-config: a literal prefix, so that pkgconf recognises /usr/include and /usr/lib/... as
+  # system directories and leaves them out of the flags (a ${pcfiledir}-relative prefix defeats
+  # that check).
+  set(prefix "${_prefix}")
+  configure_file("${MCAST_SOURCE_DIR}/cmake/mcast.pc.in" "${_stage}/mcast.pc" @ONLY)
+  file(INSTALL "${_stage}/mcast.pc" DESTINATION "${_prefix}/${MCAST_LIBDIR}/pkgconfig")
+  return()
+endif()
 if(IS_ABSOLUTE "${MCAST_BINDIR}")
   set(MCAST_UNIT_BINDIR "${MCAST_BINDIR}")
 else()
@@ -20,15 +35,14 @@ foreach(_unit plain template)
   else()
     set(MCAST_UNIT_NAME "mcast-announce@.service")
     set(MCAST_UNIT_WHAT "the node %i")
-    set(MCAST_UNIT_ARGS " --name %i")
+    set(MCAST_UNIT_ARGS " --name \"%I\"")
     set(MCAST_UNIT_STATEDIR "mcast-%i/mcast")
     set(MCAST_UNIT_XDG_HOME "%S/mcast-%i")
     set(MCAST_UNIT_STATE "/var/lib/mcast-NAME/mcast/")
   endif()
   configure_file("${MCAST_SOURCE_DIR}/contrib/systemd/mcast-announce.service.in"
-                 "${MCAST_BINARY_DIR}/systemd/${MCAST_UNIT_NAME}" @ONLY)
-  file(INSTALL "${MCAST_BINARY_DIR}/systemd/${MCAST_UNIT_NAME}"
-       DESTINATION "${_prefix}/${MCAST_SYSTEMD_UNIT_DIR}")
+                 "${_stage}/${MCAST_UNIT_NAME}" @ONLY)
+  file(INSTALL "${_stage}/${MCAST_UNIT_NAME}" DESTINATION "${_prefix}/${MCAST_SYSTEMD_UNIT_DIR}")
 endforeach()
 
 set(_zsh "${MCAST_ZSH_COMPLETION_DIR}")

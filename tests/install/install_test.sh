@@ -74,6 +74,7 @@ ldd "$weather_cmake" | grep -q "libmcast.so.${version%%.*} => $libdir/" || fail 
 step "examples/ against the installed tree: pkg-config"
 export PKG_CONFIG_PATH=$libdir/pkgconfig
 [[ $(pkg-config --modversion mcast) == "$version" ]] || fail "pkg-config --modversion mcast"
+[[ $(pkg-config --cflags mcast) == *"-I$prefix/include"* ]] || fail "pkg-config --cflags: $(pkg-config --cflags mcast)"
 weather_pc=$tmp/weather-pc
 # shellcheck disable=SC2046 # pkg-config's output is meant to be split into flags
 g++ -std=c++20 -O1 -o "$weather_pc" "$src/examples/weather.cpp" $(pkg-config --cflags --libs mcast) \
@@ -122,6 +123,9 @@ got=$("$root/usr/bin/mcast" --version)
   fail "man -w mcast-ping does not find the packaged page"
 grep -q '^ExecStart=/usr/bin/mcast announce$' "$root/usr/lib/systemd/system/mcast-announce.service" ||
   fail "packaged unit's ExecStart is not /usr/bin/mcast"
+# The .pc file is libmcast-dev's, and names /usr, so pkgconf drops the system directories.
+dpkg --admindir="$root/var/lib/dpkg" -L libmcast-dev | grep -q "/pkgconfig/mcast.pc$" || fail "mcast.pc is not in libmcast-dev"
+grep -qx 'prefix=/usr' "$root/usr/lib/$arch/pkgconfig/mcast.pc" || fail "packaged mcast.pc: $(head -3 "$root/usr/lib/$arch/pkgconfig/mcast.pc")"
 [[ -f $root/usr/share/zsh/vendor-completions/_mcast ]] || fail "packaged zsh completion is not in vendor-completions"
 [[ -f $root/usr/lib/$arch/libmcast.so.$version ]] || fail "packaged library not in /usr/lib/$arch"
 file "$root/usr/bin/mcast" | grep -q 'not stripped' && fail "packaged binary is not stripped"
