@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "node_options.hpp"
 #include "ping_printers.hpp"
+#include "progress_ticker.hpp"
 
 #include <mcast/discovery.hpp>
 #include <mcast/pinger.hpp>
@@ -127,21 +128,16 @@ int run_ping(const ParsedArgs& args, Output& out) {
                            "name one with -i)");
     discovery.start();
     pinger.start();
-    // On a terminal: running counts, four times a second, under the reply lines.
-    boost::asio::steady_timer ticker(io);
-    std::function<void()> tick = [&] {
-        const auto sent = pinger.probes_sent();
-        out.progress(fmt::format("ping: {} probe{} sent, {} repl{} from {} node{}", sent,
-                                 sent == 1 ? "" : "s", replies, replies == 1 ? "y" : "ies",
-                                 repliers.size(), repliers.size() == 1 ? "" : "s"));
-        ticker.expires_after(std::chrono::milliseconds(250));
-        ticker.async_wait([&](boost::system::error_code ec) {
-            if (!ec) tick();
+    {
+        // On a terminal: running counts under the reply lines.
+        ProgressTicker ticker(io, out, [&] {
+            const auto sent = pinger.probes_sent();
+            return fmt::format("ping: {} probe{} sent, {} repl{} from {} node{}", sent,
+                               sent == 1 ? "" : "s", replies, replies == 1 ? "y" : "ies",
+                               repliers.size(), repliers.size() == 1 ? "" : "s");
         });
-    };
-    if (out.shows_progress()) tick();
-    io.run();
-    out.end_progress();
+        io.run();
+    }
 
     // Judge every responder: heard ones, discovered ones, and --peer ones never heard.
     auto& stats = pinger.stats();

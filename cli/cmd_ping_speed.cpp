@@ -4,12 +4,12 @@
 #include "commands.hpp"
 #include "node_options.hpp"
 #include "printers.hpp"
+#include "progress_ticker.hpp"
 
 #include <mcast/speed_test.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -82,32 +82,25 @@ Trial run_trial(const ParsedArgs& args, Output& out, const Identity& id, SpeedCo
         interrupted = true;
         io.stop();
     });
-    // On a terminal: the running count and rate, four times a second.
-    boost::asio::steady_timer ticker(io);
-    const auto started = std::chrono::steady_clock::now();
-    std::function<void()> tick = [&] {
-        const double elapsed =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        const auto sent = sender.sent();
-        const double sending = std::chrono::duration<double>(cfg.duration).count();
-        if (elapsed > sending)
-            out.progress(fmt::format("speed: {} sent in {:.1f} s; waiting for the receivers' "
-                                     "reports",
-                                     sent, sending));
-        else
-            out.progress(fmt::format("speed: {} sent in {:.1f} s, {:.0f}/s (asked {})", sent,
-                                     elapsed,
-                                     elapsed > 0 ? static_cast<double>(sent) / elapsed : 0.0,
-                                     cfg.rate > 0 ? fmt::format("{}/s", cfg.rate) : "max"));
-        ticker.expires_after(std::chrono::milliseconds(250));
-        ticker.async_wait([&](boost::system::error_code ec) {
-            if (!ec) tick();
+    {
+        // On a terminal: the running count and rate.
+        const auto started = std::chrono::steady_clock::now();
+        ProgressTicker ticker(io, out, [&] {
+            const double elapsed =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            const double sending = std::chrono::duration<double>(cfg.duration).count();
+            const auto sent = sender.sent();
+            if (elapsed > sending)
+                return fmt::format("speed: {} sent in {:.1f} s; waiting for the receivers' "
+                                   "reports",
+                                   sent, sending);
+            return fmt::format("speed: {} sent in {:.1f} s, {:.0f}/s (asked {})", sent, elapsed,
+                               elapsed > 0 ? static_cast<double>(sent) / elapsed : 0.0,
+                               cfg.rate > 0 ? fmt::format("{:.0f}/s", cfg.rate) : "max");
         });
-    };
-    if (out.shows_progress()) tick();
-    sender.start();
-    io.run();
-    out.end_progress();
+        sender.start();
+        io.run();
+    }
     if (!t.result.reports.empty() && t.result.sent > 0) {
         t.worst_loss = 0;
         for (const auto& [_, rep] : t.result.reports) {

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <string_view>
 #include <unistd.h>
 
 namespace mcast::cli {
@@ -12,7 +13,10 @@ Output::Output(std::string command, bool json, bool quiet, bool verbose)
     : command_(std::move(command)), json_(json), quiet_(quiet), verbose_(verbose) {
     const char* no_color = std::getenv("NO_COLOR");
     color_ = !json && ::isatty(STDOUT_FILENO) && !(no_color && *no_color);
-    progress_enabled_ = !json && !quiet && ::isatty(STDERR_FILENO);
+    // A dumb terminal cannot erase a line: no status line there.
+    const char* term = std::getenv("TERM");
+    progress_enabled_ =
+        !json && !quiet && ::isatty(STDERR_FILENO) && !(term && std::string_view(term) == "dumb");
 }
 
 Output::~Output() {

@@ -86,8 +86,8 @@ struct Session::Impl {
     std::vector<InterfaceHandler> interface_handlers;
     asio::steady_timer rescan_timer{io};
     bool running = false;
-    // Recent seal (encode + sign) durations; their median estimates the next one robustly
-    // (one preempted seal must not skew a responder's hold time).
+    // Recent seal (encode + sign) durations; the fastest of them is what a responder adds to
+    // its hold time (see typical_seal_ns in session.hpp).
     std::array<std::int64_t, 9> seal_ns{};
     std::size_t seal_count = 0;
     // Completions already queued when the session goes away check this before touching it.
