@@ -11,6 +11,7 @@ set(MCAST_ZSH_COMPLETION_DIR "auto" CACHE STRING "Where zsh finds completions, o
 set(MCAST_FISH_COMPLETION_DIR "${CMAKE_INSTALL_DATADIR}/fish/vendor_completions.d"
     CACHE STRING "Where fish finds completions")
 set(MCAST_SYSTEMD_UNIT_DIR "lib/systemd/system" CACHE STRING "Where systemd system units go")
+set(MCAST_SYSUSERS_DIR "lib/sysusers.d" CACHE STRING "Where systemd-sysusers reads users from")
 set(MCAST_WIRESHARK_PLUGIN_DIR "${CMAKE_INSTALL_LIBDIR}/wireshark/plugins"
     CACHE STRING "Where Wireshark loads global Lua plugins from")
 set(MCAST_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/mcast" CACHE STRING "Where the CMake package goes")
@@ -32,6 +33,8 @@ install(FILES completions/mcast.bash DESTINATION ${MCAST_BASH_COMPLETION_DIR} RE
 install(FILES completions/mcast.fish DESTINATION ${MCAST_FISH_COMPLETION_DIR} COMPONENT runtime)
 install(FILES contrib/wireshark/mcast.lua DESTINATION ${MCAST_WIRESHARK_PLUGIN_DIR}
         COMPONENT runtime OPTIONAL)
+install(FILES contrib/systemd/mcast.sysusers DESTINATION ${MCAST_SYSUSERS_DIR} RENAME mcast.conf
+        COMPONENT runtime)
 install(FILES README.md docs/protocol.md docs/json.md docs/security.md docs/config.example
         DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT runtime)
 

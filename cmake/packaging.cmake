@@ -19,6 +19,9 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS "${PROJECT_BINARY_DIR}/lib")
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME "mcast")
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SUGGESTS "tshark, jq")
+# ldconfig, the service user (systemd-sysusers) and a daemon-reload.
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_EXTRA "${PROJECT_SOURCE_DIR}/contrib/systemd/postinst")
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 # CPack puts the package summary on the first line and indents these lines itself.
 set(CPACK_DEBIAN_RUNTIME_DESCRIPTION
 "mcast lets the machines on one local network find each other, exchange small

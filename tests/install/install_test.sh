@@ -126,6 +126,9 @@ grep -q '^ExecStart=/usr/bin/mcast announce$' "$root/usr/lib/systemd/system/mcas
 # The .pc file is libmcast-dev's, and names /usr, so pkgconf drops the system directories.
 dpkg --admindir="$root/var/lib/dpkg" -L libmcast-dev | grep -q "/pkgconfig/mcast.pc$" || fail "mcast.pc is not in libmcast-dev"
 grep -qx 'prefix=/usr' "$root/usr/lib/$arch/pkgconfig/mcast.pc" || fail "packaged mcast.pc: $(head -3 "$root/usr/lib/$arch/pkgconfig/mcast.pc")"
+dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./postinst | grep -q 'systemd-sysusers /usr/lib/sysusers.d/mcast.conf' ||
+  fail "the postinst does not make the service user"
+[[ -f $root/usr/lib/sysusers.d/mcast.conf ]] || fail "sysusers.d/mcast.conf not packaged"
 [[ -f $root/usr/share/zsh/vendor-completions/_mcast ]] || fail "packaged zsh completion is not in vendor-completions"
 [[ -f $root/usr/lib/$arch/libmcast.so.$version ]] || fail "packaged library not in /usr/lib/$arch"
 file "$root/usr/bin/mcast" | grep -q 'not stripped' && fail "packaged binary is not stripped"

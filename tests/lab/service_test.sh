@@ -40,9 +40,16 @@ if command -v systemd-analyze >/dev/null; then
       >"$tmp/security.txt" 2>&1 || fail "sandbox exposure above 2.0: $(tail -1 "$tmp/security.txt")"
   fi
   grep -q '^ExecReload=/bin/kill -HUP \$MAINPID$' "$units/mcast-announce.service" || fail "no reload by SIGHUP"
-  for key in DynamicUser=yes ProtectSystem=strict NoNewPrivileges=yes StateDirectory=mcast; do
+  for key in User=mcast ProtectSystem=strict NoNewPrivileges=yes StateDirectory=mcast \
+    RestartPreventExitStatus=2; do
     grep -q "^$key\$" "$units/mcast-announce.service" || fail "unit lacks $key"
   done
+  # The user it runs as, made by systemd-sysusers into a scratch root.
+  mkdir -p "$tmp/sysroot/etc"
+  systemd-sysusers --root="$tmp/sysroot" "$prefix/lib/sysusers.d/mcast.conf" >/dev/null 2>&1 ||
+    fail "systemd-sysusers rejects lib/sysusers.d/mcast.conf"
+  grep -q '^mcast:x:[0-9]*:[0-9]*:mcast node:/var/lib/mcast:/usr/sbin/nologin$' "$tmp/sysroot/etc/passwd" ||
+    fail "no mcast user from sysusers: $(cat "$tmp/sysroot/etc/passwd")"
 elif [[ ${CI:-} == true ]]; then
   fail "CI=true but systemd-analyze is missing (scripts/deps installs systemd)"
 else
