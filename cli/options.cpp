@@ -710,7 +710,9 @@ const std::vector<CommandSpec>& commands() {
                 "line and to later places: to an option it conflicts with (-6 on the command line "
                 "beats ipv4 = true in a file), and to arguments it excludes; a setting that is "
                 "only valid with another option (ping's rate, with --speed) waits for it. "
-                "'mcast announce' reads its settings and the trust store again on SIGHUP.",
+                "'mcast announce' reads its settings and the trust store again on SIGHUP "
+                "(systemctl reload), all but --json, -q, -v, --timeout and --once, which keep "
+                "their values from the start.",
             .positional_name = "COMMAND",
             .positional_help = "Show the settings of this command (and read the ARGS after it "
                                "as its options).",
