@@ -86,10 +86,9 @@ struct Session::Impl {
     std::vector<InterfaceHandler> interface_handlers;
     asio::steady_timer rescan_timer{io};
     bool running = false;
-    // Recent seal (encode + sign) durations; the fastest of them is what a responder adds to
-    // its hold time (see typical_seal_ns in session.hpp).
-    std::array<std::int64_t, 9> seal_ns{};
-    std::size_t seal_count = 0;
+    // The fastest seal (encode + sign) so far, in ns (0: none yet): what a responder adds to its
+    // hold time (see typical_seal_ns in session.hpp).
+    std::int64_t fastest_seal_ns = 0;
     // Completions already queued when the session goes away check this before touching it.
     std::shared_ptr<bool> alive = std::make_shared<bool>(true);
 
@@ -324,9 +323,10 @@ bool Session::send_on(unsigned ifindex, int family, std::string_view topic, cons
     if (!sock) return false;
     auto t0 = std::chrono::steady_clock::now();
     auto datagram = impl_->sender.seal(type, topic, values, detail::wall_now_ns());
-    impl_->seal_ns[impl_->seal_count++ % impl_->seal_ns.size()] =
+    const auto took =
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
             .count();
+    if (impl_->fastest_seal_ns == 0 || took < impl_->fastest_seal_ns) impl_->fastest_seal_ns = took;
     if (sent_at_ns) *sent_at_ns = detail::wall_now_ns();
     int rc = unicast_to ? sock->send_unicast(datagram, ifindex, *unicast_to,
                                              unicast_port ? unicast_port : impl_->opts.port)
@@ -335,10 +335,7 @@ bool Session::send_on(unsigned ifindex, int family, std::string_view topic, cons
 }
 
 std::int64_t Session::typical_seal_ns() const {
-    auto n = std::min(impl_->seal_count, impl_->seal_ns.size());
-    if (n == 0) return 0;
-    return *std::min_element(impl_->seal_ns.begin(),
-                             impl_->seal_ns.begin() + static_cast<std::ptrdiff_t>(n));
+    return impl_->fastest_seal_ns;
 }
 
 boost::asio::io_context& Session::io() {

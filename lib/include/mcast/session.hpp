@@ -140,11 +140,11 @@ public:
     bool send_on(unsigned ifindex, int family, std::string_view topic, const Tuple& values,
                  std::uint8_t type, const std::string* unicast_to = nullptr,
                  std::int64_t* sent_at_ns = nullptr, std::uint16_t unicast_port = 0);
-    // How long sealing (encode + sign) a datagram takes here at least (the fastest of the last
-    // few), in ns: a responder adds it to its hold time for the reply it is about to seal. The
-    // fastest, not the median: in a process that signs rarely most seals run cold and slow, and
-    // a median then exceeded the reply's real seal, so round trips came out as 0. Now a slow
-    // seal makes a round trip a little longer than it was, never shorter.
+    // How long sealing (encode + sign) a datagram takes here at least (the fastest seal so far),
+    // in ns: a responder adds it to its hold time for the reply it is about to seal. A floor,
+    // not an estimate: seals run cold and slow in a process that signs rarely, and slower still
+    // on a loaded machine, and any estimate above the reply's real seal made round trips come
+    // out as 0. With the floor a slow seal makes a round trip a little longer, never shorter.
     std::int64_t typical_seal_ns() const;
 
     const DropCounters& counters() const;
