@@ -229,6 +229,22 @@ void Session::on_interfaces(InterfaceHandler h) {
 }
 
 void Session::start() {
+    // The floor for typical_seal_ns(), from three warm signatures of a datagram-sized buffer.
+    // Real seals alone gave no floor: the first of a process runs cold (page faults, OpenSSL's
+    // lazy set-up) and took up to 2 ms, so until a warm one came along a responder's hold time
+    // exceeded the real one and round trips came out as 0.
+    if (impl_->fastest_seal_ns == 0) {
+        std::array<std::uint8_t, 256> sample{};
+        for (int i = 0; i < 3; ++i) {
+            auto t0 = std::chrono::steady_clock::now();
+            (void)impl_->id.sign(ByteView(sample.data(), sample.size()));
+            auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::steady_clock::now() - t0)
+                            .count();
+            if (impl_->fastest_seal_ns == 0 || took < impl_->fastest_seal_ns)
+                impl_->fastest_seal_ns = took;
+        }
+    }
     auto& o = impl_->opts;
     if (!o.ipv4 && !o.ipv6) throw SessionError("neither IPv4 nor IPv6 is enabled");
     if (o.ttl < 0 || o.ttl > 255) throw SessionError("TTL must be 0-255");
