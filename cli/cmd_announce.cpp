@@ -93,7 +93,7 @@ void print_announce(Output& out, const NodeInfo& info) {
     if (out.json())
         out.record({{"type", "announce"},
                     {"name", info.name},
-                    {"addresses", addresses_text(info.addresses)}});
+                    {"addresses", json_addresses(info.addresses)}});
     else
         out.debug("announced " + info.name + " at " + addresses_text(info.addresses));
 }

@@ -92,12 +92,17 @@ std::vector<std::string> peer_table_lines(const std::vector<Peer>& peers, MonoTi
     return lines;
 }
 
-json::object json_peer(const Peer& p, MonoTime now, const TrustStore* trust,
-                       std::string_view type) {
+json::array json_addresses(const std::vector<NodeAddress>& addresses) {
     json::array addrs;
-    for (const auto& a : p.info.addresses)
+    for (const auto& a : addresses)
         addrs.push_back(
             json::object{{"family", a.family}, {"address", a.address}, {"interface", a.interface}});
+    return addrs;
+}
+
+json::object json_peer(const Peer& p, MonoTime now, const TrustStore* trust,
+                       std::string_view type) {
+    json::array addrs = json_addresses(p.info.addresses);
     json::object meta;
     for (const auto& [k, v] : p.info.meta)
         meta[k] = v;
