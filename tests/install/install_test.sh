@@ -8,15 +8,10 @@
 set -euo pipefail
 src=$(cd "$1" && pwd)
 build=$(cd "$2" && pwd)
+# shellcheck source=../lib/testlib.sh
+source "$src/tests/lib/testlib.sh" install_test
 tmp=$(mktemp -d /tmp/mcast-install.XXXXXX)
-lab=""
-cleanup() {
-  [[ -n $lab ]] && "$src/scripts/netlab" destroy "$lab" >/dev/null 2>&1 || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { printf 'install_test: FAIL: %s\n' "$*" >&2; exit 1; }
-step() { printf '== %s\n' "$*"; }
+at_exit 'rm -rf "$tmp"'
 
 arch=$(gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
 version=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$build/CMakeCache.txt")
@@ -83,9 +78,8 @@ ldd "$weather_pc" | grep -q "libmcast.so.${version%%.*} => $libdir/" || fail "pk
 
 if "$src/scripts/netlab" check 2>/dev/null; then
   step "both example builds hear each other in a lab"
-  lab=inst$$
-  lab=${lab:0:12}
-  "$src/scripts/netlab" create "$lab" 2 >/dev/null
+  lab=$(new_lab "$src/scripts/netlab" inst 2)
+  at_exit '"$src/scripts/netlab" destroy "$lab" >/dev/null 2>&1'
   "$src/scripts/netlab" exec "$lab" h1 timeout 4 stdbuf -oL "$weather_cmake" "$tmp/k1.pem" >"$tmp/h1.out" 2>&1 &
   sleep 0.2
   "$src/scripts/netlab" exec "$lab" h2 timeout 4 stdbuf -oL "$weather_pc" "$tmp/k2.pem" >"$tmp/h2.out" 2>&1 || true

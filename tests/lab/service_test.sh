@@ -9,17 +9,11 @@ src=$(cd "$1" && pwd)
 build=$(cd "$2" && pwd)
 mcast=$build/cli/mcast
 netlab=$src/scripts/netlab
+# shellcheck source=../lib/testlib.sh
+source "$src/tests/lib/testlib.sh" service_test
 tmp=$(mktemp -d /tmp/mcast-service.XXXXXX)
-lab=""
+at_exit 'rm -rf "$tmp"'
 announce_pid=""
-cleanup() {
-  [[ -n $announce_pid ]] && kill "$announce_pid" 2>/dev/null || true
-  [[ -n $lab ]] && "$netlab" destroy "$lab" >/dev/null 2>&1 || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { printf 'service_test: FAIL: %s\n' "$*" >&2; exit 1; }
-step() { printf '== %s\n' "$*"; }
 
 if command -v systemd-analyze >/dev/null; then
   step "systemd-analyze verify on the installed units"
@@ -56,16 +50,12 @@ else
   echo "(no systemd-analyze here: units not verified)"
 fi
 
-if ! "$netlab" check 2>/dev/null; then
-  [[ ${CI:-} == true ]] && fail "CI=true but no lab can be made"
-  echo "service_test: no lab here; reload not tested"
-  exit 77
-fi
+need_lab "$netlab"
 
 step "announce re-reads its config on SIGHUP"
-lab=svc$$
-lab=${lab:0:12}
-"$netlab" create "$lab" 2 >/dev/null
+lab=$(new_lab "$netlab" svc 2)
+at_exit '"$netlab" destroy "$lab" >/dev/null 2>&1'
+at_exit '[[ -n $announce_pid ]] && kill "$announce_pid" 2>/dev/null'
 home1=$tmp/h1 home2=$tmp/h2
 mkdir -p "$home1/mcast" "$home2/mcast"
 printf '[announce]\nname = alpha\ninterval = 1s\n' >"$home1/mcast/config"

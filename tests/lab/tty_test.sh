@@ -9,31 +9,19 @@ src=$(cd "$1" && pwd)
 build=$(cd "$2" && pwd)
 mcast=$build/cli/mcast
 netlab=$src/scripts/netlab
+# shellcheck source=../lib/testlib.sh
+source "$src/tests/lib/testlib.sh" tty_test
 tmp=$(mktemp -d /tmp/mcast-tty.XXXXXX)
-lab=""
-responder=""
-cleanup() {
-  if [[ -n $responder ]]; then
-    kill "$responder" 2>/dev/null || true
-    wait "$responder" 2>/dev/null || true
-  fi
-  [[ -n $lab ]] && "$netlab" destroy "$lab" >/dev/null 2>&1 || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { printf 'tty_test: FAIL: %s\n' "$*" >&2; exit 1; }
-if ! "$netlab" check 2>/dev/null; then
-  [[ ${CI:-} == true ]] && fail "CI=true but no lab can be made"
-  exit 77
-fi
+at_exit 'rm -rf "$tmp"'
+need_lab "$netlab"
 command -v script >/dev/null || fail "script(1) is missing (util-linux)"
 
-lab=tty$$
-lab=${lab:0:12}
-"$netlab" create "$lab" 2 >/dev/null
+lab=$(new_lab "$netlab" tty 2)
+at_exit '"$netlab" destroy "$lab" >/dev/null 2>&1'
 export MCAST_SYSTEM_CONFIG=/nonexistent
 XDG_CONFIG_HOME=$tmp/h2 "$netlab" exec "$lab" h2 "$mcast" announce --timeout 40s --name responder 2>/dev/null &
 responder=$!
+at_exit 'kill "$responder" 2>/dev/null; wait "$responder" 2>/dev/null'
 export XDG_CONFIG_HOME=$tmp/h1
 "$netlab" exec "$lab" h1 "$mcast" id >/dev/null 2>&1
 "$netlab" exec "$lab" h1 "$mcast" discover --expect 1 --timeout 5s >/dev/null || fail "no responder"
