@@ -21,6 +21,7 @@
 #include <csignal>
 #include <functional>
 #include <optional>
+#include <unistd.h>
 
 namespace mcast::cli {
 namespace {
@@ -175,7 +176,8 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
                 signals.async_wait(on_signal);
                 boost::asio::post(io, [&] {
                     if (!next) return;
-                    out.note("settings read again; restarting the node");
+                    out.note(fmt::format("settings read again; restarting the node as {} ({})",
+                                         next->node.name, next->identity.id().short_form()));
                     // Under another key this node is someone else: the old one says goodbye.
                     if (!(next->identity.id() == own_id)) node.stop();
                     session.close();
@@ -193,8 +195,9 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
         }
         node.start();
         if (first)
-            out.note(fmt::format("announcing {} ({}) every {}; Ctrl-C to stop", opts.name, short_id,
-                                 format_duration(opts.interval)));
+            out.note(fmt::format("announcing {} ({}) every {}{}", opts.name, short_id,
+                                 format_duration(opts.interval),
+                                 ::isatty(STDERR_FILENO) ? "; Ctrl-C to stop" : ""));
         io.run();
         if (!next) return exit_ok;
         setup = std::move(*next);

@@ -134,7 +134,10 @@ int run_send(const ParsedArgs& args, Output& out) {
         }
     };
 
+    std::uint64_t skipped = 0;
     if (lines) {
+        // A stream (tail -F, journalctl -f) must outlive one bad line: it is reported, by its
+        // number, and skipped; the exit status says that something was.
         std::string line;
         std::uint64_t number = 0;
         while (!stop_requested && std::getline(std::cin, line)) {
@@ -148,8 +151,14 @@ int run_send(const ParsedArgs& args, Output& out) {
                     throw std::invalid_argument("not valid UTF-8 (use --stdin for binary data)");
                 else
                     t = Tuple{line};
+                if (auto size = encoded_size(t); size > max_payload_size)
+                    throw std::invalid_argument(
+                        fmt::format("{} bytes to send (at most {} fit in one message)", size,
+                                    max_payload_size));
             } catch (const std::invalid_argument& e) {
-                throw UsageError(fmt::format("stdin line {}: {}", number, e.what()));
+                out.error(fmt::format("stdin line {}: {}; skipped", number, e.what()));
+                ++skipped;
+                continue;
             }
             send_one(t);
         }
@@ -168,10 +177,10 @@ int run_send(const ParsedArgs& args, Output& out) {
                     {"seconds", secs},
                     {"rate", rate}});
     } else {
-        out.debug(fmt::format("sent {} messages ({} datagrams) in {:.3f} s, {:.0f} messages/s",
-                              sent, datagrams, secs, rate));
+        out.debug(fmt::format("sent {} message{} ({} datagrams) in {:.3f} s, {:.0f} messages/s",
+                              sent, sent == 1 ? "" : "s", datagrams, secs, rate));
     }
-    return exit_ok;
+    return skipped > 0 ? exit_error : exit_ok;
 }
 
 } // namespace mcast::cli

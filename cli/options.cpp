@@ -78,7 +78,9 @@ const std::vector<OptionSpec>& global_options() {
          .arity = Arity::One,
          .hint = Hint::File},
         {.long_name = "json",
-         .help = "Write JSON Lines (one JSON object per line) instead of text, errors included."},
+         .help = "Write JSON Lines (one JSON object per line) instead of text, errors included.",
+         // Not from a file: for send it also means that VALUEs are JSON.
+         .settable = false},
         {.long_name = "quiet",
          .short_name = 'q',
          .help = "Print only results and errors.",
@@ -232,7 +234,10 @@ const std::vector<CommandSpec>& commands() {
                      .arity = Arity::One,
                      .hint = Hint::Topic},
                     {.long_name = "lines",
-                     .help = "Send each line of standard input as a message of its own.",
+                     .help = "Send each line of standard input as a message of its own (with "
+                             "--json, each line is a JSON array of values). A line that cannot be "
+                             "sent is reported by its number and skipped, and the exit status is "
+                             "then 2.",
                      .conflicts = {"stdin", "VALUE"}},
                     {.long_name = "stdin",
                      .help = "Send all of standard input as one message with one bytes value.",
@@ -352,7 +357,13 @@ const std::vector<CommandSpec>& commands() {
                 "says how long it is valid (--lifetime); a node that dies without a goodbye "
                 "disappears from the others when that runs out.\n\n"
                 "A second node started with the same identity elsewhere on the network is "
-                "reported as a conflict.",
+                "reported as a conflict.\n\n"
+                "On SIGHUP (systemctl reload) announce reads its settings (mcast-config(1)) and "
+                "the trust store again and restarts its node with them, under the same identity; "
+                "a mistake in them is reported and the node goes on as before. As a service, "
+                "mcast-announce.service runs it as the user mcast, with its key, trust store and "
+                "an optional config file in /var/lib/mcast; mcast-announce@NAME.service runs one "
+                "more node called NAME, with its state in /var/lib/mcast-NAME/mcast.",
             .options =
                 {
                     accept_option(),
@@ -693,17 +704,18 @@ const std::vector<CommandSpec>& commands() {
                 "A config file is INI. A setting is an option's long name, '=', and its value, "
                 "as on the command line: 'ttl = 2', 'interface = eth0'. At the top of the file go "
                 "the global options, which mean the same to every command (interface, group, "
-                "port, ttl, identity, ipv4, ipv6, json, quiet, verbose); a command's own options, "
+                "port, ttl, identity, ipv4, ipv6, quiet, verbose); a command's own options, "
                 "and global ones for that command alone, go under a heading '[COMMAND]' and win "
                 "over the top ones of the same file. Flags take true or false (or yes/no, on/off, "
                 "1/0); false in the user's file undoes true in the system's. An option that takes "
                 "several values (interface, group, meta) is written once per value, and an empty "
                 "value ('interface =') drops those of the places before; a variable separates "
                 "interfaces and groups with commas. The values of a place replace those of the "
-                "places before it. Quotes around a whole value are removed; '#' starts a comment "
-                "anywhere on a line, and ';' at its start. A relative file name is relative to "
+                "places before it. Quotes around a whole value are removed. '#' or ';' starts a "
+                "comment at the start of a line or after a space, outside quotes ('color=#ff0000' "
+                "keeps its '#'). A relative file name is relative to "
                 "the file's directory. Options that choose an action (id --new, pair --accept) "
-                "cannot be set.\n\n"
+                "cannot be set, nor --json, which for send also changes how VALUEs are read.\n\n"
                 "Every file and variable is checked whichever command runs: a mistake is an "
                 "error (exit status 2) that names the file and line, or the variable; an MCAST_ "
                 "variable that names no setting is ignored. A setting gives way to the command "
@@ -783,6 +795,10 @@ const std::vector<Definition>& files() {
         {"/etc/mcast/config", "The system's settings (see mcast-config(1))."},
         {"~/.config/mcast/config",
          "The user's settings, read after the system's ($XDG_CONFIG_HOME/mcast/config)."},
+        {"~/.config/mcast/trust",
+         "The trust store: the friends of this node, one per line (see mcast-trust(1))."},
+        {"~/.config/mcast/known_names",
+         "The key each name was first seen with, to warn when a name comes with another key."},
         {"~/.config/mcast/identity.pem",
          "This node's Ed25519 private key (PEM), used when neither --identity nor MCAST_IDENTITY "
          "is given. It must not be readable by other users; 'mcast id --new' creates it."},
@@ -966,7 +982,7 @@ std::string expectation(const OptionSpec& option) {
         if (option.max == kNoLimit) return fmt::format("a whole number from {} up", option.min);
         return fmt::format("{}-{}", option.min, option.max);
     case Hint::Duration:
-        return "a duration like 250ms, 2s, 1m";
+        return "a duration like 250ms, 2s, 1m; a bare number is seconds";
     case Hint::Address:
         return "an IPv4 or IPv6 multicast address";
     case Hint::Choice:

@@ -97,6 +97,20 @@ std::string checked_value(const OptionSpec& option, const std::string& label,
     return value;
 }
 
+// The line without its comment: '#' or ';' at the start of the line or after a space, outside
+// double quotes, starts one; glued to text it is text ("color=#ff0000", "a#b"), as in a quoted
+// value. Trimmed.
+std::string without_comment(std::string_view line) {
+    bool quoted = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (c == '"') quoted = !quoted;
+        const bool after_space = i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t';
+        if (!quoted && (c == '#' || c == ';') && after_space) return trim(line.substr(0, i));
+    }
+    return trim(line);
+}
+
 // "Living room" -> Living room: quotes around a whole value are not part of it.
 std::string unquoted(std::string value) {
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
@@ -125,8 +139,8 @@ std::vector<FileSetting> read_config(const fs::path& path) {
     std::string line, section;
     for (int number = 1; std::getline(in, line); ++number) {
         const std::string place = fmt::format("{}:{}", path.string(), number);
-        const std::string text = trim(line);
-        if (text.empty() || text[0] == '#' || text[0] == ';') continue;
+        const std::string text = without_comment(line);
+        if (text.empty()) continue;
         if (text[0] == '[') {
             if (text.back() != ']')
                 throw UsageError(fmt::format("{}: bad section heading '{}'", place, text));
@@ -137,7 +151,10 @@ std::vector<FileSetting> read_config(const fs::path& path) {
                                              place, section));
             continue;
         }
-        std::istringstream one(line);
+        // Program_options' INI grammar decides what a valid "name = value" line and name are;
+        // the value is taken from the line as written, since that grammar would cut it at any
+        // '#' ("color=#ff0000").
+        std::istringstream one(text);
         po::parsed_options parsed(nullptr);
         try {
             parsed = po::parse_config_file(one, none, /*allow_unregistered=*/true);
@@ -146,7 +163,8 @@ std::vector<FileSetting> read_config(const fs::path& path) {
         }
         for (const po::option& option : parsed.options) {
             const std::string key = option.string_key;
-            const std::string value = unquoted(option.value.empty() ? "" : option.value.front());
+            const std::string value =
+                unquoted(trim(std::string_view(text).substr(text.find('=') + 1)));
             const OptionSpec* spec = target(section, key);
             if (spec == nullptr) {
                 const OptionSpec* any =

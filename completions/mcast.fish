@@ -87,7 +87,7 @@ complete -c mcast -n '__mcast_command_is id' -l force -d 'With --new, replace an
 
 # mcast send
 complete -c mcast -n '__mcast_command_is send' -l topic -x -d 'Topic of the message'
-complete -c mcast -n '__mcast_command_is send' -l lines -d 'Send each line of standard input as a message of its own'
+complete -c mcast -n '__mcast_command_is send' -l lines -d 'Send each line of standard input as a message of its own (with --json, each line is a JSON array of values)'
 complete -c mcast -n '__mcast_command_is send' -l stdin -d 'Send all of standard input as one message with one bytes value'
 complete -c mcast -n '__mcast_command_is send' -l repeat -x -d 'Send the message N times'
 complete -c mcast -n '__mcast_command_is send' -l interval -x -d 'Time to wait between repeats'

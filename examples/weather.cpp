@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
                     std::printf("%s at %s: %s %.1f C\n", m.sender_id.short_form().c_str(),
                                 m.arrival.source.c_str(), m.values[0].as<std::string>().c_str(),
                                 m.values[1].as<double>());
+                std::fflush(stdout); // each reading at once, also into a pipe or a file
             },
             "weather");
         session.start();

@@ -26,8 +26,8 @@ void write_atomically(const fs::path& file, std::string_view text) {
     auto tmp = file;
     tmp += suffix;
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0)
-        throw std::runtime_error("cannot write '" + tmp.string() + "': " + std::strerror(errno));
+    if (fd < 0) // named by the file the user knows, not the temporary one
+        throw std::runtime_error("cannot write '" + file.string() + "': " + std::strerror(errno));
     bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
               ::fsync(fd) == 0;
     ::close(fd);

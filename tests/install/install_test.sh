@@ -80,9 +80,9 @@ if "$src/scripts/netlab" check 2>/dev/null; then
   step "both example builds hear each other in a lab"
   lab=$(new_lab "$src/scripts/netlab" inst 2)
   at_exit '"$src/scripts/netlab" destroy "$lab" >/dev/null 2>&1'
-  "$src/scripts/netlab" exec "$lab" h1 timeout 4 stdbuf -oL "$weather_cmake" "$tmp/k1.pem" >"$tmp/h1.out" 2>&1 &
+  "$src/scripts/netlab" exec "$lab" h1 timeout 4 "$weather_cmake" "$tmp/k1.pem" >"$tmp/h1.out" 2>&1 &
   sleep 0.2
-  "$src/scripts/netlab" exec "$lab" h2 timeout 4 stdbuf -oL "$weather_pc" "$tmp/k2.pem" >"$tmp/h2.out" 2>&1 || true
+  "$src/scripts/netlab" exec "$lab" h2 timeout 4 "$weather_pc" "$tmp/k2.pem" >"$tmp/h2.out" 2>&1 || true
   wait || true
   grep -q "temperature" "$tmp/h1.out" || { cat "$tmp/h1.out"; fail "the CMake-built example heard nothing"; }
   grep -q "temperature" "$tmp/h2.out" || { cat "$tmp/h2.out"; fail "the pkg-config-built example heard nothing"; }

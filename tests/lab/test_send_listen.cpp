@@ -199,6 +199,23 @@ TEST_F(SendListen, LinesFromStdinOneMessageEach) {
     EXPECT_EQ(json::serialize(msgs[2].at("values")), R"(["three"])");
 }
 
+TEST_F(SendListen, LinesThatCannotBeSentAreReportedAndSkipped) {
+    // A stream must outlive one bad line: too long, then not UTF-8, between good ones.
+    auto l = listener(1, {"-4", "--json", "--count", "3", "--timeout", "10s"});
+    auto s = lab_->spawn(2, {Paths::mcast(), "send", "-4", "--identity", key(2), "--lines"}, true);
+    s.write_stdin("one\n" + std::string(65001, 'x') + "\ntwo\n\xff\xfe\nthree\n");
+    s.close_stdin();
+    EXPECT_EQ(s.wait(10s), 2) << s.err();
+    EXPECT_NE(s.err().find("mcast send: stdin line 2: 65"), std::string::npos) << s.err();
+    EXPECT_NE(s.err().find("mcast send: stdin line 4: not valid UTF-8"), std::string::npos)
+        << s.err();
+    ASSERT_EQ(l.wait(10s), 0);
+    auto msgs = records(l, "message");
+    ASSERT_EQ(msgs.size(), 3u);
+    EXPECT_EQ(json::serialize(msgs[1].at("values")), R"(["two"])");
+    EXPECT_EQ(json::serialize(msgs[2].at("values")), R"(["three"])");
+}
+
 TEST_F(SendListen, TooLargeMessageRefusedAtTheSender) {
     auto r = run_command(lab_->exec_argv(
         2, {Paths::mcast(), "send", "--identity", key(2), std::string(65001, 'x')}));

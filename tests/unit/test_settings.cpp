@@ -258,6 +258,14 @@ TEST_F(SettingFiles, VariablesForACommandAndLists) {
     ::unsetenv("MCAST_NAME");
 }
 
+TEST_F(SettingFiles, CommentsStartAfterASpaceAndNotInQuotes) {
+    write(user(), "[announce]   # the node\nname = \"a # b\"  ; c\nmeta = color=#ff0000 # red\n"
+                  "meta = x;y\n; a whole-line comment\n");
+    auto a = parse_with_settings(*find_command("announce"), Args{});
+    EXPECT_EQ(a.value("name"), "a # b");
+    EXPECT_EQ(a.values("meta"), (Args{"color=#ff0000", "x;y"}));
+}
+
 TEST_F(SettingFiles, RelativeFileNamesAreRelativeToTheConfigFile) {
     write(user(), "identity = keys/node.pem\n");
     auto a = parse_with_settings(ping(), Args{});
