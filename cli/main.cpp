@@ -73,8 +73,15 @@ int dispatch(const CommandLine& cl) {
         auto inner = split_command_line(cl.args);
         if (!inner.command.empty()) {
             config_target = find_command(inner.command);
-            if (config_target == nullptr || inner.command == "help" || inner.command == "config")
-                throw UsageError("unknown command '" + inner.command + "'");
+            if (config_target == nullptr || inner.command == "help" || inner.command == "config") {
+                bool setting = false;
+                for (const auto& c : commands())
+                    setting = setting || find_option(c, inner.command) != nullptr;
+                throw UsageError("unknown command '" + inner.command + "'" +
+                                 (setting ? " ('" + inner.command +
+                                                "' is a setting: mcast config lists them all)"
+                                          : ""));
+            }
             cmd_args = std::move(inner.args);
         }
     }

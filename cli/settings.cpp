@@ -239,7 +239,35 @@ std::vector<std::string> split_list(const std::string& value) {
     return parts;
 }
 
+// Which setting a variable names: {"", "ttl"} for MCAST_TTL, {"ping", "interval"} for
+// MCAST_PING_INTERVAL; an empty key when none.
+std::pair<std::string, std::string> setting_of_variable(const std::string& name) {
+    for (const OptionSpec& o : global_options()) {
+        if (environment_name("", o.long_name) == name) return {"", std::string(o.long_name)};
+    }
+    for (const CommandSpec& c : commands()) {
+        for (const OptionSpec& o : c.options) {
+            if (environment_name(c.name, o.long_name) == name)
+                return {std::string(c.name), std::string(o.long_name)};
+        }
+    }
+    return {};
+}
+
 } // namespace
+
+std::vector<std::string> unknown_variables() {
+    std::vector<std::string> names;
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+        const std::string_view entry = *e;
+        if (!entry.starts_with("MCAST_")) continue;
+        std::string name(entry.substr(0, entry.find('=')));
+        if (name == kSystemConfigVariable) continue;
+        const auto [section, key] = setting_of_variable(name);
+        if (key.empty() || target(section, key) == nullptr) names.push_back(std::move(name));
+    }
+    return names;
+}
 
 std::string environment_name(std::string_view command, std::string_view option) {
     if (command.empty()) return "MCAST_" + upper_snake(option);
@@ -273,17 +301,7 @@ std::vector<SettingLayer> setting_layers(const CommandSpec& cmd) {
         const std::string name(entry.substr(0, eq));
         const std::string value(entry.substr(eq + 1));
         if (name == kSystemConfigVariable || value.empty()) continue;
-        // Which command and option the name means: MCAST_TTL or MCAST_PING_INTERVAL.
-        std::string section, key;
-        for (const OptionSpec& o : global_options()) {
-            if (environment_name("", o.long_name) == name) key = o.long_name;
-        }
-        for (const CommandSpec& c : commands()) {
-            for (const OptionSpec& o : c.options) {
-                if (key.empty() && environment_name(c.name, o.long_name) == name)
-                    section = c.name, key = o.long_name;
-            }
-        }
+        const auto [section, key] = setting_of_variable(name);
         const OptionSpec* spec = key.empty() ? nullptr : target(section, key);
         if (spec == nullptr) continue; // not ours (MCAST_BIN in the project's scripts, say)
         // Interfaces and groups are lists, "eth0,eth1"; a meta value may hold a comma.

@@ -34,6 +34,10 @@ std::vector<SettingLayer> setting_layers(const CommandSpec& cmd);
 // parse(cmd, args) with setting_layers(cmd) under it.
 ParsedArgs parse_with_settings(const CommandSpec& cmd, std::span<const std::string> args);
 
+// The MCAST_* variables set in the environment that name no setting (a typo such as MCAST_TLL),
+// for mcast config to point out; every command ignores them.
+std::vector<std::string> unknown_variables();
+
 // "MCAST_TTL" for a top-level setting, "MCAST_PING_INTERVAL" for one of ping's.
 std::string environment_name(std::string_view command, std::string_view option);
 
