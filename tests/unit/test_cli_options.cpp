@@ -205,10 +205,14 @@ TEST(CliParseErrors, NumbersThatAreNotNumbers) {
 }
 
 TEST(CliParseErrors, Durations) {
-    EXPECT_EQ(error_of("listen", {"--timeout", "soon"}),
-              "--timeout: bad value 'soon' (expected a duration like 250ms, 2s, 1m)");
-    EXPECT_EQ(error_of("send", {"--interval", "-1s"}),
-              "--interval: bad value '-1s' (expected a duration like 250ms, 2s, 1m)");
+    EXPECT_EQ(
+        error_of("listen", {"--timeout", "soon"}),
+        "--timeout: bad value 'soon' (expected a duration like 250ms, 2s, 1m; a bare number is "
+        "seconds)");
+    EXPECT_EQ(
+        error_of("send", {"--interval", "-1s"}),
+        "--interval: bad value '-1s' (expected a duration like 250ms, 2s, 1m; a bare number is "
+        "seconds)");
     EXPECT_EQ(error_of("send", {"--interval="}), "--interval: missing value");
 }
 
@@ -747,7 +751,8 @@ TEST(CliGenerate, Kinds) {
     EXPECT_EQ(run("zsh", ""), std::make_pair(0, zsh_completion()));
     EXPECT_EQ(run("fish", ""), std::make_pair(0, fish_completion()));
     std::string names;
-    for (const auto& c : commands()) names += std::string(c.name) + "\n";
+    for (const auto& c : commands())
+        names += std::string(c.name) + "\n";
     EXPECT_EQ(run("commands", ""), std::make_pair(0, names));
     EXPECT_NE(names.find("send\n"), std::string::npos);
     EXPECT_EQ(run("pdf", "").first, 2);
