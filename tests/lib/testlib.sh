@@ -38,6 +38,8 @@ need_lab() {
 new_lab() {
   local name="$2$$"
   name=${name:0:12}
-  "$1" create "$name" "$3" >/dev/null
+  # Owned by the test's shell ($$ there too), not by the $(...) subshell that runs this: that
+  # one exits at once, and another test's `netlab gc` would then remove the lab under us.
+  "$1" create "$name" "$3" --owner $$ >/dev/null
   printf '%s\n' "$name"
 }
