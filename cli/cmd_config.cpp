@@ -3,6 +3,7 @@
 // environment) without reading every file.
 #include "commands.hpp"
 #include "settings.hpp"
+#include "table.hpp"
 
 #include <fmt/format.h>
 
@@ -122,20 +123,15 @@ int run_config(const CommandSpec& spec, const ParsedArgs& effective, Output& out
         }
         return exit_ok;
     }
-    std::size_t name_width = 7, value_width = 5;
+    std::vector<std::vector<std::string>> table = {{"SETTING", "VALUE", "FROM"}};
+    TableStyle style{.color = out.color(), .dim_rows = {false}};
     for (const Row& r : rows) {
-        name_width = std::max(name_width, r.option->long_name.size());
-        value_width = std::max(value_width, r.shown.size());
+        table.push_back({std::string(r.option->long_name), r.shown, r.from});
+        // What nobody set is dimmed, so the settings that were set stand out.
+        style.dim_rows.push_back(r.origin == Origin::default_value || r.origin == Origin::unset);
     }
-    const bool color = out.color();
-    out.line(fmt::format("{}{:<{}}  {:<{}}  FROM{}", color ? "\033[1m" : "", "SETTING", name_width,
-                         "VALUE", value_width, color ? "\033[0m" : ""));
-    for (const Row& r : rows) {
-        const bool set = r.origin != Origin::default_value && r.origin != Origin::unset;
-        out.line(fmt::format("{:<{}}  {:<{}}  {}{}{}", r.option->long_name, name_width, r.shown,
-                             value_width, color && !set ? "\033[2m" : "", r.from,
-                             color && !set ? "\033[0m" : ""));
-    }
+    for (const auto& line : table_lines(table, style))
+        out.line(line);
     return exit_ok;
 }
 

@@ -4,6 +4,7 @@
 #include "node_options.hpp"
 #include "peer_resolve.hpp"
 #include "printers.hpp"
+#include "table.hpp"
 #include "value_json.hpp"
 
 #include <mcast/discovery.hpp>
@@ -47,10 +48,18 @@ int run_trust(const ParsedArgs& args, Output& out) {
 
     if (action == "list") {
         if (pos.size() != 1) throw UsageError("list: takes no PEER");
-        for (const auto& f : store.friends())
-            print_friend(out, f);
         if (store.friends().empty() && !out.json())
             out.note("no friend yet (mcast trust add PEER)");
+        if (out.json() || store.friends().empty()) {
+            for (const auto& f : store.friends())
+                print_friend(out, f);
+            return exit_ok;
+        }
+        std::vector<std::vector<std::string>> rows = {{"ID", "NAME", "ADDED", "NOTE"}};
+        for (const auto& f : store.friends())
+            rows.push_back({f.id.substr(0, 12), escape_text(f.name), f.added, escape_text(f.note)});
+        for (const auto& line : table_lines(rows, {.color = out.color(), .accent_column = 0}))
+            out.line(line);
         return exit_ok;
     }
     if (action == "show" || action == "remove") {

@@ -1,5 +1,6 @@
 // Discovered nodes as text and JSON; see peer_printers.hpp.
 #include "peer_printers.hpp"
+#include "table.hpp"
 
 #include "printers.hpp"
 #include "value_json.hpp"
@@ -56,7 +57,7 @@ std::string meta_text(const Meta& meta) {
 
 std::vector<std::string> peer_table_lines(const std::vector<Peer>& peers, MonoTime now, bool color,
                                           const TrustStore* trust) {
-    std::vector<std::array<std::string, 6>> rows;
+    std::vector<std::vector<std::string>> rows;
     rows.push_back({"NAME", "ID", "ADDRESSES", "META", "TRUST", "AGE"});
     auto sorted = peers;
     std::sort(sorted.begin(), sorted.end(), [](const Peer& a, const Peer& b) {
@@ -69,27 +70,7 @@ std::vector<std::string> peer_table_lines(const std::vector<Peer>& peers, MonoTi
                         addresses_text(p.info.addresses), meta_text(p.info.meta),
                         trust_mark(p, trust), age_text(p.last_seen, now)});
     }
-    std::array<std::size_t, 6> width{};
-    for (const auto& r : rows)
-        for (std::size_t i = 0; i < r.size(); ++i)
-            width[i] = std::max(width[i], r[i].size());
-    std::vector<std::string> lines;
-    for (std::size_t n = 0; n < rows.size(); ++n) {
-        std::string line;
-        for (std::size_t i = 0; i < rows[n].size(); ++i) {
-            std::string cell = rows[n][i];
-            if (i + 1 < rows[n].size()) cell.resize(width[i] + 2, ' ');
-            if (color && n == 0)
-                cell = "\x1b[1m" + cell + "\x1b[0m";
-            else if (color && i == 1)
-                cell = "\x1b[36m" + cell + "\x1b[0m";
-            line += cell;
-        }
-        while (!line.empty() && line.back() == ' ')
-            line.pop_back();
-        lines.push_back(line);
-    }
-    return lines;
+    return table_lines(rows, {.color = color, .accent_column = 1});
 }
 
 json::array json_addresses(const std::vector<NodeAddress>& addresses) {

@@ -1,0 +1,21 @@
+// Human tables: columns padded to their widest cell, a bold header and an accented column on a
+// terminal, dimmed rows for what is only a default. discover, trust list and config use it, so
+// every table of the CLI looks alike.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace mcast::cli {
+
+struct TableStyle {
+    bool color = false;              // escapes only when Output::color() says so
+    int accent_column = -1;          // e.g. the node ids, in cyan
+    std::vector<bool> dim_rows = {}; // by row index (0 is the header); missing means not dim
+};
+
+// rows[0] is the header. Cells are already printable (escape_text); trailing spaces are cut.
+std::vector<std::string> table_lines(const std::vector<std::vector<std::string>>& rows,
+                                     const TableStyle& style = {});
+
+} // namespace mcast::cli
