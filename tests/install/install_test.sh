@@ -100,24 +100,30 @@ else
   echo "(no lab here: the examples were built but not run)"
 fi
 
-step "cpack -G DEB, unpacked into a scratch dpkg root"
+step "cpack -G DEB (libmcast0, mcast, libmcast-dev), unpacked into a scratch dpkg root"
 (cd "$tmp" && cpack -G DEB --config "$build/CPackConfig.cmake" -B "$tmp/pkg" >"$tmp/cpack.log" 2>&1) ||
   { cat "$tmp/cpack.log"; fail "cpack -G DEB"; }
-deb=$tmp/pkg/mcast_${version}_$(dpkg --print-architecture).deb
-devdeb=$tmp/pkg/libmcast-dev_${version}_$(dpkg --print-architecture).deb
-[[ -f $deb && -f $devdeb ]] || fail "packages missing: $(ls "$tmp/pkg")"
+debarch=$(dpkg --print-architecture)
+deb=$tmp/pkg/mcast_${version}_$debarch.deb
+libdeb=$tmp/pkg/libmcast${version%%.*}_${version}_$debarch.deb
+devdeb=$tmp/pkg/libmcast-dev_${version}_$debarch.deb
+[[ -f $deb && -f $libdeb && -f $devdeb ]] || fail "packages missing: $(ls "$tmp/pkg")"
 depends=$(dpkg-deb -f "$deb" Depends)
-for d in libc6 libssl3 libstdc++6 libboost-program-options libboost-json libfmt; do
-  grep -q "$d" <<<"$depends" || fail "mcast's Depends lacks $d: $depends"
+for d in libc6 libstdc++6 libboost-program-options libboost-json libfmt "libmcast${version%%.*} (= $version)"; do
+  grep -qF "$d" <<<"$depends" || fail "mcast's Depends lacks $d: $depends"
 done
-grep -q "mcast (= $version)" <<<"$(dpkg-deb -f "$devdeb" Depends)" || fail "libmcast-dev must depend on mcast (= $version)"
+grep -q "libssl3" <<<"$(dpkg-deb -f "$libdeb" Depends)" || fail "libmcast0 must depend on libssl3"
+grep -qF "libmcast${version%%.*} (= $version)" <<<"$(dpkg-deb -f "$devdeb" Depends)" ||
+  fail "libmcast-dev must depend on libmcast${version%%.*} (= $version)"
+grep -q "libmcast.so.$version" <<<"$(dpkg-deb -c "$libdeb")" || fail "the library is not in libmcast${version%%.*}"
+! grep -q "libmcast.so" <<<"$(dpkg-deb -c "$deb")" || fail "the mcast package carries the library too"
 root=$tmp/root
 mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates" "$root/var/lib/dpkg/triggers"
 touch "$root/var/lib/dpkg/status"
 # --unpack: files and the package database, but no maintainer script (its ldconfig is for a
 # real system), so nothing outside the scratch root is touched.
 dpkg --instdir="$root" --admindir="$root/var/lib/dpkg" --force-not-root --force-depends \
-  --log=/dev/null --unpack "$deb" "$devdeb" >"$tmp/dpkg.log" 2>&1 || { cat "$tmp/dpkg.log"; fail "dpkg --unpack"; }
+  --log=/dev/null --unpack "$deb" "$libdeb" "$devdeb" >"$tmp/dpkg.log" 2>&1 || { cat "$tmp/dpkg.log"; fail "dpkg --unpack"; }
 dpkg --admindir="$root/var/lib/dpkg" -L mcast | grep -q '^/usr/bin/mcast$' || fail "dpkg does not list /usr/bin/mcast"
 got=$("$root/usr/bin/mcast" --version)
 [[ $got == "mcast $version" ]] || fail "packaged mcast --version said '$got'"
