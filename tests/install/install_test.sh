@@ -134,7 +134,7 @@ grep -q '^ExecStart=/usr/bin/mcast announce$' "$root/usr/lib/systemd/system/mcas
 # The .pc file is libmcast-dev's, and names /usr, so pkgconf drops the system directories.
 dpkg --admindir="$root/var/lib/dpkg" -L libmcast-dev | grep -q "/pkgconfig/mcast.pc$" || fail "mcast.pc is not in libmcast-dev"
 grep -qx 'prefix=/usr' "$root/usr/$lib/pkgconfig/mcast.pc" || fail "packaged mcast.pc: $(head -3 "$root/usr/$lib/pkgconfig/mcast.pc")"
-dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./postinst | grep -q 'systemd-sysusers /usr/lib/sysusers.d/mcast.conf' ||
+grep -q 'systemd-sysusers /usr/lib/sysusers.d/mcast.conf' <<<"$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./postinst)" ||
   fail "the postinst does not make the service user"
 [[ -f $root/usr/lib/sysusers.d/mcast.conf ]] || fail "sysusers.d/mcast.conf not packaged"
 [[ -f $root/usr/share/zsh/vendor-completions/_mcast ]] || fail "packaged zsh completion is not in vendor-completions"
