@@ -13,13 +13,13 @@
 #include <mcast/wire.hpp>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
 
 #include <csignal>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <unistd.h>
 
@@ -31,7 +31,18 @@ struct Setup {
     NodeOptions node;
     SessionOptions session;
     Identity identity;
+    std::string accept; // --accept, which decides the session's accept check
 };
+
+// Whether two setups can share one Session: the same key, network and accept rule. Then a
+// reload keeps the session (its incarnation and sequence numbers) and only the Node is new, so
+// the others see an update of the node rather than a restart.
+bool same_session(const Setup& a, const Setup& b) {
+    const SessionOptions &x = a.session, &y = b.session;
+    return a.identity.id() == b.identity.id() && a.accept == b.accept && x.ipv4 == y.ipv4 &&
+           x.ipv6 == y.ipv6 && x.interfaces == y.interfaces && x.group_v4 == y.group_v4 &&
+           x.group_v6 == y.group_v6 && x.port == y.port && x.ttl == y.ttl;
+}
 
 Setup make_setup(const ParsedArgs& args, Output& out) {
     NodeOptions opts;
@@ -56,39 +67,9 @@ Setup make_setup(const ParsedArgs& args, Output& out) {
                                      max_payload_size / 2));
     auto sopts = session_options(args);
     apply_accept(sopts, args);
-    return {std::move(opts), std::move(sopts), load_identity(args, out)};
+    return {std::move(opts), std::move(sopts), load_identity(args, out),
+            args.value("accept").value_or("any")};
 }
-
-// SIGHUP, SIGINT and SIGTERM blocked while held: they stay pending and are delivered once
-// released, to whatever handler is installed then.
-class HeldSignals {
-public:
-    HeldSignals() { hold(); }
-    // Not released on the way out: a signal pending then would meet the default action (the
-    // signal_set is gone) and turn announce's exit 0 into a death by signal.
-    ~HeldSignals() = default;
-    HeldSignals(const HeldSignals&) = delete;
-    HeldSignals& operator=(const HeldSignals&) = delete;
-
-    void hold() {
-        if (held_) return;
-        sigset_t set;
-        ::sigemptyset(&set);
-        for (int s : {SIGHUP, SIGINT, SIGTERM})
-            ::sigaddset(&set, s);
-        ::pthread_sigmask(SIG_BLOCK, &set, &before_);
-        held_ = true;
-    }
-    void release() {
-        if (!held_) return;
-        ::pthread_sigmask(SIG_SETMASK, &before_, nullptr);
-        held_ = false;
-    }
-
-private:
-    sigset_t before_{};
-    bool held_ = false;
-};
 
 void print_announce(Output& out, const NodeInfo& info) {
     if (out.json())
@@ -116,28 +97,22 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
         return exit_ok;
     }
 
-    // --timeout counts from the start, across reloads.
-    std::optional<std::chrono::steady_clock::time_point> deadline;
-    if (auto t = first_args.duration("timeout")) deadline = std::chrono::steady_clock::now() + *t;
+    // One io_context and one signal_set for the whole run: a reload rebuilds the Session and
+    // the Node on them, so signals never meet their default action between two nodes, and a
+    // signal that arrives during a reload waits in the signal_set.
+    boost::asio::io_context io;
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+    std::unique_ptr<Session> session;
+    std::unique_ptr<Node> node;
 
-    // Between two nodes there is no signal_set, and the signals' default actions would kill the
-    // process: they are held (blocked, so they wait) from the start of a reload until the next
-    // node's signal_set is listening.
-    HeldSignals held;
-    for (bool first = true;; first = false) {
-        const std::string short_id = setup.identity.id().short_form();
-        const NodeId own_id = setup.identity.id();
-        const NodeOptions opts = setup.node;
-        boost::asio::io_context io;
-        Session session(io, std::move(setup.identity), std::move(setup.session));
-        session.start();
-        if (session.interfaces().empty())
-            out.note("no usable interface yet (none is up with multicast and an address); waiting");
-        Node node(session, opts);
-        node.on_announce([&](const NodeInfo& info) {
+    // A node for s on the running session.
+    const auto start_node = [&](const Setup& s) {
+        const std::string short_id = s.identity.id().short_form();
+        auto new_node = std::make_unique<Node>(*session, s.node);
+        new_node->on_announce([&out](const NodeInfo& info) {
             if (out.verbose()) print_announce(out, info);
         });
-        node.on_conflict([&](const Message& m) {
+        new_node->on_conflict([&out, short_id](const Message& m) {
             std::string where = m.arrival.source + "%" + m.arrival.ifname;
             out.note("CONFLICT: another process announces with this identity (" + short_id +
                      ") from " + where);
@@ -147,61 +122,81 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
                             {"source", m.arrival.source},
                             {"interface", m.arrival.ifname}});
         });
-
+        new_node->start();
+        node = std::move(new_node);
+    };
+    // A session and a node for s (its key cloned, so that s stays whole to fall back to).
+    const auto start = [&](const Setup& s) {
+        auto new_session = std::make_unique<Session>(io, s.identity.clone(), s.session);
+        new_session->start();
+        if (new_session->interfaces().empty())
+            out.note("no usable interface yet (none is up with multicast and an address); waiting");
+        session = std::move(new_session);
+        start_node(s);
+    };
+    // Ends the node and its session; the goodbye tells the others it is gone.
+    const auto stop = [&] {
+        if (node) node->stop();
+        node.reset();
+        if (session) session->close();
+        session.reset();
+    };
+    const auto finish = [&] {
+        stop();
+        io.stop();
+    };
+    const auto reload = [&] {
         std::optional<Setup> next;
-        auto finish = [&] {
-            next.reset(); // a stop request wins over a reload still to happen
-            node.stop();  // the goodbye
-            session.close();
-            io.stop();
-        };
-        boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
-        std::function<void(boost::system::error_code, int)> on_signal =
-            [&](boost::system::error_code ec, int signal) {
-                if (ec) return;
-                if (signal != SIGHUP) return finish();
-                held.hold();
-                try {
-                    reload_trust_store();
-                    next = make_setup(parse_with_settings(*find_command("announce"), command_line),
-                                      out);
-                } catch (const std::exception& e) {
-                    out.error(std::string("reload: ") + e.what() + " (still running as before)");
-                    signals.async_wait(on_signal);
-                    held.release();
-                    return;
-                }
-                // A SIGTERM that came with the SIGHUP is still queued in this signal_set: the
-                // wait gets it before the restart below runs, and finish() cancels the restart.
-                signals.async_wait(on_signal);
-                boost::asio::post(io, [&] {
-                    if (!next) return;
-                    out.note(fmt::format("settings read again; restarting the node as {} ({})",
-                                         next->node.name, next->identity.id().short_form()));
-                    // Under another key this node is someone else: the old one says goodbye.
-                    if (!(next->identity.id() == own_id)) node.stop();
-                    session.close();
-                    io.stop();
-                });
-            };
-        signals.async_wait(on_signal);
-        held.release();
-        boost::asio::steady_timer timer(io);
-        if (deadline) {
-            timer.expires_at(*deadline);
-            timer.async_wait([&](boost::system::error_code ec) {
-                if (!ec) finish();
-            });
+        try {
+            reload_trust_store();
+            next = make_setup(parse_with_settings(*find_command("announce"), command_line), out);
+        } catch (const std::exception& e) {
+            out.error(std::string("reload: ") + e.what() + " (still running as before)");
+            return;
         }
-        node.start();
-        if (first)
-            out.note(fmt::format("announcing {} ({}) every {}{}", opts.name, short_id,
-                                 format_duration(opts.interval),
-                                 ::isatty(STDERR_FILENO) ? "; Ctrl-C to stop" : ""));
-        io.run();
-        if (!next) return exit_ok;
+        if (session && same_session(*next, setup)) {
+            node.reset(); // no goodbye: the same node goes on, announcing what is new
+            start_node(*next);
+        } else {
+            // Another key or network: to the others the old node leaves and a new one joins.
+            stop();
+            try {
+                start(*next);
+            } catch (const std::exception& e) {
+                // The new settings passed their checks but do not start (an interface that is
+                // gone, a port this user may not bind): back to the ones that ran.
+                out.error(std::string("reload: ") + e.what() + " (still running as before)");
+                start(setup);
+                return;
+            }
+        }
         setup = std::move(*next);
+        out.note(fmt::format("settings read again; the node is now {} ({})", setup.node.name,
+                             setup.identity.id().short_form()));
+    };
+
+    std::function<void(boost::system::error_code, int)> on_signal =
+        [&](boost::system::error_code ec, int signal) {
+            if (ec) return;
+            if (signal != SIGHUP) return finish();
+            reload();
+            signals.async_wait(on_signal);
+        };
+    signals.async_wait(on_signal);
+    // --timeout counts from the start, across reloads.
+    boost::asio::steady_timer timer(io);
+    if (auto t = first_args.duration("timeout")) {
+        timer.expires_after(*t);
+        timer.async_wait([&](boost::system::error_code ec) {
+            if (!ec) finish();
+        });
     }
+    start(setup);
+    out.note(fmt::format("announcing {} ({}) every {}{}", setup.node.name,
+                         setup.identity.id().short_form(), format_duration(setup.node.interval),
+                         ::isatty(STDERR_FILENO) ? "; Ctrl-C to stop" : ""));
+    io.run();
+    return exit_ok;
 }
 
 } // namespace mcast::cli

@@ -90,14 +90,15 @@ void reload_trust_store() {
 }
 
 void apply_accept(SessionOptions& opts, const ParsedArgs& args) {
+    // The checks ask trust_store() each time rather than keep one store, so that a store read
+    // again (announce on SIGHUP) counts at once.
     // Friends' replay state is evicted last, whatever --accept says.
-    if (auto store = trust_store(); !store->friends().empty())
-        opts.prefer = [store](const NodeId& id) { return store->trusts(id); };
+    if (!trust_store()->friends().empty())
+        opts.prefer = [](const NodeId& id) { return trust_store()->trusts(id); };
     if (args.value("accept").value_or("any") != "trusted") return;
-    auto store = trust_store();
-    if (store->friends().empty())
+    if (trust_store()->friends().empty())
         throw UsageError("--accept trusted: the trust store has no friend yet (mcast trust add)");
-    opts.accept = [store](const NodeId& id) { return store->trusts(id); };
+    opts.accept = [](const NodeId& id) { return trust_store()->trusts(id); };
 }
 
 } // namespace mcast::cli

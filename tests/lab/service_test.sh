@@ -61,7 +61,7 @@ mkdir -p "$home1/mcast" "$home2/mcast"
 printf '[announce]\nname = alpha\ninterval = 1s\n' >"$home1/mcast/config"
 env1=(env XDG_CONFIG_HOME="$home1" MCAST_SYSTEM_CONFIG=/nonexistent)
 env2=(env XDG_CONFIG_HOME="$home2" MCAST_SYSTEM_CONFIG=/nonexistent)
-"$netlab" exec "$lab" h1 "${env1[@]}" "$mcast" announce --timeout 60s 2>"$tmp/announce.err" &
+"$netlab" exec "$lab" h1 "${env1[@]}" "$mcast" announce --timeout 600s 2>"$tmp/announce.err" &
 announce_pid=$!
 
 # The name h2 sees for the one node on the LAN (its id in $tmp/id).
@@ -127,10 +127,29 @@ done
 (($(grep -c "settings read again" "$tmp/announce.err") > reloads)) ||
   fail "no reload once a friend was added: $(tail -2 "$tmp/announce.err")"
 
-step "a burst of SIGHUPs, then SIGTERM: exit 0 with a goodbye"
-for _ in $(seq 20); do kill -HUP "$announce_pid"; done
+step "settings that pass their checks but do not start: the old ones go on"
+printf '[announce]\nname = beta\ninterface = eth9\n' >"$home1/mcast/config"
+kill -HUP "$announce_pid"
+wait_err "reload: interface 'eth9' does not exist (still running as before)"
+kill -0 "$announce_pid" 2>/dev/null || fail "announce died on a reload that did not start"
+expect_name beta
 
+step "a burst of SIGHUPs, then SIGTERM: a goodbye and exit 0 at once"
+printf '[announce]\nname = beta\n' >"$home1/mcast/config"
+"$netlab" exec "$lab" h2 "${env2[@]}" "$mcast" discover --watch --json --timeout 20s \
+  >"$tmp/watch.json" 2>/dev/null &
+watch_pid=$!
+at_exit 'kill "$watch_pid" 2>/dev/null'
+for _ in $(seq 50); do grep -q '"type":"join"' "$tmp/watch.json" && break; sleep 0.1; done
+grep -q '"type":"join"' "$tmp/watch.json" || fail "the watcher never saw the node"
+for _ in $(seq 20); do kill -HUP "$announce_pid"; done
 kill -TERM "$announce_pid"
+# The TERM must not be lost in the reloads: announce ends within seconds (its --timeout is 600 s).
+for _ in $(seq 100); do kill -0 "$announce_pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$announce_pid" 2>/dev/null && fail "announce still runs 10 s after SIGTERM (lost in the reloads)"
 wait "$announce_pid" || fail "announce exited with status $? on SIGTERM"
 announce_pid=""
+for _ in $(seq 50); do grep -q '"reason":"goodbye"' "$tmp/watch.json" && break; sleep 0.1; done
+grep -q '"type":"leave".*"reason":"goodbye"' "$tmp/watch.json" ||
+  fail "no goodbye seen: $(tail -2 "$tmp/watch.json")"
 echo "service_test: ok"

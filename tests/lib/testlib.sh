@@ -40,6 +40,6 @@ new_lab() {
   name=${name:0:12}
   # Owned by the test's shell ($$ there too), not by the $(...) subshell that runs this: that
   # one exits at once, and another test's `netlab gc` would then remove the lab under us.
-  "$1" create "$name" "$3" --owner $$ >/dev/null
+  "$1" create "$name" "$3" --owner $$ >/dev/null || return 1
   printf '%s\n' "$name"
 }

@@ -187,10 +187,13 @@ void MulticastSocket::start(Handler h) {
 }
 
 void MulticastSocket::arm() {
-    socket_.async_wait(boost::asio::socket_base::wait_read, [this](boost::system::error_code ec) {
-        if (ec) return; // closed
-        drain();
-    });
+    // A completion already queued when the socket goes away (its owner destroyed in another
+    // handler of the same io_context) must not touch it: hence the alive check too.
+    socket_.async_wait(boost::asio::socket_base::wait_read,
+                       [this, alive = std::weak_ptr<bool>(alive_)](boost::system::error_code ec) {
+                           if (ec || alive.expired()) return; // closed
+                           drain();
+                       });
 }
 
 void MulticastSocket::drain() {
