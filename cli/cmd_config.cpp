@@ -98,7 +98,7 @@ int run_config(const CommandSpec& spec, const ParsedArgs& effective, Output& out
     }
 
     for (const std::string& name : unknown_variables())
-        out.note(name + " names no setting; every command ignores it");
+        out.note(name + " is not a setting mcast reads; every command ignores it");
 
     std::vector<Row> rows;
     const auto add = [&](const std::vector<OptionSpec>& options, std::string_view section) {

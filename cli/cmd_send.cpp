@@ -160,7 +160,12 @@ int run_send(const ParsedArgs& args, Output& out) {
                 ++skipped;
                 continue;
             }
-            send_one(t);
+            try {
+                send_one(t);
+            } catch (const EncodeError& e) { // what only encoding finds: lists nested too deep
+                out.error(fmt::format("stdin line {}: {}; skipped", number, e.what()));
+                ++skipped;
+            }
         }
     } else {
         for (std::uint64_t i = 0; i < repeat && !stop_requested; ++i)

@@ -75,8 +75,10 @@ int dispatch(const CommandLine& cl) {
             config_target = find_command(inner.command);
             if (config_target == nullptr || inner.command == "help" || inner.command == "config") {
                 bool setting = false;
-                for (const auto& c : commands())
-                    setting = setting || find_option(c, inner.command) != nullptr;
+                for (const auto& c : commands()) {
+                    const OptionSpec* o = find_option(c, inner.command);
+                    setting = setting || (o != nullptr && o->settable);
+                }
                 throw UsageError("unknown command '" + inner.command + "'" +
                                  (setting ? " ('" + inner.command +
                                                 "' is a setting: mcast config lists them all)"

@@ -1243,6 +1243,25 @@ ParsedArgs parse_impl(const CommandSpec& cmd, std::span<const std::string> args,
         e.origin_text.clear();
         e.rank = 0;
     };
+    // Settings that wait for an option they need, before they can knock out anything else,
+    // and again once conflicts have removed some.
+    const auto drop_unmet_needs = [&] {
+        for (bool changed = true; changed;) { // needs can chain
+            changed = false;
+            for (const OptionSpec* option : specs) {
+                ParsedArgs::Entry& entry = parsed.entries_.at(std::string(option->long_name));
+                if (!entry.given || entry.rank == command_line_rank) continue;
+                for (std::string_view other : option->needs) {
+                    if (!parsed.given(other)) {
+                        drop(entry);
+                        changed = true;
+                        break;
+                    }
+                }
+            }
+        }
+    };
+    drop_unmet_needs();
     for (const OptionSpec* option : specs) {
         ParsedArgs::Entry& entry = parsed.entries_.at(std::string(option->long_name));
         for (std::string_view other_name : option->conflicts) {
@@ -1259,20 +1278,7 @@ ParsedArgs parse_impl(const CommandSpec& cmd, std::span<const std::string> args,
                 drop(entry);
         }
     }
-    for (bool changed = true; changed;) { // needs can chain
-        changed = false;
-        for (const OptionSpec* option : specs) {
-            ParsedArgs::Entry& entry = parsed.entries_.at(std::string(option->long_name));
-            if (!entry.given || entry.rank == command_line_rank) continue;
-            for (std::string_view other : option->needs) {
-                if (!parsed.given(other)) {
-                    drop(entry);
-                    changed = true;
-                    break;
-                }
-            }
-        }
-    }
+    drop_unmet_needs();
 
     // With --help the user asks what is valid, so only the syntax has to be right.
     if (check_all && !parsed.flag("help")) check(cmd, specs, parsed, in_order);

@@ -101,19 +101,25 @@ std::string checked_value(const OptionSpec& option, const std::string& label,
 // double quotes, starts one; glued to text it is text ("color=#ff0000", "a#b"), as in a quoted
 // value. Trimmed.
 std::string without_comment(std::string_view line) {
-    bool quoted = false;
+    char quote = 0; // the quote we are inside, if any
     for (std::size_t i = 0; i < line.size(); ++i) {
         const char c = line[i];
-        if (c == '"') quoted = !quoted;
+        if (quote == 0 && (c == '"' || c == '\''))
+            quote = c;
+        else if (c == quote)
+            quote = 0;
+        const bool quoted = quote != 0;
         const bool after_space = i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t';
-        if (!quoted && (c == '#' || c == ';') && after_space) return trim(line.substr(0, i));
+        if (!quoted && c != quote && (c == '#' || c == ';') && after_space)
+            return trim(line.substr(0, i));
     }
     return trim(line);
 }
 
-// "Living room" -> Living room: quotes around a whole value are not part of it.
+// "Living room" or 'Living room' -> Living room: quotes around a whole value are not part of it.
 std::string unquoted(std::string value) {
-    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+        value.back() == value.front())
         return value.substr(1, value.size() - 2);
     return value;
 }
@@ -246,9 +252,11 @@ std::pair<std::string, std::string> setting_of_variable(const std::string& name)
         if (environment_name("", o.long_name) == name) return {"", std::string(o.long_name)};
     }
     for (const CommandSpec& c : commands()) {
-        for (const OptionSpec& o : c.options) {
-            if (environment_name(c.name, o.long_name) == name)
-                return {std::string(c.name), std::string(o.long_name)};
+        for (const auto* options : {&c.options, &global_options()}) { // MCAST_PING_TTL too
+            for (const OptionSpec& o : *options) {
+                if (environment_name(c.name, o.long_name) == name)
+                    return {std::string(c.name), std::string(o.long_name)};
+            }
         }
     }
     return {};

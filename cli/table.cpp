@@ -4,6 +4,16 @@
 #include <algorithm>
 
 namespace mcast::cli {
+namespace {
+
+// Columns on a terminal, counted as UTF-8 code points (wide characters aside).
+std::size_t columns(const std::string& s) {
+    return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) {
+        return (static_cast<unsigned char>(c) & 0xC0) != 0x80; // not a continuation byte
+    }));
+}
+
+} // namespace
 
 std::vector<std::string> table_lines(const std::vector<std::vector<std::string>>& rows,
                                      const TableStyle& style) {
@@ -11,7 +21,7 @@ std::vector<std::string> table_lines(const std::vector<std::vector<std::string>>
     for (const auto& row : rows) {
         if (width.size() < row.size()) width.resize(row.size(), 0);
         for (std::size_t i = 0; i < row.size(); ++i)
-            width[i] = std::max(width[i], row[i].size());
+            width[i] = std::max(width[i], columns(row[i]));
     }
     std::vector<std::string> lines;
     for (std::size_t n = 0; n < rows.size(); ++n) {
@@ -19,7 +29,7 @@ std::vector<std::string> table_lines(const std::vector<std::vector<std::string>>
         std::string line;
         for (std::size_t i = 0; i < rows[n].size(); ++i) {
             std::string cell = rows[n][i];
-            if (i + 1 < rows[n].size()) cell.resize(width[i] + 2, ' ');
+            if (i + 1 < rows[n].size()) cell.append(width[i] + 2 - columns(cell), ' ');
             if (style.color && n == 0)
                 cell = "\x1b[1m" + cell + "\x1b[0m";
             else if (style.color && dim)

@@ -253,6 +253,14 @@ TEST_F(SettingFiles, VariablesForACommandAndLists) {
     EXPECT_TRUE(parse_with_settings(ping(), Args{}).given("group"));
     ::unsetenv("MCAST_ANNOUNCE_META");
     ::unsetenv("MCAST_GROUP");
+    ::setenv("MCAST_PING_TTL", "3", 1); // a global option for one command
+    EXPECT_EQ(parse_with_settings(ping(), Args{}).number("ttl"), 3);
+    EXPECT_EQ(parse_with_settings(*find_command("send"), Args{}).number("ttl"), 1);
+    EXPECT_TRUE(unknown_variables().empty());
+    ::unsetenv("MCAST_PING_TTL");
+    ::setenv("MCAST_TLL", "3", 1); // a typo: ignored, but mcast config points it out
+    EXPECT_EQ(unknown_variables(), Args{"MCAST_TLL"});
+    ::unsetenv("MCAST_TLL");
     ::setenv("MCAST_NAME", "x", 1); // not a global option: not a setting at all
     EXPECT_FALSE(parse_with_settings(*find_command("announce"), Args{}).given("name"));
     ::unsetenv("MCAST_NAME");
@@ -260,10 +268,10 @@ TEST_F(SettingFiles, VariablesForACommandAndLists) {
 
 TEST_F(SettingFiles, CommentsStartAfterASpaceAndNotInQuotes) {
     write(user(), "[announce]   # the node\nname = \"a # b\"  ; c\nmeta = color=#ff0000 # red\n"
-                  "meta = x;y\n; a whole-line comment\n");
+                  "meta = x;y\nmeta = 'k=v # w'\n; a whole-line comment\n");
     auto a = parse_with_settings(*find_command("announce"), Args{});
     EXPECT_EQ(a.value("name"), "a # b");
-    EXPECT_EQ(a.values("meta"), (Args{"color=#ff0000", "x;y"}));
+    EXPECT_EQ(a.values("meta"), (Args{"color=#ff0000", "x;y", "k=v # w"}));
 }
 
 TEST_F(SettingFiles, RelativeFileNamesAreRelativeToTheConfigFile) {
