@@ -39,7 +39,7 @@ struct PingResponder::Impl {
         // happen (estimated from recent ones: Ed25519 signing takes nearly constant time).
         auto arrived = m.arrival.rx_wall_ns ? m.arrival.rx_wall_ns : detail::wall_now_ns();
         r.hold_ns =
-            std::max<std::int64_t>(0, detail::wall_now_ns() - arrived) + session.typical_seal_ns();
+            std::max<std::int64_t>(0, detail::wall_now_ns() - arrived) + session.seal_floor_ns();
         const std::string* to = p->unicast ? &m.arrival.source : nullptr;
         if (session.send_on(m.arrival.ifindex, m.arrival.family, "", encode_reply(r),
                             type_byte(PingType::reply), to, nullptr, m.arrival.source_port))

@@ -87,7 +87,7 @@ struct Session::Impl {
     asio::steady_timer rescan_timer{io};
     bool running = false;
     // The fastest seal (encode + sign) so far, in ns (0: none yet): what a responder adds to its
-    // hold time (see typical_seal_ns in session.hpp).
+    // hold time (see seal_floor_ns in session.hpp).
     std::int64_t fastest_seal_ns = 0;
     // Completions already queued when the session goes away check this before touching it.
     std::shared_ptr<bool> alive = std::make_shared<bool>(true);
@@ -229,7 +229,7 @@ void Session::on_interfaces(InterfaceHandler h) {
 }
 
 void Session::start() {
-    // The floor for typical_seal_ns(), from three warm signatures of a datagram-sized buffer.
+    // The floor for seal_floor_ns(), from three warm signatures of a datagram-sized buffer.
     // Real seals alone gave no floor: the first of a process runs cold (page faults, OpenSSL's
     // lazy set-up) and took up to 2 ms, so until a warm one came along a responder's hold time
     // exceeded the real one and round trips came out as 0.
@@ -350,7 +350,7 @@ bool Session::send_on(unsigned ifindex, int family, std::string_view topic, cons
     return rc == 0;
 }
 
-std::int64_t Session::typical_seal_ns() const {
+std::int64_t Session::seal_floor_ns() const {
     return impl_->fastest_seal_ns;
 }
 

@@ -24,12 +24,14 @@ lib=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:PATH=//p' "$build/CMakeCache.txt")
 [[ -n $lib ]] || fail "no CMAKE_INSTALL_LIBDIR in $build/CMakeCache.txt"
 version=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$build/CMakeCache.txt")
 [[ -n $version ]] || fail "no project version in $build/CMakeCache.txt"
+# The soname's version: 0.MINOR before 1.0 (a minor release may break the ABI), else MAJOR.
+if [[ ${version%%.*} == 0 ]]; then so=${version%.*}; else so=${version%%.*}; fi
 
 step "cmake --install into a scratch prefix"
 prefix=$tmp/prefix
 cmake --install "$build" --prefix "$prefix" >/dev/null
 libdir=$prefix/$lib
-for f in bin/mcast "$lib/libmcast.so.${version%%.*}" "$lib/libmcast.so.$version" \
+for f in bin/mcast "$lib/libmcast.so.$so" "$lib/libmcast.so.$version" \
   "$lib/libmcast.so" include/mcast/mcast.hpp include/mcast/session.hpp \
   share/man/man1/mcast.1 share/man/man1/mcast-ping.1 \
   share/bash-completion/completions/mcast share/zsh/site-functions/_mcast \
@@ -39,7 +41,7 @@ for f in bin/mcast "$lib/libmcast.so.${version%%.*}" "$lib/libmcast.so.$version"
   share/doc/mcast/config.example; do
   [[ -e $prefix/$f ]] || fail "not installed: $f"
 done
-[[ -L $libdir/libmcast.so.${version%%.*} ]] || fail "libmcast.so.N is not a symlink to the versioned file"
+[[ -L $libdir/libmcast.so.$so ]] || fail "libmcast.so.N is not a symlink to the versioned file"
 if [[ -f $src/contrib/wireshark/mcast.lua ]]; then
   [[ -f $libdir/wireshark/plugins/mcast.lua ]] || fail "Wireshark plugin not installed"
 fi
@@ -72,7 +74,7 @@ cmake -S "$src/examples" -B "$tmp/ex-cmake" -DCMAKE_PREFIX_PATH="$prefix" \
 grep -q "$prefix" "$tmp/ex-cmake/CMakeCache.txt" || fail "examples did not find mcast in $prefix"
 cmake --build "$tmp/ex-cmake" >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log"; fail "build against installed tree"; }
 weather_cmake=$tmp/ex-cmake/mcast_example_weather
-ldd "$weather_cmake" | grep -q "libmcast.so.${version%%.*} => $libdir/" || fail "CMake build does not use the installed libmcast"
+ldd "$weather_cmake" | grep -q "libmcast.so.$so => $libdir/" || fail "CMake build does not use the installed libmcast"
 
 step "examples/ against the installed tree: pkg-config"
 export PKG_CONFIG_PATH=$libdir/pkgconfig
@@ -82,7 +84,7 @@ weather_pc=$tmp/weather-pc
 # shellcheck disable=SC2046 # pkg-config's output is meant to be split into flags
 g++ -std=c++20 -O1 -o "$weather_pc" "$src/examples/weather.cpp" $(pkg-config --cflags --libs mcast) \
   -Wl,-rpath,"$(pkg-config --variable=libdir mcast)" || fail "build with pkg-config"
-ldd "$weather_pc" | grep -q "libmcast.so.${version%%.*} => $libdir/" || fail "pkg-config build does not use the installed libmcast"
+ldd "$weather_pc" | grep -q "libmcast.so.$so => $libdir/" || fail "pkg-config build does not use the installed libmcast"
 
 if "$src/scripts/netlab" check 2>/dev/null; then
   step "both example builds hear each other in a lab"
@@ -100,22 +102,22 @@ else
   echo "(no lab here: the examples were built but not run)"
 fi
 
-step "cpack -G DEB (libmcast0, mcast, libmcast-dev), unpacked into a scratch dpkg root"
+step "cpack -G DEB (libmcast$so, mcast, libmcast-dev), unpacked into a scratch dpkg root"
 (cd "$tmp" && cpack -G DEB --config "$build/CPackConfig.cmake" -B "$tmp/pkg" >"$tmp/cpack.log" 2>&1) ||
   { cat "$tmp/cpack.log"; fail "cpack -G DEB"; }
 debarch=$(dpkg --print-architecture)
 deb=$tmp/pkg/mcast_${version}_$debarch.deb
-libdeb=$tmp/pkg/libmcast${version%%.*}_${version}_$debarch.deb
+libdeb=$tmp/pkg/libmcast${so}_${version}_$debarch.deb
 devdeb=$tmp/pkg/libmcast-dev_${version}_$debarch.deb
 [[ -f $deb && -f $libdeb && -f $devdeb ]] || fail "packages missing: $(ls "$tmp/pkg")"
 depends=$(dpkg-deb -f "$deb" Depends)
-for d in libc6 libstdc++6 libboost-program-options libboost-json libfmt "libmcast${version%%.*} (= $version)"; do
+for d in libc6 libstdc++6 libboost-program-options libboost-json libfmt "libmcast$so (= $version)"; do
   grep -qF "$d" <<<"$depends" || fail "mcast's Depends lacks $d: $depends"
 done
-grep -q "libssl3" <<<"$(dpkg-deb -f "$libdeb" Depends)" || fail "libmcast0 must depend on libssl3"
-grep -qF "libmcast${version%%.*} (= $version)" <<<"$(dpkg-deb -f "$devdeb" Depends)" ||
-  fail "libmcast-dev must depend on libmcast${version%%.*} (= $version)"
-grep -q "libmcast.so.$version" <<<"$(dpkg-deb -c "$libdeb")" || fail "the library is not in libmcast${version%%.*}"
+grep -q "libssl3" <<<"$(dpkg-deb -f "$libdeb" Depends)" || fail "libmcast$so must depend on libssl3"
+grep -qF "libmcast$so (= $version)" <<<"$(dpkg-deb -f "$devdeb" Depends)" ||
+  fail "libmcast-dev must depend on libmcast$so (= $version)"
+grep -q "libmcast.so.$version" <<<"$(dpkg-deb -c "$libdeb")" || fail "the library is not in libmcast$so"
 ! grep -q "libmcast.so" <<<"$(dpkg-deb -c "$deb")" || fail "the mcast package carries the library too"
 root=$tmp/root
 mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates" "$root/var/lib/dpkg/triggers"
@@ -134,7 +136,11 @@ grep -q '^ExecStart=/usr/bin/mcast announce$' "$root/usr/lib/systemd/system/mcas
 # The .pc file is libmcast-dev's, and names /usr, so pkgconf drops the system directories.
 dpkg --admindir="$root/var/lib/dpkg" -L libmcast-dev | grep -q "/pkgconfig/mcast.pc$" || fail "mcast.pc is not in libmcast-dev"
 grep -qx 'prefix=/usr' "$root/usr/$lib/pkgconfig/mcast.pc" || fail "packaged mcast.pc: $(head -3 "$root/usr/$lib/pkgconfig/mcast.pc")"
-grep -q 'systemd-sysusers /usr/lib/sysusers.d/mcast.conf' <<<"$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./postinst)" ||
+control=$(dpkg-deb --ctrl-tarfile "$deb" | tar -t)
+for script in postinst prerm postrm; do
+  grep -qx "./$script" <<<"$control" || fail "mcast has no $script"
+done
+grep -q 'systemd-sysusers .*mcast.conf' <<<"$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./postinst)" ||
   fail "the postinst does not make the service user"
 [[ -f $root/usr/lib/sysusers.d/mcast.conf ]] || fail "sysusers.d/mcast.conf not packaged"
 [[ -f $root/usr/share/zsh/vendor-completions/_mcast ]] || fail "packaged zsh completion is not in vendor-completions"

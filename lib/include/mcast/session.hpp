@@ -145,7 +145,7 @@ public:
     // not an estimate: seals run cold and slow in a process that signs rarely, and slower still
     // on a loaded machine, and any estimate above the reply's real seal made round trips come
     // out as 0. With the floor a slow seal makes a round trip a little longer, never shorter.
-    std::int64_t typical_seal_ns() const;
+    std::int64_t seal_floor_ns() const;
 
     const DropCounters& counters() const;
     boost::asio::io_context& io();
