@@ -23,6 +23,12 @@ Nonce random_nonce() {
 
 constexpr auto resend = std::chrono::seconds(1);
 
+// This side's yes, sent `times` times (at the end a few more: the peer may have missed one).
+void send_confirm(Session& s, const Nonce& sess, int times = 1) {
+    for (int i = 0; i < times; ++i)
+        s.send("", encode_pair(PairConfirm{sess}), type_byte(PairType::confirm));
+}
+
 } // namespace
 
 struct PairInitiator::Impl {
@@ -51,8 +57,7 @@ struct PairInitiator::Impl {
             session.send("", encode_pair(r), type_byte(PairType::request));
         } else {
             session.send("", encode_pair(PairReveal{sess, mine}), type_byte(PairType::reveal));
-            if (user_yes)
-                session.send("", encode_pair(PairConfirm{sess}), type_byte(PairType::confirm));
+            if (user_yes) send_confirm(session, sess);
         }
         timer.expires_after(resend);
         timer.async_wait([this, alive = std::weak_ptr<bool>(alive)](boost::system::error_code ec) {
@@ -78,9 +83,7 @@ struct PairInitiator::Impl {
     void finish_if_done() {
         if (!user_yes || !peer_yes || over) return;
         over = true;
-        // Confirm a few more times: the peer may have missed the first.
-        for (int i = 0; i < 3; ++i)
-            session.send("", encode_pair(PairConfirm{sess}), type_byte(PairType::confirm));
+        send_confirm(session, sess, 3);
         emit(PairEvent::paired);
     }
 };
@@ -106,7 +109,7 @@ void PairInitiator::confirm(bool yes) {
         return;
     }
     i.user_yes = true;
-    i.session.send("", encode_pair(PairConfirm{i.sess}), type_byte(PairType::confirm));
+    send_confirm(i.session, i.sess);
     i.finish_if_done();
 }
 
@@ -183,8 +186,7 @@ struct PairResponder::Impl {
     void finish_if_done() {
         if (!user_yes || !peer_yes || over) return;
         over = true;
-        for (int i = 0; i < 3; ++i)
-            session.send("", encode_pair(PairConfirm{current->sess}), type_byte(PairType::confirm));
+        send_confirm(session, current->sess, 3);
         emit(PairEvent::paired);
     }
 };
@@ -210,7 +212,7 @@ void PairResponder::confirm(bool yes) {
         return;
     }
     i.user_yes = true;
-    i.session.send("", encode_pair(PairConfirm{i.current->sess}), type_byte(PairType::confirm));
+    send_confirm(i.session, i.current->sess);
     i.finish_if_done();
 }
 
