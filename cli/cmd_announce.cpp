@@ -66,7 +66,6 @@ Setup make_setup(const ParsedArgs& args, Output& out) {
         throw UsageError(fmt::format("--name/--meta: {} bytes to announce (at most {})", size,
                                      max_payload_size / 2));
     auto sopts = session_options(args);
-    apply_accept(sopts, args);
     return {std::move(opts), std::move(sopts), load_identity(args, out),
             args.value("accept").value_or("any")};
 }

@@ -69,7 +69,6 @@ int run_discover(const ParsedArgs& args, Output& out) {
     auto id = load_identity(args, out);
     boost::asio::io_context io;
     auto sopts = session_options(args);
-    apply_accept(sopts, args);
     Session session(io, std::move(id), std::move(sopts));
     Discovery discovery(session, cfg);
     std::set<std::string> matched;

@@ -41,7 +41,6 @@ int run_listen(const ParsedArgs& args, Output& out) {
     auto trust = trust_store();
     auto id = load_identity(args, out);
     auto opts = session_options(args);
-    apply_accept(opts, args);
 
     boost::asio::io_context io;
     Session session(io, std::move(id), opts);

@@ -25,7 +25,6 @@ int run_responder(const ParsedArgs& args, Output& out) {
     auto id = load_identity(args, out);
     boost::asio::io_context io;
     auto sopts = session_options(args);
-    apply_accept(sopts, args);
     Session session(io, std::move(id), std::move(sopts));
     session.start();
     PingResponder responder(session, host_name());
@@ -83,7 +82,6 @@ int run_ping(const ParsedArgs& args, Output& out) {
     auto id = load_identity(args, out);
     boost::asio::io_context io;
     auto sopts = session_options(args);
-    apply_accept(sopts, args);
     Session session(io, std::move(id), std::move(sopts));
     Pinger pinger(session, cfg);
     // Nodes that announce but never answer are listed with 100 % loss: discovery finds them.

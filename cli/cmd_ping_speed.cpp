@@ -65,7 +65,6 @@ Trial run_trial(const ParsedArgs& args, Output& out, const Identity& id, SpeedCo
     boost::asio::io_context io;
     // Each trial is its own session: a fresh incarnation and fresh replay state everywhere.
     auto sopts = session_options(args);
-    apply_accept(sopts, args);
     Session session(io, id.clone(), std::move(sopts));
     session.start();
     if (session.interfaces().empty())

@@ -9,6 +9,13 @@
 
 namespace mcast::cli {
 
+namespace {
+std::shared_ptr<const TrustStore>& loaded_store() {
+    static std::shared_ptr<const TrustStore> store;
+    return store;
+}
+} // namespace
+
 SessionOptions session_options(const ParsedArgs& args) {
     SessionOptions o;
     bool only4 = args.flag("ipv4"), only6 = args.flag("ipv6");
@@ -37,6 +44,15 @@ SessionOptions session_options(const ParsedArgs& args) {
     }
     if (auto p = args.number("port")) o.port = static_cast<std::uint16_t>(*p);
     if (auto t = args.number("ttl")) o.ttl = static_cast<int>(*t);
+    if (!args.has("accept", Arity::One)) return o;
+    // The checks read the store in use when they run (no copy per datagram, and a store read
+    // again on SIGHUP counts at once).
+    trust_store(); // loaded now: a malformed file is an error before anything starts
+    o.prefer = [](const NodeId& id) { return loaded_store()->trusts(id); };
+    if (args.value("accept") != "trusted") return o;
+    if (loaded_store()->friends().empty())
+        throw UsageError("--accept trusted: the trust store has no friend yet (mcast trust add)");
+    o.accept = [](const NodeId& id) { return loaded_store()->trusts(id); };
     return o;
 }
 
@@ -69,13 +85,6 @@ std::string host_name() {
     return buf;
 }
 
-namespace {
-std::shared_ptr<const TrustStore>& loaded_store() {
-    static std::shared_ptr<const TrustStore> store;
-    return store;
-}
-} // namespace
-
 std::shared_ptr<const TrustStore> trust_store() {
     auto& store = loaded_store();
     if (!store)
@@ -87,18 +96,6 @@ void reload_trust_store() {
     // Loaded first, so that a broken file leaves the store in use as it was.
     auto fresh = std::make_shared<const TrustStore>(TrustStore::load(TrustStore::default_path()));
     loaded_store() = std::move(fresh);
-}
-
-void apply_accept(SessionOptions& opts, const ParsedArgs& args) {
-    // The checks ask trust_store() each time rather than keep one store, so that a store read
-    // again (announce on SIGHUP) counts at once.
-    // Friends' replay state is evicted last, whatever --accept says.
-    if (!trust_store()->friends().empty())
-        opts.prefer = [](const NodeId& id) { return trust_store()->trusts(id); };
-    if (args.value("accept").value_or("any") != "trusted") return;
-    if (trust_store()->friends().empty())
-        throw UsageError("--accept trusted: the trust store has no friend yet (mcast trust add)");
-    opts.accept = [](const NodeId& id) { return trust_store()->trusts(id); };
 }
 
 } // namespace mcast::cli

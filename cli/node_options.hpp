@@ -16,7 +16,9 @@
 
 namespace mcast::cli {
 
-// Throws UsageError for a bad --group.
+// Throws UsageError for a bad --group. For a command that receives (it has --accept), also the
+// trust checks: friends' replay state evicted last, and with --accept trusted only friends'
+// datagrams taken (UsageError when there is no friend yet).
 SessionOptions session_options(const ParsedArgs& args);
 
 // The key file named by --identity or MCAST_IDENTITY must exist (a typo should not silently
@@ -32,7 +34,5 @@ std::string host_name();
 std::shared_ptr<const TrustStore> trust_store();
 // Reads the trust store again (announce on SIGHUP). Throws TrustError, keeping the old one.
 void reload_trust_store();
-// --accept trusted: a session that takes only friends' datagrams.
-void apply_accept(SessionOptions& opts, const ParsedArgs& args);
 
 } // namespace mcast::cli

@@ -864,6 +864,11 @@ const ParsedArgs::Entry& ParsedArgs::entry(std::string_view name, Arity arity) c
     return it->second;
 }
 
+bool ParsedArgs::has(std::string_view name, Arity arity) const {
+    const auto it = entries_.find(name);
+    return it != entries_.end() && it->second.arity == arity;
+}
+
 bool ParsedArgs::flag(std::string_view name) const {
     return entry(name, Arity::Flag).given;
 }

@@ -137,6 +137,9 @@ public:
     std::optional<std::int64_t> number(std::string_view name) const;
     // value() of a Duration option, as a duration (already checked by parse()).
     std::optional<std::chrono::nanoseconds> duration(std::string_view name) const;
+    // Whether the command has an option called name of that arity (pair's --accept is a flag,
+    // listen's takes a value).
+    bool has(std::string_view name, Arity arity) const;
     // Whether the option was set on the command line, in a config file or the environment
     // (rather than defaulted). A flag set to false in a file is not given.
     bool given(std::string_view name) const;
