@@ -108,10 +108,8 @@ std::string without_comment(std::string_view line) {
             quote = c;
         else if (c == quote)
             quote = 0;
-        const bool quoted = quote != 0;
         const bool after_space = i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t';
-        if (!quoted && c != quote && (c == '#' || c == ';') && after_space)
-            return trim(line.substr(0, i));
+        if (quote == 0 && (c == '#' || c == ';') && after_space) return trim(line.substr(0, i));
     }
     return trim(line);
 }
@@ -180,10 +178,10 @@ std::vector<FileSetting> read_config(const fs::path& path) {
                                 [&](const OptionSpec& o) { return o.long_name == key; });
                 if ((any != nullptr && !any->settable) || (section.empty() && global))
                     throw UsageError(fmt::format("{}: '{}' cannot be set in a file", place, key));
-                if (section.empty() && !sections_with(key).empty())
+                if (const auto where = sections_with(key); section.empty() && !where.empty())
                     throw UsageError(
                         fmt::format("{}: '{}' is not a setting of every command; put it under {}",
-                                    place, key, sections_with(key)));
+                                    place, key, where));
                 throw UsageError(fmt::format("{}: unknown setting '{}'{}", place, key,
                                              section.empty() ? "" : " in [" + section + "]"));
             }
@@ -262,18 +260,37 @@ std::pair<std::string, std::string> setting_of_variable(const std::string& name)
     return {};
 }
 
+// An MCAST_ variable of the environment (but MCAST_SYSTEM_CONFIG, which names a file), with
+// the setting it names: option is null when it names none (MCAST_BIN of the project's scripts,
+// a typo such as MCAST_TLL).
+struct Variable {
+    std::string name, value, section;
+    const OptionSpec* option = nullptr;
+};
+
+std::vector<Variable> mcast_variables() {
+    std::vector<Variable> found;
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+        const std::string_view entry = *e;
+        const auto eq = entry.find('=');
+        if (!entry.starts_with("MCAST_") || eq == std::string_view::npos) continue;
+        Variable v{
+            std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)), {}, nullptr};
+        if (v.name == kSystemConfigVariable) continue;
+        auto [section, key] = setting_of_variable(v.name);
+        if (!key.empty()) v.option = target(section, key);
+        v.section = std::move(section);
+        found.push_back(std::move(v));
+    }
+    return found;
+}
+
 } // namespace
 
 std::vector<std::string> unknown_variables() {
     std::vector<std::string> names;
-    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-        const std::string_view entry = *e;
-        if (!entry.starts_with("MCAST_")) continue;
-        std::string name(entry.substr(0, entry.find('=')));
-        if (name == kSystemConfigVariable) continue;
-        const auto [section, key] = setting_of_variable(name);
-        if (key.empty() || target(section, key) == nullptr) names.push_back(std::move(name));
-    }
+    for (const Variable& v : mcast_variables())
+        if (v.option == nullptr) names.push_back(v.name);
     return names;
 }
 
@@ -302,25 +319,15 @@ std::vector<SettingLayer> setting_layers(const CommandSpec& cmd) {
     // Every MCAST_ variable that names a setting is checked, whichever command runs.
     SettingLayer top{SettingLayer::Source::environment, {}};
     SettingLayer own{SettingLayer::Source::environment, {}};
-    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-        const std::string_view entry = *e;
-        const auto eq = entry.find('=');
-        if (!entry.starts_with("MCAST_") || eq == std::string_view::npos) continue;
-        const std::string name(entry.substr(0, eq));
-        const std::string value(entry.substr(eq + 1));
-        if (name == kSystemConfigVariable || value.empty()) continue;
-        const auto [section, key] = setting_of_variable(name);
-        const OptionSpec* spec = key.empty() ? nullptr : target(section, key);
-        if (spec == nullptr) continue; // not ours (MCAST_BIN in the project's scripts, say)
+    for (const Variable& v : mcast_variables()) {
+        if (v.option == nullptr || v.value.empty()) continue; // not ours, or set to nothing
         // Interfaces and groups are lists, "eth0,eth1"; a meta value may hold a comma.
-        const bool list = spec->hint == Hint::Interface || spec->hint == Hint::Address;
+        const bool list = v.option->hint == Hint::Interface || v.option->hint == Hint::Address;
         std::vector<std::string> values;
-        for (const std::string& v : list ? split_list(value) : std::vector{value})
-            values.push_back(checked_value(*spec, name, v, {}));
-        if (!section.empty() && section != cmd.name) continue;
-        const OptionSpec* option = find_option(cmd, key);
-        if (option == nullptr || !option->settable) continue;
-        put(section.empty() ? top : own, *option, std::move(values), name);
+        for (const std::string& one : list ? split_list(v.value) : std::vector{v.value})
+            values.push_back(checked_value(*v.option, v.name, one, {}));
+        if (v.section.empty() || v.section == cmd.name)
+            put(v.section.empty() ? top : own, *v.option, std::move(values), v.name);
     }
     layers.push_back(std::move(top));
     layers.push_back(std::move(own));
