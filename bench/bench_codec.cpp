@@ -1,7 +1,7 @@
 // The per-datagram costs of the protocol core. Everything but the Ed25519 operations should be
 // nearly free: compare BM_Seal with BM_SignOnly and BM_Ingest with BM_VerifyOnly.
-#include <mcast/receiver.hpp>
-#include <mcast/sender.hpp>
+#include "protocol/receiver.hpp"
+#include "protocol/sender.hpp"
 #include <mcast/wire.hpp>
 
 #include <benchmark/benchmark.h>

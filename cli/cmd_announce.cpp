@@ -91,7 +91,9 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
         session.start();
         Node node(session, setup.node);
         auto info = node.info();
-        session.send("", encode_announce(info), type_byte(PresenceType::announce));
+        SendOptions o;
+        o.type = MessageType::announce;
+        if (auto r = session.send("", encode_announce(info), o); !r) throw SessionError(r.why());
         if (out.verbose()) print_announce(out, info);
         return exit_ok;
     }

@@ -62,11 +62,12 @@ int run_listen(const ParsedArgs& args, Output& out) {
         ++received;
         if (count && received >= static_cast<std::uint64_t>(*count)) finish();
     };
-    if (topics.empty()) session.on_message(handler);
+    std::vector<Subscription> subs;
+    if (topics.empty()) subs.push_back(session.on_message(handler));
     for (const auto& t : topics)
-        session.on_message(handler, t);
+        subs.push_back(session.on_message(handler, t));
     if (out.verbose()) {
-        session.on_drop([&](const DropEvent& d) {
+        subs.push_back(session.on_drop([&](const DropEvent& d) {
             // Copies and our own loop-back are normal; rationed floods are counted, not listed
             // one by one (that would turn a flood into one of output).
             if (d.reason == DropReason::duplicate || d.reason == DropReason::own ||
@@ -77,10 +78,10 @@ int run_listen(const ParsedArgs& args, Output& out) {
                 out.record(json_drop(d));
             else
                 out.debug(human_drop(d));
-        });
+        }));
     }
-    session.on_interfaces(
-        [&](const std::vector<JoinedInterface>& ifs) { out.debug(describe(ifs, opts)); });
+    subs.push_back(session.on_interfaces(
+        [&](const std::vector<JoinedInterface>& ifs) { out.debug(describe(ifs, opts)); }));
 
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code ec, int) {

@@ -147,13 +147,13 @@ int run_pair(const ParsedArgs& args, Output& out) {
         session.start();
         std::set<std::string> seen;
         auto mine = id_prefix(session.identity().id());
-        session.on_message(
+        auto sub = session.on_message(
             [&](const Message& m) {
                 auto r = decode_pair_request(m.values);
                 if (!r || r->target != mine || !seen.insert(m.sender_id.full()).second) return;
                 report(out, {PairEvent::request, m.sender_id, r->name, {}});
             },
-            {}, type_byte(PairType::request));
+            {}, MessageType::pair_request);
         boost::asio::steady_timer timer(io);
         timer.expires_after(args.given("timeout") ? *args.duration("timeout")
                                                   : std::chrono::seconds(3));

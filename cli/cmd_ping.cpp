@@ -48,12 +48,8 @@ int run_responder(const ParsedArgs& args, Output& out) {
 
 bool wanted(const std::string& id, const std::vector<std::string>& peers) {
     if (peers.empty()) return true;
-    return std::any_of(peers.begin(), peers.end(), [&](const std::string& p) {
-        return id.size() >= p.size() &&
-               std::equal(p.begin(), p.end(), id.begin(), [](char a, char b) {
-                   return std::tolower(static_cast<unsigned char>(a)) == b;
-               });
-    });
+    return std::any_of(peers.begin(), peers.end(),
+                       [&](const std::string& p) { return id_has_prefix(id, p); });
 }
 
 } // namespace

@@ -124,7 +124,9 @@ int run_send(const ParsedArgs& args, Output& out) {
     auto send_one = [&](const Tuple& t) {
         pacer.wait(sent);
         if (stop_requested) return;
-        datagrams += session.send(topic, t);
+        auto r = session.send(topic, t);
+        if (!r) throw SessionError(r.why());
+        datagrams += r.datagrams;
         ++sent;
         if (out.verbose()) {
             if (out.json())

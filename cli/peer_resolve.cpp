@@ -20,12 +20,8 @@ bool is_hex(std::string_view s) {
 // The one candidate PEER names: by id prefix or exact name. Throws UsageError when ambiguous.
 std::optional<Candidate> resolve(const std::string& peer, const std::vector<Candidate>& all) {
     std::vector<Candidate> hits;
-    std::string lower = peer;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     for (const auto& c : all)
-        if ((is_hex(peer) && c.id.compare(0, lower.size(), lower) == 0) || c.name == peer)
-            hits.push_back(c);
+        if (id_has_prefix(c.id, peer) || c.name == peer) hits.push_back(c);
     std::sort(hits.begin(), hits.end(), [](auto& a, auto& b) { return a.id < b.id; });
     hits.erase(std::unique(hits.begin(), hits.end(), [](auto& a, auto& b) { return a.id == b.id; }),
                hits.end());
@@ -56,8 +52,8 @@ std::vector<Candidate> seen_on_network(const ParsedArgs& args, Output& out) {
     discovery.start();
     io.run();
     std::vector<Candidate> all;
-    for (const auto& [full, p] : discovery.table().peers())
-        all.push_back({full, p.info.name});
+    for (const auto& [node, p] : discovery.table().peers())
+        all.push_back({node.full(), p.info.name});
     return all;
 }
 

@@ -22,9 +22,10 @@ file(RELATIVE_PATH _mcast_bin_to_lib "${CMAKE_INSTALL_FULL_BINDIR}" "${CMAKE_INS
 set_target_properties(mcast PROPERTIES INSTALL_RPATH "$ORIGIN/${_mcast_bin_to_lib}")
 
 install(TARGETS mcast RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT runtime)
+# Headers: the FILE_SET of libmcast (lib/CMakeLists.txt), the public API and nothing else.
 install(TARGETS libmcast EXPORT mcastTargets
-  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT library NAMELINK_COMPONENT development)
-install(DIRECTORY lib/include/mcast DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT development)
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT library NAMELINK_COMPONENT development
+  FILE_SET HEADERS DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT development)
 
 file(GLOB _mcast_man_pages "${PROJECT_SOURCE_DIR}/man/*.1")
 install(FILES ${_mcast_man_pages} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 COMPONENT runtime)

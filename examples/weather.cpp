@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
         auto id = mcast::Identity::load_or_create(path);
         boost::asio::io_context io;
         mcast::Session session(io, std::move(id));
-        session.on_message(
+        auto readings = session.on_message( // registered while `readings` lives
             [](const mcast::Message& m) {
                 if (m.values.size() == 2 && m.values[0].is<std::string>() &&
                     m.values[1].is<double>())

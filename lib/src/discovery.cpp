@@ -1,9 +1,10 @@
 // Discovery: queries on the QueryPlan, a PeerTable fed by announcements, goodbyes and the answers
 // to our own queries (an answer whose nonce we never sent is ignored, so a captured answer cannot
-// be replayed as fresh), and one timer for the next query, expiry or the end of the plan.
-#include <mcast/discovery.hpp>
+// be replayed as fresh), and one driver that wakes it for the next query, expiry or the end of
+// the plan.
+#include "service_driver.hpp"
 
-#include <boost/asio/steady_timer.hpp>
+#include <mcast/discovery.hpp>
 
 #include <openssl/rand.h>
 
@@ -11,8 +12,6 @@
 #include <set>
 
 namespace mcast {
-
-namespace asio = boost::asio;
 
 namespace {
 constexpr std::size_t max_known_in_query = 1000; // 13 bytes each: ~13 KB at most
@@ -23,17 +22,16 @@ struct Discovery::Impl {
     QueryConfig cfg;
     QueryPlan plan;
     PeerTable table;
-    asio::steady_timer timer;
+    ServiceDriver driver{session.io()};
     std::vector<Nonce> nonces;
-    Subscriptions subs{session};
+    std::vector<Subscription> subs;
     std::function<void(const PeerEvent&)> event_handler;
     std::function<void()> done_handler;
     std::uint64_t queries = 0;
-    bool running = false, finished = false;
-    std::shared_ptr<bool> alive = std::make_shared<bool>(true);
+    bool finished = false;
 
     Impl(Session& s, QueryConfig c)
-        : session(s), cfg(c), plan(c, std::chrono::steady_clock::now()), timer(s.io()) {}
+        : session(s), cfg(c), plan(c, std::chrono::steady_clock::now()) {}
 
     bool is_local(const NodeInfo& info, const Arrival& a) const {
         for (const auto& j : session.interfaces())
@@ -52,7 +50,7 @@ struct Discovery::Impl {
         for (const auto& e : events) {
             if (e.kind == PeerEventKind::join) plan.found(now, table.size());
             if (event_handler) event_handler(e);
-            if (!running) return;
+            if (!driver.running()) return;
         }
     }
 
@@ -87,41 +85,36 @@ struct Discovery::Impl {
         // are already known simply answer again.
         if (q.known.size() > max_known_in_query) q.known.resize(max_known_in_query);
         nonces.push_back(q.nonce);
-        try {
-            // From the private port: the answers come back by unicast to this process alone.
-            session.send("", encode_query(q), type_byte(PresenceType::query), true);
-            ++queries;
-        } catch (const std::exception&) {
-            // No interface yet: the plan's next query tries again.
-        }
+        // From the private port: the answers come back by unicast to this process alone. With
+        // no interface yet, the plan's next query tries again.
+        SendOptions o;
+        o.type = MessageType::query;
+        o.private_port = true;
+        if (session.send("", encode_query(q), o)) ++queries;
         plan.query_sent(std::chrono::steady_clock::now());
     }
 
-    void tick() {
-        if (!running) return;
-        auto now = std::chrono::steady_clock::now();
+    // The driver's wake-up: expiry, the next query, the end of the plan; returns the next one.
+    MonoTime wake(MonoTime now) {
         emit(table.expire(now));
-        if (!running) return;
+        if (!driver.running()) return MonoTime::max();
         if (plan.next_query() <= now) send_query();
         if (!finished && plan.done(now)) {
             finished = true;
             if (done_handler) done_handler();
-            if (!running) return;
+            if (!driver.running()) return MonoTime::max();
         }
-        reschedule();
+        return next_wakeup();
     }
 
-    void reschedule() {
-        if (!running) return;
+    MonoTime next_wakeup() const {
         auto at = finished ? MonoTime::max() : plan.wake_at();
         if (auto e = table.next_expiry()) at = std::min(at, *e);
-        if (at == MonoTime::max()) return;
-        timer.expires_at(at);
-        timer.async_wait([this, alive = std::weak_ptr<bool>(alive)](boost::system::error_code ec) {
-            if (ec || alive.expired()) return;
-            tick();
-        });
+        return at;
     }
+
+    // After an event: the table's next expiry or the plan's end may have moved.
+    void reschedule() { driver.wake_at(next_wakeup()); }
 };
 
 Discovery::Discovery(Session& session, QueryConfig cfg)
@@ -138,17 +131,19 @@ void Discovery::on_done(std::function<void()> h) {
 
 void Discovery::start() {
     auto& i = *impl_;
-    i.running = true;
     i.plan = QueryPlan(i.cfg, std::chrono::steady_clock::now());
-    i.subs.add([&i](const Message& m) { i.on_announce(m); }, type_byte(PresenceType::announce));
-    i.subs.add([&i](const Message& m) { i.on_answer(m); }, type_byte(PresenceType::answer));
-    i.subs.add([&i](const Message& m) { i.on_goodbye(m); }, type_byte(PresenceType::goodbye));
-    i.tick();
+    auto on = [&i](MessageType t, void (Impl::*f)(const Message&)) {
+        i.subs.push_back(
+            i.session.on_message(i.driver.guard([&i, f](const Message& m) { (i.*f)(m); }), {}, t));
+    };
+    on(MessageType::announce, &Impl::on_announce);
+    on(MessageType::answer, &Impl::on_answer);
+    on(MessageType::goodbye, &Impl::on_goodbye);
+    i.driver.start([&i](MonoTime now) { return i.wake(now); });
 }
 
 void Discovery::stop() {
-    impl_->running = false;
-    impl_->timer.cancel();
+    impl_->driver.stop();
 }
 
 const PeerTable& Discovery::table() const {

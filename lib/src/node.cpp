@@ -1,21 +1,18 @@
 // Node: announcements on the AnnounceSchedule, answers to queries after a random delay on the
-// interface and family the query came in on, goodbyes, and pluggable responders.
+// interface and family the query came in on, goodbyes, and the responders attached to it (ping
+// and speed tests always; weather and search the same way).
+#include "service_driver.hpp"
 #include "wall_clock.hpp"
 
 #include <mcast/node.hpp>
 #include <mcast/pinger.hpp>
 #include <mcast/speed_test.hpp>
 
-#include <boost/asio/steady_timer.hpp>
-
 #include <algorithm>
-#include <list>
 #include <random>
 #include <set>
 
 namespace mcast {
-
-namespace asio = boost::asio;
 
 struct Node::Impl {
     Session& session;
@@ -23,23 +20,19 @@ struct Node::Impl {
     std::mt19937_64 rng{std::random_device{}()};
     std::uniform_real_distribution<double> uniform{0.0, 1.0};
     std::optional<AnnounceSchedule> schedule;
-    asio::steady_timer timer;
-    std::list<asio::steady_timer> answer_timers;
-    Subscriptions subs{session};
+    ServiceDriver driver{session.io()};
+    std::vector<Subscription> subs;
     std::function<void(const Message&)> conflict_handler;
     std::function<void(const NodeInfo&)> announce_handler;
-    std::unique_ptr<PingResponder> ping;   // every node answers mcast ping
-    std::unique_ptr<SpeedResponder> speed; // and takes part in speed tests
+    // What is attached: every node answers mcast ping and takes part in speed tests.
+    std::vector<std::unique_ptr<Responder>> responders;
     NodeStats stats;
-    bool running = false;
     std::int64_t started_wall_ns = detail::wall_now_ns();
     std::set<std::uint64_t> reported_twins;
-    std::shared_ptr<bool> alive = std::make_shared<bool>(true);
 
-    Impl(Session& s, NodeOptions o) : session(s), opts(std::move(o)), timer(session_io()) {
+    Impl(Session& s, NodeOptions o) : session(s), opts(std::move(o)) {
         if (opts.lifetime.count() == 0) opts.lifetime = opts.interval * 3;
     }
-    asio::io_context& session_io();
 
     NodeInfo info() const {
         NodeInfo i;
@@ -53,31 +46,32 @@ struct Node::Impl {
         return i;
     }
 
-    void arm() {
-        if (!running) return;
-        timer.expires_at(schedule->next());
-        timer.async_wait([this, alive = std::weak_ptr<bool>(alive)](boost::system::error_code ec) {
-            if (ec || alive.expired() || !running) return;
-            announce();
-            arm();
-        });
-    }
-
-    void announce() {
+    // The driver's wake-up: an announcement is due.
+    MonoTime announce(MonoTime now) {
         auto i = info();
         try {
-            session.send("", encode_announce(i), type_byte(PresenceType::announce));
-            ++stats.announcements;
-            if (announce_handler) announce_handler(i);
+            SendOptions o;
+            o.type = MessageType::announce;
+            if (session.send("", encode_announce(i), o)) {
+                ++stats.announcements;
+                if (announce_handler) announce_handler(i);
+            }
+            // else: no interface right now; the next rescan that finds one re-announces.
         } catch (const std::exception&) {
-            // No interface right now (the next rescan that finds one re-announces), or a
-            // message too large to send (the CLI checks the size of what it announces).
+            // A message too large to send (the CLI checks the size of what it announces).
         }
-        schedule->sent(std::chrono::steady_clock::now());
+        schedule->sent(now);
+        return schedule->next();
+    }
+
+    // What the node announces changed: a new burst, starting now.
+    void changed() {
+        if (!driver.running()) return;
+        schedule->changed(std::chrono::steady_clock::now());
+        driver.wake_at(schedule->next());
     }
 
     void on_query(const Message& m) {
-        if (!running) return;
         ++stats.queries;
         auto q = decode_query(m.values);
         if (!q) return;
@@ -89,22 +83,14 @@ struct Node::Impl {
         // A random delay spreads the answers of many nodes over a few tens of milliseconds.
         auto delay = std::chrono::duration<double, std::milli>(
             static_cast<double>(opts.answer_delay_max.count()) * uniform(rng));
-        auto& t = answer_timers.emplace_back(session_io());
-        auto it = std::prev(answer_timers.end());
-        t.expires_after(std::chrono::duration_cast<std::chrono::nanoseconds>(delay));
         // The answer goes to the querier alone, by unicast to the port its query came from:
         // other nodes need not verify it, which keeps a query to N nodes at N verifications.
-        t.async_wait([this, it, nonce = q->nonce, ifindex = m.arrival.ifindex,
-                      family = m.arrival.family, to = m.arrival.source,
-                      port = m.arrival.source_port,
-                      alive = std::weak_ptr<bool>(alive)](boost::system::error_code ec) {
-            if (alive.expired()) return;
-            answer_timers.erase(it);
-            if (ec || !running) return;
-            if (session.send_on(ifindex, family, "", encode_answer({nonce, info()}),
-                                type_byte(PresenceType::answer), &to, nullptr, port))
-                ++stats.answers;
-        });
+        driver.after(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(delay),
+            [this, nonce = q->nonce, to = m.arrival] {
+                if (session.reply(to, "", encode_answer({nonce, info()}), MessageType::answer))
+                    ++stats.answers;
+            });
     }
 
     void on_presence(const Message& m) {
@@ -120,10 +106,6 @@ struct Node::Impl {
     }
 };
 
-asio::io_context& Node::Impl::session_io() {
-    return session.io();
-}
-
 Node::Node(Session& session, NodeOptions opts)
     : impl_(std::make_unique<Impl>(session, std::move(opts))) {}
 
@@ -131,50 +113,42 @@ Node::~Node() = default; // the Impl's Subscriptions unregister its handlers
 
 void Node::start() {
     auto& i = *impl_;
-    i.running = true;
     AnnounceConfig cfg;
     cfg.interval = i.opts.interval;
     cfg.start_delay_max = i.opts.start_delay_max;
     cfg.first_gap = std::min(cfg.first_gap, i.opts.interval);
     i.schedule.emplace(cfg, std::chrono::steady_clock::now(), [&i] { return i.uniform(i.rng); });
-    i.subs.add([&i](const Message& m) { i.on_query(m); }, type_byte(PresenceType::query));
-    for (auto t : {PresenceType::announce, PresenceType::answer})
-        i.subs.add([&i](const Message& m) { i.on_presence(m); }, type_byte(t));
-    i.ping = std::make_unique<PingResponder>(i.session, i.opts.name);
-    i.speed = std::make_unique<SpeedResponder>(i.session, i.opts.name);
-    i.session.on_interfaces([&i, alive = std::weak_ptr<bool>(i.alive)](auto&) {
-        if (alive.expired() || !i.running) return;
-        i.schedule->changed(std::chrono::steady_clock::now()); // new addresses: tell everyone
-        i.timer.cancel();
-        i.arm();
-    });
-    i.arm();
+    auto on = [&i](MessageType t, void (Impl::*f)(const Message&)) {
+        i.subs.push_back(
+            i.session.on_message(i.driver.guard([&i, f](const Message& m) { (i.*f)(m); }), {}, t));
+    };
+    on(MessageType::query, &Impl::on_query);
+    on(MessageType::announce, &Impl::on_presence);
+    on(MessageType::answer, &Impl::on_presence);
+    // New addresses: tell everyone.
+    i.subs.push_back(i.session.on_interfaces(i.driver.guard([&i](auto&) { i.changed(); })));
+    attach(std::make_unique<PingResponder>(i.session, i.opts.name));
+    attach(std::make_unique<SpeedResponder>(i.session, i.opts.name));
+    i.driver.start([&i](MonoTime now) { return i.announce(now); }, i.schedule->next());
 }
 
 void Node::stop() {
     auto& i = *impl_;
-    if (!i.running) return;
-    i.running = false;
-    i.timer.cancel();
-    for (auto& t : i.answer_timers)
-        t.cancel();
-    try {
-        i.session.send("", {}, type_byte(PresenceType::goodbye));
-    } catch (const std::exception&) {
-        // Nowhere to say goodbye: receivers will expire us.
-    }
+    if (!i.driver.running()) return;
+    i.driver.stop();
+    i.responders.clear();
+    SendOptions o;
+    o.type = MessageType::goodbye;
+    (void)i.session.send("", {}, o); // nowhere to say goodbye: receivers will expire us
 }
 
 void Node::set_meta(Meta meta) {
     impl_->opts.meta = std::move(meta);
-    if (!impl_->running) return;
-    impl_->schedule->changed(std::chrono::steady_clock::now());
-    impl_->timer.cancel();
-    impl_->arm();
+    impl_->changed();
 }
 
-void Node::add_responder(std::uint8_t type, Session::MessageHandler h) {
-    impl_->subs.add(std::move(h), type);
+void Node::attach(std::unique_ptr<Responder> r) {
+    impl_->responders.push_back(std::move(r));
 }
 
 void Node::on_conflict(std::function<void(const Message&)> h) {

@@ -1,10 +1,9 @@
 // PingResponder and Pinger; see pinger.hpp.
+#include "service_driver.hpp"
 #include "wall_clock.hpp"
 
 #include <mcast/pinger.hpp>
 #include <mcast/tuple_codec.hpp>
-
-#include <boost/asio/steady_timer.hpp>
 
 #include <openssl/rand.h>
 
@@ -14,12 +13,10 @@
 
 namespace mcast {
 
-namespace asio = boost::asio;
-
 struct PingResponder::Impl {
     Session& session;
     std::string name;
-    Subscriptions subs{session};
+    Subscription sub;
     std::uint64_t replies = 0;
 
     Impl(Session& s, std::string n) : session(s), name(std::move(n)) {}
@@ -40,16 +37,16 @@ struct PingResponder::Impl {
         auto arrived = m.arrival.rx_wall_ns ? m.arrival.rx_wall_ns : detail::wall_now_ns();
         r.hold_ns =
             std::max<std::int64_t>(0, detail::wall_now_ns() - arrived) + session.seal_floor_ns();
-        const std::string* to = p->unicast ? &m.arrival.source : nullptr;
-        if (session.send_on(m.arrival.ifindex, m.arrival.family, "", encode_reply(r),
-                            type_byte(PingType::reply), to, nullptr, m.arrival.source_port))
+        if (session.reply(m.arrival, "", encode_reply(r), MessageType::ping_reply,
+                          p->unicast ? ReplyTo::sender : ReplyTo::group))
             ++replies;
     }
 };
 
 PingResponder::PingResponder(Session& session, std::string name)
     : impl_(std::make_unique<Impl>(session, std::move(name))) {
-    impl_->subs.add([this](const Message& m) { impl_->on_probe(m); }, type_byte(PingType::probe));
+    impl_->sub = session.on_message([i = impl_.get()](const Message& m) { i->on_probe(m); }, {},
+                                    MessageType::ping_probe);
 }
 
 PingResponder::~PingResponder() = default; // the Impl's Subscriptions unregister its handlers
@@ -63,8 +60,8 @@ struct Pinger::Impl {
     PingConfig cfg;
     Nonce run{};
     PingStats stats;
-    asio::steady_timer timer;
-    Subscriptions subs{session};
+    ServiceDriver driver{session.io()};
+    Subscription sub;
     std::int64_t seq = 0;
     std::uint64_t probes = 0;
     std::size_t pad = 0;
@@ -79,10 +76,7 @@ struct Pinger::Impl {
     std::map<std::string, std::map<int, std::pair<std::string, unsigned>>> unicast_targets;
     std::function<void(const PingReplyEvent&)> reply_handler;
     std::function<void()> done_handler;
-    bool running = false;
-    std::shared_ptr<bool> alive = std::make_shared<bool>(true);
-
-    Impl(Session& s, PingConfig c) : session(s), cfg(c), timer(s.io()) {
+    Impl(Session& s, PingConfig c) : session(s), cfg(c) {
         RAND_bytes(run.data(), static_cast<int>(run.size()));
         if (cfg.size) {
             Probe p{run, 1, 4, false, {}, 0};
@@ -108,10 +102,12 @@ struct Pinger::Impl {
             for (const auto& j : session.interfaces()) {
                 if ((family == 4 && !j.ipv4) || (family == 6 && !j.ipv6)) continue;
                 Probe p{run, seq, family, false, {}, pad};
-                std::int64_t at = 0;
-                if (session.send_on(j.index, family, "", encode_probe(p),
-                                    type_byte(PingType::probe), nullptr, &at)) {
-                    pending[key(family, false, seq, j.index, {})] = {at, seq};
+                SendOptions o;
+                o.type = MessageType::ping_probe;
+                o.family = family;
+                o.ifindex = j.index;
+                if (auto r = session.send("", encode_probe(p), o)) {
+                    pending[key(family, false, seq, j.index, {})] = {r.sent_at_ns, seq};
                     sent = true;
                 }
             }
@@ -121,10 +117,13 @@ struct Pinger::Impl {
             for (const auto& [who, fams] : unicast_targets) {
                 for (const auto& [family, where] : fams) {
                     Probe p{run, seq, family, true, {}, pad};
-                    std::int64_t at = 0;
-                    if (session.send_on(where.second, family, "", encode_probe(p),
-                                        type_byte(PingType::probe), &where.first, &at)) {
-                        pending[key(family, true, seq, where.second, who)] = {at, seq};
+                    SendOptions o;
+                    o.type = MessageType::ping_probe;
+                    o.family = family;
+                    o.ifindex = where.second;
+                    o.unicast_to = where.first;
+                    if (auto r = session.send("", encode_probe(p), o)) {
+                        pending[key(family, true, seq, where.second, who)] = {r.sent_at_ns, seq};
                         stats.sent({family, true}, seq, who);
                     }
                 }
@@ -154,20 +153,15 @@ struct Pinger::Impl {
                                          v.reordered});
     }
 
-    void tick() {
-        if (!running) return;
+    // The driver's wake-up: the next round of probes, or the end once the last one lingered.
+    MonoTime wake(MonoTime now) {
         if (cfg.count == 0 || probes < cfg.count) {
             send_round();
-            timer.expires_after(probes < cfg.count || cfg.count == 0 ? cfg.interval : cfg.linger);
-        } else {
-            running = false;
-            if (done_handler) done_handler();
-            return;
+            return now + (probes < cfg.count || cfg.count == 0 ? cfg.interval : cfg.linger);
         }
-        timer.async_wait([this, alive = std::weak_ptr<bool>(alive)](boost::system::error_code ec) {
-            if (ec || alive.expired()) return;
-            tick();
-        });
+        driver.stop();
+        if (done_handler) done_handler();
+        return MonoTime::max();
     }
 };
 
@@ -184,14 +178,13 @@ void Pinger::on_done(std::function<void()> h) {
 
 void Pinger::start() {
     auto& i = *impl_;
-    i.running = true;
-    i.subs.add([&i](const Message& m) { i.on_reply(m); }, type_byte(PingType::reply));
-    i.tick();
+    i.sub = i.session.on_message(i.driver.guard([&i](const Message& m) { i.on_reply(m); }), {},
+                                 MessageType::ping_reply);
+    i.driver.start([&i](MonoTime now) { return i.wake(now); });
 }
 
 void Pinger::stop() {
-    impl_->running = false;
-    impl_->timer.cancel();
+    impl_->driver.stop();
 }
 
 PingStats& Pinger::stats() {

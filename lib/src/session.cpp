@@ -2,8 +2,11 @@
 // that come and go) with the sans-IO Receiver and Sender, and dispatches verified messages to
 // the registered handlers. Copies of one message over several families or interfaces are
 // delivered once because the receiver's replay window reports them as duplicates.
+#include "net/address.hpp"
 #include "net/interfaces.hpp"
 #include "net/multicast_socket.hpp"
+#include "protocol/receiver.hpp"
+#include "protocol/sender.hpp"
 
 #include "wall_clock.hpp"
 
@@ -11,62 +14,28 @@
 
 #include <boost/asio/steady_timer.hpp>
 
-#include <arpa/inet.h>
-#include <net/if.h>
-
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <map>
+#include <optional>
 #include <set>
+#include <stdexcept>
 
 namespace mcast {
 
 namespace asio = boost::asio;
 
-namespace {
-
-std::string address_text(const sockaddr_storage& ss, std::uint16_t& port) {
-    char buf[INET6_ADDRSTRLEN] = "";
-    if (ss.ss_family == AF_INET) {
-        const auto& a = reinterpret_cast<const sockaddr_in&>(ss);
-        ::inet_ntop(AF_INET, &a.sin_addr, buf, sizeof buf);
-        port = ntohs(a.sin_port);
-    } else if (ss.ss_family == AF_INET6) {
-        const auto& a = reinterpret_cast<const sockaddr_in6&>(ss);
-        ::inet_ntop(AF_INET6, &a.sin6_addr, buf, sizeof buf);
-        port = ntohs(a.sin6_port);
-    }
-    return buf;
-}
-
-// A stable 64-bit tag of a datagram's source address (not its port), for the failure ration.
-std::uint64_t source_tag(const net::Datagram& d) {
-    std::uint64_t h = 0xcbf29ce484222325ULL; // FNV-1a over the address bytes
-    auto add = [&](const void* p, std::size_t n) {
-        const auto* b = static_cast<const unsigned char*>(p);
-        for (std::size_t i = 0; i < n; ++i)
-            h = (h ^ b[i]) * 0x100000001b3ULL;
-    };
-    if (d.source.ss_family == AF_INET)
-        add(&reinterpret_cast<const sockaddr_in&>(d.source).sin_addr, sizeof(in_addr));
-    else if (d.source.ss_family == AF_INET6)
-        add(&reinterpret_cast<const sockaddr_in6&>(d.source).sin6_addr, sizeof(in6_addr));
-    return h;
-}
-
-std::string interface_name(unsigned index) {
-    char buf[IF_NAMESIZE] = "";
-    return ::if_indextoname(index, buf) ? buf : std::to_string(index);
-}
-
-} // namespace
-
 struct Session::Impl {
-    struct Subscription {
+    struct MessageSub {
         std::size_t handle;
         std::string topic;
         std::uint8_t type;
         MessageHandler fn;
+    };
+    template <class F> struct Sub {
+        std::size_t handle;
+        F fn;
     };
 
     asio::io_context& io;
@@ -80,10 +49,10 @@ struct Session::Impl {
     // even when other mcast processes on the host share the mcast port.
     std::unique_ptr<net::MulticastSocket> sock4, sock6, priv4, priv6;
     std::map<unsigned, JoinedInterface> joined; // by index
-    std::vector<Subscription> subs;
+    std::vector<MessageSub> subs;
+    std::vector<Sub<DropHandler>> drop_handlers;
+    std::vector<Sub<InterfaceHandler>> interface_handlers;
     std::size_t next_handle = 1;
-    DropHandler drop_handler;
-    std::vector<InterfaceHandler> interface_handlers;
     asio::steady_timer rescan_timer{io};
     bool running = false;
     // The fastest seal (encode + sign) so far, in ns (0: none yet): what a responder adds to its
@@ -111,10 +80,8 @@ struct Session::Impl {
         for (const auto& i : net::list_interfaces()) {
             if (!wanted(i)) continue;
             JoinedInterface j{i.name, i.index, false, false, {}, {}};
-            char text[INET6_ADDRSTRLEN] = "";
-            if (i.ipv4 && ::inet_ntop(AF_INET, &*i.ipv4, text, sizeof text)) j.address4 = text;
-            if (i.ipv6_link_local && ::inet_ntop(AF_INET6, &*i.ipv6_link_local, text, sizeof text))
-                j.address6 = text;
+            if (i.ipv4) j.address4 = net::address_text(*i.ipv4);
+            if (i.ipv6_link_local) j.address6 = net::address_text(*i.ipv6_link_local);
             auto old = joined.find(i.index);
             if (sock4 && i.ipv4)
                 j.ipv4 = (old != joined.end() && old->second.ipv4) || sock4->join(i.index);
@@ -136,9 +103,11 @@ struct Session::Impl {
                                   a.second.address6 == b.second.address6;
                        });
         joined = std::move(now);
-        if (changed)
-            for (auto& h : interface_handlers)
-                h(snapshot());
+        if (changed) {
+            auto now_joined = snapshot();
+            for (auto& h : copy_of(interface_handlers))
+                h(now_joined);
+        }
     }
 
     std::vector<JoinedInterface> snapshot() const {
@@ -158,13 +127,42 @@ struct Session::Impl {
             });
     }
 
+    // Handlers are called from a copy: a handler may register or remove handlers.
+    template <class F> static std::vector<F> copy_of(const std::vector<Sub<F>>& v) {
+        std::vector<F> out;
+        for (const auto& s : v)
+            out.push_back(s.fn);
+        return out;
+    }
+
+    // The Subscription of one entry of one of the handler lists: it removes the entry unless
+    // the session is gone.
+    template <class List>
+    static Subscription subscription(const std::shared_ptr<Impl>& impl, List Impl::*list,
+                                     std::size_t handle) {
+        return Subscription([weak = std::weak_ptr<Impl>(impl), list, handle] {
+            if (auto i = weak.lock())
+                std::erase_if((*i).*list, [&](const auto& e) { return e.handle == handle; });
+        });
+    }
+
+    void dropped(DropReason r, const Arrival& a) {
+        for (auto& h : copy_of(drop_handlers))
+            h(DropEvent{r, a});
+    }
+
+    void note_seal(std::chrono::steady_clock::duration took) {
+        auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(took).count();
+        if (fastest_seal_ns == 0 || ns < fastest_seal_ns) fastest_seal_ns = ns;
+    }
+
     void on_datagram(const net::Datagram& d) {
         auto lag = d.rx_wall_ns ? std::chrono::nanoseconds(detail::wall_now_ns() - d.rx_wall_ns)
                                 : std::chrono::nanoseconds(0);
-        auto result =
-            receiver.ingest(d.bytes, std::chrono::steady_clock::now(), source_tag(d), lag);
+        auto result = receiver.ingest(d.bytes, std::chrono::steady_clock::now(),
+                                      net::source_tag(d.source), lag);
         if (result.dropped) {
-            if (drop_handler) drop_handler(DropEvent{*result.dropped, arrival(d)});
+            if (!drop_handlers.empty()) dropped(*result.dropped, arrival(d));
             return;
         }
         Message m{std::move(result.message.header), std::move(result.message.values),
@@ -179,24 +177,24 @@ struct Session::Impl {
         for (auto& [handle, fn] : targets) {
             if (!running) break;
             bool still = std::any_of(subs.begin(), subs.end(),
-                                     [h = handle](const Subscription& s) { return s.handle == h; });
+                                     [h = handle](const MessageSub& s) { return s.handle == h; });
             if (!still) continue;
             fn(m);
             handled = true;
         }
         if (!handled) {
             receiver.count_drop(DropReason::unhandled);
-            if (drop_handler) drop_handler(DropEvent{DropReason::unhandled, m.arrival});
+            dropped(DropReason::unhandled, m.arrival);
         }
     }
 
     Arrival arrival(const net::Datagram& d) const {
         Arrival a;
         a.family = d.family;
-        a.source = address_text(d.source, a.source_port);
+        a.source = net::address_text(d.source, a.source_port);
         a.ifindex = d.ifindex;
         auto it = joined.find(d.ifindex);
-        a.ifname = it != joined.end() ? it->second.name : interface_name(d.ifindex);
+        a.ifname = it != joined.end() ? it->second.name : net::interface_name(d.ifindex);
         a.rx_wall_ns = d.rx_wall_ns;
         a.multicast = d.multicast;
         return a;
@@ -204,45 +202,39 @@ struct Session::Impl {
 };
 
 Session::Session(asio::io_context& io, Identity id, SessionOptions opts)
-    : impl_(std::make_unique<Impl>(io, std::move(id), std::move(opts))) {}
+    : impl_(std::make_shared<Impl>(io, std::move(id), std::move(opts))) {}
 
 Session::~Session() {
     close();
 }
 
-std::size_t Session::on_message(MessageHandler h, std::string topic, std::uint8_t type) {
+Subscription Session::on_message(MessageHandler h, std::string topic, MessageType type) {
     auto handle = impl_->next_handle++;
-    impl_->subs.push_back({handle, std::move(topic), type, std::move(h)});
-    return handle;
+    impl_->subs.push_back({handle, std::move(topic), type_byte(type), std::move(h)});
+    return Impl::subscription(impl_, &Impl::subs, handle);
 }
 
-void Session::remove_handler(std::size_t handle) {
-    std::erase_if(impl_->subs, [&](const auto& s) { return s.handle == handle; });
+Subscription Session::on_drop(DropHandler h) {
+    auto handle = impl_->next_handle++;
+    impl_->drop_handlers.push_back({handle, std::move(h)});
+    return Impl::subscription(impl_, &Impl::drop_handlers, handle);
 }
 
-void Session::on_drop(DropHandler h) {
-    impl_->drop_handler = std::move(h);
-}
-
-void Session::on_interfaces(InterfaceHandler h) {
-    impl_->interface_handlers.push_back(std::move(h));
+Subscription Session::on_interfaces(InterfaceHandler h) {
+    auto handle = impl_->next_handle++;
+    impl_->interface_handlers.push_back({handle, std::move(h)});
+    return Impl::subscription(impl_, &Impl::interface_handlers, handle);
 }
 
 void Session::start() {
-    // The floor for seal_floor_ns(), from three warm signatures of a datagram-sized buffer.
-    // Real seals alone gave no floor: the first of a process runs cold (page faults, OpenSSL's
-    // lazy set-up) and took up to 2 ms, so until a warm one came along a responder's hold time
-    // exceeded the real one and round trips came out as 0.
+    // Three warm-up signatures of a datagram-sized buffer give seal_floor_ns() its first value
+    // before any reply is sealed (the first seal of a process runs cold).
     if (impl_->fastest_seal_ns == 0) {
         std::array<std::uint8_t, 256> sample{};
         for (int i = 0; i < 3; ++i) {
             auto t0 = std::chrono::steady_clock::now();
             (void)impl_->id.sign(ByteView(sample.data(), sample.size()));
-            auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            std::chrono::steady_clock::now() - t0)
-                            .count();
-            if (impl_->fastest_seal_ns == 0 || took < impl_->fastest_seal_ns)
-                impl_->fastest_seal_ns = took;
+            impl_->note_seal(std::chrono::steady_clock::now() - t0);
         }
     }
     auto& o = impl_->opts;
@@ -292,62 +284,58 @@ void Session::close() {
         if (sock) sock->close();
 }
 
-std::size_t Session::send(std::string_view topic, const Tuple& values, std::uint8_t type,
-                          bool from_private_port, int only_family) {
-    auto datagram = impl_->sender.seal(type, topic, values, detail::wall_now_ns());
-    auto* s4 = only_family == 6    ? nullptr
-               : from_private_port ? impl_->priv4.get()
-                                   : impl_->sock4.get();
-    auto* s6 = only_family == 4    ? nullptr
-               : from_private_port ? impl_->priv6.get()
-                                   : impl_->sock6.get();
-    std::size_t sent = 0;
-    int last_error = 0;
-    for (const auto& [index, j] : impl_->joined) {
-        if (j.ipv4 && s4) {
-            if (int e = s4->send(datagram, index))
-                last_error = e;
-            else
-                ++sent;
+SendResult Session::send(std::string_view topic, const Tuple& values, SendOptions opts) {
+    auto& i = *impl_;
+    const bool unicast = !opts.unicast_to.empty();
+    if (unicast && (opts.ifindex == 0 || (opts.family != 4 && opts.family != 6)))
+        throw std::invalid_argument("Session::send: unicast needs an interface and a family");
+    // Unicast, and sends whose answers must come back here alone, leave from the private port.
+    const bool priv = unicast || opts.private_port;
+    auto* s4 = opts.family == 6 ? nullptr : priv ? i.priv4.get() : i.sock4.get();
+    auto* s6 = opts.family == 4 ? nullptr : priv ? i.priv6.get() : i.sock6.get();
+    SendResult r;
+    std::optional<ByteBuffer> datagram; // sealed once, when there is somewhere to send it
+    auto out = [&](net::MulticastSocket* sock, unsigned index) {
+        if (!datagram) {
+            auto t0 = std::chrono::steady_clock::now();
+            datagram = i.sender.seal(type_byte(opts.type), topic, values, detail::wall_now_ns());
+            i.note_seal(std::chrono::steady_clock::now() - t0);
+            r.sent_at_ns = detail::wall_now_ns();
         }
-        if (j.ipv6 && s6) {
-            if (int e = s6->send(datagram, index))
-                last_error = e;
-            else
-                ++sent;
-        }
+        int e = unicast ? sock->send_unicast(*datagram, index, opts.unicast_to,
+                                             opts.port ? opts.port : i.opts.port)
+                        : sock->send(*datagram, index);
+        if (e)
+            r.error = e;
+        else
+            ++r.datagrams;
+    };
+    for (const auto& [index, j] : i.joined) {
+        if (opts.ifindex && index != opts.ifindex) continue;
+        if (j.ipv4 && s4) out(s4, index);
+        if (j.ipv6 && s6) out(s6, index);
     }
-    if (sent == 0) {
-        if (last_error)
-            throw SessionError(std::string("send failed: ") + std::strerror(last_error));
-        throw SessionError("no usable interface (none is up with multicast and an address; "
-                           "name one with -i)");
-    }
-    return sent;
+    r.no_interface = !datagram;
+    return r;
 }
 
-bool Session::send_on(unsigned ifindex, int family, std::string_view topic, const Tuple& values,
-                      std::uint8_t type, const std::string* unicast_to, std::int64_t* sent_at_ns,
-                      std::uint16_t unicast_port) {
-    auto it = impl_->joined.find(ifindex);
-    if (it == impl_->joined.end()) return false;
-    bool up = family == 4 ? it->second.ipv4 : it->second.ipv6;
-    // Unicast leaves from the private port, so its unicast replies come back to this process.
-    auto* sock = !up          ? nullptr
-                 : unicast_to ? (family == 4 ? impl_->priv4.get() : impl_->priv6.get())
-                              : (family == 4 ? impl_->sock4.get() : impl_->sock6.get());
-    if (!sock) return false;
-    auto t0 = std::chrono::steady_clock::now();
-    auto datagram = impl_->sender.seal(type, topic, values, detail::wall_now_ns());
-    const auto took =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
-            .count();
-    if (impl_->fastest_seal_ns == 0 || took < impl_->fastest_seal_ns) impl_->fastest_seal_ns = took;
-    if (sent_at_ns) *sent_at_ns = detail::wall_now_ns();
-    int rc = unicast_to ? sock->send_unicast(datagram, ifindex, *unicast_to,
-                                             unicast_port ? unicast_port : impl_->opts.port)
-                        : sock->send(datagram, ifindex);
-    return rc == 0;
+SendResult Session::reply(const Arrival& to, std::string_view topic, const Tuple& values,
+                          MessageType type, ReplyTo how) {
+    SendOptions o;
+    o.type = type;
+    o.family = to.family;
+    o.ifindex = to.ifindex;
+    if (how == ReplyTo::sender) {
+        o.unicast_to = to.source;
+        o.port = to.source_port;
+    }
+    return send(topic, values, std::move(o));
+}
+
+std::string SendResult::why() const {
+    if (datagrams > 0) return {};
+    if (error) return std::string("send failed: ") + std::strerror(error);
+    return "no usable interface (none is up with multicast and an address; name one with -i)";
 }
 
 std::int64_t Session::seal_floor_ns() const {

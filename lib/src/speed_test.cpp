@@ -1,20 +1,16 @@
 // SpeedResponder and SpeedSender; see speed_test.hpp.
+#include "service_driver.hpp"
 #include "wall_clock.hpp"
 
 #include <mcast/speed_test.hpp>
 #include <mcast/tuple_codec.hpp>
 #include <mcast/wire.hpp>
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-
 #include <openssl/rand.h>
 
 #include <deque>
 
 namespace mcast {
-
-namespace asio = boost::asio;
 
 namespace {
 
@@ -30,7 +26,7 @@ struct SpeedResponder::Impl {
         SpeedCounter counter;
     };
     std::deque<Test> tests; // most recent last
-    Subscriptions subs{session};
+    std::vector<Subscription> subs;
 
     Impl(Session& s, std::string n) : session(s), name(std::move(n)) {}
 
@@ -62,17 +58,17 @@ struct SpeedResponder::Impl {
         r.test = e->test;
         r.name = name;
         // Back to the sender's private port: reports need not reach anyone else.
-        session.send_on(m.arrival.ifindex, m.arrival.family, "", encode_speed_report(r),
-                        type_byte(SpeedType::report), &m.arrival.source, nullptr,
-                        m.arrival.source_port);
+        (void)session.reply(m.arrival, "", encode_speed_report(r), MessageType::speed_report);
     }
 };
 
 SpeedResponder::SpeedResponder(Session& session, std::string name)
     : impl_(std::make_unique<Impl>(session, std::move(name))) {
     auto& i = *impl_;
-    i.subs.add([&i](const Message& m) { i.on_data(m); }, type_byte(SpeedType::data));
-    i.subs.add([&i](const Message& m) { i.on_end(m); }, type_byte(SpeedType::end));
+    i.subs.push_back(
+        session.on_message([&i](const Message& m) { i.on_data(m); }, {}, MessageType::speed_data));
+    i.subs.push_back(
+        session.on_message([&i](const Message& m) { i.on_end(m); }, {}, MessageType::speed_end));
 }
 
 SpeedResponder::~SpeedResponder() = default; // the Impl's Subscriptions unregister its handlers
@@ -82,17 +78,16 @@ struct SpeedSender::Impl {
     SpeedConfig cfg;
     Nonce test{};
     SpeedResult result;
-    asio::steady_timer timer;
-    Subscriptions subs{session};
+    ServiceDriver driver{session.io()};
+    Subscription sub;
     std::size_t pad = 0;
-    std::chrono::steady_clock::time_point start{}, stop_at{};
+    MonoTime start{}, stop_at{};
+    bool sending = true; // then the end markers, until the reports settle
     int ends_sent = 0;
-    std::chrono::steady_clock::time_point last_news{};
-    bool running = false;
+    MonoTime last_news{};
     std::function<void(const SpeedResult&)> done_handler;
-    std::shared_ptr<bool> alive = std::make_shared<bool>(true);
 
-    Impl(Session& s, SpeedConfig c) : session(s), cfg(c), timer(s.io()) {
+    Impl(Session& s, SpeedConfig c) : session(s), cfg(c) {
         RAND_bytes(test.data(), static_cast<int>(test.size()));
         SpeedData probe{test, 1, 0};
         auto base = min_datagram_size + encoded_size(encode_speed_data(probe));
@@ -103,80 +98,60 @@ struct SpeedSender::Impl {
     // sees the second copy as a duplicate, dropped before it is counted.
     bool send_one() {
         SpeedData d{test, result.sent + 1, pad};
-        try {
-            session.send("", encode_speed_data(d), type_byte(SpeedType::data), false, cfg.family);
-        } catch (const SessionError&) {
-            return false;
-        }
+        SendOptions o;
+        o.type = MessageType::speed_data;
+        o.family = cfg.family;
+        if (!session.send("", encode_speed_data(d), o)) return false;
         ++result.sent;
         return true;
     }
 
-    void pump() {
-        if (!running) return;
-        auto now = std::chrono::steady_clock::now();
-        if (now >= stop_at) {
-            finish_sending(now);
-            return;
-        }
+    // The driver's wake-up: the datagrams due by now, then the end markers.
+    MonoTime wake(MonoTime now) {
+        if (!sending) return send_end(now);
+        if (now >= stop_at) return finish_sending(now);
         double elapsed = std::chrono::duration<double>(now - start).count();
         // Send what is due by now (a bounded batch, so other handlers still run).
         std::int64_t due =
             cfg.rate > 0 ? static_cast<std::int64_t>(elapsed * cfg.rate) + 1 : result.sent + 64;
-        for (int n = 0; result.sent < due && n < 256; ++n) {
-            if (!send_one()) { // no interface of that family: end the stream now
-                finish_sending(now);
-                return;
-            }
-        }
+        for (int n = 0; result.sent < due && n < 256; ++n)
+            if (!send_one()) return finish_sending(now); // no interface of that family: end now
         if (cfg.rate > 0 && result.sent >= due) {
             auto next =
                 start +
                 std::chrono::duration_cast<std::chrono::nanoseconds>(
                     std::chrono::duration<double>(static_cast<double>(result.sent) / cfg.rate));
-            timer.expires_at(std::min(next, stop_at));
-            timer.async_wait(
-                [this, alive = std::weak_ptr<bool>(alive)](boost::system::error_code ec) {
-                    if (!ec && !alive.expired()) pump();
-                });
-        } else {
-            asio::post(session.io(), [this, alive = std::weak_ptr<bool>(alive)] {
-                if (!alive.expired()) pump();
-            });
+            return std::min(next, stop_at);
         }
+        return now; // behind (or unpaced): again as soon as other handlers had their turn
     }
 
-    void finish_sending(std::chrono::steady_clock::time_point now) {
+    MonoTime finish_sending(MonoTime now) {
+        sending = false;
         result.seconds = std::chrono::duration<double>(now - start).count();
         result.sent_rate =
             result.seconds > 0 ? static_cast<double>(result.sent) / result.seconds : 0;
         result.sender_limited = cfg.rate == 0 || result.sent_rate < 0.95 * cfg.rate;
-        send_end();
+        return send_end(now);
     }
 
     // The end marker repeats every 200 ms (against loss, and because a receiver that fell
     // behind reads it only after its backlog) until reports stop coming: 500 ms after the last
     // new one, or 4 s at most. Reports come back by unicast to the private port it leaves from.
-    void send_end() {
-        if (!running) return;
-        auto now = std::chrono::steady_clock::now();
+    MonoTime send_end(MonoTime now) {
         bool settled = !result.reports.empty() && ends_sent >= 2 &&
                        now - last_news >= std::chrono::milliseconds(500);
         if (settled || ends_sent >= 20) {
-            running = false;
+            driver.stop();
             if (done_handler) done_handler(result);
-            return;
+            return MonoTime::max();
         }
         ++ends_sent;
-        try {
-            session.send("", encode_speed_end({test, result.sent}), type_byte(SpeedType::end),
-                         true);
-        } catch (const SessionError&) {
-        }
-        timer.expires_after(std::chrono::milliseconds(200));
-        timer.async_wait([this, alive = std::weak_ptr<bool>(alive)](boost::system::error_code ec) {
-            if (!ec && !alive.expired()) send_end();
-        });
+        SendOptions o;
+        o.type = MessageType::speed_end;
+        o.private_port = true;
+        (void)session.send("", encode_speed_end({test, result.sent}), o);
+        return now + std::chrono::milliseconds(200);
     }
 
     void on_report(const Message& m) {
@@ -198,11 +173,11 @@ void SpeedSender::on_done(std::function<void(const SpeedResult&)> h) {
 
 void SpeedSender::start() {
     auto& i = *impl_;
-    i.subs.add([&i](const Message& m) { i.on_report(m); }, type_byte(SpeedType::report));
-    i.running = true;
+    i.sub = i.session.on_message(i.driver.guard([&i](const Message& m) { i.on_report(m); }), {},
+                                 MessageType::speed_report);
     i.start = std::chrono::steady_clock::now();
     i.stop_at = i.start + i.cfg.duration;
-    i.pump();
+    i.driver.start([&i](MonoTime now) { return i.wake(now); }, i.start);
 }
 
 std::int64_t SpeedSender::sent() const {
@@ -210,8 +185,7 @@ std::int64_t SpeedSender::sent() const {
 }
 
 void SpeedSender::stop() {
-    impl_->running = false;
-    impl_->timer.cancel();
+    impl_->driver.stop();
 }
 
 } // namespace mcast

@@ -1,7 +1,7 @@
 // Fuzz target: any bytes through the receiver's whole ingress pipeline (header checks, replay
 // window, tuple decoding, signature). It must never crash, hang or leak, and must never deliver
 // a message whose signature does not verify.
-#include <mcast/receiver.hpp>
+#include "protocol/receiver.hpp"
 #include <mcast/wire.hpp>
 
 #include <cstdlib>

@@ -51,6 +51,23 @@ for page in "$src"/man/*.1; do
   [[ -f $prefix/share/man/man1/$(basename "$page") ]] || fail "man page $(basename "$page") not installed"
 done
 
+step "the installed headers are the public API, and mcast.hpp includes each"
+public_headers="announce_schedule base64 bytes discovery drop_reason export identity known_names
+  mcast message_type mono_time node pairing pairing_flow paths peer_table ping pinger presence
+  replay_config responder session speed speed_test trust_store tuple_codec value wire"
+want=$(for h in $public_headers; do echo "$h.hpp"; done | sort)
+got=$(cd "$prefix/include/mcast" && ls | sort)
+[[ $got == "$want" ]] || fail "installed headers differ from the public list: $(diff <(echo "$want") <(echo "$got") | grep '^[<>]' | tr '\n' ' ')"
+for h in $public_headers; do
+  [[ $h == mcast ]] && continue
+  grep -q "^#include <mcast/$h.hpp>$" "$prefix/include/mcast/mcast.hpp" || fail "mcast.hpp does not include $h.hpp"
+done
+# Each installed header compiles on its own against the installed tree.
+for h in $public_headers; do
+  echo "#include <mcast/$h.hpp>" | c++ -std=c++20 -fsyntax-only -I"$prefix/include" -x c++ - ||
+    fail "installed header $h.hpp does not compile on its own"
+done
+
 step "the installed binary runs from its prefix"
 got=$("$prefix/bin/mcast" --version)
 [[ $got == "mcast $version" ]] || fail "mcast --version said '$got'"

@@ -4,8 +4,8 @@
 // not counted; unicast next to multicast.
 #include "lab_fixture.hpp"
 
+#include "protocol/sender.hpp"
 #include <mcast/ping.hpp>
-#include <mcast/sender.hpp>
 
 #include <csignal>
 #include <regex>
@@ -177,10 +177,10 @@ TEST_F(Ping, ForgedAndForeignRepliesAreNotCounted) {
     for (std::int64_t seq = 1; seq <= 3; ++seq) {
         mcast::Reply rep{{}, seq, 4, false, 0, "forger"};
         rep.run.fill(0x11);
-        hex.push_back(mcast::to_hex(snd.seal(mcast::type_byte(mcast::PingType::reply), "",
+        hex.push_back(mcast::to_hex(snd.seal(mcast::type_byte(mcast::MessageType::ping_reply), "",
                                              mcast::encode_reply(rep), wall)));
-        auto broken =
-            snd.seal(mcast::type_byte(mcast::PingType::reply), "", mcast::encode_reply(rep), wall);
+        auto broken = snd.seal(mcast::type_byte(mcast::MessageType::ping_reply), "",
+                               mcast::encode_reply(rep), wall);
         broken.back() ^= 1;
         hex.push_back(mcast::to_hex(broken));
     }
@@ -225,7 +225,8 @@ TEST_F(Ping, AMulticastProbeAskingForUnicastGetsNoReply) {
     auto wall = std::chrono::duration_cast<std::chrono::nanoseconds>(
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
-    auto d = snd.seal(mcast::type_byte(mcast::PingType::probe), "", mcast::encode_probe(p), wall);
+    auto d = snd.seal(mcast::type_byte(mcast::MessageType::ping_probe), "", mcast::encode_probe(p),
+                      wall);
     ASSERT_EQ(lab_->run(1, {MCAST_INJECT_PATH, "eth0", "239.255.77.67", "7767", mcast::to_hex(d)}),
               0);
     std::this_thread::sleep_for(300ms);

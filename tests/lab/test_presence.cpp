@@ -4,8 +4,8 @@
 // nodes under 30 % loss on the querier.
 #include "lab_fixture.hpp"
 
+#include "protocol/sender.hpp"
 #include <mcast/presence.hpp>
-#include <mcast/sender.hpp>
 
 #include <csignal>
 #include <regex>
@@ -175,7 +175,7 @@ TEST_F(SmallLan, AReplayOfAnEarlierRunIsNoConflictATwinIsReportedOnce) {
     info.name = "node2";
     info.lifetime = 90s;
     mcast::Sender old_run(id, 111), twin(id, 222);
-    auto type = mcast::type_byte(mcast::PresenceType::announce);
+    auto type = mcast::type_byte(mcast::MessageType::announce);
     std::vector<std::string> hex;
     for (int i = 0; i < 3; ++i) {
         hex.push_back(mcast::to_hex(old_run.seal(type, "", mcast::encode_announce(info),
@@ -209,7 +209,7 @@ TEST_F(SmallLan, AnAnswerToSomeoneElsesQueryIsNotListed) {
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
     auto d =
-        s.seal(mcast::type_byte(mcast::PresenceType::answer), "", mcast::encode_answer(a), wall);
+        s.seal(mcast::type_byte(mcast::MessageType::answer), "", mcast::encode_answer(a), wall);
     announce(2, 2);
     auto q =
         lab_->spawn_mcast(1, {"discover", "--timeout", "2s", "--json", "-4", "--identity", key(1)});

@@ -3,8 +3,8 @@
 // values through JSON, and forged/altered/replayed/malformed datagrams dropped and counted.
 #include "lab_fixture.hpp"
 
-#include <mcast/receiver.hpp>
-#include <mcast/sender.hpp>
+#include "protocol/receiver.hpp"
+#include "protocol/sender.hpp"
 #include <mcast/wire.hpp>
 
 #include <boost/json.hpp>

@@ -6,7 +6,7 @@
 // A round is one datagram of each kind; 0 rounds per second means as fast as it can. `valid`
 // sends only validly signed datagrams, as fast as it can sign: a flood that passes every check.
 #include "forge.hpp"
-#include <mcast/sender.hpp>
+#include "protocol/sender.hpp"
 #include <mcast/wire.hpp>
 
 #include <arpa/inet.h>

@@ -1,9 +1,9 @@
 // The failure ration: forgeries from one source, or from many, stop being verified once their
 // buckets are empty, whatever keys they claim; keys that verified before keep being served;
 // buckets refill with time; a fast honest sender never spends.
-#include <mcast/failure_limiter.hpp>
-#include <mcast/receiver.hpp>
-#include <mcast/sender.hpp>
+#include "protocol/failure_limiter.hpp"
+#include "protocol/receiver.hpp"
+#include "protocol/sender.hpp"
 
 #include <gtest/gtest.h>
 
@@ -91,7 +91,7 @@ TEST(Receiver, AFastHonestSenderNeverSpends) {
     EXPECT_EQ(r.counters()[DropReason::rate_limited], 0u);
 }
 
-#include <mcast/fair_share.hpp>
+#include "protocol/fair_share.hpp"
 
 TEST(FairShare, EveryoneIsVerifiedUntilTheReceiverFallsBehind) {
     FairShare f;

@@ -1,7 +1,7 @@
 // The ingress pipeline end to end without sockets: delivery, own/duplicate/replay/forgery drops,
 // that a forged datagram cannot advance the replay window, and that counters add up.
-#include <mcast/receiver.hpp>
-#include <mcast/sender.hpp>
+#include "protocol/receiver.hpp"
+#include "protocol/sender.hpp"
 
 #include <gtest/gtest.h>
 

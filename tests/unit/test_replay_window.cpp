@@ -1,5 +1,5 @@
 // Replay window semantics of docs/protocol.md section 6.1, driven with an explicit clock.
-#include <mcast/replay_window.hpp>
+#include "protocol/replay_window.hpp"
 
 #include <gtest/gtest.h>
 

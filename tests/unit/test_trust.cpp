@@ -1,8 +1,8 @@
 // Trust store without a network: the text format both ways, malformed lines named, lookups by
 // prefix and name, name clashes, atomic saves, and the receiver's accept policy dropping
 // strangers before their signature is checked.
-#include <mcast/receiver.hpp>
-#include <mcast/sender.hpp>
+#include "protocol/receiver.hpp"
+#include "protocol/sender.hpp"
 #include <mcast/trust_store.hpp>
 
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // Datagram codec: layout, limits, and that every single-bit change of a valid datagram is
 // rejected (header fields by their checks, everything else by the signature).
-#include <mcast/receiver.hpp>
+#include "protocol/receiver.hpp"
 #include <mcast/wire.hpp>
 
 #include <gtest/gtest.h>

@@ -4,13 +4,12 @@
 #pragma once
 
 #include <mcast/export.hpp>
+#include <mcast/mono_time.hpp>
 
 #include <chrono>
 #include <functional>
 
 namespace mcast {
-
-using MonoTime = std::chrono::steady_clock::time_point;
 
 struct AnnounceConfig {
     std::chrono::milliseconds start_delay_max{50}; // random delay before the first

@@ -6,7 +6,9 @@
 #include <mcast/export.hpp>
 
 #include <array>
+#include <compare>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -30,7 +32,14 @@ struct MCAST_API NodeId {
     // True when `prefix` (hex, any case, at least 1 digit) is a prefix of full().
     bool matches_prefix(std::string_view prefix) const;
     friend bool operator==(const NodeId&, const NodeId&) = default;
+    friend auto operator<=>(const NodeId&,
+                            const NodeId&) = default; // a map key: std::map<NodeId, …>
 };
+
+// True when `prefix` (1-64 hex digits, any case) begins `full_id` (64 lowercase hex digits, as
+// NodeId::full() writes it and the trust file stores it). The one prefix rule of every command
+// that takes an id prefix.
+MCAST_API bool id_has_prefix(std::string_view full_id, std::string_view prefix);
 
 // Errors about key files; what() is one line that names the file.
 struct MCAST_API IdentityError : std::runtime_error {
@@ -97,3 +106,13 @@ MCAST_API std::string to_hex(ByteView bytes);
 MCAST_API std::optional<ByteBuffer> from_hex(std::string_view hex);
 
 } // namespace mcast
+
+// An unordered_map key too: the digest is already uniformly distributed.
+template <> struct std::hash<mcast::NodeId> {
+    std::size_t operator()(const mcast::NodeId& id) const noexcept {
+        std::size_t h = 0;
+        for (std::size_t i = 0; i < sizeof h; ++i)
+            h = (h << 8) | id.digest[i];
+        return h;
+    }
+};

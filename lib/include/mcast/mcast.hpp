@@ -1,11 +1,17 @@
-// Everything a program needs to use libmcast.
+// Everything a program needs to use libmcast: every installed header (lib/CMakeLists.txt lists
+// them; tests/install checks that this file includes each one).
 #pragma once
 
 #include <mcast/announce_schedule.hpp>
 #include <mcast/base64.hpp>
+#include <mcast/bytes.hpp>
 #include <mcast/discovery.hpp>
 #include <mcast/drop_reason.hpp>
+#include <mcast/export.hpp>
 #include <mcast/identity.hpp>
+#include <mcast/known_names.hpp>
+#include <mcast/message_type.hpp>
+#include <mcast/mono_time.hpp>
 #include <mcast/node.hpp>
 #include <mcast/pairing.hpp>
 #include <mcast/pairing_flow.hpp>
@@ -14,12 +20,12 @@
 #include <mcast/ping.hpp>
 #include <mcast/pinger.hpp>
 #include <mcast/presence.hpp>
-#include <mcast/receiver.hpp>
-#include <mcast/replay_window.hpp>
-#include <mcast/sender.hpp>
+#include <mcast/replay_config.hpp>
+#include <mcast/responder.hpp>
 #include <mcast/session.hpp>
 #include <mcast/speed.hpp>
 #include <mcast/speed_test.hpp>
+#include <mcast/trust_store.hpp>
 #include <mcast/tuple_codec.hpp>
 #include <mcast/value.hpp>
 #include <mcast/wire.hpp>

@@ -1,13 +1,14 @@
 // A Node is the resident process of a machine on the LAN (`mcast announce`): it announces what it
 // is on the schedule of announce_schedule.hpp, answers discovery queries after a small random
-// delay (suppressed when the query already lists it), answers pings, says goodbye when stopped,
-// and hosts any number of responders for other request types. It runs on a
-// Session and never prints.
+// delay (suppressed when the query already lists it), says goodbye when stopped, and hosts the
+// responders attached to it: ping and speed tests always, and any a program adds (weather,
+// search). It runs on a Session and never prints.
 #pragma once
 
 #include <mcast/announce_schedule.hpp>
 #include <mcast/export.hpp>
 #include <mcast/presence.hpp>
+#include <mcast/responder.hpp>
 #include <mcast/session.hpp>
 
 #include <functional>
@@ -39,14 +40,16 @@ public:
     Node(const Node&) = delete;
     Node& operator=(const Node&) = delete;
 
-    // Starts announcing and answering. The session must be started.
+    // Starts announcing and answering, with a PingResponder and a SpeedResponder attached. The
+    // session must be started.
     void start();
-    // Sends a signed goodbye on every interface and family and stops.
+    // Detaches the responders, sends a signed goodbye on every interface and family and stops.
     void stop();
 
     void set_meta(Meta meta); // announced at once
-    // A handler for requests of `type` addressed to this node; the node keeps it registered.
-    void add_responder(std::uint8_t type, Session::MessageHandler h);
+    // Hosts `r` until stop() or the node's end: the one way a service answers on a node.
+    //   node.attach(std::make_unique<MyResponder>(session));
+    void attach(std::unique_ptr<Responder> r);
     // Another process announces with this node's key (same key, other incarnation).
     void on_conflict(std::function<void(const Message&)> h);
     // Each announcement as it goes out.

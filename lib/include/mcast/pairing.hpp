@@ -8,6 +8,7 @@
 
 #include <mcast/export.hpp>
 #include <mcast/identity.hpp>
+#include <mcast/message_type.hpp>
 #include <mcast/presence.hpp>
 #include <mcast/value.hpp>
 
@@ -16,17 +17,6 @@
 #include <string>
 
 namespace mcast {
-
-enum class PairType : std::uint8_t {
-    request = 0x0b,  // initiator: session, commitment to its nonce, name, target id prefix
-    response = 0x0c, // responder: session, its nonce, name
-    reveal = 0x0d,   // initiator: session, its nonce
-    confirm = 0x0e,  // either: session (its user accepted)
-};
-
-constexpr std::uint8_t type_byte(PairType t) {
-    return static_cast<std::uint8_t>(t);
-}
 
 using Digest = std::array<std::uint8_t, 32>;
 
@@ -57,6 +47,14 @@ MCAST_API std::optional<PairRequest> decode_pair_request(const Tuple& t);
 MCAST_API std::optional<PairResponse> decode_pair_response(const Tuple& t);
 MCAST_API std::optional<PairReveal> decode_pair_reveal(const Tuple& t);
 MCAST_API std::optional<PairConfirm> decode_pair_confirm(const Tuple& t);
+
+// What a pairing flow reports to its user interface.
+struct PairEvent {
+    enum Kind { request, show_code, paired, refused } kind;
+    NodeId peer;
+    std::string peer_name;
+    std::string code; // kind == show_code
+};
 
 // SHA-256("mcast-pair-commit-v1\0" || nonce).
 MCAST_API Digest pair_commitment(const Nonce& nonce);

@@ -13,13 +13,6 @@
 
 namespace mcast {
 
-struct PairEvent {
-    enum Kind { request, show_code, paired, refused } kind;
-    NodeId peer;
-    std::string peer_name;
-    std::string code; // kind == show_code
-};
-
 class MCAST_API PairInitiator {
 public:
     PairInitiator(Session& session, std::string my_name, NodeId target);

@@ -4,6 +4,7 @@
 
 #include <mcast/export.hpp>
 #include <mcast/identity.hpp>
+#include <mcast/mono_time.hpp>
 #include <mcast/presence.hpp>
 
 #include <chrono>
@@ -13,8 +14,6 @@
 #include <vector>
 
 namespace mcast {
-
-using MonoTime = std::chrono::steady_clock::time_point;
 
 struct Peer {
     NodeId id;
@@ -55,12 +54,12 @@ public:
     // left (as mDNS's known-answer rule).
     std::vector<IdPrefix> known_answers(MonoTime now) const;
 
-    const std::map<std::string, Peer>& peers() const { return peers_; } // by full id
+    const std::map<NodeId, Peer>& peers() const { return peers_; }
     std::size_t size() const { return peers_.size(); }
 
 private:
     std::size_t max_peers_;
-    std::map<std::string, Peer> peers_;
+    std::map<NodeId, Peer> peers_;
 };
 
 } // namespace mcast

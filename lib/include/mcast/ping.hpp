@@ -4,6 +4,7 @@
 #pragma once
 
 #include <mcast/export.hpp>
+#include <mcast/message_type.hpp>
 #include <mcast/presence.hpp>
 #include <mcast/value.hpp>
 
@@ -15,15 +16,6 @@
 #include <vector>
 
 namespace mcast {
-
-enum class PingType : std::uint8_t {
-    probe = 0x06,
-    reply = 0x07,
-};
-
-constexpr std::uint8_t type_byte(PingType t) {
-    return static_cast<std::uint8_t>(t);
-}
 
 // One probe. A run of `mcast ping` has one run id; each probe has a sequence number per path
 // (family, multicast or unicast).

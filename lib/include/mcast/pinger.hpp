@@ -7,6 +7,7 @@
 
 #include <mcast/export.hpp>
 #include <mcast/ping.hpp>
+#include <mcast/responder.hpp>
 #include <mcast/session.hpp>
 
 #include <functional>
@@ -14,12 +15,10 @@
 
 namespace mcast {
 
-class MCAST_API PingResponder {
+class MCAST_API PingResponder : public Responder {
 public:
     PingResponder(Session& session, std::string name);
-    ~PingResponder();
-    PingResponder(const PingResponder&) = delete;
-    PingResponder& operator=(const PingResponder&) = delete;
+    ~PingResponder() override;
     std::uint64_t replies() const;
 
 private:

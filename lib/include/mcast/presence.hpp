@@ -5,6 +5,7 @@
 
 #include <mcast/export.hpp>
 #include <mcast/identity.hpp>
+#include <mcast/message_type.hpp>
 #include <mcast/value.hpp>
 
 #include <array>
@@ -15,17 +16,6 @@
 #include <vector>
 
 namespace mcast {
-
-enum class PresenceType : std::uint8_t {
-    announce = 0x02,
-    goodbye = 0x03,
-    query = 0x04,
-    answer = 0x05,
-};
-
-constexpr std::uint8_t type_byte(PresenceType t) {
-    return static_cast<std::uint8_t>(t);
-}
 
 struct NodeAddress {
     int family = 4; // 4 or 6

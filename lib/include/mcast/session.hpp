@@ -5,7 +5,7 @@
 //
 //   asio::io_context io;
 //   mcast::Session s(io, mcast::Identity::load_or_create(mcast::default_identity_path()));
-//   s.on_message([](const mcast::Message& m) { /* ... */ }, "weather");
+//   auto sub = s.on_message([](const mcast::Message& m) { /* ... */ }, "weather");
 //   s.start();
 //   s.send("weather", {mcast::Value{"rain"}});
 //   io.run();
@@ -14,8 +14,7 @@
 #include <mcast/drop_reason.hpp>
 #include <mcast/export.hpp>
 #include <mcast/identity.hpp>
-#include <mcast/receiver.hpp>
-#include <mcast/sender.hpp>
+#include <mcast/replay_config.hpp>
 #include <mcast/value.hpp>
 #include <mcast/wire.hpp>
 
@@ -27,6 +26,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mcast {
@@ -94,6 +94,66 @@ struct MCAST_API SessionError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// How a message goes out (Session::send). The defaults send to the group on every joined
+// interface and family.
+struct SendOptions {
+    MessageType type = MessageType::data;
+    int family = 0;       // 4 or 6: that family only; 0: both
+    unsigned ifindex = 0; // that interface only; 0: every joined one
+    // Leave from this session's private port, so that unicast answers to the datagram (discovery
+    // answers) reach this process alone, even where other mcast processes share the mcast port.
+    bool private_port = false;
+    // Unicast to this address (of `family`, out of `ifindex`, both required) instead of the
+    // group, from the private port, to `port` (0: the mcast port).
+    std::string unicast_to;
+    std::uint16_t port = 0;
+};
+
+// What a send did.
+struct MCAST_API SendResult {
+    std::size_t datagrams = 0;   // handed to the kernel: one per interface and family
+    std::int64_t sent_at_ns = 0; // wall clock just before the first went out (after signing)
+    int error = 0;               // errno of the last send the kernel refused; 0: none
+    bool no_interface = false;   // nothing to send on: no joined interface matched
+    explicit operator bool() const { return datagrams > 0; }
+    // One line for a send that went out nowhere: "send failed: …" or "no usable interface …".
+    std::string why() const;
+};
+
+// How Session::reply answers an arrival.
+enum class ReplyTo {
+    sender, // by unicast to the arrival's source address and port, from the private port
+    group,  // to the group, on the arrival's interface and family only
+};
+
+// A registered handler. It stays registered while this object lives (or until reset()); it may
+// outlive its Session. Move-only.
+class MCAST_API Subscription {
+public:
+    Subscription() = default;
+    explicit Subscription(std::function<void()> remove) : remove_(std::move(remove)) {}
+    ~Subscription() { reset(); }
+    Subscription(Subscription&& o) noexcept : remove_(std::exchange(o.remove_, nullptr)) {}
+    Subscription& operator=(Subscription&& o) noexcept {
+        if (this != &o) {
+            reset();
+            remove_ = std::exchange(o.remove_, nullptr);
+        }
+        return *this;
+    }
+    Subscription(const Subscription&) = delete;
+    Subscription& operator=(const Subscription&) = delete;
+
+    // Unregisters the handler now.
+    void reset() {
+        if (auto f = std::exchange(remove_, nullptr)) f();
+    }
+    explicit operator bool() const { return static_cast<bool>(remove_); }
+
+private:
+    std::function<void()> remove_;
+};
+
 class MCAST_API Session {
 public:
     using MessageHandler = std::function<void(const Message&)>;
@@ -106,45 +166,35 @@ public:
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
 
-    // Handlers for messages of `type` whose topic is `topic` (empty: every topic). Returns a
-    // handle for remove_handler. May be called before or after start().
-    std::size_t on_message(MessageHandler h, std::string topic = {},
-                           std::uint8_t type = static_cast<std::uint8_t>(MessageType::data));
-    void remove_handler(std::size_t handle);
-    void on_drop(DropHandler h);
-    // Called whenever the set of joined interfaces changes (also once after start()). Any
-    // number of handlers may be added.
-    void on_interfaces(InterfaceHandler h);
+    // Registrations: each handler stays registered while the returned Subscription lives. They
+    // may be made before or after start(), and from inside a handler.
+    // Messages of `type` whose topic is `topic` (empty: every topic).
+    [[nodiscard]] Subscription on_message(MessageHandler h, std::string topic = {},
+                                          MessageType type = MessageType::data);
+    // Every datagram that is not delivered, with its reason.
+    [[nodiscard]] Subscription on_drop(DropHandler h);
+    // Whenever the set of joined interfaces changes (also once after start()).
+    [[nodiscard]] Subscription on_interfaces(InterfaceHandler h);
 
     // Opens the sockets and joins the groups. Throws SessionError.
     void start();
     // Leaves the groups and closes the sockets; pending handlers are not called afterwards.
     void close();
 
-    // Signs `values` once and sends the datagram on every joined interface and family. Returns
-    // how many datagrams went out. Throws EncodeError for a message that cannot be built and
-    // SessionError when it could be sent nowhere.
-    // With `from_private_port` the datagrams leave from this session's private port, so that
-    // unicast replies to them (discovery answers) reach this process alone.
-    // `only_family` (4 or 6) restricts the send to one family.
-    std::size_t send(std::string_view topic, const Tuple& values,
-                     std::uint8_t type = static_cast<std::uint8_t>(MessageType::data),
-                     bool from_private_port = false, int only_family = 0);
+    // Signs `values` once and sends the datagram as `opts` say. Throws EncodeError for a message
+    // that cannot be built; a datagram the network refuses is reported in the result, never
+    // thrown, so that a caller decides whether it matters (`if (!r) … r.why()`).
+    SendResult send(std::string_view topic, const Tuple& values, SendOptions opts = {});
+    // Answers `to` (a query, a probe, a test): on the interface and family it came in on, to
+    // its sender (ReplyTo::sender) or to the group there (ReplyTo::group).
+    SendResult reply(const Arrival& to, std::string_view topic, const Tuple& values,
+                     MessageType type, ReplyTo how = ReplyTo::sender);
 
-    // Sends on one interface and family only: an answer goes back the way its query came.
-    // With `unicast_to`, to that address and `unicast_port` (0: the mcast port) instead of the
-    // group, from the private port. Returns false when
-    // that interface or family is not joined or the send failed. `sent_at_ns`, when given,
-    // receives the wall clock just before the datagram was handed to the kernel (after signing),
-    // for round-trip measurements.
-    bool send_on(unsigned ifindex, int family, std::string_view topic, const Tuple& values,
-                 std::uint8_t type, const std::string* unicast_to = nullptr,
-                 std::int64_t* sent_at_ns = nullptr, std::uint16_t unicast_port = 0);
-    // How long sealing (encode + sign) a datagram takes here at least (the fastest seal so far),
-    // in ns: a responder adds it to its hold time for the reply it is about to seal. A floor,
-    // not an estimate: seals run cold and slow in a process that signs rarely, and slower still
-    // on a loaded machine, and any estimate above the reply's real seal made round trips come
-    // out as 0. With the floor a slow seal makes a round trip a little longer, never shorter.
+    // How long sealing (encode + sign) a datagram takes here at least (the fastest seal so far,
+    // warm-up seals at start() included), in ns: a responder adds it to its hold time for the
+    // reply it is about to seal. A floor, not an estimate: any estimate above a reply's real
+    // seal made round trips come out as 0; with the floor a slow seal makes a round trip a
+    // little longer, never shorter.
     std::int64_t seal_floor_ns() const;
 
     const DropCounters& counters() const;
@@ -155,28 +205,7 @@ public:
 
 private:
     struct Impl;
-    std::unique_ptr<Impl> impl_;
-};
-
-// The handlers one component registers on a session, removed together when it goes away, so
-// no component has to remember to unregister (or forgets to).
-class Subscriptions {
-public:
-    explicit Subscriptions(Session& s) : session_(s) {}
-    ~Subscriptions() {
-        for (auto h : handles_)
-            session_.remove_handler(h);
-    }
-    Subscriptions(const Subscriptions&) = delete;
-    Subscriptions& operator=(const Subscriptions&) = delete;
-
-    void add(Session::MessageHandler h, std::uint8_t type, std::string topic = {}) {
-        handles_.push_back(session_.on_message(std::move(h), std::move(topic), type));
-    }
-
-private:
-    Session& session_;
-    std::vector<std::size_t> handles_;
+    std::shared_ptr<Impl> impl_; // shared with the Subscriptions' weak references
 };
 
 } // namespace mcast

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <mcast/export.hpp>
+#include <mcast/message_type.hpp>
 #include <mcast/presence.hpp>
 #include <mcast/value.hpp>
 
@@ -12,16 +13,6 @@
 #include <optional>
 
 namespace mcast {
-
-enum class SpeedType : std::uint8_t {
-    data = 0x08,
-    end = 0x09,
-    report = 0x0a,
-};
-
-constexpr std::uint8_t type_byte(SpeedType t) {
-    return static_cast<std::uint8_t>(t);
-}
 
 struct SpeedData {
     Nonce test{};

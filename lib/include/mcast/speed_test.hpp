@@ -4,6 +4,7 @@
 #pragma once
 
 #include <mcast/export.hpp>
+#include <mcast/responder.hpp>
 #include <mcast/session.hpp>
 #include <mcast/speed.hpp>
 
@@ -13,12 +14,10 @@
 
 namespace mcast {
 
-class MCAST_API SpeedResponder {
+class MCAST_API SpeedResponder : public Responder {
 public:
     SpeedResponder(Session& session, std::string name);
-    ~SpeedResponder();
-    SpeedResponder(const SpeedResponder&) = delete;
-    SpeedResponder& operator=(const SpeedResponder&) = delete;
+    ~SpeedResponder() override;
 
 private:
     struct Impl;

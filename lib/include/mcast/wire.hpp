@@ -6,6 +6,7 @@
 #include <mcast/drop_reason.hpp>
 #include <mcast/export.hpp>
 #include <mcast/identity.hpp>
+#include <mcast/message_type.hpp>
 #include <mcast/value.hpp>
 
 #include <optional>
@@ -24,10 +25,6 @@ inline constexpr std::size_t max_datagram_size =
     min_datagram_size + max_topic_size + max_payload_size;
 inline constexpr std::string_view signature_domain{"mcast-datagram-v1\0", 18};
 inline constexpr std::uint16_t critical_flags_mask = 0x00ff;
-
-enum class MessageType : std::uint8_t {
-    data = 0x01,
-};
 
 // Everything in a datagram except the payload and the signature.
 struct Header {

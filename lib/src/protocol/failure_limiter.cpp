@@ -1,5 +1,5 @@
 // The failure ration; see failure_limiter.hpp.
-#include <mcast/failure_limiter.hpp>
+#include "protocol/failure_limiter.hpp"
 
 #include <algorithm>
 #include <cstring>

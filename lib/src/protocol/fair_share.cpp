@@ -1,5 +1,5 @@
 // Fair sharing under overload; see fair_share.hpp.
-#include <mcast/fair_share.hpp>
+#include "protocol/fair_share.hpp"
 
 #include <algorithm>
 

@@ -51,10 +51,15 @@ std::string NodeId::short_form() const {
 }
 
 bool NodeId::matches_prefix(std::string_view prefix) const {
-    if (prefix.empty() || prefix.size() > 64) return false;
-    auto f = full();
-    for (std::size_t i = 0; i < prefix.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(prefix[i])) != f[i]) return false;
+    return id_has_prefix(full(), prefix);
+}
+
+bool id_has_prefix(std::string_view full_id, std::string_view prefix) {
+    if (prefix.empty() || prefix.size() > full_id.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i) {
+        auto c = static_cast<unsigned char>(prefix[i]);
+        if (!std::isxdigit(c) || std::tolower(c) != full_id[i]) return false;
+    }
     return true;
 }
 

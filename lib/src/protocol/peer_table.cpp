@@ -12,8 +12,7 @@ std::vector<PeerEvent> PeerTable::observe(const PublicKeyBytes& key, std::uint64
                                           MonoTime now, bool local) {
     std::vector<PeerEvent> events;
     auto id = NodeId::of(key);
-    auto full = id.full();
-    auto it = peers_.find(full);
+    auto it = peers_.find(id);
     if (it == peers_.end()) {
         if (peers_.size() >= max_peers_) {
             // Full: forget the peer closest to expiry to make room.
@@ -32,7 +31,7 @@ std::vector<PeerEvent> PeerTable::observe(const PublicKeyBytes& key, std::uint64
         p.first_seen = p.last_seen = now;
         p.expires = now + info.lifetime;
         p.local = local;
-        auto [pos, _] = peers_.emplace(full, std::move(p));
+        auto [pos, _] = peers_.emplace(id, std::move(p));
         events.push_back({PeerEventKind::join, pos->second, {}});
         return events;
     }
@@ -69,7 +68,7 @@ std::vector<PeerEvent> PeerTable::observe(const PublicKeyBytes& key, std::uint64
 std::vector<PeerEvent> PeerTable::goodbye(const PublicKeyBytes& key, std::uint64_t incarnation,
                                           MonoTime /*now*/) {
     std::vector<PeerEvent> events;
-    auto it = peers_.find(NodeId::of(key).full());
+    auto it = peers_.find(NodeId::of(key));
     // A goodbye from an incarnation that was already replaced says nothing about the new one.
     if (it == peers_.end() || it->second.incarnation != incarnation) return events;
     events.push_back({PeerEventKind::leave, it->second, "goodbye"});

@@ -1,6 +1,6 @@
 // The ingress pipeline of docs/protocol.md section 6, cheap checks first, and the sender's
 // sequence state. Each datagram is parsed once; nothing is delivered before it is verified.
-#include <mcast/receiver.hpp>
+#include "protocol/receiver.hpp"
 #include <mcast/tuple_codec.hpp>
 
 namespace mcast {

@@ -1,7 +1,7 @@
 // Per-sender replay state: a 1024-entry sliding window per incarnation (as IPsec's anti-replay
 // window), a short memory of when each recent seq was accepted (to tell the benign duplicate
 // that arrives over the other family from a later replay), and an LRU bound on senders.
-#include <mcast/replay_window.hpp>
+#include "protocol/replay_window.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,5 +1,5 @@
 // Sequence numbering and sealing of outgoing datagrams; see sender.hpp.
-#include <mcast/sender.hpp>
+#include "protocol/sender.hpp"
 
 #include <openssl/rand.h>
 

@@ -75,11 +75,8 @@ const Friend* TrustStore::find(const std::string& full_id) const {
 
 std::vector<const Friend*> TrustStore::match_prefix(std::string_view prefix) const {
     std::vector<const Friend*> out;
-    std::string p(prefix);
-    std::transform(p.begin(), p.end(), p.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     for (const auto& f : friends_)
-        if (!p.empty() && f.id.compare(0, p.size(), p) == 0) out.push_back(&f);
+        if (id_has_prefix(f.id, prefix)) out.push_back(&f);
     return out;
 }
 

@@ -5,7 +5,7 @@
 // signed datagrams cannot crowd out the others. Fixed-size table; sans-IO: times passed in.
 #pragma once
 
-#include <mcast/export.hpp>
+#include <mcast/mono_time.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -13,15 +13,13 @@
 
 namespace mcast {
 
-using MonoTime = std::chrono::steady_clock::time_point;
-
 struct FairShareConfig {
     std::chrono::nanoseconds overload_lag = std::chrono::milliseconds(20);
     std::chrono::nanoseconds window = std::chrono::seconds(1);
     std::size_t slots = 1024;
 };
 
-class MCAST_API FairShare {
+class FairShare {
 public:
     explicit FairShare(FairShareConfig cfg = {});
     // Whether a datagram from `source`, which waited `lag` since it arrived, may be verified.

@@ -8,16 +8,14 @@
 // Fixed-size, direct-mapped table: memory is bounded whatever the number of sources.
 #pragma once
 
-#include <mcast/export.hpp>
 #include <mcast/identity.hpp>
+#include <mcast/mono_time.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <vector>
 
 namespace mcast {
-
-using MonoTime = std::chrono::steady_clock::time_point;
 
 struct FailureLimitConfig {
     double refill_per_second = 20;          // failures forgiven per second, per source or pair
@@ -27,7 +25,7 @@ struct FailureLimitConfig {
     std::size_t slots = 4096; // table size (tags beyond it share slots)
 };
 
-class MCAST_API FailureLimiter {
+class FailureLimiter {
 public:
     explicit FailureLimiter(FailureLimitConfig cfg = {});
 

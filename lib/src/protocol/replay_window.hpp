@@ -3,8 +3,9 @@
 // each.
 #pragma once
 
-#include <mcast/export.hpp>
 #include <mcast/identity.hpp>
+#include <mcast/mono_time.hpp>
+#include <mcast/replay_config.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -13,17 +14,9 @@
 
 namespace mcast {
 
-using MonoTime = std::chrono::steady_clock::time_point;
-
-struct ReplayConfig {
-    std::size_t max_keys = 4096;
-    std::chrono::nanoseconds duplicate_window = std::chrono::seconds(2);
-    std::chrono::nanoseconds incarnation_tolerance = std::chrono::seconds(5);
-};
-
 enum class ReplayVerdict { fresh, duplicate, replay };
 
-class MCAST_API ReplayWindow {
+class ReplayWindow {
 public:
     static constexpr std::size_t window_size = 1024;
     static constexpr std::size_t max_incarnations = 4;

@@ -2,7 +2,6 @@
 // sign) of outgoing datagrams. Sans-IO: time is passed in.
 #pragma once
 
-#include <mcast/export.hpp>
 #include <mcast/identity.hpp>
 #include <mcast/value.hpp>
 #include <mcast/wire.hpp>
@@ -11,7 +10,7 @@
 
 namespace mcast {
 
-class MCAST_API Sender {
+class Sender {
 public:
     Sender(const Identity& id, std::uint64_t incarnation);
     ByteBuffer seal(std::uint8_t type, std::string_view topic, const Tuple& values,
@@ -26,6 +25,6 @@ private:
 };
 
 // A random non-zero incarnation number.
-MCAST_API std::uint64_t random_incarnation();
+std::uint64_t random_incarnation();
 
 } // namespace mcast

@@ -2,11 +2,10 @@
 // the replay state and the counters. The Asio session feeds it; tests feed it directly.
 #pragma once
 
+#include "protocol/failure_limiter.hpp"
+#include "protocol/fair_share.hpp"
+#include "protocol/replay_window.hpp"
 #include <mcast/drop_reason.hpp>
-#include <mcast/export.hpp>
-#include <mcast/failure_limiter.hpp>
-#include <mcast/fair_share.hpp>
-#include <mcast/replay_window.hpp>
 #include <mcast/wire.hpp>
 
 #include <functional>
@@ -25,7 +24,7 @@ struct IngestResult {
     Received message;                  // valid when !dropped
 };
 
-class MCAST_API Receiver {
+class Receiver {
 public:
     // `self`/`self_incarnation` identify this process's own datagrams (dropped as `own`).
     Receiver(const PublicKeyBytes& self, std::uint64_t self_incarnation, ReplayConfig cfg = {});
