@@ -91,46 +91,43 @@ class Tree:
                 if n.endswith(SOURCE_EXT):
                     yield os.path.join(base, n)
 
+    def breaches_from(self, start, judge):
+        """Follows the includes of start through project headers, once per file. judge(name,
+        target) says what is wrong with one include (target: the project file it names, None for
+        a system header), or None when it is fine; a fine project header is followed in turn."""
+        seen = set()
+        stack = [(start, [])]
+        while stack:
+            path, chain = stack.pop()
+            if path in seen:
+                continue
+            seen.add(path)
+            for kind, name in self.includes(path):
+                target = self.resolve(path, kind, name)
+                message = judge(name, target)
+                if message is not None:
+                    yield start, chain + [name], message
+                elif target is not None:
+                    stack.append((target, chain + [name]))
+
     # Each check yields (file, chain, message); chain is the list of includes that led there.
     def check_protocol(self):
+        def judge(name, target):
+            if target is None:
+                return None if protocol_system_ok(name) else why_not_in_protocol(name)
+            if not (self.inside(target, self.protocol) or self.inside(target, self.include)):
+                return 'a library file outside protocol/ and the public headers'
+            return None
         for start in self.sources(self.protocol):
-            seen = set()
-            stack = [(start, [])]
-            while stack:
-                path, chain = stack.pop()
-                if path in seen:
-                    continue
-                seen.add(path)
-                for kind, name in self.includes(path):
-                    target = self.resolve(path, kind, name)
-                    here = chain + [name]
-                    if target is None:
-                        if not protocol_system_ok(name):
-                            yield start, here, why_not_in_protocol(name)
-                        continue
-                    if not (self.inside(target, self.protocol) or self.inside(target, self.include)):
-                        yield start, here, 'a library file outside protocol/ and the public headers'
-                        continue
-                    stack.append((target, here))
+            yield from self.breaches_from(start, judge)
 
     def check_net(self):
+        def judge(_, target):
+            if target is not None and self.is_protocol_header(target):
+                return 'a protocol header (net knows bytes, not message types)'
+            return None
         for start in self.sources(self.net):
-            seen = set()
-            stack = [(start, [])]
-            while stack:
-                path, chain = stack.pop()
-                if path in seen:
-                    continue
-                seen.add(path)
-                for kind, name in self.includes(path):
-                    target = self.resolve(path, kind, name)
-                    if target is None:
-                        continue
-                    here = chain + [name]
-                    if self.is_protocol_header(target):
-                        yield start, here, 'a protocol header (net knows bytes, not message types)'
-                        continue
-                    stack.append((target, here))
+            yield from self.breaches_from(start, judge)
 
     def check_cli(self):
         for start in self.sources(self.cli):
