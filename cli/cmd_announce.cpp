@@ -6,6 +6,7 @@
 #include "meta_option.hpp"
 #include "node_options.hpp"
 #include "peer_printers.hpp"
+#include "run_loop.hpp"
 #include "settings.hpp"
 
 #include <mcast/node.hpp>
@@ -13,12 +14,8 @@
 #include <mcast/wire.hpp>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
 
-#include <csignal>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <unistd.h>
@@ -48,16 +45,13 @@ Setup make_setup(const ParsedArgs& args, Output& out) {
     NodeOptions opts;
     opts.name = args.value("name").value_or(host_name());
     opts.meta = parse_meta(args.values("meta"));
-    opts.interval = std::chrono::duration_cast<std::chrono::milliseconds>(
-        args.duration("interval").value_or(std::chrono::seconds(30)));
-    if (opts.interval < std::chrono::milliseconds(100) || opts.interval > std::chrono::hours(8))
-        throw UsageError("--interval: bad value (expected 100ms to 8h)");
+    // The table gives --interval its default and bounds (100ms to 8h), and --lifetime its own.
+    opts.interval =
+        std::chrono::duration_cast<std::chrono::milliseconds>(*args.duration("interval"));
     if (auto l = args.duration("lifetime")) {
         opts.lifetime = std::chrono::duration_cast<std::chrono::milliseconds>(*l);
         if (opts.lifetime < opts.interval)
             throw UsageError("--lifetime: shorter than --interval (the node would flicker)");
-        if (opts.lifetime > std::chrono::hours(24))
-            throw UsageError("--lifetime: bad value (at most 24h, which receivers accept)");
     }
     NodeInfo probe;
     probe.name = opts.name;
@@ -98,11 +92,10 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
         return exit_ok;
     }
 
-    // One io_context and one signal_set for the whole run: a reload rebuilds the Session and
-    // the Node on them, so signals never meet their default action between two nodes, and a
-    // signal that arrives during a reload waits in the signal_set.
-    boost::asio::io_context io;
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+    // One loop and one set of signals for the whole run: a reload rebuilds the Session and the
+    // Node on them, so signals never meet their default action between two nodes, and a signal
+    // that arrives during a reload waits in the signal set.
+    RunLoop loop;
     std::unique_ptr<Session> session;
     std::unique_ptr<Node> node;
 
@@ -128,7 +121,7 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
     };
     // A session and a node for s (its key cloned, so that s stays whole to fall back to).
     const auto start = [&](const Setup& s) {
-        auto new_session = std::make_unique<Session>(io, s.identity.clone(), s.session);
+        auto new_session = std::make_unique<Session>(loop.io(), s.identity.clone(), s.session);
         new_session->start();
         if (new_session->interfaces().empty())
             out.note("no usable interface yet (none is up with multicast and an address); waiting");
@@ -141,10 +134,6 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
         node.reset();
         if (session) session->close();
         session.reset();
-    };
-    const auto finish = [&] {
-        stop();
-        io.stop();
     };
     const auto reload = [&] {
         std::optional<Setup> next;
@@ -176,27 +165,15 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
                              setup.identity.id().short_form()));
     };
 
-    std::function<void(boost::system::error_code, int)> on_signal =
-        [&](boost::system::error_code ec, int signal) {
-            if (ec) return;
-            if (signal != SIGHUP) return finish();
-            reload();
-            signals.async_wait(on_signal);
-        };
-    signals.async_wait(on_signal);
+    loop.on_finish(stop);
+    loop.on_reload(reload);
     // --timeout counts from the start, across reloads.
-    boost::asio::steady_timer timer(io);
-    if (auto t = first_args.duration("timeout")) {
-        timer.expires_after(*t);
-        timer.async_wait([&](boost::system::error_code ec) {
-            if (!ec) finish();
-        });
-    }
+    loop.finish_after(first_args.duration("timeout"));
     start(setup);
     out.note(fmt::format("announcing {} ({}) every {}{}", setup.node.name,
                          setup.identity.id().short_form(), format_duration(setup.node.interval),
                          ::isatty(STDERR_FILENO) ? "; Ctrl-C to stop" : ""));
-    io.run();
+    loop.run();
     return exit_ok;
 }
 

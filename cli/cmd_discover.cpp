@@ -5,12 +5,11 @@
 #include "node_options.hpp"
 #include "peer_printers.hpp"
 #include "peer_resolve.hpp"
+#include "run_loop.hpp"
 
 #include <mcast/discovery.hpp>
 #include <mcast/known_names.hpp>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <fmt/format.h>
 
 #include <fnmatch.h>
@@ -66,19 +65,11 @@ int run_discover(const ParsedArgs& args, Output& out) {
     // Names pinned to the first key seen with them, as ssh pins host keys.
     auto known = KnownNames::load(KnownNames::default_path());
     std::map<std::string, std::string> pinned_clash; // node id -> id its name was pinned to
-    auto id = load_identity(args, out);
-    boost::asio::io_context io;
-    auto sopts = session_options(args);
-    Session session(io, std::move(id), std::move(sopts));
+    RunLoop loop;
+    Session& session = loop.open_session(args, out);
     Discovery discovery(session, cfg);
     std::set<std::string> matched;
-    bool done = false;
-    auto finish = [&] {
-        done = true;
-        discovery.stop();
-        session.close();
-        io.stop();
-    };
+    loop.on_finish([&] { discovery.stop(); });
 
     auto pinned_value = [&](const Peer& p) -> boost::json::value {
         auto it = pinned_clash.find(p.id.full());
@@ -86,7 +77,7 @@ int run_discover(const ParsedArgs& args, Output& out) {
                                         : boost::json::value(it->second);
     };
     discovery.on_event([&](const PeerEvent& e) {
-        if (done || !matches(e.peer, glob, meta)) return;
+        if (loop.finished() || !matches(e.peer, glob, meta)) return;
         auto now = std::chrono::steady_clock::now();
         if (e.kind == PeerEventKind::join || e.kind == PeerEventKind::update) {
             auto full = e.peer.id.full();
@@ -122,19 +113,13 @@ int run_discover(const ParsedArgs& args, Output& out) {
             out.note("CONFLICT: two processes announce with the identity of " +
                      e.peer.id.short_form());
         }
-        if (!cfg.watch && expect && matched.size() >= expect) finish();
+        if (!cfg.watch && expect && matched.size() >= expect) loop.finish();
     });
     // The plan is over: expect reached or quiet (without --watch), or the deadline.
-    discovery.on_done([&] { finish(); });
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](boost::system::error_code ec, int) {
-        if (!ec) finish();
-    });
-    session.start();
-    if (session.interfaces().empty())
-        out.note("no usable interface yet (none is up with multicast and an address); waiting");
+    discovery.on_done([&] { loop.finish(); });
+    loop.start_session(out);
     discovery.start();
-    io.run();
+    loop.run();
 
     if (known.changed()) {
         try {

@@ -16,7 +16,6 @@ int run_id(const ParsedArgs& args, Output& out) {
             created = true;
             return Identity::load(path);
         }
-        if (args.flag("force")) throw UsageError("--force: only valid with --new");
         return load_identity(args, out);
     }();
     auto node = id.id();

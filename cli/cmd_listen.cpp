@@ -3,10 +3,8 @@
 #include "commands.hpp"
 #include "node_options.hpp"
 #include "printers.hpp"
+#include "run_loop.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -37,30 +35,21 @@ int run_listen(const ParsedArgs& args, Output& out) {
     std::sort(topics.begin(), topics.end());
     topics.erase(std::unique(topics.begin(), topics.end()), topics.end());
     auto count = args.number("count");
-    auto timeout = args.duration("timeout");
     auto trust = trust_store();
-    auto id = load_identity(args, out);
-    auto opts = session_options(args);
 
-    boost::asio::io_context io;
-    Session session(io, std::move(id), opts);
+    RunLoop loop;
+    Session& session = loop.open_session(args, out);
     std::uint64_t received = 0;
-    bool done = false;
-    auto finish = [&] {
-        done = true;
-        session.close();
-        io.stop();
-    };
 
     auto handler = [&](const Message& m) {
-        if (done) return;
+        if (loop.finished()) return;
         bool trusted = trust->trusts(m.sender_id);
         if (out.json())
             out.record(json_message(m, trusted));
         else
             out.line(human_message(m, out.color(), trusted));
         ++received;
-        if (count && received >= static_cast<std::uint64_t>(*count)) finish();
+        if (count && received >= static_cast<std::uint64_t>(*count)) loop.finish();
     };
     std::vector<Subscription> subs;
     if (topics.empty()) subs.push_back(session.on_message(handler));
@@ -80,24 +69,12 @@ int run_listen(const ParsedArgs& args, Output& out) {
                 out.debug(human_drop(d));
         }));
     }
-    subs.push_back(session.on_interfaces(
-        [&](const std::vector<JoinedInterface>& ifs) { out.debug(describe(ifs, opts)); }));
-
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](boost::system::error_code ec, int) {
-        if (!ec) finish();
-    });
-    boost::asio::steady_timer timer(io);
-    if (timeout) {
-        timer.expires_after(*timeout);
-        timer.async_wait([&](boost::system::error_code ec) {
-            if (!ec) finish();
-        });
-    }
-    session.start();
-    if (session.interfaces().empty())
-        out.note("no usable interface yet (none is up with multicast and an address); waiting");
-    io.run();
+    subs.push_back(session.on_interfaces([&](const std::vector<JoinedInterface>& ifs) {
+        out.debug(describe(ifs, loop.session_options()));
+    }));
+    loop.finish_after(args.duration("timeout"));
+    loop.start_session(out);
+    loop.run();
 
     if (args.flag("stats")) {
         if (out.json())

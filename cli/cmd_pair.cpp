@@ -4,12 +4,10 @@
 #include "node_options.hpp"
 #include "peer_resolve.hpp"
 #include "printers.hpp"
+#include "run_loop.hpp"
 
 #include <mcast/pairing_flow.hpp>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
 
 #include <iostream>
@@ -76,15 +74,13 @@ bool ask(const ParsedArgs& args, Output& out, const PairEvent& e) {
 }
 
 int run_flow(const ParsedArgs& args, Output& out, bool initiator, std::optional<Candidate> target) {
-    auto id = load_identity(args, out);
-    boost::asio::io_context io;
-    auto sopts = session_options(args);
-    Session session(io, std::move(id), std::move(sopts));
+    RunLoop loop;
+    Session& session = loop.open_session(args, out);
     session.start();
     bool paired = false;
     std::unique_ptr<PairInitiator> ini;
     std::unique_ptr<PairResponder> resp;
-    auto stop = [&] { io.stop(); };
+    auto stop = [&] { loop.finish(); };
     auto handle = [&](const PairEvent& e) {
         report(out, e);
         if (e.kind == PairEvent::show_code) {
@@ -120,19 +116,9 @@ int run_flow(const ParsedArgs& args, Output& out, bool initiator, std::optional<
         resp->start();
         out.debug("waiting for a pairing request");
     }
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](boost::system::error_code ec, int) {
-        if (!ec) stop();
-    });
-    boost::asio::steady_timer timer(io);
-    timer.expires_after(args.duration("timeout").value_or(std::chrono::seconds(60)));
-    timer.async_wait([&](boost::system::error_code ec) {
-        if (!ec) {
-            out.note("no pairing before the timeout: nothing changed");
-            stop();
-        }
-    });
-    io.run();
+    loop.finish_after(args.duration("timeout").value_or(std::chrono::seconds(60)),
+                      [&] { out.note("no pairing before the timeout: nothing changed"); });
+    loop.run();
     return paired ? exit_ok : exit_nothing;
 }
 
@@ -141,9 +127,8 @@ int run_flow(const ParsedArgs& args, Output& out, bool initiator, std::optional<
 int run_pair(const ParsedArgs& args, Output& out) {
     if (args.flag("list")) {
         // Requests repeat every second: a few seconds of listening shows every pending one.
-        auto id = load_identity(args, out);
-        boost::asio::io_context io;
-        Session session(io, std::move(id), session_options(args));
+        RunLoop loop;
+        Session& session = loop.open_session(args, out);
         session.start();
         std::set<std::string> seen;
         auto mine = id_prefix(session.identity().id());
@@ -154,11 +139,9 @@ int run_pair(const ParsedArgs& args, Output& out) {
                 report(out, {PairEvent::request, m.sender_id, r->name, {}});
             },
             {}, MessageType::pair_request);
-        boost::asio::steady_timer timer(io);
-        timer.expires_after(args.given("timeout") ? *args.duration("timeout")
-                                                  : std::chrono::seconds(3));
-        timer.async_wait([&](boost::system::error_code) { io.stop(); });
-        io.run();
+        loop.finish_after(args.given("timeout") ? *args.duration("timeout")
+                                                : std::chrono::seconds(3));
+        loop.run();
         return seen.empty() ? exit_nothing : exit_ok;
     }
     if (args.flag("accept")) return run_flow(args, out, false, std::nullopt);

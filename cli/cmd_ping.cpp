@@ -1,17 +1,17 @@
-// `mcast ping`: probe every node (or --peer ones), print replies as they come, then judge each
-// responder against --max-loss/--max-rtt/--expect. `--respond` is the bare responder.
+// `mcast ping`: probe every node (or --peer ones), print replies as they come, then print the
+// library's verdict on each responder (--max-loss/--max-rtt) and on the run (--expect).
+// `--respond` is the bare responder.
 #include "commands.hpp"
 #include "node_options.hpp"
 #include "ping_printers.hpp"
 #include "progress_ticker.hpp"
+#include "run_loop.hpp"
 
 #include <mcast/discovery.hpp>
+#include <mcast/ping_verdict.hpp>
 #include <mcast/pinger.hpp>
 #include <mcast/speed_test.hpp>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -22,26 +22,14 @@ namespace mcast::cli {
 namespace {
 
 int run_responder(const ParsedArgs& args, Output& out) {
-    auto id = load_identity(args, out);
-    boost::asio::io_context io;
-    auto sopts = session_options(args);
-    Session session(io, std::move(id), std::move(sopts));
+    RunLoop loop;
+    Session& session = loop.open_session(args, out);
     session.start();
     PingResponder responder(session, host_name());
     SpeedResponder speed(session, host_name());
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](boost::system::error_code ec, int) {
-        if (!ec) io.stop();
-    });
-    boost::asio::steady_timer timer(io);
-    if (args.given("timeout")) {
-        timer.expires_after(*args.duration("timeout"));
-        timer.async_wait([&](boost::system::error_code ec) {
-            if (!ec) io.stop();
-        });
-    }
+    loop.finish_after(args.given("timeout") ? args.duration("timeout") : std::nullopt);
     out.debug("answering pings; Ctrl-C to stop");
-    io.run();
+    loop.run();
     out.debug(fmt::format("answered {} probes", responder.replies()));
     return exit_ok;
 }
@@ -57,28 +45,21 @@ bool wanted(const std::string& id, const std::vector<std::string>& peers) {
 int run_ping(const ParsedArgs& args, Output& out) {
     if (args.flag("respond")) return run_responder(args, out);
     if (args.flag("speed")) return run_ping_speed(args, out);
-    auto peers = args.values("peer");
-    for (const auto& p : peers)
-        if (p.empty() || p.size() > 64 ||
-            p.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
-            throw UsageError("--peer: bad value '" + p +
-                             "' (expected a node id or a prefix of one)");
-    PingConfig cfg;
-    cfg.count = static_cast<std::uint64_t>(args.number("count").value_or(5));
-    cfg.interval = args.duration("interval").value_or(std::chrono::seconds(1));
-    if (cfg.interval < std::chrono::milliseconds(1))
-        throw UsageError("--interval: bad value (at least 1ms)");
-    cfg.size = static_cast<std::size_t>(args.number("size").value_or(0));
+    const auto peers = args.values("peer"); // node id prefixes, checked by the parser
+    PingConfig cfg;                         // the defaults come from the table
+    cfg.count = static_cast<std::uint64_t>(*args.number("count"));
+    cfg.interval = *args.duration("interval");
+    if (auto size = args.number("size")) cfg.size = static_cast<std::size_t>(*size);
     cfg.unicast_too = args.flag("unicast-too");
-    cfg.linger = args.duration("timeout").value_or(std::chrono::seconds(1));
-    auto expect = static_cast<std::size_t>(args.number("expect").value_or(0));
-    auto max_loss = args.number("max-loss");
-    auto max_rtt = args.duration("max-rtt");
+    cfg.linger = *args.duration("timeout");
+    PingBounds bounds;
+    bounds.expect = static_cast<std::size_t>(args.number("expect").value_or(0));
+    if (auto loss = args.number("max-loss")) bounds.max_loss_percent = static_cast<double>(*loss);
+    if (auto rtt = args.duration("max-rtt"))
+        bounds.max_rtt_ms = std::chrono::duration<double, std::milli>(*rtt).count();
 
-    auto id = load_identity(args, out);
-    boost::asio::io_context io;
-    auto sopts = session_options(args);
-    Session session(io, std::move(id), std::move(sopts));
+    RunLoop loop;
+    Session& session = loop.open_session(args, out);
     Pinger pinger(session, cfg);
     // Nodes that announce but never answer are listed with 100 % loss: discovery finds them.
     QueryConfig qc;
@@ -105,123 +86,68 @@ int run_ping(const ParsedArgs& args, Output& out) {
         else if (!out.quiet())
             out.line(human_reply(r));
     });
-    auto finish = [&] {
+    loop.on_finish([&] {
         pinger.stop();
         discovery.stop();
-        session.close();
-        io.stop();
-    };
-    pinger.on_done(finish);
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](boost::system::error_code ec, int) {
-        if (!ec) finish();
     });
-    session.start();
-    if (session.interfaces().empty())
-        throw SessionError("no usable interface (none is up with multicast and an address; "
-                           "name one with -i)");
+    pinger.on_done([&] { loop.finish(); });
+    loop.start_session_or_throw("no usable interface (none is up with multicast and an address; "
+                                "name one with -i)");
     discovery.start();
     pinger.start();
     {
         // On a terminal: running counts under the reply lines.
-        ProgressTicker ticker(io, out, [&] {
+        ProgressTicker ticker(loop.io(), out, [&] {
             const auto sent = pinger.probes_sent();
             return fmt::format("ping: {} probe{} sent, {} repl{} from {} node{}", sent,
                                sent == 1 ? "" : "s", replies, replies == 1 ? "y" : "ies",
                                repliers.size(), repliers.size() == 1 ? "" : "s");
         });
-        io.run();
+        loop.run();
     }
 
     // Judge every responder: heard ones, discovered ones, and --peer ones never heard.
     auto& stats = pinger.stats();
     for (const auto& [who, _] : known)
         stats.expect(who);
-    auto summary = stats.summary();
     std::vector<ResponderSummary> results;
-    for (const auto& [who, paths] : summary) {
+    for (auto& [who, paths] : stats.summary()) {
         if (!wanted(who, peers)) continue;
-        ResponderSummary s{who, {}, paths, true, {}, trust_store()->find(who) != nullptr};
         // A node that announces no address of a family is not charged with that family's
         // probes (it runs -4 or -6); one that announces it and stays silent is.
         if (auto f = families.find(who); f != families.end())
-            std::erase_if(s.paths, [&](const auto& p) {
-                return !f->second.count(p.first.family) && p.second.received == 0;
-            });
+            drop_unannounced_families(paths, {f->second.begin(), f->second.end()});
+        ResponderSummary s{judge_responder(who, std::move(paths), bounds),
+                           {},
+                           trust_store()->find(who) != nullptr};
         if (auto n = pinger.names().find(who); n != pinger.names().end())
             s.name = n->second;
         else if (auto k = known.find(who); k != known.end())
             s.name = k->second;
-        std::uint64_t got = 0;
-        // The verdict names the worst path: the highest loss, else the slowest average.
-        double worst_loss = -1, worst_rtt = -1;
-        for (const auto& [path, st] : s.paths) {
-            got += st.received;
-            if (max_loss && st.loss_percent() > static_cast<double>(*max_loss) &&
-                st.loss_percent() > worst_loss) {
-                worst_loss = st.loss_percent();
-                s.ok = false;
-                s.why = fmt::format("{} loss {:.1f}% > {}%", path_name(path), st.loss_percent(),
-                                    *max_loss);
-            }
-            if (worst_loss < 0 && max_rtt && st.received &&
-                st.mean_ms > std::chrono::duration<double, std::milli>(*max_rtt).count() &&
-                st.mean_ms > worst_rtt) {
-                worst_rtt = st.mean_ms;
-                s.ok = false;
-                s.why =
-                    fmt::format("{} average rtt {:.3f} ms too long", path_name(path), st.mean_ms);
-            }
-        }
-        if (got == 0) {
-            s.ok = false;
-            s.why = "no reply";
-        }
         results.push_back(std::move(s));
     }
     for (const auto& p : peers) {
-        bool heard = std::any_of(results.begin(), results.end(),
-                                 [&](const ResponderSummary& s) { return wanted(s.id, {p}); });
-        if (heard) continue;
-        ResponderSummary s{p, {}, {}, false, "no reply"};
-        for (const auto& path : stats.paths())
-            if (!path.unicast) s.paths[path].sent = pinger.probes_sent();
-        results.push_back(std::move(s));
+        bool heard = std::any_of(results.begin(), results.end(), [&](const ResponderSummary& s) {
+            return wanted(s.verdict.id, {p});
+        });
+        if (!heard)
+            results.push_back(
+                ResponderSummary{silent_peer(p, stats.paths(), pinger.probes_sent()), {}, false});
     }
 
-    bool ok = !results.empty();
+    std::vector<ResponderVerdict> verdicts;
     for (const auto& s : results) {
-        ok = ok && s.ok;
+        verdicts.push_back(s.verdict);
         if (out.json())
-            out.record(json_summary(s));
+            out.record(json_summary(s, bounds));
         else
-            for (const auto& line : human_summary(s))
+            for (const auto& line : human_summary(s, bounds))
                 out.line(line);
     }
-    auto answered = static_cast<std::size_t>(
-        std::count_if(results.begin(), results.end(), [](const ResponderSummary& s) {
-            return std::any_of(s.paths.begin(), s.paths.end(),
-                               [](auto& p) { return p.second.received > 0; });
-        }));
-    std::string why;
-    if (expect && answered < expect) {
-        ok = false;
-        why = fmt::format("{} responder(s) answered, {} expected", answered, expect);
-    } else if (results.empty()) {
-        why = "no responder answered";
-    } else if (!ok) {
-        why = "a responder was silent or out of bounds";
-    }
-    // One closing record in JSON, so that a script sees why it failed (and that it ran).
-    if (out.json())
-        out.record({{"type", "result"},
-                    {"ok", ok},
-                    {"responders", results.size()},
-                    {"answered", answered},
-                    {"expected", expect},
-                    {"why", why}});
-    if (!why.empty() && (!ok || results.empty())) out.error(why);
-    return ok ? exit_ok : exit_nothing;
+    const PingRunVerdict run = judge_run(verdicts, bounds);
+    if (out.json()) out.record(json_result(run));
+    if (const auto why = why_text(run); !why.empty()) out.error(why);
+    return run.ok ? exit_ok : exit_nothing;
 }
 
 } // namespace mcast::cli

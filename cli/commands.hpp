@@ -1,9 +1,13 @@
 // The entry point of each subcommand: parsed arguments in, exit status out. main() parses and
-// dispatches; each cmd_*.cpp builds library inputs and prints through Output.
+// dispatches through command_runners(); each cmd_*.cpp builds library inputs and prints through
+// Output.
 #pragma once
 
-#include "options.hpp"
+#include "option_parser.hpp"
 #include "output.hpp"
+
+#include <span>
+#include <string>
 
 namespace mcast::cli {
 
@@ -19,5 +23,9 @@ int run_pair(const ParsedArgs& args, Output& out);
 // `mcast config [COMMAND [ARGS...]]`: spec is COMMAND's (or config's own), effective what
 // that command line would run with.
 int run_config(const CommandSpec& spec, const ParsedArgs& effective, Output& out);
+// `mcast help [COMMAND]`, on the raw arguments (no settings are read).
+int run_help(std::span<const std::string> args);
+// Prints the help of cmd (nullptr: of mcast itself) on standard output.
+int print_help(const CommandSpec* cmd);
 
 } // namespace mcast::cli

@@ -3,7 +3,7 @@
 // that apply everywhere; what to offer for a value comes from the option's Hint.
 #include "generate_completions.hpp"
 
-#include "options.hpp"
+#include "option_table.hpp"
 
 #include <fmt/format.h>
 

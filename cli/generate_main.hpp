@@ -4,7 +4,7 @@
 
 #include "generate_completions.hpp"
 #include "generate_man.hpp"
-#include "options.hpp"
+#include "option_table.hpp"
 
 #include <iostream>
 #include <ostream>

@@ -2,7 +2,7 @@
 // The output has no date, so regenerating an unchanged table gives identical files.
 #pragma once
 
-#include "options.hpp"
+#include "option_table.hpp"
 
 #include <string>
 

@@ -1,7 +1,7 @@
 // `mcast --help` and `mcast CMD --help`, laid out from the option table in options.cpp.
 #pragma once
 
-#include "options.hpp"
+#include "option_table.hpp"
 
 #include <string>
 #include <string_view>

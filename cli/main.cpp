@@ -1,10 +1,12 @@
-// mcast: parse the command line with the option table, dispatch to the subcommand, and map
+// mcast: parse the command line with the option table, dispatch to the subcommand's runner
+// (command_runners.cpp), and map
 // every failure to one line on stderr and a documented exit status (0 ok, 1 nothing found,
 // 2 error; a closed output pipe is a quiet 0).
+#include "command_runners.hpp"
 #include "commands.hpp"
 #include "generate_main.hpp"
 #include "help_text.hpp"
-#include "options.hpp"
+#include "option_parser.hpp"
 #include "output.hpp"
 #include "settings.hpp"
 
@@ -33,12 +35,6 @@ int usage_error(std::string_view command, const std::string& message, bool json)
     return exit_error;
 }
 
-int print_help(const CommandSpec* cmd) {
-    Output out("help", false, false, false);
-    out.line(help_text(cmd));
-    return exit_ok;
-}
-
 int run_program(const std::vector<std::string>& args) {
     auto p = parse(program(), args);
     if (auto kind = p.value("generate")) {
@@ -57,14 +53,12 @@ int run_program(const std::vector<std::string>& args) {
 
 int dispatch(const CommandLine& cl) {
     if (cl.command.empty()) return run_program(cl.args);
-    if (cl.command == "help") {
-        if (cl.args.empty()) return print_help(nullptr);
-        const auto* cmd = find_command(cl.args[0]);
-        if (!cmd) throw UsageError("unknown command '" + cl.args[0] + "'");
-        return print_help(cmd);
-    }
     const auto* cmd = find_command(cl.command);
     if (!cmd) throw UsageError("unknown command '" + cl.command + "'");
+    const CommandRunner* runner = find_runner(cl.command);
+    if (runner == nullptr) // the table and command_runners() disagree: a test catches this
+        throw std::logic_error("command '" + cl.command + "' has no runner");
+    if (runner->run_raw != nullptr) return runner->run_raw(cl.args);
     // `mcast config ping --count 3` shows what `mcast ping --count 3` would run with: the
     // command line after COMMAND is COMMAND's.
     std::vector<std::string> cmd_args = cl.args;
@@ -92,16 +86,7 @@ int dispatch(const CommandLine& cl) {
     auto args = parse_with_settings(config_target ? *config_target : *cmd, cmd_args);
     Output out(cl.command, args.flag("json"), args.flag("quiet"), args.flag("verbose"));
     try {
-        if (cl.command == "id") return run_id(args, out);
-        if (cl.command == "send") return run_send(args, out);
-        if (cl.command == "listen") return run_listen(args, out);
-        if (cl.command == "announce") return run_announce(args, out);
-        if (cl.command == "discover") return run_discover(args, out);
-        if (cl.command == "ping") return run_ping(args, out);
-        if (cl.command == "trust") return run_trust(args, out);
-        if (cl.command == "pair") return run_pair(args, out);
-        if (cl.command == "config")
-            return run_config(config_target ? *config_target : *cmd, args, out);
+        return runner->run(config_target ? *config_target : *cmd, args, out);
     } catch (const UsageError&) {
         throw;
     } catch (const PipeClosed&) {
@@ -110,7 +95,6 @@ int dispatch(const CommandLine& cl) {
         out.error(e.what());
         return exit_error;
     }
-    throw UsageError("command '" + cl.command + "' is not implemented");
 }
 
 } // namespace

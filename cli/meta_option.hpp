@@ -1,7 +1,7 @@
 // --meta KEY=VALUE values, shared by announce (what to say) and discover (what to match).
 #pragma once
 
-#include "options.hpp"
+#include "option_parser.hpp"
 
 #include <mcast/presence.hpp>
 

@@ -3,7 +3,7 @@
 // the default key file, created on first use).
 #pragma once
 
-#include "options.hpp"
+#include "option_parser.hpp"
 #include "output.hpp"
 
 #include <mcast/identity.hpp>

@@ -2,7 +2,7 @@
 // nodes a short discovery finds now (trust add, pair), or among given candidates (friends).
 #pragma once
 
-#include "options.hpp"
+#include "option_parser.hpp"
 #include "output.hpp"
 
 #include <optional>

@@ -37,13 +37,29 @@ json::object json_reply(const PingReplyEvent& r) {
             {"reordered", r.reordered}};
 }
 
-std::vector<std::string> human_summary(const ResponderSummary& s) {
+std::string why_text(const ResponderVerdict& v, const PingBounds& bounds) {
+    switch (v.failure) {
+    case PingFailure::none:
+        break;
+    case PingFailure::loss:
+        return fmt::format("{} loss {:.1f}% > {}%", path_name(v.failed_path), v.figure,
+                           bounds.max_loss_percent.value_or(0));
+    case PingFailure::rtt:
+        return fmt::format("{} average rtt {:.3f} ms too long", path_name(v.failed_path), v.figure);
+    case PingFailure::no_reply:
+        return "no reply";
+    }
+    return {};
+}
+
+std::vector<std::string> human_summary(const ResponderSummary& s, const PingBounds& bounds) {
+    const ResponderVerdict& v = s.verdict;
     std::vector<std::string> lines;
-    auto shown = s.id.size() > 12 ? s.id.substr(0, 12) : s.id;
+    auto shown = v.id.size() > 12 ? v.id.substr(0, 12) : v.id;
     lines.push_back(fmt::format("--- {} ({}{}) ---{}", s.name.empty() ? "?" : escape_text(s.name),
                                 shown, s.trusted ? ", friend" : "",
-                                s.ok ? "" : "  FAIL: " + s.why));
-    for (const auto& [path, st] : s.paths) {
+                                v.ok() ? "" : "  FAIL: " + why_text(v, bounds)));
+    for (const auto& [path, st] : v.paths) {
         std::string rtt =
             st.received ? fmt::format(", rtt min/avg/max/mdev = {:.3f}/{:.3f}/{:.3f}/{:.3f} ms",
                                       st.min_ms, st.mean_ms, st.max_ms, st.mdev_ms())
@@ -56,9 +72,10 @@ std::vector<std::string> human_summary(const ResponderSummary& s) {
     return lines;
 }
 
-json::object json_summary(const ResponderSummary& s) {
+json::object json_summary(const ResponderSummary& s, const PingBounds& bounds) {
+    const ResponderVerdict& v = s.verdict;
     json::array paths;
-    for (const auto& [path, st] : s.paths) {
+    for (const auto& [path, st] : v.paths) {
         json::object p{{"family", path.family},
                        {"unicast", path.unicast},
                        {"sent", st.sent},
@@ -74,10 +91,33 @@ json::object json_summary(const ResponderSummary& s) {
         }
         paths.push_back(std::move(p));
     }
-    json::object o{{"type", "summary"},         {"responder", s.id},    {"name", s.name},
-                   {"paths", std::move(paths)}, {"trusted", s.trusted}, {"ok", s.ok}};
-    if (!s.ok) o["why"] = s.why;
+    json::object o{{"type", "summary"},         {"responder", v.id},    {"name", s.name},
+                   {"paths", std::move(paths)}, {"trusted", s.trusted}, {"ok", v.ok()}};
+    if (!v.ok()) o["why"] = why_text(v, bounds);
     return o;
+}
+
+std::string why_text(const PingRunVerdict& run) {
+    switch (run.why) {
+    case PingRunVerdict::Why::none:
+        break;
+    case PingRunVerdict::Why::too_few:
+        return fmt::format("{} responder(s) answered, {} expected", run.answered, run.expected);
+    case PingRunVerdict::Why::nobody:
+        return "no responder answered";
+    case PingRunVerdict::Why::out_of_bounds:
+        return "a responder was silent or out of bounds";
+    }
+    return {};
+}
+
+json::object json_result(const PingRunVerdict& run) {
+    return {{"type", "result"},
+            {"ok", run.ok},
+            {"responders", run.responders},
+            {"answered", run.answered},
+            {"expected", run.expected},
+            {"why", why_text(run)}};
 }
 
 } // namespace mcast::cli

@@ -1,8 +1,10 @@
-// `mcast ping` output: a line or a "reply" record per reply, and a summary (human block or
-// "summary" record) per responder. Field names are in docs/json.md.
+// `mcast ping` output: a line or a "reply" record per reply, a summary (human block or "summary"
+// record) per responder, and the "result" record; the verdicts come typed from the library
+// (ping_verdict.hpp). Field names are in docs/json.md.
 #pragma once
 
 #include <mcast/ping.hpp>
+#include <mcast/ping_verdict.hpp>
 #include <mcast/pinger.hpp>
 
 #include <boost/json.hpp>
@@ -17,16 +19,21 @@ std::string path_name(const PingPath& p); // "IPv4 multicast"
 std::string human_reply(const PingReplyEvent& r);
 boost::json::object json_reply(const PingReplyEvent& r);
 
+// A responder's verdict with what the printers add: its name and whether it is a friend.
 struct ResponderSummary {
-    std::string id;   // full id, or the --peer prefix for one never heard
+    ResponderVerdict verdict;
     std::string name; // "" when unknown
-    std::map<PingPath, PathStats> paths;
-    bool ok = true;
-    std::string why; // when !ok
     bool trusted = false;
 };
 
-std::vector<std::string> human_summary(const ResponderSummary& s);
-boost::json::object json_summary(const ResponderSummary& s);
+// Why a responder failed, in words: "IPv4 multicast loss 20.0% > 5%", "no reply".
+std::string why_text(const ResponderVerdict& v, const PingBounds& bounds);
+std::vector<std::string> human_summary(const ResponderSummary& s, const PingBounds& bounds);
+boost::json::object json_summary(const ResponderSummary& s, const PingBounds& bounds);
+
+// Why the run failed, in words ("" when it did not): "3 responder(s) answered, 4 expected".
+std::string why_text(const PingRunVerdict& run);
+// The closing "result" record, so that a script sees why the run failed (and that it ran).
+boost::json::object json_result(const PingRunVerdict& run);
 
 } // namespace mcast::cli

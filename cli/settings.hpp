@@ -6,7 +6,7 @@
 // the same option on the command line.
 #pragma once
 
-#include "options.hpp"
+#include "option_parser.hpp"
 
 #include <filesystem>
 #include <span>

@@ -1,13 +1,23 @@
 // Unit tests of the CLI's option table and everything generated from it: the parser and its exact
 // error messages, durations, --help, the man pages and the shell completions. No network, no
 // binary: the generators are called directly. Shell syntax checks run bash/zsh/fish -n when the
-// shell is installed and are skipped otherwise.
+// shell is installed and are skipped otherwise. Also the table against what it feeds and what
+// feeds it: a runner per command, the library's default structs, and the value kinds (bounded
+// durations, rates, node ids) with the messages the command files printed before.
+#include "command_runners.hpp"
 #include "duration.hpp"
 #include "generate_completions.hpp"
 #include "generate_main.hpp"
 #include "generate_man.hpp"
 #include "help_text.hpp"
-#include "options.hpp"
+#include "option_parser.hpp"
+#include "option_values.hpp"
+
+#include <mcast/announce_schedule.hpp>
+#include <mcast/node.hpp>
+#include <mcast/pinger.hpp>
+#include <mcast/session.hpp>
+#include <mcast/speed_test.hpp>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -758,6 +768,155 @@ TEST(CliGenerate, Kinds) {
     EXPECT_EQ(run("pdf", "").first, 2);
     EXPECT_EQ(run("man", "frob").first, 2);
     EXPECT_EQ(run("bash", "send").first, 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dispatch: every command of the table has exactly one runner, and every runner a command
+
+const OptionSpec& option(std::string_view cmd, std::string_view name) {
+    const OptionSpec* o = find_option(command(cmd), name);
+    if (o == nullptr) throw std::logic_error("no option --" + std::string(name));
+    return *o;
+}
+
+TEST(CliRunners, EveryCommandHasExactlyOneRunner) {
+    std::set<std::string_view> table, runners;
+    for (const CommandSpec& cmd : commands())
+        table.insert(cmd.name);
+    for (const CommandRunner& r : command_runners()) {
+        EXPECT_TRUE(runners.insert(r.name).second) << "two runners for " << r.name;
+        EXPECT_NE(find_command(r.name), nullptr) << "a runner without a table entry: " << r.name;
+        // Exactly one way to run it.
+        EXPECT_NE(r.run == nullptr, r.run_raw == nullptr) << r.name;
+    }
+    for (std::string_view name : table)
+        EXPECT_TRUE(runners.count(name)) << "a command without a runner: " << name;
+    EXPECT_EQ(table, runners);
+}
+
+TEST(CliRunners, Lookup) {
+    ASSERT_NE(find_runner("ping"), nullptr);
+    EXPECT_EQ(find_runner("ping")->name, "ping");
+    EXPECT_EQ(find_runner("nope"), nullptr);
+    ASSERT_NE(find_runner("help"), nullptr);
+    EXPECT_NE(find_runner("help")->run_raw, nullptr); // before any setting is read
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table's defaults are the library's: one value, checked here, instead of three copies
+
+std::chrono::nanoseconds table_duration(std::string_view cmd, std::string_view name) {
+    const OptionSpec& o = option(cmd, name);
+    const std::string_view text = o.default_value.empty() ? o.default_help : o.default_value;
+    const auto d = parse_duration(text);
+    if (!d) throw std::logic_error("no duration default for --" + std::string(name));
+    return *d;
+}
+
+std::int64_t table_number(std::string_view cmd, std::string_view name) {
+    return *parse(command(cmd), Args{}).number(name);
+}
+
+TEST(CliDefaults, PingIsPingConfig) {
+    const PingConfig lib;
+    EXPECT_EQ(table_number("ping", "count"), static_cast<std::int64_t>(lib.count));
+    EXPECT_EQ(table_duration("ping", "interval"), lib.interval);
+    EXPECT_EQ(table_duration("ping", "timeout"), lib.linger);
+    // No --size: no padding, as the library's 0.
+    EXPECT_EQ(parse(command("ping"), Args{}).number("size"), std::nullopt);
+    EXPECT_EQ(lib.size, 0u);
+}
+
+TEST(CliDefaults, PingSpeedIsSpeedConfig) {
+    const SpeedConfig lib;
+    // Shown in help; the library applies them when the option is not given.
+    const auto rate = parse_rate(option("ping", "rate").default_help);
+    ASSERT_TRUE(rate);
+    EXPECT_FALSE(rate->bits);
+    EXPECT_EQ(rate->per_second, lib.rate);
+    EXPECT_EQ(table_duration("ping", "duration"), lib.duration);
+    EXPECT_NE(option("ping", "size").help.find(std::to_string(lib.size) + " unless given"),
+              std::string_view::npos);
+}
+
+TEST(CliDefaults, DiscoverIsQueryConfig) {
+    EXPECT_EQ(table_duration("discover", "timeout"), QueryConfig{}.timeout);
+}
+
+TEST(CliDefaults, AnnounceIsNodeOptions) {
+    EXPECT_EQ(table_duration("announce", "interval"), NodeOptions{}.interval);
+    EXPECT_EQ(NodeOptions{}.lifetime.count(), 0); // "three intervals", worked out by the node
+}
+
+TEST(CliDefaults, NetworkIsSessionOptions) {
+    const SessionOptions lib;
+    EXPECT_EQ(table_number("send", "port"), lib.port);
+    EXPECT_EQ(table_number("send", "ttl"), lib.ttl);
+    EXPECT_EQ(option("send", "group").default_help,
+              std::string(lib.group_v4) + " and " + std::string(lib.group_v6));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value kinds
+
+TEST(CliValues, DurationsWithBounds) {
+    EXPECT_EQ(error_of("ping", {"--interval", "0.5ms"}), "--interval: bad value (at least 1ms)");
+    EXPECT_EQ(error_of("ping", {"--interval", "1ms"}), "(no error)");
+    EXPECT_EQ(error_of("announce", {"--interval", "50ms"}),
+              "--interval: bad value (expected 100ms to 8h)");
+    EXPECT_EQ(error_of("announce", {"--interval", "9h"}),
+              "--interval: bad value (expected 100ms to 8h)");
+    EXPECT_EQ(error_of("announce", {"--interval", "8h"}), "(no error)");
+    EXPECT_EQ(error_of("announce", {"--lifetime", "25h"}),
+              "--lifetime: bad value (at most 24h, which receivers accept)");
+    EXPECT_EQ(error_of("announce", {"--lifetime", "24h"}), "(no error)");
+    // A malformed duration is still reported as one.
+    EXPECT_EQ(error_of("announce", {"--interval", "soon"}),
+              "--interval: bad value 'soon' (expected a duration like 250ms, 2s, 1m; a bare "
+              "number is seconds)");
+    // Other commands' options of the same name keep their own bounds (send's may be 0).
+    EXPECT_EQ(error_of("send", {"--interval", "0"}), "(no error)");
+}
+
+TEST(CliValues, Rates) {
+    const auto rate = [](const std::string& text) {
+        return parse(command("ping"), Args{"--speed", "--rate", text}).rate("rate");
+    };
+    EXPECT_EQ(rate("1000")->per_second, 1000);
+    EXPECT_EQ(rate("20k")->per_second, 20000);
+    EXPECT_EQ(rate("5kpps")->per_second, 5000);
+    EXPECT_TRUE(rate("50Mbit")->bits);
+    EXPECT_EQ(rate("50Mbit")->per_second, 50e6);
+    EXPECT_EQ(rate("max")->per_second, 0);
+    EXPECT_EQ(parse_rate("8Mbit")->datagrams_per_second(1000), 1000);
+    EXPECT_EQ(parse_rate("1Gbps")->datagrams_per_second(125), 1e6);
+    EXPECT_EQ(parse_rate("max")->datagrams_per_second(512), 0);
+    EXPECT_EQ(parse(command("ping"), Args{"--speed"}).rate("rate"), std::nullopt);
+    for (const char* bad : {"fast", "0", "-5", "10x", "", "inf", "1e999", "Mbit"}) {
+        EXPECT_FALSE(parse_rate(bad)) << bad;
+        EXPECT_EQ(error_of("ping", {"--speed", "--rate", bad}),
+                  fmt::format("--rate: bad value '{}' (expected datagrams/s like 1000 or 20k, "
+                              "bits/s like 50Mbit, or max)",
+                              bad))
+            << bad;
+    }
+    EXPECT_THROW(parse(command("ping"), Args{}).rate("count"), std::logic_error);
+}
+
+TEST(CliValues, NodeIds) {
+    EXPECT_TRUE(is_node_id_prefix("4f13"));
+    EXPECT_TRUE(is_node_id_prefix("4F13C35D6E4D"));
+    EXPECT_TRUE(is_node_id_prefix(std::string(64, 'a')));
+    EXPECT_FALSE(is_node_id_prefix(std::string(65, 'a')));
+    EXPECT_FALSE(is_node_id_prefix(""));
+    EXPECT_FALSE(is_node_id_prefix("media-pc"));
+    EXPECT_EQ(parse(command("ping"), Args{"--peer", "4f13", "--peer", "da8b"}).values("peer"),
+              (Args{"4f13", "da8b"}));
+    EXPECT_EQ(error_of("ping", {"--peer", "media-pc"}),
+              "--peer: bad value 'media-pc' (expected a node id or a prefix of one)");
+    EXPECT_EQ(error_of("ping", {"--peer", std::string(65, 'a')}),
+              "--peer: bad value '" + std::string(65, 'a') +
+                  "' (expected a node id or a prefix of one)");
 }
 
 } // namespace

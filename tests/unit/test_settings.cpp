@@ -1,7 +1,7 @@
 // Settings below the command line: parse() with SettingLayers (precedence, flags set to false,
 // conflicts across layers, errors naming the place), and the config-file reader through
 // setting_layers() on files this test writes. No network, no binary.
-#include "options.hpp"
+#include "option_parser.hpp"
 #include "settings.hpp"
 
 #include <gtest/gtest.h>

@@ -18,12 +18,14 @@
 #include <mcast/paths.hpp>
 #include <mcast/peer_table.hpp>
 #include <mcast/ping.hpp>
+#include <mcast/ping_verdict.hpp>
 #include <mcast/pinger.hpp>
 #include <mcast/presence.hpp>
 #include <mcast/replay_config.hpp>
 #include <mcast/responder.hpp>
 #include <mcast/session.hpp>
 #include <mcast/speed.hpp>
+#include <mcast/speed_search.hpp>
 #include <mcast/speed_test.hpp>
 #include <mcast/trust_store.hpp>
 #include <mcast/tuple_codec.hpp>

@@ -1,10 +1,10 @@
-// The command-line interface as data. One table describes every command and option; the parser
-// (Boost.Program_options, built from the table), `--help`, the man pages and the bash/zsh/fish
-// completions are all generated from it, so none of them can drift from the others.
-//
-// Adding a command is adding a CommandSpec to commands() in options.cpp (and a cmd_*.cpp that
-// reads its ParsedArgs); `scripts/gen-docs` then regenerates man/ and completions/.
+// The layered parser of the option table: the command line over the settings layers (config
+// files and MCAST_* variables, read by settings.cpp), checked against the table's value kinds
+// (option_values.hpp), conflicts and needs, into ParsedArgs with the table's defaults applied.
 #pragma once
+
+#include "option_table.hpp"
+#include "option_values.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -17,89 +17,6 @@
 #include <vector>
 
 namespace mcast::cli {
-
-enum class Arity {
-    Flag, // --json: present or not (may be given more than once)
-    One,  // --port N: takes a value; given twice, the last one wins
-    Many, // --interface NAME: repeatable, every value kept in order
-};
-
-// What kind of value an option (or the positional arguments) takes. The parser validates Number,
-// Duration, Address and Choice values; the completions use the hint to offer values.
-enum class Hint { None, File, Interface, Address, Duration, Number, Topic, Choice, Command };
-
-struct OptionSpec {
-    std::string_view long_name = {};  // "ttl", given as --ttl
-    char short_name = 0;              // 'i' for -i; 0 if none
-    std::string_view value_name = {}; // "N"; empty for flags
-    std::string_view help = {};       // one or two sentences, ending in a period
-    // The default: applied by the parser and shown in help as [default: ...]; "" for none.
-    std::string_view default_value = {};
-    // Shown as [default: ...] instead when the default is worked out at run time (for example from
-    // the environment); the parser does not apply it.
-    std::string_view default_help = {};
-    Arity arity = Arity::Flag;
-    Hint hint = Hint::None;
-    std::int64_t min = 0, max = 0;                // Number: the range, checked when min < max
-    std::vector<std::string_view> choices = {};   // Choice: the accepted values
-    std::vector<std::string_view> conflicts = {}; // long names (or the positional_name) it excludes
-    std::vector<std::string_view> needs = {};     // long names it is only valid with
-    bool hidden = false; // accepted, but left out of help, man pages and completions
-    // Whether a config file or MCAST_* variable may set it; false for what picks an action (id
-    // --new, pair --accept), which a file should not choose for every run.
-    bool settable = true;
-};
-
-struct Example {
-    std::string_view command = {};     // exactly as typed in a shell
-    std::string_view explanation = {}; // a sentence
-};
-
-struct ExitCode {
-    int code = 0;
-    std::string_view meaning = {};
-};
-
-struct CommandSpec {
-    std::string_view name = {};    // "send"
-    std::string_view summary = {}; // lower-case phrase, no period: "sign and send one message"
-    // Usage lines separated by '\n', each starting "mcast NAME"; "" = generated (synopsis_lines).
-    std::string_view synopsis = {};
-    std::string_view description = {};     // paragraphs separated by "\n\n"
-    std::vector<OptionSpec> options = {};  // the command's own; global_options() apply too
-    std::string_view positional_name = {}; // "VALUE", or "" when the command takes no arguments
-    std::string_view positional_help = {};
-    bool positional_many = false;
-    Hint positional_hint = Hint::None;
-    std::vector<Example> examples = {};
-    std::vector<ExitCode> exit_codes = {};
-};
-
-// A name and what it means: an environment variable or a file, for the man page.
-struct Definition {
-    std::string_view term = {};
-    std::string_view text = {};
-};
-
-// Options every command accepts, anywhere on its command line (-4, -i, --json, -h, ...).
-const std::vector<OptionSpec>& global_options();
-// Every subcommand, in the order help lists them.
-const std::vector<CommandSpec>& commands();
-// `mcast` itself: the overview, the options valid only without a command (--version and the
-// hidden --generate KIND [COMMAND]), and the exit status conventions shared by all commands.
-const CommandSpec& program();
-// The subcommand called name, or nullptr.
-const CommandSpec* find_command(std::string_view name);
-// The option --long_name of cmd, looking in the command's options, then the global ones.
-const OptionSpec* find_option(const CommandSpec& cmd, std::string_view long_name);
-// The environment variables and files mcast reads, for mcast(1).
-const std::vector<Definition>& environment_variables();
-const std::vector<Definition>& files();
-
-// The usage lines of cmd: its synopsis, or "mcast send [OPTIONS] [VALUE...]" built from the table.
-std::vector<std::string> synopsis_lines(const CommandSpec& cmd);
-// "--ttl" or "-i, --interface": how help and errors name an option.
-std::string option_names(const OptionSpec& option);
 
 // A mistake on the command line. The message has no "mcast CMD: " prefix, e.g.
 // "--ttl: bad value '300' (expected 0-255)"; the caller adds it and exits with status 2.
@@ -137,6 +54,8 @@ public:
     std::optional<std::int64_t> number(std::string_view name) const;
     // value() of a Duration option, as a duration (already checked by parse()).
     std::optional<std::chrono::nanoseconds> duration(std::string_view name) const;
+    // value() of a Rate option (already checked by parse()).
+    std::optional<Rate> rate(std::string_view name) const;
     // Whether the command has an option called name of that arity (pair's --accept is a flag,
     // listen's takes a value).
     bool has(std::string_view name, Arity arity) const;
@@ -170,7 +89,7 @@ private:
 };
 
 // Parses the arguments of cmd (everything after the subcommand name; global options may come
-// anywhere, "--" ends the options). Checks Number ranges, Duration, Address and Choice values,
+// anywhere, "--" ends the options). Checks every value against its kind (value_problem()),
 // conflicts and needs; when --help is given only the syntax is checked. Throws UsageError.
 //   auto args = parse(*find_command("send"), std::vector<std::string>{"--ttl", "2", "hi"});
 //   args.number("ttl") == 2; args.positional == {"hi"}
@@ -185,9 +104,6 @@ bool asks_for_help(const CommandSpec& cmd, std::span<const std::string> args);
 // parse(), and with check_all false only the syntax (for asks_for_help).
 ParsedArgs parse_impl(const CommandSpec& cmd, std::span<const std::string> args,
                       std::span<const SettingLayer> layers, bool check_all);
-
-// Why value is not valid for option ("bad value '300' (expected 0-255)"), or "" when it is.
-std::string value_problem(const OptionSpec& option, const std::string& value);
 
 // The command line split at the subcommand. `mcast -4 send --ttl 2 hi` gives command "send" and
 // args {"-4", "--ttl", "2", "hi"}, ready for parse(*find_command(command), args). When there is

@@ -1,0 +1,86 @@
+// The run of a networked command; see run_loop.hpp.
+#include "run_loop.hpp"
+
+#include "node_options.hpp"
+
+#include <csignal>
+
+namespace mcast::cli {
+
+RunLoop::RunLoop() : signals_(io_, SIGINT, SIGTERM), timer_(io_) {
+    wait_for_signal();
+}
+
+RunLoop::~RunLoop() = default;
+
+Session& RunLoop::open_session(const ParsedArgs& args, Output& out) {
+    auto id = load_identity(args, out);
+    return open_session(std::move(id), cli::session_options(args));
+}
+
+Session& RunLoop::open_session(Identity id, SessionOptions options) {
+    options_ = options;
+    session_ = std::make_unique<Session>(io_, std::move(id), std::move(options));
+    return *session_;
+}
+
+void RunLoop::start_session(Output& out) {
+    session_->start();
+    if (session_->interfaces().empty())
+        out.note("no usable interface yet (none is up with multicast and an address); waiting");
+}
+
+void RunLoop::start_session_or_throw(const std::string& message) {
+    session_->start();
+    if (session_->interfaces().empty()) throw SessionError(message);
+}
+
+void RunLoop::on_finish(std::function<void()> hook) {
+    finish_hooks_.push_back(std::move(hook));
+}
+
+void RunLoop::on_interrupt(std::function<void()> handler) {
+    interrupt_ = std::move(handler);
+}
+
+void RunLoop::on_reload(std::function<void()> handler) {
+    reload_ = std::move(handler);
+    signals_.add(SIGHUP);
+}
+
+void RunLoop::finish_after(std::optional<std::chrono::nanoseconds> d,
+                           std::function<void()> before) {
+    if (!d) return;
+    timer_.expires_after(*d);
+    timer_.async_wait([this, before = std::move(before)](boost::system::error_code ec) {
+        if (ec) return;
+        if (before) before();
+        finish();
+    });
+}
+
+void RunLoop::finish() {
+    if (finished_) return;
+    finished_ = true;
+    for (auto& hook : finish_hooks_)
+        hook();
+    if (session_) session_->close();
+    io_.stop();
+}
+
+void RunLoop::wait_for_signal() {
+    signals_.async_wait([this](boost::system::error_code ec, int signal) {
+        if (ec) return;
+        if (signal == SIGHUP && reload_) {
+            reload_();
+            wait_for_signal();
+            return;
+        }
+        if (interrupt_)
+            interrupt_();
+        else
+            finish();
+    });
+}
+
+} // namespace mcast::cli

@@ -1,0 +1,75 @@
+// What a speed test means, sans-IO: the figures of each receiver's report (loss, rate, Mbit/s)
+// and the search of `mcast ping --speed --find-max` for the highest rate every receiver takes
+// with loss under a threshold. The Asio side (SpeedSender) runs the trials; the CLI prints.
+//   RateSearch search(1.0);
+//   while (auto rate = search.next_rate()) search.record(run_trial_at(*rate));
+//   search.best_rate(); search.limited_by_sender();
+#pragma once
+
+#include <mcast/export.hpp>
+#include <mcast/speed.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace mcast {
+
+// One receiver's report of a stream of `sent` datagrams of `size` bytes.
+struct ReceiverFigures {
+    std::int64_t received = 0;
+    std::int64_t lost = 0; // sent - received, never below 0
+    double loss_percent = 0;
+    std::int64_t reordered = 0;
+    double jitter_ms = 0;
+    double rate_pps = 0; // datagrams per second between its first and last arrival
+    double mbit_per_s = 0;
+};
+MCAST_API ReceiverFigures receiver_figures(const SpeedReport& report, std::int64_t sent,
+                                           std::size_t size);
+
+// The highest loss over the receivers, in percent; 100 when none reported or nothing was sent.
+MCAST_API double worst_loss_percent(const std::map<std::string, SpeedReport>& reports,
+                                    std::int64_t sent);
+
+// How one trial went, as RateSearch needs it.
+struct SpeedTrial {
+    double rate = 0;         // asked, datagrams per second
+    bool reported = false;   // some receiver reported
+    double worst_loss = 100; // worst_loss_percent()
+    bool sender_limited = false;
+    double sent_rate = 0; // datagrams per second really sent
+};
+
+// Doubles the rate from first_rate until a trial loses more than the threshold or the sender
+// cannot keep up, then bisects between the last good and the first bad rate, until they are
+// within 5 % (at least 50/s) or after max_trials.
+class MCAST_API RateSearch {
+public:
+    explicit RateSearch(double loss_threshold_percent, double first_rate = 1000,
+                        int max_trials = 20);
+    // The rate of the next trial, or nullopt when the search is over.
+    std::optional<double> next_rate() const;
+    void record(const SpeedTrial& trial);
+
+    // The first trial had no report: nobody answers (the search is over).
+    bool nobody() const { return nobody_; }
+    // The highest rate with loss under the threshold (0: none).
+    double best_rate() const { return good_; }
+    // Whether this machine's sending (signing) CPU, not the receivers, set the limit.
+    bool limited_by_sender() const { return sender_bound_; }
+
+private:
+    double threshold_;
+    double rate_;
+    int trials_left_;
+    int trials_ = 0;
+    double good_ = 0, bad_ = 0;
+    bool sender_bound_ = false;
+    bool nobody_ = false;
+    bool done_ = false;
+};
+
+} // namespace mcast

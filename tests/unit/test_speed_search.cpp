@@ -1,0 +1,131 @@
+// The speed test's figures and the --find-max search (speed_search.hpp), driven by scripted
+// trials: a network that loses above a rate, a sender that cannot keep up, nobody there.
+#include <mcast/speed_search.hpp>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace mcast {
+namespace {
+
+SpeedReport report(std::int64_t received, std::int64_t first_ns = 0, std::int64_t last_ns = 0) {
+    SpeedReport r;
+    r.received = received;
+    r.first_rx_ns = first_ns;
+    r.last_rx_ns = last_ns;
+    return r;
+}
+
+TEST(SpeedFigures, OneReceiver) {
+    SpeedReport r = report(901, 0, 1'000'000'000);
+    r.reordered = 3;
+    r.jitter_ns = 250'000;
+    const auto f = receiver_figures(r, 1000, 1250);
+    EXPECT_EQ(f.received, 901);
+    EXPECT_EQ(f.lost, 99);
+    EXPECT_DOUBLE_EQ(f.loss_percent, 9.9);
+    EXPECT_EQ(f.reordered, 3);
+    EXPECT_DOUBLE_EQ(f.jitter_ms, 0.25);
+    EXPECT_DOUBLE_EQ(f.rate_pps, 900); // 900 gaps in one second
+    EXPECT_DOUBLE_EQ(f.mbit_per_s, 9.0);
+}
+
+TEST(SpeedFigures, EdgeCases) {
+    // More received than sent (duplicates) is no negative loss; one arrival has no rate.
+    const auto f = receiver_figures(report(12, 5, 5), 10, 512);
+    EXPECT_EQ(f.lost, 0);
+    EXPECT_EQ(f.loss_percent, 0);
+    EXPECT_EQ(f.rate_pps, 0);
+    EXPECT_EQ(receiver_figures(report(0), 0, 512).loss_percent, 0);
+}
+
+TEST(SpeedFigures, WorstLoss) {
+    EXPECT_EQ(worst_loss_percent({}, 100), 100);
+    EXPECT_EQ(worst_loss_percent({{"a", report(100)}}, 0), 100);
+    EXPECT_DOUBLE_EQ(
+        worst_loss_percent({{"a", report(100)}, {"b", report(90)}, {"c", report(120)}}, 100), 10.0);
+}
+
+// Runs a search against a network that loses beyond `capacity` datagrams/s, and a sender that
+// cannot go beyond `sender_max`.
+struct Scripted {
+    double capacity = 1e9, sender_max = 1e9;
+    bool anyone = true;
+    std::vector<double> rates = {};
+
+    SpeedTrial trial(double rate) {
+        rates.push_back(rate);
+        SpeedTrial t;
+        t.rate = rate;
+        t.reported = anyone;
+        t.sender_limited = rate > sender_max;
+        t.sent_rate = std::min(rate, sender_max);
+        t.worst_loss = t.sent_rate > capacity ? 100 * (1 - capacity / t.sent_rate) : 0;
+        return t;
+    }
+};
+
+TEST(RateSearch, DoublesThenBisectsToTheCapacity) {
+    Scripted net{.capacity = 10'000};
+    RateSearch search(1.0);
+    while (auto rate = search.next_rate())
+        search.record(net.trial(*rate));
+    EXPECT_EQ(net.rates[0], 1000);
+    EXPECT_EQ(net.rates[1], 2000);
+    EXPECT_EQ(net.rates[4], 16000); // the first that loses
+    EXPECT_EQ(net.rates[5], 12000); // halfway between 8000 and 16000
+    EXPECT_FALSE(search.nobody());
+    EXPECT_FALSE(search.limited_by_sender());
+    // Within 5 % of the capacity (1 % loss allowed above it), and never above what lost.
+    EXPECT_GE(search.best_rate(), 10'000 * 0.95);
+    EXPECT_LE(search.best_rate(), 10'000 / 0.99);
+    EXPECT_LE(net.rates.size(), 20u);
+}
+
+TEST(RateSearch, SenderLimitIsReported) {
+    Scripted net{.sender_max = 5000};
+    RateSearch search(1.0);
+    while (auto rate = search.next_rate())
+        search.record(net.trial(*rate));
+    EXPECT_TRUE(search.limited_by_sender());
+    EXPECT_EQ(search.best_rate(), 5000); // what it really sent, not what it asked
+}
+
+TEST(RateSearch, NobodyEndsAtOnce) {
+    Scripted net{.anyone = false};
+    RateSearch search(1.0);
+    while (auto rate = search.next_rate())
+        search.record(net.trial(*rate));
+    EXPECT_TRUE(search.nobody());
+    EXPECT_EQ(net.rates.size(), 1u);
+    EXPECT_EQ(search.best_rate(), 0);
+}
+
+TEST(RateSearch, ReceiversThatDrownLaterCountAsLoss) {
+    RateSearch search(1.0);
+    SpeedTrial fine;
+    fine.rate = 1000;
+    fine.reported = true;
+    fine.worst_loss = 0;
+    search.record(fine);
+    SpeedTrial drowned; // nobody reported: too fast for them
+    drowned.rate = 2000;
+    search.record(drowned);
+    EXPECT_FALSE(search.nobody());
+    EXPECT_EQ(search.next_rate(), 1500);
+    EXPECT_EQ(search.best_rate(), 1000);
+}
+
+TEST(RateSearch, StopsAfterMaxTrials) {
+    Scripted net; // never loses, never limited: doubling forever
+    RateSearch search(1.0, 1000, 5);
+    while (auto rate = search.next_rate())
+        search.record(net.trial(*rate));
+    EXPECT_EQ(net.rates.size(), 5u);
+    EXPECT_EQ(search.best_rate(), 16000);
+}
+
+} // namespace
+} // namespace mcast
