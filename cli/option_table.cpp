@@ -192,7 +192,8 @@ const std::vector<CommandSpec>& commands() {
                 {
                     {0, "The identity was printed (with --new: the new key was written)."},
                     {2, "Error: the key file is missing or unreadable, other users can read it, "
-                        "or --new found a key already there and --force was not given."},
+                        "its key is one receivers refuse (small order or not canonical), or --new "
+                        "found a key already there and --force was not given."},
                 },
         },
         {
@@ -631,7 +632,8 @@ const std::vector<CommandSpec>& commands() {
                 {
                     {0, "Done."},
                     {1, "PEER matched nothing."},
-                    {2, "Error: a bad action, an ambiguous PEER, or an unreadable trust store."},
+                    {2, "Error: a bad action, an ambiguous PEER, an unreadable trust store, or "
+                        "the id of a key receivers refuse (small order or not canonical)."},
                 },
         },
         {

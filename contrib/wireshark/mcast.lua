@@ -99,6 +99,11 @@ local ex = {
     bad_flags = ProtoExpert.new("mcast.bad_flags", "Unknown critical flag set (bad_flags)", MALFORMED, ERROR),
     bad_length = ProtoExpert.new("mcast.bad_length", "Lengths do not add up (bad_length)", MALFORMED, ERROR),
     bad_header = ProtoExpert.new("mcast.bad_header", "Incarnation or sequence is 0 (bad_header)", MALFORMED, ERROR),
+    noncanonical_key = ProtoExpert.new("mcast.noncanonical_key", "Sender key encoded with y >= p (noncanonical_key)", MALFORMED, ERROR),
+    small_order_key = ProtoExpert.new("mcast.small_order_key", "Sender key of small order: anyone can sign for it (small_order_key)", MALFORMED, ERROR),
+    noncanonical_r = ProtoExpert.new("mcast.noncanonical_r", "Signature R encoded with y >= p (noncanonical_r)", MALFORMED, ERROR),
+    small_order_r = ProtoExpert.new("mcast.small_order_r", "Signature R of small order (small_order_r)", MALFORMED, ERROR),
+    noncanonical_s = ProtoExpert.new("mcast.noncanonical_s", "Signature S >= L (noncanonical_s)", MALFORMED, ERROR),
     bad_utf8 = ProtoExpert.new("mcast.bad_utf8", "Not valid UTF-8 (bad_utf8)", MALFORMED, ERROR),
     truncated = ProtoExpert.new("mcast.truncated", "Runs past the end of the payload (truncated)", MALFORMED, ERROR),
     too_deep = ProtoExpert.new("mcast.too_deep", "Lists nested deeper than 8 (too_deep)", MALFORMED, ERROR),
@@ -114,12 +119,14 @@ local ex = {
         expert.group.UNDECODED, expert.severity.WARN),
 }
 mcast.experts = { ex.too_short, ex.too_long, ex.bad_magic, ex.bad_version, ex.bad_type, ex.bad_flags,
-    ex.bad_length, ex.bad_header, ex.bad_utf8, ex.truncated, ex.too_deep, ex.unknown_type, ex.trailing,
+    ex.bad_length, ex.bad_header, ex.noncanonical_key, ex.small_order_key, ex.noncanonical_r,
+    ex.small_order_r, ex.noncanonical_s, ex.bad_utf8, ex.truncated, ex.too_deep, ex.unknown_type, ex.trailing,
     ex.ignorable_flags, ex.unknown_msg_type, ex.bad_shape, ex.cut }
 
 -- The order in which a receiver checks (section 6): the first failure is what it counts.
 local check_order = { too_short = 1, too_long = 2, bad_magic = 3, bad_version = 4, bad_type = 5,
-    bad_flags = 6, bad_length = 7, bad_header = 8 }
+    bad_flags = 6, bad_length = 7, bad_header = 8, noncanonical_key = 9, small_order_key = 10,
+    noncanonical_r = 11, small_order_r = 12, noncanonical_s = 13 }
 
 mcast.prefs.port = Pref.uint("UDP port", DEFAULT_PORT, "UDP port mcast runs on (mcast --port); default 7767")
 
@@ -199,6 +206,43 @@ local function sender_id(raw_key)
         id_cache[raw_key] = id
     end
     return id
+end
+
+------------------------------------------------------------------------------------------------
+-- Strict Ed25519 encodings (docs/protocol.md section 3.3): points are y little-endian with the
+-- sign of x in the top bit (ignored here); S is a little-endian scalar below L.
+local function from_hex(h) return (h:gsub("..", function(b) return string.char(tonumber(b, 16)) end)) end
+local SMALL_ORDER_Y = {
+    from_hex("0000000000000000000000000000000000000000000000000000000000000000"),
+    from_hex("0100000000000000000000000000000000000000000000000000000000000000"),
+    from_hex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+    from_hex("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"),
+    from_hex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"),
+}
+local GROUP_ORDER = from_hex("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010")
+
+local function y_noncanonical(raw)
+    if band(raw:byte(32), 0x7f) ~= 0x7f then return false end
+    for i = 2, 31 do
+        if raw:byte(i) ~= 0xff then return false end
+    end
+    return raw:byte(1) >= 0xed
+end
+
+local function y_small_order(raw)
+    local cleared = raw:sub(1, 31) .. string.char(band(raw:byte(32), 0x7f))
+    for _, y in ipairs(SMALL_ORDER_Y) do
+        if cleared == y then return true end
+    end
+    return false
+end
+
+local function s_noncanonical(raw)
+    for i = 32, 1, -1 do
+        local a, b = raw:byte(i), GROUP_ORDER:byte(i)
+        if a ~= b then return a > b end
+    end
+    return true -- S == L
 end
 
 ------------------------------------------------------------------------------------------------
@@ -290,7 +334,7 @@ local schemas = {
     [0x07] = { { "run", "bytes", len = 16 }, { "seq", "int64" }, { "family", "int64", oneof = { 4, 6 } },
         { "unicast", "bool" }, nonneg("hold_ns"), { "name", "string" } },
     [0x08] = { { "test", "bytes", len = 16 }, { "seq", "int64", min = 1 }, { "pad", "bytes" } },
-    [0x09] = { { "test", "bytes", len = 16 }, { "sent", "int64" } },
+    [0x09] = { { "test", "bytes", len = 16 }, nonneg("sent") },
     [0x0a] = { { "test", "bytes", len = 16 }, nonneg("received"), nonneg("highest"), nonneg("reordered"),
         nonneg("bytes"), nonneg("jitter_ns"), nonneg("first_rx_ns"), nonneg("last_rx_ns"), { "name", "string" } },
     [0x0b] = { { "session", "bytes", len = 16 }, { "commitment", "bytes", len = 32 }, { "name", "string" },
@@ -635,6 +679,11 @@ local function dissect(tvb, pinfo, root)
         local item = tree:add(f.sender_key, r)
         item:add(f.sender_id, r, id):set_generated()
         item:add(f.sender_short, r, short):set_generated()
+        if y_noncanonical(raw_key) then
+            ctx:fail("noncanonical_key", item, "Sender key's y is p or more")
+        elseif y_small_order(raw_key) then
+            ctx:fail("small_order_key", item, "Sender key is a point of small order")
+        end
     end
     local seq_text
     local header_zero = {}
@@ -725,6 +774,14 @@ local function dissect(tvb, pinfo, root)
     if sig_at and have(sig_at, SIG_LEN) then
         local r = tvb(sig_at, SIG_LEN)
         local item = tree:add(f.signature, r)
+        local raw_r, raw_s = tvb(sig_at, 32):raw(), tvb(sig_at + 32, 32):raw()
+        if y_noncanonical(raw_r) then
+            ctx:fail("noncanonical_r", item, "R's y is p or more")
+        elseif y_small_order(raw_r) then
+            ctx:fail("small_order_r", item, "R is a point of small order")
+        elseif s_noncanonical(raw_s) then
+            ctx:fail("noncanonical_s", item, "S is the group order L or more")
+        end
         item:append_text(" [not verified]")
         item:add(f.signature_status, r,
             "not verified by this dissector (Wireshark's Lua has no Ed25519); mcast listen verifies it"):set_generated()

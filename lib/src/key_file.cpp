@@ -53,7 +53,11 @@ Identity Identity::load(const fs::path& file) {
         throw fail("not a PEM private key (corrupt?)");
     }
     if (EVP_PKEY_get_id(impl->key.get()) != EVP_PKEY_ED25519) throw fail("not an Ed25519 key");
-    return Identity(std::move(impl));
+    try {
+        return Identity(std::move(impl));
+    } catch (const IdentityError& e) {
+        throw fail(e.what()); // a key receivers refuse (strict Ed25519): named with its file
+    }
 }
 
 Identity Identity::load_or_create(const fs::path& file, bool* created) {

@@ -186,6 +186,17 @@ TEST_F(Cli, TrustAddListShowRemoveWithFullIds) {
     EXPECT_EQ(content.find(b), std::string::npos);
 }
 
+TEST_F(Cli, TrustAddRefusesTheIdOfAKeyReceiversRefuse) {
+    // SHA-256 of the identity point 01 00 ... 00, a key of small order (protocol.md 3.3).
+    const std::string weak = "01d0fabd251fcbbe2b93b4b927b26ad2a1a99077152e45ded1e678afa45dbec5";
+    auto r = mcast({"trust", "add", weak});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_EQ(lines(r.err), "1") << r.err;
+    EXPECT_NE(r.err.find("refused"), std::string::npos) << r.err;
+    auto list = mcast({"trust", "list", "--json"});
+    EXPECT_EQ(list.out, "") << list.out;
+}
+
 TEST_F(Cli, MalformedTrustStoreIsNamedAndKept) {
     fs::create_directories(dir_ / "mcast");
     std::ofstream(dir_ / "mcast" / "trust") << "garbage line\n";

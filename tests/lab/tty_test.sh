@@ -28,11 +28,14 @@ export XDG_CONFIG_HOME=$tmp/h1
 
 ESC=$'\e'
 CR=$'\r'
-# on_tty FILE CMD...: runs CMD in h1 with a pseudo-terminal as stdin, stdout and stderr.
+# on_tty FILE CMD...: runs CMD in h1 with a pseudo-terminal as stdin, stdout and stderr, and
+# the terminal type of a real terminal emulator: the caller's TERM (dumb under CI, in a chroot)
+# is not the terminal under test. $TTY_TERM overrides it for one call.
 on_tty() {
   local file=$1
   shift
-  script -qfec "$(printf '%q ' "$netlab" exec "$lab" h1 "$@")" "$file" >/dev/null
+  script -qfec "$(printf '%q ' "$netlab" exec "$lab" h1 env TERM="${TTY_TERM:-xterm-256color}" "$@")" \
+    "$file" >/dev/null
 }
 
 on_tty "$tmp/discover.tty" env -u NO_COLOR "$mcast" discover --expect 1 --timeout 3s
@@ -54,6 +57,10 @@ grep -q "${CR}${ESC}\[Kping: [0-9]* probes\? sent, [0-9]* repl" "$tmp/ping.tty" 
   fail "ping on a terminal: no live status line"
 on_tty "$tmp/ping-q.tty" "$mcast" ping -q --count 2 --interval 100ms
 ! grep -q "${ESC}\[K" "$tmp/ping-q.tty" || fail "ping -q shows a status line"
+# A dumb terminal cannot erase a line: no status line there, the results all the same.
+TTY_TERM=dumb on_tty "$tmp/speed-dumb.tty" "$mcast" ping --speed --rate 400 --duration 1s
+! grep -q "${ESC}\[K" "$tmp/speed-dumb.tty" || fail "ping --speed with TERM=dumb shows a status line"
+grep -q "responder .* received *[0-9]* " "$tmp/speed-dumb.tty" || fail "ping --speed with TERM=dumb: no result row"
 
 "$netlab" exec "$lab" h1 "$mcast" ping --speed --rate 400 --duration 1s >"$tmp/speed.out" 2>&1
 grep -q "responder .* received *[0-9]* " "$tmp/speed.out" || fail "piped ping --speed: no result row"

@@ -3,7 +3,8 @@
 # what mcast really sends. Two parts, each a ctest of its own:
 #   --vectors  every datagram of tests/vectors/ wrapped in UDP (text2pcap): the valid ones decode
 #              to the expected fields and values, each reject vector is marked with the reason a
-#              receiver counts (those the dissector can tell: not bad_signature);
+#              receiver counts (those the dissector can tell: not bad_signature); and each
+#              sequence of tests/vectors/sequences decodes step by step, repeats marked as copies;
 #   --lab      in a two-host lab, tshark captures on h2 what `mcast send`, `mcast announce` and
 #              mcast-inject (malformed datagrams) send from h1, over IPv4 and IPv6, and the capture
 #              must decode to exactly what was sent, with the sender's real key; then what real
@@ -153,7 +154,7 @@ vectors_test() {
     expect_eq "$name: no error" "$reason" ""
     expect_eq "$name: version" "$version" 1
     expect_eq "$name: type" "$type" "$(printf '0x%02x' "$(json_field "$v" type)")"
-    expect_eq "$name: flags" "$flags" "0x0000"
+    expect_eq "$name: flags" "$flags" "$(printf '0x%04x' "$(json_field "$v" flags)")"
     expect_eq "$name: topic" "$topic" "$(json_field "$v" topic)"
     expect_eq "$name: seq" "$seq" "$(json_field "$v" seq)"
     expect_eq "$name: sender key" "$key" "$(json_field "$v" sender_key)"
@@ -179,6 +180,37 @@ vectors_test() {
   expect_eq "sender id is the SHA-256 of the key" "$sender_id" \
     "$(json_field "$root/tests/vectors/valid-text-bytes.json" sender_key | xxd -r -p | sha256sum | cut -d' ' -f1)"
   check_no_lua_errors "$tmp/vectors.pcap"
+  sequences_test
+}
+
+# The stateful sequences (tests/vectors/sequences): the dissector keeps no replay state, so each
+# datagram must decode without a reject reason, and a datagram that repeats an earlier step's
+# bytes (a duplicate or replay) must be marked as a copy of that step's frame.
+sequences_test() {
+  command -v jq >/dev/null || { fail "jq is missing (scripts/deps installs it)"; return; }
+  local seq name rows frame reason copy
+  for seq in "$root"/tests/vectors/sequences/*.json; do
+    name=sequences/$(basename "$seq" .json)
+    : >"$tmp/seq.txt"
+    local -a hexes=()
+    mapfile -t hexes < <(jq -r '.steps[].datagram' "$seq")
+    local h
+    for h in "${hexes[@]}"; do
+      xxd -r -p <<<"$h" | od -Ax -tx1 -v >>"$tmp/seq.txt"
+    done
+    text2pcap -q -4 10.77.0.1,239.255.77.67 -u 40000,7767 "$tmp/seq.txt" "$tmp/seq.pcap" 2>/dev/null ||
+      { fail "$name: text2pcap failed"; continue; }
+    rows=$(decode "$tmp/seq.pcap" -T fields -E separator='|' -e frame.number -e mcast.reject_reason -e mcast.copy_of)
+    expect_eq "$name: one row per step" "$(wc -l <<<"$rows")" "${#hexes[@]}"
+    while IFS='|' read -r frame reason copy; do
+      expect_eq "$name: step $frame has no stateless fault" "$reason" ""
+      local want="" i
+      for ((i = 0; i < frame - 1; i++)); do
+        if [[ ${hexes[i]} == "${hexes[frame - 1]}" ]]; then want=$((i + 1)); break; fi
+      done
+      expect_eq "$name: step $frame copy of" "$copy" "$want"
+    done <<<"$rows"
+  done
 }
 
 # wait_for FILE TEXT: until a background command has written TEXT to FILE (10 s at most).

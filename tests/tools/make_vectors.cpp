@@ -4,10 +4,17 @@
 #include "forge.hpp"
 #include "value_json.hpp"
 
+#include <mcast/pairing.hpp>
+#include <mcast/ping.hpp>
+#include <mcast/presence.hpp>
+#include "protocol/receiver.hpp"
+#include <mcast/speed.hpp>
 #include <mcast/tuple_codec.hpp>
 #include <mcast/wire.hpp>
 
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -48,6 +55,8 @@ json::object valid(const Header& h, const Tuple& values, const Identity& id) {
     return {{"type", h.type},
             {"flags", h.flags},
             {"sender_key", to_hex(id.public_key())},
+            {"sender_id", id.id().full()},
+            {"sender_short_id", id.id().short_form()},
             {"incarnation", cli::hex64(h.incarnation)},
             {"seq", h.seq},
             {"timestamp", h.timestamp_ns},
@@ -57,6 +66,88 @@ json::object valid(const Header& h, const Tuple& values, const Identity& id) {
 
 json::object reject(DropReason r) {
     return {{"reject", std::string(to_string(r))}};
+}
+
+// Stateful rules (section 6.1) as sequences: one receiver, datagrams at given times, the outcome
+// of each ("delivered" or a drop reason).
+void write_sequences(const std::string& dir, const Identity& id,
+                     const std::array<std::uint8_t, 32>& seed) {
+    std::filesystem::create_directories(dir);
+    std::array<std::uint8_t, 32> rx_seed{};
+    auto receiver = seeded(0x52, rx_seed);
+    constexpr std::uint64_t rx_incarnation = 0x0102030405060708ULL;
+    struct Step {
+        std::int64_t at_ms;
+        ByteBuffer datagram;
+        std::string expect;
+    };
+    auto make = [&](std::uint64_t incarnation, std::uint64_t seq, std::int64_t ts,
+                    const Identity& who) {
+        Header h = header("s", seq);
+        h.incarnation = incarnation;
+        h.timestamp_ns = ts;
+        return encode_datagram(h, {std::int64_t(seq)}, who);
+    };
+    auto write_seq = [&](const std::string& name, const std::string& what, const Identity& rx,
+                         std::uint64_t rx_inc, std::vector<Step> steps) {
+        // Each outcome is checked here with the reference receiver before it is written.
+        Receiver r(rx.public_key(), rx_inc);
+        json::array out;
+        for (auto& st : steps) {
+            auto got = r.ingest(st.datagram, MonoTime{} + std::chrono::milliseconds(st.at_ms));
+            std::string outcome = got.dropped ? std::string(to_string(*got.dropped)) : "delivered";
+            if (outcome != st.expect) {
+                std::cerr << name << ": step at " << st.at_ms << " ms gave " << outcome << ", not "
+                          << st.expect << "\n";
+                std::exit(1);
+            }
+            out.push_back(json::object{
+                {"at_ms", st.at_ms}, {"datagram", to_hex(st.datagram)}, {"expect", st.expect}});
+        }
+        json::object o{{"name", name},
+                       {"description", what},
+                       {"seed", to_hex(seed)},
+                       {"receiver_key", to_hex(rx.public_key())},
+                       {"receiver_incarnation", cli::hex64(rx_inc)},
+                       {"steps", std::move(out)}};
+        std::ofstream(dir + "/" + name + ".json") << json::serialize(o) << "\n";
+    };
+    const std::uint64_t inc = 0x0123456789abcdefULL;
+    auto d1 = make(inc, 1, t0, id);
+    write_seq(
+        "duplicate-then-replay",
+        "one datagram four times: a copy within 2 s (inclusive) is a duplicate, later a replay",
+        receiver, rx_incarnation,
+        {{0, d1, "delivered"},
+         {1, d1, "duplicate"},
+         {2000, d1, "duplicate"},
+         {2001, d1, "replay"}});
+    write_seq(
+        "own",
+        "the receiver's own key and incarnation: own; the same key, another incarnation: delivered",
+        id, inc, {{0, d1, "own"}, {1, make(inc + 1, 1, t0, id), "delivered"}});
+    write_seq(
+        "window",
+        "seq 1026 then 2 (1024 below: replay) then 3 (1023 below, unseen: delivered) then 1026 "
+        "again (duplicate)",
+        receiver, rx_incarnation,
+        {{0, make(inc, 1026, t0, id), "delivered"},
+         {1, make(inc, 2, t0, id), "replay"},
+         {2, make(inc, 3, t0, id), "delivered"},
+         {3, make(inc, 1026, t0, id), "duplicate"}});
+    write_seq(
+        "restart",
+        "a new incarnation exactly 5 s older than the newest timestamp: delivered; 1 ns older "
+        "still: replay",
+        receiver, rx_incarnation,
+        {{0, make(inc, 1, t0, id), "delivered"},
+         {1, make(inc + 1, 1, t0 - 5'000'000'000, id), "delivered"},
+         {2, make(inc + 2, 1, t0 - 5'000'000'001, id), "replay"}});
+    auto forged = d1;
+    forged.back() ^= 1;
+    write_seq("forgery-changes-nothing",
+              "a forged copy of seq 1 first (bad_signature), then the real one: delivered",
+              receiver, rx_incarnation, {{0, forged, "bad_signature"}, {1, d1, "delivered"}});
 }
 
 } // namespace
@@ -91,6 +182,71 @@ int main(int argc, char** argv) {
             deep = List{deep};
         emit("valid-nested", "lists nested to the maximum depth of 8", header("deep", 4),
              {deep, List{}, List{"a", List{nullptr}}});
+    }
+
+    {
+        auto h = header("flags", 5);
+        h.flags = 0x8100; // ignorable bits 15 and 8
+        emit("valid-ignorable-flags",
+             "ignorable flag bits 8 and 15 set: accepted, reported as received", h, {"x"});
+        auto neg = header("", 6);
+        neg.timestamp_ns = -1; // 1969-12-31T23:59:59.999999999Z
+        emit("valid-negative-timestamp", "timestamp -1 (before 1970): valid like any other", neg,
+             {});
+    }
+    // One vector per message type of sections 9-11, with the tuple of the shape given there.
+    {
+        auto typed = [&](const std::string& name, const std::string& what, std::uint8_t type,
+                         const Tuple& v, std::uint64_t seq) {
+            auto h = header("", seq);
+            h.type = type;
+            emit(name, what, h, v);
+        };
+        Nonce nonce{};
+        for (std::size_t i = 0; i < nonce.size(); ++i)
+            nonce[i] = static_cast<std::uint8_t>(0xa0 + i);
+        NodeInfo info{"media-pc",
+                      std::chrono::milliseconds(90'000),
+                      {{4, "10.77.0.2", "eth0"}, {6, "fe80::282d:e6ff:fe2a:ad12", "eth0"}},
+                      {{"role", "media"}}};
+        typed("valid-announce", "announce (0x02)", type_byte(MessageType::announce),
+              encode_announce(info), 10);
+        typed("valid-goodbye", "goodbye (0x03): the empty tuple", type_byte(MessageType::goodbye),
+              {}, 11);
+        Query q{nonce, {id_prefix(id.id())}};
+        typed("valid-query", "query (0x04) that lists one known node",
+              type_byte(MessageType::query), encode_query(q), 12);
+        typed("valid-answer", "answer (0x05) to the query's nonce", type_byte(MessageType::answer),
+              encode_answer(Answer{nonce, info}), 13);
+        Probe probe{nonce, 1, 4, false, {id_prefix(id.id())}, 16};
+        typed("valid-probe", "ping probe (0x06) to one target, 16 bytes of padding",
+              type_byte(MessageType::ping_probe), encode_probe(probe), 14);
+        typed("valid-reply", "ping reply (0x07)", type_byte(MessageType::ping_reply),
+              encode_reply(Reply{nonce, 1, 4, false, 52'000, "media-pc"}), 15);
+        typed("valid-speed-data", "speed data (0x08), seq 1, 8 bytes of padding",
+              type_byte(MessageType::speed_data), encode_speed_data(SpeedData{nonce, 1, 8}), 16);
+        typed("valid-speed-end", "speed end (0x09)", type_byte(MessageType::speed_end),
+              encode_speed_end(SpeedEnd{nonce, 1000}), 17);
+        typed("valid-speed-report", "speed report (0x0a)", type_byte(MessageType::speed_report),
+              encode_speed_report(SpeedReport{nonce, 990, 1000, 3, 506'880, 41'000, t0 + 1'000'000,
+                                              t0 + 1'001'000'000, "media-pc"}),
+              18);
+        Nonce n_i{}, n_r{};
+        n_i.fill(0x11);
+        n_r.fill(0x22);
+        typed("valid-pair-request", "pair request (0x0b): commitment to nI = 11...11",
+              type_byte(MessageType::pair_request),
+              encode_pair(PairRequest{nonce, pair_commitment(n_i), "media-pc", id_prefix(id.id())}),
+              19);
+        typed("valid-pair-response", "pair response (0x0c), nR = 22...22",
+              type_byte(MessageType::pair_response), encode_pair(PairResponse{nonce, n_r, "kitchen-pi"}),
+              20);
+        typed("valid-pair-reveal", "pair reveal (0x0d), nI = 11...11", type_byte(MessageType::pair_reveal),
+              encode_pair(PairReveal{nonce, n_i}), 21);
+        typed("valid-pair-confirm", "pair confirm (0x0e)", type_byte(MessageType::pair_confirm),
+              encode_pair(PairConfirm{nonce}), 22);
+        typed("valid-private-type",
+              "private-use type 0x80: valid, then nothing handles it (unhandled)", 0x80, {"x"}, 23);
     }
 
     auto base = encode_datagram(header("t"), {"x"}, id);
@@ -149,5 +305,111 @@ int main(int argc, char** argv) {
     auto topic = with_payload(base, payload({0, 0, 0, 0}), id);
     topic[65] = 0xff;
     bad("reject-topic-utf8", "topic byte 0xff (signed)", resign(topic, id), DropReason::bad_utf8);
+
+    // The stateless reasons the vectors above do not show yet.
+    auto type0 = base;
+    type0[5] = 0;
+    bad("reject-type-0", "message type 0 (signed)", resign(type0, id), DropReason::bad_type);
+    auto inc0 = base;
+    std::fill(inc0.begin() + 40, inc0.begin() + 48, 0);
+    bad("reject-incarnation-0", "incarnation 0 (signed)", resign(inc0, id), DropReason::bad_header);
+    auto seq0 = base;
+    std::fill(seq0.begin() + 48, seq0.begin() + 56, 0);
+    bad("reject-seq-0", "sequence 0 (signed)", resign(seq0, id), DropReason::bad_header);
+    {
+        // 133 bytes: T = P = 0 passes the header checks, but a payload holds at least its count.
+        auto empty = encode_datagram(header(""), {}, id);
+        ByteBuffer d(empty.begin(), empty.begin() + 65);
+        d.insert(d.end(), {0, 0, 0, 0});
+        d.resize(d.size() + signature_size);
+        bad("reject-133-bytes", "T = P = 0: 133 bytes, no tuple count (signed)", resign(d, id),
+            DropReason::truncated);
+    }
+    {
+        // The largest datagram plus one: 65389 bytes (too_long comes before any other check).
+        ByteBuffer d = base;
+        d.resize(max_datagram_size + 1, 0);
+        bad("reject-too-long", "65389 bytes", d, DropReason::too_long);
+        // P = 65001 with T = 0: 133 + 0 + 65001 bytes satisfies the length equation, but P is
+        // over 65000 (the payload a sender must refuse), so it is bad_length, not too_long.
+        ByteBuffer big(base.begin(), base.begin() + 64);
+        big.push_back(0); // T = 0
+        std::uint32_t p = 65001;
+        for (int sh = 24; sh >= 0; sh -= 8)
+            big.push_back(static_cast<std::uint8_t>(p >> sh));
+        ByteBuffer tuple;
+        encode_tuple({Bytes{ByteBuffer(65001 - 4 - 5, 0x5a)}}, tuple);
+        big.insert(big.end(), tuple.begin(), tuple.end());
+        big.resize(big.size() + signature_size);
+        bad("reject-payload-65001", "P = 65001, T = 0, length 65134 = 133 + T + P (signed)",
+            resign(big, id), DropReason::bad_length);
+    }
+    {
+        // Tuple faults in one payload: the decoder reads left to right and stops at the first.
+        // A list at depth 9 is too_deep when its tag is read, before its short count.
+        ByteBuffer p = payload({0, 0, 0, 1});
+        for (int i = 0; i < 8; ++i)
+            p.insert(p.end(), {7, 0, 0, 0, 1});
+        p.insert(p.end(), {7, 0xff, 0xff}); // depth 9, and only 2 of its count's 4 bytes
+        bad("reject-deep-before-short", "list at depth 9 whose count runs past the end (signed)",
+            with_payload(base, p, id), DropReason::too_deep);
+        // A count is compared with the bytes after it: 2 values, 1 byte left.
+        bad("reject-count-after-field", "count 2 with 1 byte after the count field (signed)",
+            with_payload(base, payload({0, 0, 0, 2, 0}), id), DropReason::truncated);
+        // An unknown tag before a bad string: unknown_type, the first fault met.
+        bad("reject-first-fault-wins", "tag 0x08 then a string that is not UTF-8 (signed)",
+            with_payload(base, payload({0, 0, 0, 2, 8, 5, 0, 0, 0, 1, 0xff}), id),
+            DropReason::unknown_type);
+    }
+
+    // Strict Ed25519 (protocol section 3.3): keys and signatures a receiver refuses before it
+    // verifies. The sender key and signature bytes are set by hand; nobody holds a private key
+    // for these keys, so `seed` is only the one `base` was made with.
+    auto set = [](ByteBuffer d, std::size_t at, std::string_view hex) {
+        auto b = from_hex(hex);
+        std::copy(b->begin(), b->end(), d.begin() + static_cast<std::ptrdiff_t>(at));
+        return d;
+    };
+    const std::size_t key_at = 8, r_at = base.size() - 64, s_at = base.size() - 32;
+    const std::string_view identity =
+        "0100000000000000000000000000000000000000000000000000000000000000";
+    const std::string_view zero32 =
+        "0000000000000000000000000000000000000000000000000000000000000000";
+    const std::string_view order8 =
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05";
+    const std::string_view group_order =
+        "edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010";
+    bad("reject-small-order-key",
+        "sender key the identity point, signature R = identity, S = 0: plain RFC 8032 "
+        "verification accepts it for any message",
+        set(set(set(base, key_at, identity), r_at, identity), s_at, zero32),
+        DropReason::small_order_key);
+    bad("reject-small-order-key-8", "sender key a point of order 8 (x negative), real signature",
+        set(base, key_at, "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85"),
+        DropReason::small_order_key);
+    bad("reject-noncanonical-key", "sender key y = p + 3 (y = 3 is on the curve), real signature",
+        set(base, key_at, "f0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+        DropReason::noncanonical_key);
+    bad("reject-small-order-r", "signature R a point of order 8, real S", set(base, r_at, order8),
+        DropReason::small_order_r);
+    bad("reject-noncanonical-r", "signature R with y = 2^255 - 1, real S",
+        set(base, r_at, "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+        DropReason::noncanonical_r);
+    bad("reject-s-is-l", "signature S = L, real R", set(base, s_at, group_order),
+        DropReason::noncanonical_s);
+    {
+        // S + L: the real signature's scalar plus the group order, the same value mod L.
+        auto d = base;
+        auto l = from_hex(group_order);
+        unsigned carry = 0;
+        for (std::size_t i = 0; i < 32; ++i) {
+            unsigned v = d[s_at + i] + (*l)[i] + carry;
+            d[s_at + i] = static_cast<std::uint8_t>(v);
+            carry = v >> 8;
+        }
+        bad("reject-s-plus-l", "the real signature with S + L (the same scalar mod L)", d,
+            DropReason::noncanonical_s);
+    }
+    write_sequences(dir + "/sequences", id, seed);
     return 0;
 }

@@ -115,6 +115,7 @@ TEST(Speed, CodecsRoundTripAndRejectNegatives) {
     ASSERT_TRUE(db);
     EXPECT_EQ(db->seq, 3);
     EXPECT_EQ(db->pad, 40u);
+    EXPECT_FALSE(decode_speed_data(encode_speed_data(SpeedData{r.test, 0, 40}))); // seq from 1
     EXPECT_FALSE(decode_speed_end(Tuple{}));
 }
 

@@ -1,9 +1,18 @@
 // The committed test vectors (docs/protocol.md section 8): every valid one decodes to exactly the
-// expected fields and re-encodes byte for byte from its seed; every invalid one is rejected for
-// exactly the stated reason.
+// expected fields (sender id and short id too) and re-encodes byte for byte from its seed; every
+// invalid one is rejected for exactly the stated reason; each message type's vector has its
+// section's shape; every stateless reason has a vector; and each stateful sequence gives the
+// stated outcome at every step.
 #include "value_json.hpp"
 
+#include <mcast/pairing.hpp>
+#include <mcast/ping.hpp>
+#include <mcast/presence.hpp>
+#include "protocol/receiver.hpp"
+#include <mcast/speed.hpp>
 #include <mcast/wire.hpp>
+
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -17,9 +26,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<fs::path> vector_files() {
+std::vector<fs::path> vector_files(const fs::path& dir = MCAST_VECTORS_DIR) {
     std::vector<fs::path> v;
-    for (auto& e : fs::directory_iterator(MCAST_VECTORS_DIR))
+    for (auto& e : fs::directory_iterator(dir))
         if (e.path().extension() == ".json") v.push_back(e.path());
     std::sort(v.begin(), v.end());
     return v;
@@ -62,6 +71,9 @@ TEST(Vectors, EachDecodesAsExpected) {
         EXPECT_EQ(out.header.type, expect.at("type").to_number<int>());
         EXPECT_EQ(out.header.flags, expect.at("flags").to_number<int>());
         EXPECT_EQ(to_hex(out.header.sender), std::string_view(expect.at("sender_key").as_string()));
+        auto node = NodeId::of(out.header.sender);
+        EXPECT_EQ(node.full(), std::string_view(expect.at("sender_id").as_string()));
+        EXPECT_EQ(node.short_form(), std::string_view(expect.at("sender_short_id").as_string()));
         EXPECT_EQ(cli::hex64(out.header.incarnation),
                   std::string_view(expect.at("incarnation").as_string()));
         EXPECT_EQ(out.header.seq, expect.at("seq").to_number<std::uint64_t>());
@@ -79,4 +91,88 @@ TEST(Vectors, EachDecodesAsExpected) {
             values.push_back(cli::value_from_json(j));
         EXPECT_EQ(encode_datagram(h, values, Identity::from_seed(seed)), datagram);
     }
+}
+
+// The shape of each message type (sections 9-11): its decoder takes the vector's tuple.
+bool has_shape(std::uint8_t type, const Tuple& t) {
+    switch (type) {
+    case 0x02:
+        return decode_announce(t).has_value();
+    case 0x03:
+        return t.empty();
+    case 0x04:
+        return decode_query(t).has_value();
+    case 0x05:
+        return decode_answer(t).has_value();
+    case 0x06:
+        return decode_probe(t).has_value();
+    case 0x07:
+        return decode_reply(t).has_value();
+    case 0x08:
+        return decode_speed_data(t).has_value();
+    case 0x09:
+        return decode_speed_end(t).has_value();
+    case 0x0a:
+        return decode_speed_report(t).has_value();
+    case 0x0b:
+        return decode_pair_request(t).has_value();
+    case 0x0c:
+        return decode_pair_response(t).has_value();
+    case 0x0d:
+        return decode_pair_reveal(t).has_value();
+    case 0x0e:
+        return decode_pair_confirm(t).has_value();
+    default:
+        return true; // data and private types: any tuple
+    }
+}
+
+TEST(Vectors, EveryMessageTypeAndEveryStatelessReasonHasOne) {
+    std::set<int> types;
+    std::set<std::string> reasons;
+    for (auto& f : vector_files()) {
+        SCOPED_TRACE(f.filename().string());
+        auto v = load(f);
+        const auto& expect = v.at("expect").as_object();
+        if (expect.contains("reject")) {
+            reasons.insert(std::string(expect.at("reject").as_string()));
+            continue;
+        }
+        auto out = decode_datagram(hex(v.at("datagram")));
+        ASSERT_FALSE(out.error);
+        EXPECT_TRUE(has_shape(out.header.type, out.values)) << int(out.header.type);
+        types.insert(out.header.type);
+    }
+    for (int t = 0x01; t <= 0x0e; ++t)
+        EXPECT_TRUE(types.count(t)) << "no vector of type " << t;
+    // Every reason a datagram alone decides (section 6, steps 1-4 and 7, and 9).
+    for (auto r : {"too_short", "too_long", "bad_magic", "bad_version", "bad_type", "bad_flags",
+                   "bad_length", "bad_header", "noncanonical_key", "small_order_key",
+                   "noncanonical_r", "small_order_r", "noncanonical_s", "bad_utf8", "truncated",
+                   "too_deep", "unknown_type", "trailing", "bad_signature"})
+        EXPECT_TRUE(reasons.count(r)) << "no vector rejected as " << r;
+}
+
+TEST(Vectors, SequencesGiveTheStatedOutcomes) {
+    auto files = vector_files(fs::path(MCAST_VECTORS_DIR) / "sequences");
+    std::set<std::string> outcomes;
+    for (auto& f : files) {
+        SCOPED_TRACE(f.filename().string());
+        auto v = load(f);
+        auto key_bytes = hex(v.at("receiver_key"));
+        PublicKeyBytes key{};
+        std::copy(key_bytes.begin(), key_bytes.end(), key.begin());
+        auto inc = std::stoull(std::string(v.at("receiver_incarnation").as_string()), nullptr, 16);
+        Receiver r(key, inc);
+        for (auto& step : v.at("steps").as_array()) {
+            const auto& s = step.as_object();
+            auto at = std::chrono::milliseconds(s.at("at_ms").to_number<std::int64_t>());
+            auto got = r.ingest(hex(s.at("datagram")), MonoTime{} + at);
+            std::string outcome = got.dropped ? std::string(to_string(*got.dropped)) : "delivered";
+            EXPECT_EQ(outcome, std::string_view(s.at("expect").as_string())) << "at " << at.count();
+            outcomes.insert(outcome);
+        }
+    }
+    for (auto o : {"delivered", "own", "duplicate", "replay", "bad_signature"})
+        EXPECT_TRUE(outcomes.count(o)) << "no sequence shows " << o;
 }

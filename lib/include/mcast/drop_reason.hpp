@@ -19,6 +19,11 @@ enum class DropReason : std::uint8_t {
     bad_flags,
     bad_length,
     bad_header,
+    noncanonical_key, // sender key: y >= p
+    small_order_key,  // sender key: a point of small order
+    noncanonical_r,   // signature R: y >= p
+    small_order_r,    // signature R: a point of small order
+    noncanonical_s,   // signature S >= L
     own,
     duplicate,
     replay,

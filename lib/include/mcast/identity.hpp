@@ -3,6 +3,7 @@
 #pragma once
 
 #include <mcast/bytes.hpp>
+#include <mcast/drop_reason.hpp>
 #include <mcast/export.hpp>
 
 #include <array>
@@ -41,13 +42,22 @@ struct MCAST_API NodeId {
 // that takes an id prefix.
 MCAST_API bool id_has_prefix(std::string_view full_id, std::string_view prefix);
 
+// Strict Ed25519, as libsodium's crypto_sign_verify_detached: the encodings a receiver refuses
+// before it verifies (docs/protocol.md section 6, step 4). Plain RFC 8032 verification (OpenSSL)
+// accepts a "signature" R = identity, S = 0 under a small-order key for any message.
+// check_public_key: noncanonical_key (y >= p) or small_order_key; nullopt when acceptable.
+MCAST_API std::optional<DropReason> check_public_key(const PublicKeyBytes& key);
+// check_signature: noncanonical_r, small_order_r or noncanonical_s (S >= L) for the 64 bytes
+// R || S at `signature`; nullopt when acceptable.
+MCAST_API std::optional<DropReason> check_signature(const std::uint8_t* signature);
+
 // Errors about key files; what() is one line that names the file.
 struct MCAST_API IdentityError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
 // Verifies signatures made by one public key; holds the parsed OpenSSL key so that repeated
-// verifications skip parsing.
+// verifications skip parsing. Strict: a key or signature the checks above refuse never verifies.
 class MCAST_API Verifier {
 public:
     explicit Verifier(const PublicKeyBytes& key);

@@ -58,7 +58,8 @@ struct HeaderParseResult {
     ParsedHeader parsed;
 };
 
-// Steps 1-3 of docs/protocol.md section 6: size, magic, version, type, flags, lengths. Cheap.
+// Steps 1-4 of docs/protocol.md section 6: size, magic, version, type, flags, lengths, and the
+// encodings of the sender key and the signature (strict Ed25519). Cheap.
 MCAST_API HeaderParseResult parse_header(ByteView datagram);
 
 // Verifies the signature of a parsed datagram with `v` (which must be for header.sender).

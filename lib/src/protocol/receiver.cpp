@@ -75,6 +75,16 @@ std::string_view to_string(DropReason r) {
         return "bad_length";
     case DropReason::bad_header:
         return "bad_header";
+    case DropReason::noncanonical_key:
+        return "noncanonical_key";
+    case DropReason::small_order_key:
+        return "small_order_key";
+    case DropReason::noncanonical_r:
+        return "noncanonical_r";
+    case DropReason::small_order_r:
+        return "small_order_r";
+    case DropReason::noncanonical_s:
+        return "noncanonical_s";
     case DropReason::own:
         return "own";
     case DropReason::duplicate:

@@ -32,6 +32,7 @@ std::optional<SpeedData> decode_speed_data(const Tuple& t) {
         !t[2].is<Bytes>())
         return std::nullopt;
     d.seq = t[1].as<std::int64_t>();
+    if (d.seq < 1) return std::nullopt; // protocol.md section 10: seq counts from 1
     d.pad = t[2].as<Bytes>().data.size();
     return d;
 }

@@ -20,6 +20,42 @@ bool clean(std::string_view s) {
                         [](char c) { return c == '\t' || c == '\n' || c == '\r'; });
 }
 
+// The ids of every key encoding that receivers refuse (check_public_key): the y of each point
+// of small order and every y >= p, each with both signs of x. A friend with such an id could
+// only be "heard" through forgeries, so the store refuses it.
+const std::vector<std::string>& refused_ids() {
+    static const std::vector<std::string> ids = [] {
+        std::vector<PublicKeyBytes> candidates;
+        auto with_low = [](std::uint8_t low, std::uint8_t fill, std::uint8_t top) {
+            PublicKeyBytes k;
+            k.fill(fill);
+            k[0] = low;
+            k[31] = top;
+            return k;
+        };
+        candidates.push_back(with_low(0, 0, 0)); // y = 0
+        candidates.push_back(with_low(1, 0, 0)); // y = 1
+        for (int low = 0xec; low <= 0xff; ++low) // y = p - 1 .. 2^255 - 1
+            candidates.push_back(with_low(static_cast<std::uint8_t>(low), 0xff, 0x7f));
+        for (const char* hex :
+             {"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+              "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"}) {
+            auto b = from_hex(hex);
+            PublicKeyBytes k;
+            std::copy(b->begin(), b->end(), k.begin());
+            candidates.push_back(k);
+        }
+        std::vector<std::string> out;
+        for (auto k : candidates)
+            for (int sign = 0; sign < 2; ++sign) {
+                k[31] = static_cast<std::uint8_t>((k[31] & 0x7f) | (sign << 7));
+                if (check_public_key(k)) out.push_back(NodeId::of(k).full());
+            }
+        return out;
+    }();
+    return ids;
+}
+
 std::vector<std::string> split_tabs(std::string_view line) {
     std::vector<std::string> out;
     std::size_t start = 0;
@@ -88,6 +124,9 @@ const Friend* TrustStore::name_clash(std::string_view name, const std::string& f
 
 bool TrustStore::add(Friend f) {
     if (!is_full_id(f.id)) throw TrustError("not a full node id: '" + f.id + "'");
+    if (std::find(refused_ids().begin(), refused_ids().end(), f.id) != refused_ids().end())
+        throw TrustError("refused: '" + f.id.substr(0, 12) +
+                         "' is the id of a key receivers refuse (small order or not canonical)");
     if (!clean(f.name) || !clean(f.note) || !clean(f.added))
         throw TrustError("names and notes cannot hold tabs or line breaks");
     for (auto& g : friends_) {

@@ -104,9 +104,13 @@ HeaderParseResult parse_header(ByteView d) {
     h.seq = detail::get_be<std::uint64_t>(&d[48]);
     h.timestamp_ns = detail::get_be<std::int64_t>(&d[56]);
     if (h.incarnation == 0 || h.seq == 0) return fail(DropReason::bad_header);
+    std::size_t payload_at = header_fixed_size + topic_len + 4;
+    // Strict Ed25519 (section 6, step 4): encodings that plain verification would accept for
+    // any message, or that give one key two ids, are refused before anything else is looked at.
+    if (auto why = check_public_key(h.sender)) return fail(*why);
+    if (auto why = check_signature(d.data() + payload_at + payload_len)) return fail(*why);
     h.topic.assign(reinterpret_cast<const char*>(&d[header_fixed_size]), topic_len);
 
-    std::size_t payload_at = header_fixed_size + topic_len + 4;
     r.parsed.payload = d.subspan(payload_at, payload_len);
     r.parsed.signed_part = d.first(payload_at + payload_len);
     r.parsed.signature = d.data() + payload_at + payload_len;
