@@ -93,11 +93,13 @@ int run_discover(const ParsedArgs& args, Output& out) {
             if (auto old = known.check(e.peer.info.name, full, now_rfc3339());
                 old && !pinned_clash.count(full)) {
                 pinned_clash[full] = *old;
-                out.note(
-                    fmt::format("WARNING: '{}' was seen before with key {}, and now comes "
-                                "with key {}. If that is expected, run: mcast trust forget '{}'",
-                                e.peer.info.name, old->substr(0, 12), e.peer.id.short_form(),
-                                e.peer.info.name));
+                // The suggested command names the old key by id, never the name: a name is
+                // the announcer's text and could break out of any quoting a user copies.
+                out.note(fmt::format("WARNING: '{}' was seen before with key {}, and now comes "
+                                     "with key {}. If that is expected, run: mcast trust forget "
+                                     "--id {}",
+                                     e.peer.info.name, old->substr(0, 12), e.peer.id.short_form(),
+                                     old->substr(0, 16)));
             }
         }
         if (e.kind == PeerEventKind::join) {

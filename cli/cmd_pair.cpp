@@ -69,7 +69,7 @@ bool ask(const ParsedArgs& args, Output& out, const PairEvent& e) {
         out.note("not accepted: no terminal to ask on (compare the codes and use --yes)");
         return false;
     }
-    std::cerr << fmt::format("Does {} show the code {}? [y/N] ", e.peer_name, e.code) << std::flush;
+    out.prompt(fmt::format("Does {} show the code {}? [y/N] ", e.peer_name, e.code));
     std::string line;
     std::getline(std::cin, line);
     return !line.empty() && (line[0] == 'y' || line[0] == 'Y');

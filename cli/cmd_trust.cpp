@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <set>
 
 namespace mcast::cli {
 
@@ -117,8 +118,36 @@ int run_trust(const ParsedArgs& args, Output& out) {
     }
     if (action == "forget") {
         // Unpin a name that now comes with another key (after checking it is expected).
-        auto name = need_peer();
         auto known = KnownNames::load(KnownNames::default_path());
+        if (auto prefix = args.value("id")) {
+            // By key: what discover's warning suggests, since an id is safe to paste.
+            if (pos.size() != 1) throw UsageError("forget: --id takes the place of NAME");
+            if (prefix->size() < 8 || prefix->size() > 64 || !is_hex(*prefix))
+                throw UsageError("--id: bad value '" + *prefix + "' (expected 8-64 hex digits)");
+            std::string lower = *prefix;
+            std::transform(lower.begin(), lower.end(), lower.begin(),
+                           [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+            std::set<std::string> ids, names;
+            for (const auto& n : known.names())
+                if (n.id.compare(0, lower.size(), lower) == 0) {
+                    ids.insert(n.id);
+                    names.insert(n.name);
+                }
+            if (ids.size() > 1) throw UsageError("--id: '" + lower + "' is ambiguous");
+            if (ids.empty()) {
+                out.error("no name is pinned to a key " + lower);
+                return exit_nothing;
+            }
+            for (const auto& n : names)
+                known.forget(n);
+            known.save(KnownNames::default_path());
+            out.note(fmt::format("unpinned {} name{} from key {}; the next key seen with {} "
+                                 "will be pinned",
+                                 names.size(), names.size() == 1 ? "" : "s",
+                                 ids.begin()->substr(0, 12), names.size() == 1 ? "it" : "them"));
+            return exit_ok;
+        }
+        auto name = need_peer();
         if (!known.forget(name)) {
             out.error("no pinned name '" + name + "'");
             return exit_nothing;

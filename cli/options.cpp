@@ -591,7 +591,8 @@ const std::vector<CommandSpec>& commands() {
             .name = "trust",
             .summary = "manage the friends this node trusts",
             .synopsis = "mcast trust list\nmcast trust add PEER [--note TEXT]\nmcast trust remove "
-                        "PEER\nmcast trust show PEER",
+                        "PEER\nmcast trust show PEER\nmcast trust forget NAME\nmcast trust forget "
+                        "--id PREFIX",
             .description =
                 "Keeps the trust store: the nodes this one calls friends, in a readable text file "
                 "($XDG_CONFIG_HOME/mcast/trust, one friend per line: id, name, when added, note), "
@@ -604,13 +605,21 @@ const std::vector<CommandSpec>& commands() {
                 "discover also pins every name it sees to the first key seen with it "
                 "($XDG_CONFIG_HOME/mcast/known_names) and warns when the name later comes with "
                 "another key; 'mcast trust forget NAME' unpins a name once the change is known "
-                "to be expected.",
+                "to be expected, and 'mcast trust forget --id PREFIX' unpins every name pinned "
+                "to the key whose id starts with PREFIX (the form discover's warning suggests: "
+                "an id is safe to copy into a shell, a name need not be).",
             .options =
                 {
                     {.long_name = "note",
                      .value_name = "TEXT",
                      .help = "With add: a note to keep with the friend.",
                      .arity = Arity::One},
+                    {.long_name = "id",
+                     .value_name = "PREFIX",
+                     .help = "With forget: unpin the names pinned to the key whose id starts "
+                             "with PREFIX (at least 8 hex digits) instead of naming one.",
+                     .arity = Arity::One,
+                     .settable = false},
                     {.long_name = "timeout",
                      .value_name = "DURATION",
                      .help = "With add: how long to look for PEER on the network.",

@@ -136,6 +136,7 @@ complete -c mcast -n '__mcast_command_is ping' -l find-max -d 'With --speed: sea
 
 # mcast trust
 complete -c mcast -n '__mcast_command_is trust' -l note -x -d 'With add: a note to keep with the friend'
+complete -c mcast -n '__mcast_command_is trust' -l id -x -d 'With forget: unpin the names pinned to the key whose id starts with PREFIX (at least 8 hex digits) instead of naming one'
 complete -c mcast -n '__mcast_command_is trust' -l timeout -x -d 'With add: how long to look for PEER on the network'
 
 # mcast pair

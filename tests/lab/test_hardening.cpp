@@ -1,0 +1,83 @@
+// Lab tests for the hardening of issue #12: what a host on the LAN can make other nodes print,
+// send or accept. Each test names the item of docs/security.md it holds to.
+#include "lab_fixture.hpp"
+
+#include <fstream>
+#include <regex>
+
+using namespace mcast::testlab;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+namespace {
+
+class Hardening : public LabTest {
+protected:
+    void SetUp() override { make_lab(3, "hd"); }
+
+    Process node(int host, const std::string& name, int key_host = 0) {
+        auto p = lab_->spawn_mcast(host, {"announce", "-v", "--name", name, "--identity",
+                                          key(key_host ? key_host : host)});
+        EXPECT_TRUE(p.wait_for_line(Stream::err, std::regex("announcing"), 5s)) << p.err();
+        return p;
+    }
+
+};
+
+// The bytes no network string may put on a terminal: C0 controls but newline, DEL, the C1
+// controls (UTF-8 C2 80-9F) and the bidi overrides and isolates (E2 80 AA-AE, E2 81 A6-A9).
+std::string forbidden_in(const std::string& text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        auto c = static_cast<unsigned char>(text[i]);
+        auto at = [&](std::size_t k) {
+            return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0u;
+        };
+        if ((c < 0x20 && c != '\n') || c == 0x7f || (c == 0xc2 && at(1) >= 0x80 && at(1) <= 0x9f) ||
+            (c == 0xe2 && at(1) == 0x80 && at(2) >= 0xa8 && at(2) <= 0xae) ||
+            (c == 0xe2 && at(1) == 0x81 && at(2) >= 0xa6 && at(2) <= 0xa9))
+            return "byte " + std::to_string(c) + " at " + std::to_string(i) + " in: " + text;
+    }
+    return {};
+}
+
+// Item 1: a name holding ESC, BEL, a C1 CSI, bidi overrides and a quote, announced under two
+// keys, reaches neither stdout nor stderr raw, in discover's warnings, a friend warning or an
+// ambiguity error; and the command the warning suggests is one shell word after the verb.
+TEST_F(Hardening, NetworkNamesReachNoTerminalRawAndSuggestedCommandsAreSafe) {
+    const std::string evil = "\x1b[31mevil\x07\xc2\x9b"
+                             "2J\xe2\x80\xae"
+                             "cba\xe2\x81\xa6'; touch /tmp/pwned; echo '";
+    // h3 calls h1 a friend under that name, so h2's claim is also an impostor warning.
+    std::filesystem::create_directories(dir_ / "config" / "mcast");
+    std::ofstream(dir_ / "config" / "mcast" / "trust")
+        << ids_[1] << '\t' << evil << '\t' << "2026-01-01T00:00:00Z\n";
+    auto a = node(1, evil);
+    auto b = node(2, evil);
+    auto d = mcast(3, {"discover", "--expect", "2"});
+    ASSERT_EQ(d.code, 0) << d.err;
+    EXPECT_EQ(forbidden_in(d.out), "");
+    EXPECT_EQ(forbidden_in(d.err), "");
+    EXPECT_TRUE(std::regex_search(d.err, std::regex("impostor"))) << d.err;
+    // Run again: the name is pinned now, so one of the two keys is reported with a suggestion.
+    auto again = mcast(3, {"discover", "--expect", "2"});
+    EXPECT_EQ(forbidden_in(again.err), "");
+    std::smatch m;
+    std::string all = d.err + again.err;
+    ASSERT_TRUE(std::regex_search(all, m, std::regex("run: (mcast trust forget .*)"))) << all;
+    auto words = run_command(
+        {"/usr/bin/python3", "-c", "import shlex,sys; print(len(shlex.split(sys.argv[1])))", m[1]});
+    EXPECT_EQ(words.out, "5\n") << m[1]; // mcast trust forget --id PREFIX
+    auto forget = run_command({Paths::mcast(), "trust", "forget", "--id",
+                               std::string(m[1]).substr(std::string(m[1]).rfind(' ') + 1)});
+    EXPECT_EQ(forget.code, 0) << forget.err;
+    EXPECT_EQ(forbidden_in(forget.err), "");
+
+    // An ambiguous PEER lists both candidates by name: escaped too.
+    auto add = mcast(3, {"trust", "add", evil});
+    EXPECT_EQ(add.code, 2);
+    EXPECT_TRUE(std::regex_search(add.err, std::regex("ambiguous"))) << add.err;
+    EXPECT_EQ(forbidden_in(add.err), "");
+    EXPECT_EQ(forbidden_in(add.out), "");
+}
+
+} // namespace
