@@ -361,6 +361,13 @@ boost::asio::io_context& Session::io() {
 const DropCounters& Session::counters() const {
     return impl_->receiver.counters();
 }
+std::uint64_t Session::unsent() const {
+    std::uint64_t n = 0;
+    for (auto* sock :
+         {impl_->sock4.get(), impl_->sock6.get(), impl_->priv4.get(), impl_->priv6.get()})
+        if (sock) n += sock->unsent();
+    return n;
+}
 std::vector<JoinedInterface> Session::interfaces() const {
     return impl_->snapshot();
 }

@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <regex>
+#include <thread>
 
 using namespace mcast::testlab;
 using namespace std::chrono_literals;
@@ -78,6 +79,31 @@ TEST_F(Hardening, NetworkNamesReachNoTerminalRawAndSuggestedCommandsAreSafe) {
     EXPECT_TRUE(std::regex_search(add.err, std::regex("ambiguous"))) << add.err;
     EXPECT_EQ(forbidden_in(add.err), "");
     EXPECT_EQ(forbidden_in(add.out), "");
+}
+
+// Item 2: signed queries from on-link addresses nobody answers ARP for fill the node's unicast
+// send queue with answers that wait on the neighbour cache. The node must keep serving: a real
+// probe is turned round within 100 ms and a real query answered, while the flood goes on.
+TEST_F(Hardening, AnswersToUnresolvableAddressesDoNotStallTheNode) {
+    auto victim = node(1, "victim");
+    // 300 a second: enough to fill a send queue of answers waiting on ARP, little enough that
+    // verifying the queries does not saturate a core of this shared machine.
+    auto flood = lab_->spawn(3, {MCAST_SPOOF_PATH, "eth0", "239.255.77.67", "7767", "6", "300",
+                                 "10.77.0.100", "100", "query"});
+    std::this_thread::sleep_for(2s); // the send queue is full of answers waiting on ARP by now
+    auto p = mcast(2, {"ping", "-4", "--count", "5", "--interval", "200ms", "--json"});
+    auto replies = records(p.out, "reply");
+    ASSERT_GE(replies.size(), 4u) << p.out << p.err;
+    for (const auto& r : replies)
+        EXPECT_LT(r.at("rtt_ms").as_double() + r.at("hold_ms").as_double(), 100.0)
+            << json::serialize(r);
+    auto t0 = std::chrono::steady_clock::now();
+    auto d = mcast(2, {"discover", "-4", "--expect", "1", "--timeout", "3s", "--json"});
+    auto took = std::chrono::steady_clock::now() - t0;
+    EXPECT_EQ(d.code, 0) << d.err;
+    EXPECT_LT(took, 1s);
+    ASSERT_EQ(flood.wait(15s), 0) << flood.err();
+    EXPECT_GT(std::stol(flood.out().substr(flood.out().find(' ') + 1)), 1500) << flood.out();
 }
 
 } // namespace
