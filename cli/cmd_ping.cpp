@@ -70,8 +70,9 @@ int run_ping(const ParsedArgs& args, Output& out) {
     PingConfig cfg;
     cfg.count = static_cast<std::uint64_t>(args.number("count").value_or(5));
     cfg.interval = args.duration("interval").value_or(std::chrono::seconds(1));
-    if (cfg.interval < std::chrono::milliseconds(1))
-        throw UsageError("--interval: bad value (at least 1ms)");
+    if (cfg.interval < min_ping_interval)
+        throw UsageError("--interval: bad value (at least 100ms: every node answers each "
+                         "multicast probe)");
     cfg.size = static_cast<std::size_t>(args.number("size").value_or(0));
     cfg.unicast_too = args.flag("unicast-too");
     cfg.linger = args.duration("timeout").value_or(std::chrono::seconds(1));

@@ -501,7 +501,8 @@ const std::vector<CommandSpec>& commands() {
                      .max = kNoLimit},
                     {.long_name = "interval",
                      .value_name = "DURATION",
-                     .help = "Time between probes.",
+                     .help = "Time between probes; at least 100ms, since every node answers "
+                             "each one and every process verifies each answer.",
                      .default_value = "1s",
                      .arity = Arity::One,
                      .hint = Hint::Duration},

@@ -1,4 +1,5 @@
 // PingResponder and Pinger; see pinger.hpp.
+#include "protocol/send_budget.hpp"
 #include "wall_clock.hpp"
 
 #include <mcast/pinger.hpp>
@@ -16,11 +17,18 @@ namespace mcast {
 
 namespace asio = boost::asio;
 
+// What one node's replies may cost the LAN: a multicast probe makes every responder sign a
+// reply that every process on the LAN verifies. An honest prober at the interval floor sends
+// at most four probes a round (two families, multicast and unicast): 40 a second.
+constexpr detail::SendBudgetConfig reply_budget{
+    .per_key_rate = 40, .per_key_burst = 40, .total_rate = 200, .total_burst = 200};
+
 struct PingResponder::Impl {
     Session& session;
     std::string name;
     Subscriptions subs{session};
     std::uint64_t replies = 0;
+    detail::SendBudget budget{reply_budget}; // per prober key, and for all together
 
     Impl(Session& s, std::string n) : session(s), name(std::move(n)) {}
 
@@ -34,6 +42,7 @@ struct PingResponder::Impl {
             auto mine = id_prefix(session.identity().id());
             if (std::find(p->targets.begin(), p->targets.end(), mine) == p->targets.end()) return;
         }
+        if (!budget.allow(m.sender_id.full(), std::chrono::steady_clock::now())) return;
         Reply r{p->run, p->seq, p->family, p->unicast, 0, name};
         // Hold: from the kernel's arrival stamp to now, plus the signing that is about to
         // happen (estimated from recent ones: Ed25519 signing takes nearly constant time).
@@ -83,6 +92,7 @@ struct Pinger::Impl {
     std::shared_ptr<bool> alive = std::make_shared<bool>(true);
 
     Impl(Session& s, PingConfig c) : session(s), cfg(c), timer(s.io()) {
+        cfg.interval = std::max<std::chrono::nanoseconds>(cfg.interval, min_ping_interval);
         RAND_bytes(run.data(), static_cast<int>(run.size()));
         if (cfg.size) {
             Probe p{run, 1, 4, false, {}, 0};

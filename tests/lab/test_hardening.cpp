@@ -23,6 +23,15 @@ protected:
         return p;
     }
 
+    // The "received" counter of a listen --stats --json run.
+    static long received(const Process& l) {
+        return static_cast<long>(records(l, "stats").at(0).at("received").as_int64());
+    }
+};
+
+class Hardening4 : public Hardening {
+protected:
+    void SetUp() override { make_lab(4, "hq"); }
 };
 
 // The bytes no network string may put on a terminal: C0 controls but newline, DEL, the C1
@@ -104,6 +113,28 @@ TEST_F(Hardening, AnswersToUnresolvableAddressesDoNotStallTheNode) {
     EXPECT_LT(took, 1s);
     ASSERT_EQ(flood.wait(15s), 0) << flood.err();
     EXPECT_GT(std::stol(flood.out().substr(flood.out().find(' ') + 1)), 1500) << flood.out();
+}
+
+// Item 3: a prober sending P multicast probes as fast as it can gets at most the reply budget
+// from each responder (40 at once, 40 a second), so a bystander receives at most P + limit x N
+// datagrams instead of P x (N + 1).
+TEST_F(Hardening4, PingRepliesAreLimitedPerProberKey) {
+    auto n1 = node(1, "r1");
+    auto n2 = node(2, "r2");
+    auto l = lab_->spawn_mcast(
+        3, {"listen", "-4", "-v", "--json", "--stats", "--timeout", "6s", "--identity", key(3)});
+    ASSERT_TRUE(l.wait_for_line(Stream::err, std::regex("listening on"), 5s));
+    auto probes = lab_->spawn(4, {MCAST_SPOOF_PATH, "eth0", "239.255.77.67", "7767", "2", "500",
+                                  lab_->addr(4, 4), "1", "probe"});
+    ASSERT_EQ(probes.wait(10s), 0) << probes.err();
+    long p = std::stol(probes.out().substr(probes.out().find(' ') + 1));
+    ASSERT_GT(p, 800) << probes.out();
+    ASSERT_TRUE(l.wait(15s).has_value()); // exit 1: no message for it, only probes and replies
+    // Each responder: 40 at once plus 40 a second for the 2 s of probes (and 1 s of slack);
+    // and a few announcements from each node.
+    const long limit = 40 + 40 * 3, announcements = 20;
+    EXPECT_LE(received(l), p + limit * 2 + announcements) << l.out();
+    EXPECT_GE(received(l), p) << l.out();
 }
 
 } // namespace

@@ -117,7 +117,7 @@ TEST_F(Ping, ExpectMoreRespondersThanThereAreExitsOne) {
 TEST_F(Ping, LossOnOneResponderShowsOnThatOneOnly) {
     lab_->loss(3, 30, "in");
     auto r = mcast(
-        1, {"ping", "--count", "60", "--interval", "20ms", "--json", "--max-loss", "10", "-4"});
+        1, {"ping", "--count", "60", "--interval", "100ms", "--json", "--max-loss", "10", "-4"});
     EXPECT_EQ(r.code, 1); // node3 is over the bound
     auto s = summaries(r.out);
     auto lossy = path(s.at(ids_[3]), 4, false).at("loss_percent").to_number<double>();
@@ -155,7 +155,7 @@ TEST_F(Ping, UnknownPeerIsListedSilentAndFails) {
 
 TEST_F(Ping, InterruptPrintsTheSummarySoFar) {
     auto p = lab_->spawn_mcast(
-        1, {"ping", "--count", "0", "--interval", "50ms", "--json", "-4", "--identity", key(1)});
+        1, {"ping", "--count", "0", "--interval", "100ms", "--json", "-4", "--identity", key(1)});
     ASSERT_TRUE(p.wait_for_line(Stream::out, std::regex("\"type\":\"reply\""), 5s)) << p.err();
     std::this_thread::sleep_for(300ms);
     p.signal(SIGINT);
