@@ -201,6 +201,31 @@ TEST(PeerTable, RestartIsAnUpdateButTwoLiveIncarnationsAreAConflict) {
     EXPECT_TRUE(t.peers().begin()->second.conflict);
 }
 
+TEST(PeerTable, OneKeyFromAHundredThousandSourcesKeepsABoundedList) {
+    PeerTable t;
+    MonoTime now{};
+    std::size_t events = 0;
+    for (int i = 0; i < 100'000; ++i) {
+        NodeAddress from{4,
+                         "10." + std::to_string(i >> 16) + "." + std::to_string((i >> 8) & 255) +
+                             "." + std::to_string(i & 255),
+                         "eth0"};
+        events +=
+            t.observe(key(5), 1, sample_info(), from, now + std::chrono::milliseconds(i), false)
+                .size();
+        ASSERT_LE(t.peers().begin()->second.seen_from.size(), Peer::max_seen_from);
+    }
+    EXPECT_EQ(events, 1u); // the join; a new source address is no update
+    const auto& seen = t.peers().begin()->second.seen_from;
+    ASSERT_EQ(seen.size(), Peer::max_seen_from);
+    EXPECT_EQ(seen.back().address, "10.1.134.159"); // 99999: the most recent is kept
+    // A source heard again moves to the end instead of growing the list.
+    auto first = seen.front();
+    t.observe(key(5), 1, sample_info(), first, now + 200s, false);
+    EXPECT_EQ(t.peers().begin()->second.seen_from.back(), first);
+    EXPECT_EQ(t.peers().begin()->second.seen_from.size(), Peer::max_seen_from);
+}
+
 TEST(PeerTable, BoundedEvictsTheSoonestToExpire) {
     PeerTable t(3);
     MonoTime now{};

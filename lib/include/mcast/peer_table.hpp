@@ -21,7 +21,10 @@ struct Peer {
     PublicKeyBytes key{};
     std::uint64_t incarnation = 0;
     NodeInfo info;
-    std::vector<NodeAddress> seen_from; // source addresses its datagrams arrived from
+    static constexpr std::size_t max_seen_from = 16;
+    // The last max_seen_from source addresses its datagrams arrived from, most recent last.
+    // Sources are claims (they can be spoofed): a new one is no reason for an update event.
+    std::vector<NodeAddress> seen_from;
     MonoTime first_seen{}, last_seen{}, expires{};
     bool local = false;                     // one of its addresses is this host's
     bool conflict = false;                  // two processes announce with this key

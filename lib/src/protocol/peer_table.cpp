@@ -53,11 +53,13 @@ std::vector<PeerEvent> PeerTable::observe(const PublicKeyBytes& key, std::uint64
         p.incarnation = incarnation;
     }
     bool changed = p.info != info || p.local != local;
-    if (std::find(p.seen_from.begin(), p.seen_from.end(), from) == p.seen_from.end()) {
-        p.seen_from.push_back(from);
-        std::sort(p.seen_from.begin(), p.seen_from.end());
-        changed = true;
-    }
+    // The most recent sources only, most recent last: a source address is the sender's claim,
+    // so one key heard from many spoofed sources must cost a bounded list and no event.
+    if (auto at = std::find(p.seen_from.begin(), p.seen_from.end(), from); at != p.seen_from.end())
+        p.seen_from.erase(at);
+    else if (p.seen_from.size() >= Peer::max_seen_from)
+        p.seen_from.erase(p.seen_from.begin());
+    p.seen_from.push_back(from);
     p.info = info;
     p.local = local;
     p.last_seen = now;
