@@ -5,6 +5,7 @@
 #include "net/interfaces.hpp"
 #include "net/multicast_socket.hpp"
 
+#include "protocol/send_budget.hpp"
 #include "wall_clock.hpp"
 
 #include <mcast/session.hpp>
@@ -86,6 +87,15 @@ struct Session::Impl {
     std::vector<InterfaceHandler> interface_handlers;
     asio::steady_timer rescan_timer{io};
     bool running = false;
+    // Unicast goes where a datagram from the network asked (answers, replies, reports): to the
+    // claimed source, which may be a third host's, or an on-link address nobody answers ARP/ND
+    // for, where it waits in the send queue for seconds. Per destination address at most 20 a
+    // second (40 at once), and 100 a second for all: what can wait there (a few hundred
+    // datagrams for the 3 s of a failed resolution) fits the private socket's send buffer, so
+    // answers to real queriers still find room. See docs/security.md.
+    detail::SendBudget unicast_budget{
+        {.per_key_rate = 20, .per_key_burst = 40, .total_rate = 100, .total_burst = 100}};
+    std::uint64_t unicast_refused = 0;
     // The fastest seal (encode + sign) so far, in ns (0: none yet): what a responder adds to its
     // hold time (see seal_floor_ns in session.hpp).
     std::int64_t fastest_seal_ns = 0;
@@ -338,6 +348,10 @@ bool Session::send_on(unsigned ifindex, int family, std::string_view topic, cons
                               : (family == 4 ? impl_->sock4.get() : impl_->sock6.get());
     if (!sock) return false;
     auto t0 = std::chrono::steady_clock::now();
+    if (unicast_to && !impl_->unicast_budget.allow(*unicast_to, t0)) {
+        ++impl_->unicast_refused;
+        return false;
+    }
     auto datagram = impl_->sender.seal(type, topic, values, detail::wall_now_ns());
     const auto took =
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
@@ -362,7 +376,7 @@ const DropCounters& Session::counters() const {
     return impl_->receiver.counters();
 }
 std::uint64_t Session::unsent() const {
-    std::uint64_t n = 0;
+    std::uint64_t n = impl_->unicast_refused;
     for (auto* sock :
          {impl_->sock4.get(), impl_->sock6.get(), impl_->priv4.get(), impl_->priv6.get()})
         if (sock) n += sock->unsent();

@@ -137,4 +137,26 @@ TEST_F(Hardening4, PingRepliesAreLimitedPerProberKey) {
     EXPECT_GE(received(l), p) << l.out();
 }
 
+// Item 5: queries that claim a third host's address make each node answer that host at most
+// its per-destination share (40 at once, 20 a second), however many queries arrive.
+TEST_F(Hardening4, AnswersReflectedToAThirdHostAreLimited) {
+    auto n1 = node(1, "r1");
+    auto n2 = node(2, "r2");
+    auto victim = lab_->spawn_mcast(
+        3, {"listen", "-4", "-v", "--json", "--stats", "--timeout", "6s", "--identity", key(3)});
+    ASSERT_TRUE(victim.wait_for_line(Stream::err, std::regex("listening on"), 5s));
+    auto queries = lab_->spawn(4, {MCAST_SPOOF_PATH, "eth0", "239.255.77.67", "7767", "2", "500",
+                                   lab_->addr(3, 4), "1", "query"});
+    ASSERT_EQ(queries.wait(10s), 0) << queries.err();
+    long q = std::stol(queries.out().substr(queries.out().find(' ') + 1));
+    ASSERT_GT(q, 500) << queries.out();
+    ASSERT_TRUE(victim.wait(15s).has_value()); // exit 1: no message, only answers
+    // The victim drops the queries themselves (their source is its own address); what it hears
+    // is the answers, at most 40 + 20 a second from each node (2 s of queries, 1 s of slack),
+    // and a few announcements. Before the per-destination budget: one answer per query each.
+    const long share = 40 + 20 * 3, announcements = 20;
+    EXPECT_LE(received(victim), share * 2 + announcements) << victim.out();
+    EXPECT_GT(received(victim), 40) << victim.out(); // the answers do come, within the budget
+}
+
 } // namespace

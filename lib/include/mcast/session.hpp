@@ -133,7 +133,8 @@ public:
 
     // Sends on one interface and family only: an answer goes back the way its query came.
     // With `unicast_to`, to that address and `unicast_port` (0: the mcast port) instead of the
-    // group, from the private port. Returns false when
+    // group, from the private port (within the destination's share: see unsent()). Returns
+    // false when
     // that interface or family is not joined or the send failed. `sent_at_ns`, when given,
     // receives the wall clock just before the datagram was handed to the kernel (after signing),
     // for round-trip measurements.
@@ -148,6 +149,12 @@ public:
     std::int64_t seal_floor_ns() const;
 
     const DropCounters& counters() const;
+    // Datagrams this session did not send: unicast that the socket's send queue had no room
+    // for (unicast never waits: an answer to an address nobody answers ARP for must not stall
+    // the node), and unicast beyond a destination's share (20 a second, 40 at once, per
+    // address; 100 a second in all), so that spoofed queries cannot aim the node at a third
+    // host. A flood of spoofed queries shows up here.
+    std::uint64_t unsent() const;
     boost::asio::io_context& io();
     std::vector<JoinedInterface> interfaces() const;
     std::uint64_t incarnation() const;

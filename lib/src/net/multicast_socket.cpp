@@ -55,6 +55,13 @@ MulticastSocket::MulticastSocket(boost::asio::io_context& io, int family, const 
     int rcvbuf = 4 << 20;
     if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0)
         ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    if (bind_port == 0) {
+        // The private socket sends unicast; datagrams to addresses still being resolved hold
+        // its send buffer for seconds: room for what the session's unicast budget lets wait.
+        int sndbuf = 2 << 20;
+        if (::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) != 0)
+            ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    }
     if (family == 4) {
         set_opt(fd, IPPROTO_IP, IP_MULTICAST_ALL, 0, "IP_MULTICAST_ALL");
         set_opt(fd, IPPROTO_IP, IP_PKTINFO, 1, "IP_PKTINFO");
