@@ -2,8 +2,11 @@
 // send or accept. Each test names the item of docs/security.md it holds to.
 #include "lab_fixture.hpp"
 
+#include <csignal>
 #include <fstream>
+#include <map>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 using namespace mcast::testlab;
@@ -157,6 +160,58 @@ TEST_F(Hardening4, AnswersReflectedToAThirdHostAreLimited) {
     const long share = 40 + 20 * 3, announcements = 20;
     EXPECT_LE(received(victim), share * 2 + announcements) << victim.out();
     EXPECT_GT(received(victim), 40) << victim.out(); // the answers do come, within the budget
+}
+
+// Item 6: six short `mcast send` runs of one key, captured with tshark and replayed three times
+// to a listener that heard them all: each message is delivered once (before the fix, runs
+// retired from the four-incarnation table came back with an empty window, in rotation).
+TEST_F(Hardening, CapturedRunsOfOneKeyReplayedAreNeverDeliveredTwice) {
+    if (run_command({"sh", "-c", "command -v tshark"}).code != 0) GTEST_SKIP() << "no tshark";
+    auto cap = (dir_ / "runs.pcapng").string();
+    auto tshark =
+        lab_->spawn(3, {"env", "HOME=" + dir_.string(), "tshark", "-n", "-i", "eth0", "-f",
+                        "udp port 7767 and src host " + lab_->addr(2, 4), "-w", cap, "-P", "-l"});
+    auto l = lab_->spawn_mcast(1, {"listen", "-4", "-v", "--json", "--topic", "replay", "--timeout",
+                                   "30s", "--identity", key(1)});
+    ASSERT_TRUE(l.wait_for_line(Stream::err, std::regex("listening on"), 5s));
+    // Canaries until the capture runs (another topic: the listener ignores them).
+    bool capturing = false;
+    for (int i = 0; i < 30 && !capturing; ++i) {
+        mcast(2, {"send", "-4", "--topic", "canary", "x"});
+        capturing = tshark.wait_for_line(Stream::out, std::regex("."), 300ms).has_value();
+    }
+    ASSERT_TRUE(capturing) << tshark.err();
+    for (int run = 1; run <= 6; ++run)
+        ASSERT_EQ(mcast(2, {"send", "-4", "--topic", "replay", "run " + std::to_string(run)}).code,
+                  0);
+    ASSERT_TRUE(l.wait_for_line(Stream::out, std::regex("run 6"), 5s)) << l.out();
+    std::this_thread::sleep_for(500ms);
+    tshark.signal(SIGINT);
+    ASSERT_TRUE(tshark.wait(10s).has_value());
+    auto hex = run_command({"env", "HOME=" + dir_.string(), "tshark", "-n", "-r", cap, "-T",
+                            "fields", "-e", "udp.payload"});
+    ASSERT_EQ(hex.code, 0) << hex.err;
+    std::vector<std::string> datagrams;
+    std::istringstream lines(hex.out);
+    for (std::string line; std::getline(lines, line);)
+        if (!line.empty()) datagrams.push_back(line);
+    ASSERT_GE(datagrams.size(), 6u) << hex.out;
+    // Three rounds, each past the 2 s in which a copy counts as a duplicate.
+    for (int round = 0; round < 3; ++round) {
+        std::this_thread::sleep_for(2100ms);
+        std::vector<std::string> argv{MCAST_INJECT_PATH, "eth0", "239.255.77.67", "7767"};
+        argv.insert(argv.end(), datagrams.begin(), datagrams.end());
+        ASSERT_EQ(lab_->run(3, argv), 0);
+    }
+    std::this_thread::sleep_for(500ms);
+    l.signal(SIGINT);
+    l.wait(10s);
+    std::map<std::string, int> delivered;
+    for (const auto& m : records(l, "message"))
+        ++delivered[json::serialize(m.at("values"))];
+    EXPECT_EQ(delivered.size(), 6u) << l.out();
+    for (const auto& [values, n] : delivered)
+        EXPECT_EQ(n, 1) << values << " delivered " << n << " times";
 }
 
 } // namespace

@@ -8,6 +8,7 @@
 #include <bitset>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <list>
 #include <optional>
 #include <random>
@@ -38,15 +39,21 @@ std::uint64_t random_seed() {
     return (std::uint64_t{rd()} << 32) ^ rd();
 }
 
+constexpr std::int64_t no_floor = std::numeric_limits<std::int64_t>::min();
+
 struct IncarnationState {
     std::uint64_t incarnation = 0;
     std::uint64_t highest = 0;
+    // Datagrams stamped at or before this are replays: for an incarnation learned after others
+    // of its key were retired, it may be one of them again, with an empty window.
+    std::int64_t floor = no_floor;
     std::bitset<ReplayWindow::window_size> seen; // bit i: highest - i was accepted
     // When recent seqs were accepted, for duplicate vs replay. Ring indexed by seq.
     static constexpr std::size_t ring = 64;
     std::array<std::uint64_t, ring> ring_seq{};
     std::array<MonoTime, ring> ring_time{};
     MonoTime last_used{};
+    std::int64_t newest_ts = no_floor; // of the datagrams accepted
 };
 
 struct KeyState {
@@ -105,6 +112,7 @@ ReplayVerdict ReplayWindow::check(const PublicKeyBytes& key, std::uint64_t incar
     if (!ks) return ReplayVerdict::fresh;
     for (const auto& inc : ks->incarnations) {
         if (inc.incarnation != incarnation) continue;
+        if (timestamp_ns <= inc.floor) return ReplayVerdict::replay;
         if (seq > inc.highest) return ReplayVerdict::fresh;
         std::uint64_t back = inc.highest - seq;
         if (back >= window_size) return ReplayVerdict::replay;
@@ -135,8 +143,10 @@ void ReplayWindow::accept(const PublicKeyBytes& key, std::uint64_t incarnation, 
             it = ks.incarnations.emplace(ks.incarnations.end());
         }
         it->incarnation = incarnation;
+        it->floor = floor;
     }
     auto& inc = *it;
+    inc.newest_ts = std::max(inc.newest_ts, timestamp_ns);
     inc.last_used = now;
     if (seq > inc.highest) {
         std::uint64_t shift = seq - inc.highest;
