@@ -161,6 +161,13 @@ int run_pair(const ParsedArgs& args, Output& out) {
         io.run();
         return seen.empty() ? exit_nothing : exit_ok;
     }
+    // Without a person comparing codes nothing is compared: the id given is then what decides
+    // whose key becomes a friend, so --yes needs a full one (not a name or prefix, which
+    // whoever asks first, or announces that name, could match).
+    if (args.flag("yes") && (args.positional.size() != 1 || args.positional[0].size() != 64 ||
+                             !is_hex(args.positional[0])))
+        throw UsageError("--yes: give PEER as a full id (64 hex digits): without a person to "
+                         "compare codes, the id decides who is paired");
     if (args.flag("accept")) return run_flow(args, out, false, std::nullopt);
     if (args.positional.size() != 1) throw UsageError("expected one PEER (or --accept, --list)");
     const auto& peer = args.positional[0];

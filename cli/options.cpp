@@ -648,8 +648,9 @@ const std::vector<CommandSpec>& commands() {
         {
             .name = "pair",
             .summary = "make mutual friends after comparing a code",
-            .synopsis = "mcast pair PEER [--yes] [--timeout DURATION]\nmcast pair --accept [PEER] "
-                        "[--yes] [--timeout DURATION]\nmcast pair --list",
+            .synopsis = "mcast pair PEER [--timeout DURATION]\nmcast pair --accept [PEER] "
+                        "[--timeout DURATION]\nmcast pair ID --yes\nmcast pair --accept ID "
+                        "--yes\nmcast pair --list",
             .description =
                 "Makes two nodes each other's friends in one step each. One side runs 'mcast "
                 "pair PEER' (PEER an id, an id prefix, or a name seen on the network now), the "
@@ -660,7 +661,10 @@ const std::vector<CommandSpec>& commands() {
                 "node adds the other to its trust store.\n\n"
                 "Requests repeat every second and expire at --timeout; an unanswered or refused "
                 "request changes nothing. 'mcast pair --list' shows the requests waiting for "
-                "this node.",
+                "this node.\n\n"
+                "A script that cannot show a code to a person pairs with --yes, which takes PEER "
+                "as a full id on both sides (mcast id prints it): the ids, passed on another "
+                "channel, are then what is compared.",
             .options =
                 {
                     {.long_name = "accept",
@@ -670,8 +674,8 @@ const std::vector<CommandSpec>& commands() {
                      .help = "List the pairing requests addressed to this node.",
                      .settable = false},
                     {.long_name = "yes",
-                     .help = "Accept the code without asking (for scripts that compared it "
-                             "otherwise).",
+                     .help = "Accept without asking; only with PEER given as a full id, since "
+                             "no code is compared: the id alone decides who is paired.",
                      .settable = false},
                     {.long_name = "timeout",
                      .value_name = "DURATION",

@@ -142,7 +142,7 @@ complete -c mcast -n '__mcast_command_is trust' -l timeout -x -d 'With add: how 
 # mcast pair
 complete -c mcast -n '__mcast_command_is pair' -l accept -d 'Answer a pairing request (from PEER only, when given)'
 complete -c mcast -n '__mcast_command_is pair' -l list -d 'List the pairing requests addressed to this node'
-complete -c mcast -n '__mcast_command_is pair' -l yes -d 'Accept the code without asking (for scripts that compared it otherwise)'
+complete -c mcast -n '__mcast_command_is pair' -l yes -d 'Accept without asking'
 complete -c mcast -n '__mcast_command_is pair' -l timeout -x -d 'Give up after DURATION (with --list: listen this long, 3s)'
 
 # mcast config
