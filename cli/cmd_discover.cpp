@@ -71,6 +71,7 @@ int run_discover(const ParsedArgs& args, Output& out) {
     auto sopts = session_options(args);
     Session session(io, std::move(id), std::move(sopts));
     Discovery discovery(session, cfg);
+    discovery.protect([&trust](const NodeId& node) { return trust->trusts(node); });
     std::set<std::string> matched;
     bool done = false;
     auto finish = [&] {

@@ -151,6 +151,10 @@ void Discovery::stop() {
     impl_->timer.cancel();
 }
 
+void Discovery::protect(std::function<bool(const NodeId&)> p) {
+    impl_->table.set_protect(std::move(p));
+}
+
 const PeerTable& Discovery::table() const {
     return impl_->table;
 }

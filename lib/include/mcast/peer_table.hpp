@@ -7,6 +7,7 @@
 #include <mcast/presence.hpp>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -42,7 +43,14 @@ struct PeerEvent {
 
 class MCAST_API PeerTable {
 public:
+    // Strangers (peers that are not protected) first heard from one source address, at most.
+    static constexpr std::size_t max_strangers_per_source = 64;
+
     explicit PeerTable(std::size_t max_peers = 10000) : max_peers_(max_peers) {}
+
+    // Peers never evicted to make room (friends). When the table is full, the stranger heard
+    // least recently is evicted.
+    void set_protect(std::function<bool(const NodeId&)> p) { protect_ = std::move(p); }
 
     // An announcement or answer from `key`, heard from `from` at `now`. `local` when `from`
     // (or any announced address) is one of this host's.
@@ -62,8 +70,13 @@ public:
     std::size_t size() const { return peers_.size(); }
 
 private:
+    std::map<std::string, Peer>::iterator erase(std::map<std::string, Peer>::iterator it);
+
     std::size_t max_peers_;
     std::map<std::string, Peer> peers_;
+    std::function<bool(const NodeId&)> protect_;
+    std::map<std::string, std::string> origin_;         // stranger's full id -> first source
+    std::map<std::string, std::size_t> strangers_from_; // source -> strangers it brought
 };
 
 } // namespace mcast
