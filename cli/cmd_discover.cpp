@@ -65,6 +65,7 @@ int run_discover(const ParsedArgs& args, Output& out) {
     auto trust = trust_store();
     // Names pinned to the first key seen with them, as ssh pins host keys.
     auto known = KnownNames::load(KnownNames::default_path());
+    known.keep([&trust](const std::string& full) { return trust->find(full) != nullptr; });
     std::map<std::string, std::string> pinned_clash; // node id -> id its name was pinned to
     auto id = load_identity(args, out);
     boost::asio::io_context io;

@@ -147,10 +147,18 @@ TEST(KnownNames, PinsTheFirstKeyAndReportsAnother) {
     EXPECT_EQ(k.names().size(), 1u);
 }
 
+namespace {
+// A distinct 64-hex-digit id per number.
+std::string id_n(std::size_t n) {
+    auto digits = std::to_string(n);
+    return std::string(64 - digits.size(), '0') + digits;
+}
+} // namespace
+
 TEST(KnownNames, BoundedAndRoundTripsThroughItsFile) {
     KnownNames k;
     for (std::size_t i = 0; i < KnownNames::max_names + 50; ++i)
-        k.check("n" + std::to_string(i), id_of('a'), "t");
+        k.check("n" + std::to_string(i), id_n(i), "t");
     EXPECT_EQ(k.names().size(), KnownNames::max_names);
     char tmpl[] = "/tmp/mcast-known-XXXXXX";
     fs::path dir = ::mkdtemp(tmpl);
@@ -159,4 +167,30 @@ TEST(KnownNames, BoundedAndRoundTripsThroughItsFile) {
     EXPECT_EQ(back.names().size(), KnownNames::max_names);
     EXPECT_EQ(back.names().front().name, k.names().front().name);
     fs::remove_all(dir);
+}
+
+TEST(KnownNames, OneKeyRenamingItselfAThousandTimesFlushesNobodyElse) {
+    KnownNames k;
+    k.check("alice", id_n(1), "t0");
+    for (int i = 0; i < 1000; ++i)
+        k.check("fake" + std::to_string(i), id_n(666), "t");
+    EXPECT_EQ(k.names().size(), 1 + KnownNames::max_pins_per_key);
+    EXPECT_EQ(k.check("alice", id_n(666), "t"), id_n(1)); // still pinned: the impostor is seen
+}
+
+TEST(KnownNames, ANameSeenAgainIsRefreshedAndFriendsPinsAreKept) {
+    KnownNames k;
+    k.keep([](const std::string& id) { return id == id_n(2); });
+    k.check("alice", id_n(1), "t0");
+    k.check("bob", id_n(2), "t0"); // a friend
+    // Many keys, one new name each; alice is seen now and then, bob never again.
+    for (std::size_t i = 0; i < 5 * KnownNames::max_names; ++i) {
+        k.check("n" + std::to_string(i), id_n(1000 + i), "t");
+        if (i % 500 == 0) {
+            EXPECT_FALSE(k.check("alice", id_n(1), "t"));
+        }
+    }
+    EXPECT_EQ(k.names().size(), KnownNames::max_names);
+    EXPECT_EQ(k.check("alice", id_n(666), "t"), id_n(1));
+    EXPECT_EQ(k.check("bob", id_n(666), "t"), id_n(2));
 }
