@@ -162,3 +162,25 @@ TEST(FairShare, UnderOverloadAHeavySourceYieldsToALightOne) {
     // A new window starts everyone afresh.
     EXPECT_TRUE(f.admit(1, behind, now + std::chrono::seconds(1)));
 }
+
+TEST(FairShare, SlotsAreKeyedPerProcessSoNobodyCanChooseACollision) {
+    // Two slots, two sources. When they share a slot they are counted as one and the heavy
+    // one is never held back; apart, it is. With a per-instance seed which happens differs
+    // from instance to instance (32 alike by chance: 2^-31); with an unkeyed hash, never.
+    FairShareConfig cfg;
+    cfg.slots = 2;
+    int apart = 0;
+    for (int instance = 0; instance < 32; ++instance) {
+        FairShare f(cfg);
+        MonoTime now{};
+        auto behind = std::chrono::milliseconds(50);
+        int heavy = 0;
+        for (int i = 0; i < 1000; ++i) {
+            heavy += f.admit(1, behind, now);
+            if (i % 100 == 0) f.admit(2, behind, now);
+        }
+        apart += heavy < 1000;
+    }
+    EXPECT_GT(apart, 0);
+    EXPECT_LT(apart, 32);
+}
