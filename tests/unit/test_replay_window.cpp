@@ -19,6 +19,7 @@ PublicKeyBytes key(std::uint8_t b) {
 constexpr std::int64_t sec = 1'000'000'000;
 
 struct Clocked {
+    explicit Clocked(ReplayConfig cfg = {}) : w(cfg) {}
     ReplayWindow w;
     MonoTime now{};
     ReplayVerdict offer(const PublicKeyBytes& k, std::uint64_t inc, std::uint64_t seq,
@@ -172,6 +173,34 @@ TEST(ReplayWindow, ARelearnedIncarnationDoesNotTakeItsOldDatagramsAgain) {
             << seq;
     }
     EXPECT_EQ(c.offer(k, live, 2002, 108 * sec + 1), ReplayVerdict::fresh);
+}
+
+TEST(ReplayWindow, AKeyEvictedByAFloodOfFreshKeysDoesNotTakeItsHistoryBack) {
+    // A real sender's datagrams were heard; an attacker with thousands of fresh keys makes the
+    // receiver forget it, then replays its capture (in seq order, as often as it likes): the
+    // evicted key's newest timestamp was kept, so nothing of it is fresh; its next run is.
+    ReplayConfig cfg;
+    cfg.max_keys = 64;
+    Clocked c(cfg);
+    auto real = key(13);
+    for (std::uint64_t seq = 1; seq <= 100; ++seq)
+        ASSERT_EQ(c.offer(real, 5, seq, 100 * sec + static_cast<std::int64_t>(seq)),
+                  ReplayVerdict::fresh);
+    for (int round = 0; round < 3; ++round) {
+        for (std::uint32_t i = 0; i < 100; ++i) {
+            PublicKeyBytes k{};
+            std::memcpy(k.data(), &i, sizeof i);
+            k[31] = static_cast<std::uint8_t>(round + 1);
+            c.offer(k, 1, 1, 200 * sec);
+        }
+        ASSERT_FALSE(c.w.knows(real));
+        for (std::uint64_t seq = 1; seq <= 100; ++seq)
+            EXPECT_EQ(c.offer(real, 5, seq, 100 * sec + static_cast<std::int64_t>(seq)),
+                      ReplayVerdict::replay)
+                << "round " << round << " seq " << seq;
+    }
+    EXPECT_EQ(c.offer(real, 6, 1, 101 * sec), ReplayVerdict::fresh);
+    EXPECT_EQ(c.offer(real, 5, 50, 100 * sec + 50), ReplayVerdict::replay);
 }
 
 TEST(ReplayWindow, KeyTableIsBounded) {
