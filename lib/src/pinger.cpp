@@ -86,6 +86,13 @@ struct Pinger::Impl {
     std::map<std::string, std::string> names;
     // Where to send unicast probes: responder id -> (family -> (address, ifindex)).
     std::map<std::string, std::map<int, std::pair<std::string, unsigned>>> unicast_targets;
+    // Where replies came from, until unicast_target_ok accepts the address (checked before
+    // each round: discovery may confirm it after the first replies).
+    struct Candidate {
+        NodeId id;
+        std::map<int, std::pair<std::string, unsigned>> where;
+    };
+    std::map<std::string, Candidate> candidates;
     std::function<void(const PingReplyEvent&)> reply_handler;
     std::function<void()> done_handler;
     bool running = false;
@@ -128,6 +135,20 @@ struct Pinger::Impl {
             if (sent) stats.sent({family, false}, seq);
         }
         if (cfg.unicast_too) {
+            for (auto c = candidates.begin(); c != candidates.end();) {
+                for (auto w = c->second.where.begin(); w != c->second.where.end();) {
+                    bool ok = !cfg.unicast_target_ok ||
+                              cfg.unicast_target_ok(c->second.id, w->second.first);
+                    if (ok && (unicast_targets.count(c->first) ||
+                               unicast_targets.size() < max_unicast_targets)) {
+                        unicast_targets[c->first][w->first] = w->second;
+                        w = c->second.where.erase(w);
+                    } else {
+                        ++w;
+                    }
+                }
+                c = c->second.where.empty() ? candidates.erase(c) : std::next(c);
+            }
             for (const auto& [who, fams] : unicast_targets) {
                 for (const auto& [family, where] : fams) {
                     Probe p{run, seq, family, true, {}, pad};
@@ -155,7 +176,13 @@ struct Pinger::Impl {
         double rtt = static_cast<double>(rx - it->second.at - r->hold_ns) / 1e6;
         if (rtt < 0) rtt = 0;
         names[who] = r->name;
-        if (!r->unicast) unicast_targets[who][r->family] = {m.arrival.source, m.arrival.ifindex};
+        auto target = unicast_targets.find(who);
+        bool have = target != unicast_targets.end() && target->second.count(r->family);
+        if (!r->unicast && cfg.unicast_too && !have &&
+            (candidates.count(who) || candidates.size() < max_unicast_targets)) {
+            auto& c = candidates.try_emplace(who, Candidate{m.sender_id, {}}).first->second;
+            c.where[r->family] = {m.arrival.source, m.arrival.ifindex};
+        }
         PingPath path{r->family, r->unicast};
         auto v = stats.reply(who, path, r->seq, rtt);
         if (reply_handler)
