@@ -173,8 +173,7 @@ struct Pinger::Impl {
                                    r->unicast ? who : std::string()));
         if (it == pending.end()) return;
         auto rx = m.arrival.rx_wall_ns ? m.arrival.rx_wall_ns : detail::wall_now_ns();
-        double rtt = static_cast<double>(rx - it->second.at - r->hold_ns) / 1e6;
-        if (rtt < 0) rtt = 0;
+        double rtt = round_trip_ms(it->second.at, rx, r->hold_ns);
         names[who] = r->name;
         auto target = unicast_targets.find(who);
         bool have = target != unicast_targets.end() && target->second.count(r->family);
