@@ -67,6 +67,7 @@ int run_discover(const ParsedArgs& args, Output& out) {
     auto known = KnownNames::load(KnownNames::default_path());
     known.keep([&trust](const std::string& full) { return trust->find(full) != nullptr; });
     std::map<std::string, std::string> pinned_clash; // node id -> id its name was pinned to
+    std::vector<KnownName> checked;                  // what this run saw, in order
     auto id = load_identity(args, out);
     boost::asio::io_context io;
     auto sopts = session_options(args);
@@ -92,7 +93,9 @@ int run_discover(const ParsedArgs& args, Output& out) {
         auto now = std::chrono::steady_clock::now();
         if (e.kind == PeerEventKind::join || e.kind == PeerEventKind::update) {
             auto full = e.peer.id.full();
-            if (auto old = known.check(e.peer.info.name, full, now_rfc3339());
+            auto when = now_rfc3339();
+            checked.push_back({e.peer.info.name, full, when});
+            if (auto old = known.check(e.peer.info.name, full, when);
                 old && !pinned_clash.count(full)) {
                 pinned_clash[full] = *old;
                 // The suggested command names the old key by id, never the name: a name is
@@ -142,7 +145,14 @@ int run_discover(const ParsedArgs& args, Output& out) {
 
     if (known.changed()) {
         try {
-            known.save(KnownNames::default_path());
+            // What this run saw, applied to the file as it is now, under its lock: a trust
+            // forget made meanwhile is kept.
+            KnownNames::update(KnownNames::default_path(), [&](KnownNames& now) {
+                now.keep(
+                    [&trust](const std::string& full) { return trust->find(full) != nullptr; });
+                for (const auto& c : checked)
+                    now.check(c.name, c.id, c.first_seen);
+            });
         } catch (const std::exception& ex) {
             out.note(std::string("cannot remember names: ") + ex.what());
         }

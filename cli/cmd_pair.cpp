@@ -94,11 +94,12 @@ int run_flow(const ParsedArgs& args, Output& out, bool initiator, std::optional<
             else
                 resp->confirm(yes);
         } else if (e.kind == PairEvent::paired) {
-            auto store = TrustStore::load(TrustStore::default_path());
-            // The name discovery showed for PEER, else the one the peer gave.
+            // The name discovery showed for PEER, else the one the peer gave; under the
+            // store's lock, so that a trust add or another pair at once keeps its change.
             auto name = target && !target->name.empty() ? target->name : e.peer_name;
-            store.add({e.peer.full(), name, now_rfc3339(), "paired"});
-            store.save(TrustStore::default_path());
+            TrustStore::update(TrustStore::default_path(), [&](TrustStore& store) {
+                store.add({e.peer.full(), name, now_rfc3339(), "paired"});
+            });
             paired = true;
             stop();
         } else if (e.kind == PairEvent::refused) {

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdexcept>
 #include <string>
+#include <sys/file.h>
 #include <unistd.h>
 
 namespace mcast::detail {
@@ -41,6 +42,26 @@ void write_atomically(const fs::path& file, std::string_view text) {
         ::fsync(dfd);
         ::close(dfd);
     }
+}
+
+FileLock::FileLock(const fs::path& file) {
+    std::error_code ec;
+    fs::create_directories(file.parent_path().empty() ? fs::path(".") : file.parent_path(), ec);
+    auto path = file;
+    path += ".lock";
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0)
+        throw std::runtime_error("cannot lock '" + file.string() + "': " + std::strerror(errno));
+    while (::flock(fd_, LOCK_EX) != 0)
+        if (errno != EINTR) {
+            int e = errno;
+            ::close(fd_);
+            throw std::runtime_error("cannot lock '" + file.string() + "': " + std::strerror(e));
+        }
+}
+
+FileLock::~FileLock() {
+    ::close(fd_); // releases the lock
 }
 
 } // namespace mcast::detail

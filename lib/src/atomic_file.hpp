@@ -1,5 +1,6 @@
 // Writing a whole file so that a kill at any moment leaves either the old or the new content:
-// temporary file in the same directory, fsync, rename, fsync of the directory.
+// temporary file in the same directory, fsync, rename, fsync of the directory. And the lock
+// that read-modify-write cycles of such a file hold.
 #pragma once
 
 #include <filesystem>
@@ -9,5 +10,18 @@ namespace mcast::detail {
 
 // Throws std::runtime_error with one line naming the file.
 void write_atomically(const std::filesystem::path& file, std::string_view text);
+
+// An exclusive lock (flock) on `file`.lock, held from construction to destruction, so that
+// two processes that load, change and save one file do not lose one of the changes.
+class FileLock {
+public:
+    explicit FileLock(const std::filesystem::path& file);
+    ~FileLock();
+    FileLock(const FileLock&) = delete;
+    FileLock& operator=(const FileLock&) = delete;
+
+private:
+    int fd_ = -1;
+};
 
 } // namespace mcast::detail

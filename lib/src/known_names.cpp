@@ -36,6 +36,13 @@ void KnownNames::save(const fs::path& file) const {
     detail::write_atomically(file, text);
 }
 
+void KnownNames::update(const fs::path& file, const std::function<void(KnownNames&)>& change) {
+    detail::FileLock lock(file);
+    auto k = load(file);
+    change(k);
+    if (k.changed()) k.save(file);
+}
+
 std::optional<std::string> KnownNames::check(const std::string& name, const std::string& id,
                                              const std::string& now) {
     if (name.empty() || name.find_first_of("\t\n\r") != std::string::npos) return std::nullopt;

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 using namespace mcast;
 namespace fs = std::filesystem;
@@ -193,4 +194,37 @@ TEST(KnownNames, ANameSeenAgainIsRefreshedAndFriendsPinsAreKept) {
     EXPECT_EQ(k.names().size(), KnownNames::max_names);
     EXPECT_EQ(k.check("alice", id_n(666), "t"), id_n(1));
     EXPECT_EQ(k.check("bob", id_n(666), "t"), id_n(2));
+}
+
+TEST(TrustStore, TwoWritersAtOnceLoseNoChange) {
+    // Two processes adding friends at once (pair and trust add) each load, add and save: under
+    // the store's lock, every one of their changes is kept. Threads with files of their own
+    // lock as processes do.
+    char tmpl[] = "/tmp/mcast-race-XXXXXX";
+    fs::path dir = ::mkdtemp(tmpl);
+    auto file = dir / "trust";
+    auto writer = [&](int first) {
+        for (int i = first; i < first + 40; ++i)
+            TrustStore::update(file, [&](TrustStore& s) {
+                s.add({id_n(static_cast<std::size_t>(i)), "n" + std::to_string(i), "t", ""});
+            });
+    };
+    std::thread a(writer, 0), b(writer, 1000);
+    a.join();
+    b.join();
+    EXPECT_EQ(TrustStore::load(file).friends().size(), 80u);
+    // And a forget racing a save of new pins keeps both.
+    KnownNames::update(dir / "known_names", [](KnownNames& k) { k.check("alice", id_n(1), "t"); });
+    std::thread f([&] {
+        for (int i = 0; i < 40; ++i)
+            KnownNames::update(dir / "known_names", [&](KnownNames& k) {
+                k.check("f" + std::to_string(i), id_n(2), "t");
+            });
+    });
+    KnownNames::update(dir / "known_names", [](KnownNames& k) { k.forget("alice"); });
+    f.join();
+    auto known = KnownNames::load(dir / "known_names");
+    EXPECT_EQ(known.names().size(), KnownNames::max_pins_per_key); // key 2's newest eight
+    EXPECT_EQ(known.check("alice", id_n(3), "t"), std::nullopt);   // forgotten, not restored
+    fs::remove_all(dir);
 }

@@ -28,6 +28,10 @@ public:
     // A missing or unreadable file is empty; malformed lines are skipped (this is a cache).
     static KnownNames load(const std::filesystem::path& file);
     void save(const std::filesystem::path& file) const;
+    // Load, change, save under a lock (file.lock): a discover saving its pins and a trust
+    // forget at the same moment both keep their change.
+    static void update(const std::filesystem::path& file,
+                       const std::function<void(KnownNames&)>& change);
 
     // The id `name` was pinned to, when that is not `id`; nullopt when it matches or is new. A
     // new name is pinned to `id` (the most recent first; a name seen again moves to the front;
