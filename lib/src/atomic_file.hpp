@@ -8,7 +8,12 @@
 
 namespace mcast::detail {
 
-// Throws std::runtime_error with one line naming the file.
+// Creates every missing directory of `dir` with mode 0700 (as the XDG base directory spec
+// asks); existing ones are left as they are. Errors surface when the file is written.
+void create_private_directories(const std::filesystem::path& dir);
+
+// Creates missing directories as create_private_directories does. Throws std::runtime_error
+// with one line naming the file.
 void write_atomically(const std::filesystem::path& file, std::string_view text);
 
 // An exclusive lock (flock) on `file`.lock, held from construction to destruction, so that

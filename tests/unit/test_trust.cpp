@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sys/stat.h>
 #include <thread>
 
 using namespace mcast;
@@ -194,6 +195,24 @@ TEST(KnownNames, ANameSeenAgainIsRefreshedAndFriendsPinsAreKept) {
     EXPECT_EQ(k.names().size(), KnownNames::max_names);
     EXPECT_EQ(k.check("alice", id_n(666), "t"), id_n(1));
     EXPECT_EQ(k.check("bob", id_n(666), "t"), id_n(2));
+}
+
+TEST(KnownNames, SavingCreatesMissingDirectoriesPrivate) {
+    // discover may be the first to write the config directory, before the key lands in it.
+    auto old_mask = ::umask(022);
+    char tmpl[] = "/tmp/mcast-dirs-XXXXXX";
+    fs::path dir = ::mkdtemp(tmpl);
+    KnownNames k;
+    k.check("alice", id_n(1), "t");
+    k.save(dir / "config" / "mcast" / "known_names");
+    TrustStore().save(dir / "other" / "trust");
+    ::umask(old_mask);
+    for (auto d : {dir / "config", dir / "config" / "mcast", dir / "other"}) {
+        struct stat st {};
+        ASSERT_EQ(::stat(d.c_str(), &st), 0) << d;
+        EXPECT_EQ(st.st_mode & 0777, 0700u) << d;
+    }
+    fs::remove_all(dir);
 }
 
 TEST(TrustStore, TwoWritersAtOnceLoseNoChange) {
