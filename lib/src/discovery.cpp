@@ -1,6 +1,8 @@
 // Discovery: queries on the QueryPlan, a PeerTable fed by announcements, goodbyes and the answers
 // to our own queries (an answer whose nonce we never sent is ignored, so a captured answer cannot
 // be replayed as fresh), and one timer for the next query, expiry or the end of the plan.
+#include "protocol/recent_nonces.hpp"
+
 #include <mcast/discovery.hpp>
 
 #include <boost/asio/steady_timer.hpp>
@@ -24,7 +26,7 @@ struct Discovery::Impl {
     QueryPlan plan;
     PeerTable table;
     asio::steady_timer timer;
-    std::vector<Nonce> nonces;
+    detail::RecentNonces<Nonce> nonces; // of the last 5 s: a long run keeps no old ones
     Subscriptions subs{session};
     std::function<void(const PeerEvent&)> event_handler;
     std::function<void()> done_handler;
@@ -69,7 +71,7 @@ struct Discovery::Impl {
 
     void on_answer(const Message& m) {
         auto a = decode_answer(m.values);
-        if (!a || std::find(nonces.begin(), nonces.end(), a->nonce) == nonces.end()) return;
+        if (!a || !nonces.contains(a->nonce, std::chrono::steady_clock::now())) return;
         observe(m, a->info);
     }
 
@@ -86,7 +88,7 @@ struct Discovery::Impl {
         // Keep the query small (and within what receivers accept): past the cap, nodes that
         // are already known simply answer again.
         if (q.known.size() > max_known_in_query) q.known.resize(max_known_in_query);
-        nonces.push_back(q.nonce);
+        nonces.add(q.nonce, std::chrono::steady_clock::now());
         try {
             // From the private port: the answers come back by unicast to this process alone.
             session.send("", encode_query(q), type_byte(PresenceType::query), true);

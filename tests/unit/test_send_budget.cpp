@@ -1,5 +1,7 @@
 // SendBudget: what a node may send because the network asked (ping replies per prober key,
-// unicast per destination), exactly, with an injected clock.
+// unicast per destination); RecentNonces: which query nonces an answer may carry. Exactly, with
+// an injected clock.
+#include "protocol/recent_nonces.hpp"
 #include "protocol/send_budget.hpp"
 
 #include <gtest/gtest.h>
@@ -52,6 +54,21 @@ TEST(SendBudget, KeysSharingASlotShareItsTokens) {
     EXPECT_EQ(allowed(b, "a", 10, t0), 5);
     EXPECT_EQ(allowed(b, "b", 10, t0), 0);
     EXPECT_EQ(allowed(b, "c", 10, t0 + 2s), 2);
+}
+
+TEST(RecentNonces, AnAnswerToAQueryOlderThanAFewSecondsIsNotTaken) {
+    mcast::detail::RecentNonces<int> n(5s, 4);
+    SendBudget::Time t0{};
+    n.add(1, t0);
+    EXPECT_TRUE(n.contains(1, t0 + 40ms));
+    EXPECT_TRUE(n.contains(1, t0 + 5s));
+    EXPECT_FALSE(n.contains(1, t0 + 5s + 1ns)); // a captured answer replayed later
+    // A long run (discover --watch) keeps a bounded number however many queries it sent.
+    for (int i = 0; i < 10000; ++i)
+        n.add(i, t0 + std::chrono::milliseconds(i));
+    EXPECT_EQ(n.size(), 4u);
+    EXPECT_TRUE(n.contains(9999, t0 + 10s));
+    EXPECT_FALSE(n.contains(9000, t0 + 10s));
 }
 
 } // namespace
