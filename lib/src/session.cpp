@@ -90,11 +90,11 @@ struct Session::Impl {
     // Unicast goes where a datagram from the network asked (answers, replies, reports): to the
     // claimed source, which may be a third host's, or an on-link address nobody answers ARP/ND
     // for, where it waits in the send queue for seconds. Per destination address at most 20 a
-    // second (40 at once), and 100 a second for all: what can wait there (a few hundred
-    // datagrams for the 3 s of a failed resolution) fits the private socket's send buffer, so
-    // answers to real queriers still find room. See docs/security.md.
+    // second (40 at once), and 400 a second for all: what can wait there (some 1200 datagrams
+    // for the 3 s of a failed resolution) fits the private socket's send buffer, so answers to
+    // real queriers still find room. See docs/security.md.
     detail::SendBudget unicast_budget{
-        {.per_key_rate = 20, .per_key_burst = 40, .total_rate = 100, .total_burst = 100}};
+        {.per_key_rate = 20, .per_key_burst = 40, .total_rate = 400, .total_burst = 400}};
     std::uint64_t unicast_refused = 0;
     // The fastest seal (encode + sign) so far, in ns (0: none yet): what a responder adds to its
     // hold time (see seal_floor_ns in session.hpp).

@@ -28,7 +28,7 @@ struct SpeedResponder::Impl {
     struct Test {
         PublicKeyBytes sender; // counters belong to the key that started the test
         SpeedCounter counter;
-        bool reported = false;
+        std::int64_t reported = -1; // `received` when the last report went out
     };
     std::deque<Test> tests; // most recent last
     Subscriptions subs{session};
@@ -56,17 +56,19 @@ struct SpeedResponder::Impl {
         auto e = decode_speed_end(m.values);
         if (!e) return;
         // Only the sender of a test gets its report, only for a test we counted, and only
-        // once: a stray, forged or repeated end marker (replayed from another address) makes
-        // no node send anything more.
+        // once per state of its counters: a stray, forged or repeated end marker makes no node
+        // send anything more. (The end marker repeats, over both families: one that overtakes
+        // the data still queued on the other family's socket gets an updated report later.)
         auto* t = find(m.header.sender, e->test, false);
-        if (!t || t->reported) return;
+        if (!t || t->reported == t->counter.report().received) return;
         SpeedReport r = t->counter.report();
         r.test = e->test;
         r.name = name;
         // Back to the sender's private port: reports need not reach anyone else.
-        t->reported = session.send_on(m.arrival.ifindex, m.arrival.family, "",
-                                      encode_speed_report(r), type_byte(SpeedType::report),
-                                      &m.arrival.source, nullptr, m.arrival.source_port);
+        if (session.send_on(m.arrival.ifindex, m.arrival.family, "", encode_speed_report(r),
+                            type_byte(SpeedType::report), &m.arrival.source, nullptr,
+                            m.arrival.source_port))
+            t->reported = r.received;
     }
 };
 

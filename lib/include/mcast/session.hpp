@@ -152,7 +152,7 @@ public:
     // Datagrams this session did not send: unicast that the socket's send queue had no room
     // for (unicast never waits: an answer to an address nobody answers ARP for must not stall
     // the node), and unicast beyond a destination's share (20 a second, 40 at once, per
-    // address; 100 a second in all), so that spoofed queries cannot aim the node at a third
+    // address; 400 a second in all), so that spoofed queries cannot aim the node at a third
     // host. A flood of spoofed queries shows up here.
     std::uint64_t unsent() const;
     boost::asio::io_context& io();

@@ -58,7 +58,7 @@ MulticastSocket::MulticastSocket(boost::asio::io_context& io, int family, const 
     if (bind_port == 0) {
         // The private socket sends unicast; datagrams to addresses still being resolved hold
         // its send buffer for seconds: room for what the session's unicast budget lets wait.
-        int sndbuf = 2 << 20;
+        int sndbuf = 8 << 20;
         if (::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) != 0)
             ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     }
