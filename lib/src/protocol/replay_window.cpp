@@ -87,19 +87,20 @@ struct ReplayWindow::State {
     KeyHash retired_hash{random_seed()};
     std::uint64_t retired_count = 0;
 
-    Retired* retired_set(std::uint64_t tag) {
-        return &retired[(tag % (retired_slots / retired_ways)) * retired_ways];
+    // Where a key's set of retired entries starts, and which of them is the key's (or ways).
+    static std::size_t set_of(std::uint64_t tag) {
+        return (tag % (retired_slots / retired_ways)) * retired_ways;
     }
-    const Retired* find_retired(const PublicKeyBytes& k) const {
+    std::size_t find_retired(const PublicKeyBytes& k) const {
         auto tag = retired_hash(k);
-        const auto* set = &retired[(tag % (retired_slots / retired_ways)) * retired_ways];
-        for (std::size_t i = 0; i < retired_ways; ++i)
-            if (set[i].stamp && set[i].tag == tag) return &set[i];
-        return nullptr;
+        auto first = set_of(tag);
+        for (std::size_t i = first; i < first + retired_ways; ++i)
+            if (retired[i].stamp && retired[i].tag == tag) return i;
+        return retired_slots;
     }
     void retire(const KeyState& ks) {
         auto tag = retired_hash(ks.key);
-        auto* set = retired_set(tag);
+        auto* set = &retired[set_of(tag)];
         auto* slot = std::min_element(set, set + retired_ways, [&](auto& a, auto& b) {
             return (a.tag == tag ? 0 : a.stamp + 1) < (b.tag == tag ? 0 : b.stamp + 1);
         });
@@ -130,10 +131,10 @@ struct ReplayWindow::State {
         }
         lru.emplace_front();
         lru.front().key = k;
-        if (auto* r = const_cast<Retired*>(find_retired(k))) {
-            lru.front().retired_floor = r->newest_ts;
-            lru.front().newest_ts = std::max<std::int64_t>(0, r->newest_ts);
-            *r = Retired{};
+        if (auto i = find_retired(k); i < retired_slots) {
+            lru.front().retired_floor = retired[i].newest_ts;
+            lru.front().newest_ts = std::max<std::int64_t>(0, retired[i].newest_ts);
+            retired[i] = Retired{};
         }
         index.emplace(k, lru.begin());
         return lru.front();
@@ -152,8 +153,9 @@ ReplayVerdict ReplayWindow::check(const PublicKeyBytes& key, std::uint64_t incar
     if (!ks) {
         // Unknown, or evicted: an evicted key's datagrams up to its newest are not first
         // contact again (as long as its retired slot lasts).
-        const auto* r = s_->find_retired(key);
-        if (r && timestamp_ns <= r->newest_ts) return ReplayVerdict::replay;
+        auto i = s_->find_retired(key);
+        if (i < State::retired_slots && timestamp_ns <= s_->retired[i].newest_ts)
+            return ReplayVerdict::replay;
         return ReplayVerdict::fresh;
     }
     for (const auto& inc : ks->incarnations) {
