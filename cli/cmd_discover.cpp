@@ -64,10 +64,13 @@ int run_discover(const ParsedArgs& args, Output& out) {
     auto trust = trust_store();
     // Names pinned to the first key seen with them, as ssh pins host keys.
     auto known = KnownNames::load(KnownNames::default_path());
+    known.keep([&trust](const std::string& full) { return trust->find(full) != nullptr; });
     std::map<std::string, std::string> pinned_clash; // node id -> id its name was pinned to
+    std::vector<KnownName> checked;                  // what this run saw, in order
     RunLoop loop;
     Session& session = loop.open_session(args, out);
     Discovery discovery(session, cfg);
+    discovery.protect([&trust](const NodeId& node) { return trust->trusts(node); });
     std::set<std::string> matched;
     loop.on_finish([&] { discovery.stop(); });
 
@@ -81,14 +84,18 @@ int run_discover(const ParsedArgs& args, Output& out) {
         auto now = std::chrono::steady_clock::now();
         if (e.kind == PeerEventKind::join || e.kind == PeerEventKind::update) {
             auto full = e.peer.id.full();
-            if (auto old = known.check(e.peer.info.name, full, now_rfc3339());
+            auto when = now_rfc3339();
+            checked.push_back({e.peer.info.name, full, when});
+            if (auto old = known.check(e.peer.info.name, full, when);
                 old && !pinned_clash.count(full)) {
                 pinned_clash[full] = *old;
-                out.note(
-                    fmt::format("WARNING: '{}' was seen before with key {}, and now comes "
-                                "with key {}. If that is expected, run: mcast trust forget '{}'",
-                                e.peer.info.name, old->substr(0, 12), e.peer.id.short_form(),
-                                e.peer.info.name));
+                // The suggested command names the old key by id, never the name: a name is
+                // the announcer's text and could break out of any quoting a user copies.
+                out.note(fmt::format("WARNING: '{}' was seen before with key {}, and now comes "
+                                     "with key {}. If that is expected, run: mcast trust forget "
+                                     "--id {}",
+                                     e.peer.info.name, old->substr(0, 12), e.peer.id.short_form(),
+                                     old->substr(0, 16)));
             }
         }
         if (e.kind == PeerEventKind::join) {
@@ -123,7 +130,14 @@ int run_discover(const ParsedArgs& args, Output& out) {
 
     if (known.changed()) {
         try {
-            known.save(KnownNames::default_path());
+            // What this run saw, applied to the file as it is now, under its lock: a trust
+            // forget made meanwhile is kept.
+            KnownNames::update(KnownNames::default_path(), [&](KnownNames& now) {
+                now.keep(
+                    [&trust](const std::string& full) { return trust->find(full) != nullptr; });
+                for (const auto& c : checked)
+                    now.check(c.name, c.id, c.first_seen);
+            });
         } catch (const std::exception& ex) {
             out.note(std::string("cannot remember names: ") + ex.what());
         }

@@ -67,7 +67,7 @@ bool ask(const ParsedArgs& args, Output& out, const PairEvent& e) {
         out.note("not accepted: no terminal to ask on (compare the codes and use --yes)");
         return false;
     }
-    std::cerr << fmt::format("Does {} show the code {}? [y/N] ", e.peer_name, e.code) << std::flush;
+    out.prompt(fmt::format("Does {} show the code {}? [y/N] ", e.peer_name, e.code));
     std::string line;
     std::getline(std::cin, line);
     return !line.empty() && (line[0] == 'y' || line[0] == 'Y');
@@ -90,11 +90,12 @@ int run_flow(const ParsedArgs& args, Output& out, bool initiator, std::optional<
             else
                 resp->confirm(yes);
         } else if (e.kind == PairEvent::paired) {
-            auto store = TrustStore::load(TrustStore::default_path());
-            // The name discovery showed for PEER, else the one the peer gave.
+            // The name discovery showed for PEER, else the one the peer gave; under the
+            // store's lock, so that a trust add or another pair at once keeps its change.
             auto name = target && !target->name.empty() ? target->name : e.peer_name;
-            store.add({e.peer.full(), name, now_rfc3339(), "paired"});
-            store.save(TrustStore::default_path());
+            TrustStore::update(TrustStore::default_path(), [&](TrustStore& store) {
+                store.add({e.peer.full(), name, now_rfc3339(), "paired"});
+            });
             paired = true;
             stop();
         } else if (e.kind == PairEvent::refused) {
@@ -144,6 +145,13 @@ int run_pair(const ParsedArgs& args, Output& out) {
         loop.run();
         return seen.empty() ? exit_nothing : exit_ok;
     }
+    // Without a person comparing codes nothing is compared: the id given is then what decides
+    // whose key becomes a friend, so --yes needs a full one (not a name or prefix, which
+    // whoever asks first, or announces that name, could match).
+    if (args.flag("yes") && (args.positional.size() != 1 || args.positional[0].size() != 64 ||
+                             !is_hex(args.positional[0])))
+        throw UsageError("--yes: give PEER as a full id (64 hex digits): without a person to "
+                         "compare codes, the id decides who is paired");
     if (args.flag("accept")) return run_flow(args, out, false, std::nullopt);
     if (args.positional.size() != 1) throw UsageError("expected one PEER (or --accept, --list)");
     const auto& peer = args.positional[0];

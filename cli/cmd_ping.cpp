@@ -60,6 +60,13 @@ int run_ping(const ParsedArgs& args, Output& out) {
 
     RunLoop loop;
     Session& session = loop.open_session(args, out);
+    // Unicast probes go only to an address the responder announced itself (signed), as
+    // discovery saw it: a reply's source address alone is anyone's claim.
+    std::map<std::string, std::set<std::string>> announced; // full id -> its addresses
+    cfg.unicast_target_ok = [&announced](const NodeId& responder, const std::string& address) {
+        auto it = announced.find(responder.full());
+        return it != announced.end() && it->second.count(address) > 0;
+    };
     Pinger pinger(session, cfg);
     // Nodes that announce but never answer are listed with 100 % loss: discovery finds them.
     QueryConfig qc;
@@ -69,6 +76,14 @@ int run_ping(const ParsedArgs& args, Output& out) {
     std::map<std::string, std::string> known;      // full id -> name, from discovery
     std::map<std::string, std::set<int>> families; // full id -> families it announces
     discovery.on_event([&](const PeerEvent& e) {
+        if (e.kind == PeerEventKind::join || e.kind == PeerEventKind::update) {
+            auto& mine = announced[e.peer.id.full()];
+            mine.clear();
+            for (const auto& a : e.peer.info.addresses)
+                mine.insert(a.address);
+        } else if (e.kind == PeerEventKind::leave) {
+            announced.erase(e.peer.id.full());
+        }
         if (e.kind == PeerEventKind::join && !e.peer.local && wanted(e.peer.id.full(), peers)) {
             known[e.peer.id.full()] = e.peer.info.name;
             for (const auto& a : e.peer.info.addresses)

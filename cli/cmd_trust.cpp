@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <set>
 
 namespace mcast::cli {
 
@@ -76,8 +77,7 @@ int run_trust(const ParsedArgs& args, Output& out) {
             print_friend(out, *store.find(hit->id));
             return exit_ok;
         }
-        store.remove(hit->id);
-        store.save(path);
+        TrustStore::update(path, [&](TrustStore& s) { s.remove(hit->id); });
         out.note("removed " + hit->id.substr(0, 12) + " (" + hit->name + ")");
         return exit_ok;
     }
@@ -100,30 +100,65 @@ int run_trust(const ParsedArgs& args, Output& out) {
         }
         std::transform(c.id.begin(), c.id.end(), c.id.begin(),
                        [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-        // Adding a friend again keeps its note unless a new one is given.
-        std::string note = args.value("note").value_or("");
-        if (const auto* old = store.find(c.id)) {
-            if (!args.given("note")) note = old->note;
-            if (c.name.empty()) c.name = old->name;
-        }
-        if (!store.add({c.id, c.name, now_rfc3339(), note})) {
+        // Adding a friend again keeps its note unless a new one is given. Under the store's
+        // lock from load to save, so that a pair or trust add running at once keeps its change.
+        bool added = false;
+        store = TrustStore::update(path, [&](TrustStore& s) {
+            std::string note = args.value("note").value_or("");
+            if (const auto* old = s.find(c.id)) {
+                if (!args.given("note")) note = old->note;
+                if (c.name.empty()) c.name = old->name;
+            }
+            added = s.add({c.id, c.name, now_rfc3339(), note});
+        });
+        if (!added) {
             out.note(c.id.substr(0, 12) + " is already a friend");
             return exit_ok;
         }
-        store.save(path);
         out.note("added " + c.id.substr(0, 12) + (c.name.empty() ? "" : " (" + c.name + ")"));
         if (out.json()) out.record(friend_json(*store.find(c.id)));
         return exit_ok;
     }
     if (action == "forget") {
         // Unpin a name that now comes with another key (after checking it is expected).
+        if (auto prefix = args.value("id")) {
+            // By key: what discover's warning suggests, since an id is safe to paste.
+            if (pos.size() != 1) throw UsageError("forget: --id takes the place of NAME");
+            if (prefix->size() < 8 || prefix->size() > 64 || !is_hex(*prefix))
+                throw UsageError("--id: bad value '" + *prefix + "' (expected 8-64 hex digits)");
+            std::string lower = *prefix;
+            std::transform(lower.begin(), lower.end(), lower.begin(),
+                           [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+            std::set<std::string> ids, names;
+            KnownNames::update(KnownNames::default_path(), [&](KnownNames& known) {
+                for (const auto& n : known.names())
+                    if (n.id.compare(0, lower.size(), lower) == 0) {
+                        ids.insert(n.id);
+                        names.insert(n.name);
+                    }
+                if (ids.size() == 1)
+                    for (const auto& n : names)
+                        known.forget(n);
+            });
+            if (ids.size() > 1) throw UsageError("--id: '" + lower + "' is ambiguous");
+            if (ids.empty()) {
+                out.error("no name is pinned to a key " + lower);
+                return exit_nothing;
+            }
+            out.note(fmt::format("unpinned {} name{} from key {}; the next key seen with {} "
+                                 "will be pinned",
+                                 names.size(), names.size() == 1 ? "" : "s",
+                                 ids.begin()->substr(0, 12), names.size() == 1 ? "it" : "them"));
+            return exit_ok;
+        }
         auto name = need_peer();
-        auto known = KnownNames::load(KnownNames::default_path());
-        if (!known.forget(name)) {
+        bool forgot = false;
+        KnownNames::update(KnownNames::default_path(),
+                           [&](KnownNames& known) { forgot = known.forget(name); });
+        if (!forgot) {
             out.error("no pinned name '" + name + "'");
             return exit_nothing;
         }
-        known.save(KnownNames::default_path());
         out.note("forgot the key pinned to '" + name + "'; the next one seen will be pinned");
         return exit_ok;
     }

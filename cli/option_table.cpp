@@ -4,6 +4,8 @@
 // out, option_parser.cpp parses by it, and option_values.cpp checks the values of each kind.
 #include "option_table.hpp"
 
+#include <mcast/pinger.hpp>
+
 #include <limits>
 
 namespace mcast::cli {
@@ -498,11 +500,13 @@ const std::vector<CommandSpec>& commands() {
                      .max = kNoLimit},
                     {.long_name = "interval",
                      .value_name = "DURATION",
-                     .help = "Time between probes.",
+                     .help = "Time between probes; at least 100ms, since every node answers "
+                             "each one and every process verifies each answer.",
                      .default_value = "1s",
                      .arity = Arity::One,
                      .hint = Hint::Duration,
-                     .min_duration = 1ms},
+                     .min_duration = min_ping_interval,
+                     .bound_note = "every node answers each multicast probe"},
                     {.long_name = "size",
                      .value_name = "BYTES",
                      .help = "Pad probes to this datagram size (with --speed: 512 unless given).",
@@ -591,7 +595,8 @@ const std::vector<CommandSpec>& commands() {
             .name = "trust",
             .summary = "manage the friends this node trusts",
             .synopsis = "mcast trust list\nmcast trust add PEER [--note TEXT]\nmcast trust remove "
-                        "PEER\nmcast trust show PEER",
+                        "PEER\nmcast trust show PEER\nmcast trust forget NAME\nmcast trust forget "
+                        "--id PREFIX",
             .description =
                 "Keeps the trust store: the nodes this one calls friends, in a readable text file "
                 "($XDG_CONFIG_HOME/mcast/trust, one friend per line: id, name, when added, note), "
@@ -604,13 +609,21 @@ const std::vector<CommandSpec>& commands() {
                 "discover also pins every name it sees to the first key seen with it "
                 "($XDG_CONFIG_HOME/mcast/known_names) and warns when the name later comes with "
                 "another key; 'mcast trust forget NAME' unpins a name once the change is known "
-                "to be expected.",
+                "to be expected, and 'mcast trust forget --id PREFIX' unpins every name pinned "
+                "to the key whose id starts with PREFIX (the form discover's warning suggests: "
+                "an id is safe to copy into a shell, a name need not be).",
             .options =
                 {
                     {.long_name = "note",
                      .value_name = "TEXT",
                      .help = "With add: a note to keep with the friend.",
                      .arity = Arity::One},
+                    {.long_name = "id",
+                     .value_name = "PREFIX",
+                     .help = "With forget: unpin the names pinned to the key whose id starts "
+                             "with PREFIX (at least 8 hex digits) instead of naming one.",
+                     .arity = Arity::One,
+                     .settable = false},
                     {.long_name = "timeout",
                      .value_name = "DURATION",
                      .help = "With add: how long to look for PEER on the network.",
@@ -639,8 +652,9 @@ const std::vector<CommandSpec>& commands() {
         {
             .name = "pair",
             .summary = "make mutual friends after comparing a code",
-            .synopsis = "mcast pair PEER [--yes] [--timeout DURATION]\nmcast pair --accept [PEER] "
-                        "[--yes] [--timeout DURATION]\nmcast pair --list",
+            .synopsis = "mcast pair PEER [--timeout DURATION]\nmcast pair --accept [PEER] "
+                        "[--timeout DURATION]\nmcast pair ID --yes\nmcast pair --accept ID "
+                        "--yes\nmcast pair --list",
             .description =
                 "Makes two nodes each other's friends in one step each. One side runs 'mcast "
                 "pair PEER' (PEER an id, an id prefix, or a name seen on the network now), the "
@@ -651,7 +665,10 @@ const std::vector<CommandSpec>& commands() {
                 "node adds the other to its trust store.\n\n"
                 "Requests repeat every second and expire at --timeout; an unanswered or refused "
                 "request changes nothing. 'mcast pair --list' shows the requests waiting for "
-                "this node.",
+                "this node.\n\n"
+                "A script that cannot show a code to a person pairs with --yes, which takes PEER "
+                "as a full id on both sides (mcast id prints it): the ids, passed on another "
+                "channel, are then what is compared.",
             .options =
                 {
                     {.long_name = "accept",
@@ -661,8 +678,8 @@ const std::vector<CommandSpec>& commands() {
                      .help = "List the pairing requests addressed to this node.",
                      .settable = false},
                     {.long_name = "yes",
-                     .help = "Accept the code without asking (for scripts that compared it "
-                             "otherwise).",
+                     .help = "Accept without asking; only with PEER given as a full id, since "
+                             "no code is compared: the id alone decides who is paired.",
                      .settable = false},
                     {.long_name = "timeout",
                      .value_name = "DURATION",

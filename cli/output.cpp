@@ -1,6 +1,8 @@
 // Output discipline for every subcommand; see output.hpp.
 #include "output.hpp"
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -8,6 +10,54 @@
 #include <unistd.h>
 
 namespace mcast::cli {
+
+std::string escape_text(std::string_view s) {
+    // Text from the network is signed, not trusted: nothing in it may move the cursor, fake a
+    // line, or reorder what the terminal shows. ASCII and C1 controls, line/paragraph separators
+    // and bidi overrides are written as escapes.
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        auto c = static_cast<unsigned char>(s[i]);
+        auto next = [&](std::size_t k) -> unsigned {
+            return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0;
+        };
+        switch (c) {
+        case '"':
+            out += "\\\"";
+            continue;
+        case '\\':
+            out += "\\\\";
+            continue;
+        case '\n':
+            out += "\\n";
+            continue;
+        case '\t':
+            out += "\\t";
+            continue;
+        case '\r':
+            out += "\\r";
+            continue;
+        default:
+            break;
+        }
+        if (c < 0x20 || c == 0x7f) {
+            out += fmt::format("\\x{:02x}", c);
+        } else if (c == 0xc2 && next(1) >= 0x80 && next(1) <= 0x9f) { // C1 control
+            out += fmt::format("\\u{{{:04x}}}", next(1));
+            i += 1;
+        } else if (c == 0xe2 && ((next(1) == 0x80 && next(2) >= 0xa8 && next(2) <= 0xae) ||
+                                 (next(1) == 0x81 && next(2) >= 0xa6 && next(2) <= 0xa9))) {
+            // U+2028..U+202E (separators, bidi embeddings) and U+2066..U+2069 (bidi isolates)
+            unsigned cp = 0x2000u + ((next(1) & 0x3fu) << 6) + (next(2) & 0x3fu);
+            out += fmt::format("\\u{{{:04x}}}", cp);
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
 
 Output::Output(std::string command, bool json, bool quiet, bool verbose)
     : command_(std::move(command)), json_(json), quiet_(quiet), verbose_(verbose) {
@@ -26,7 +76,8 @@ Output::~Output() {
 void Output::progress(std::string_view text) {
     if (!progress_enabled_) return;
     // \r and "erase to end of line": the new status replaces the old one in place.
-    std::fprintf(stderr, "\r\x1b[K%.*s", static_cast<int>(text.size()), text.data());
+    auto shown = escape_text(text);
+    std::fprintf(stderr, "\r\x1b[K%s", shown.c_str());
     std::fflush(stderr);
     progress_shown_ = true;
 }
@@ -58,24 +109,27 @@ void Output::line(std::string_view text) {
     write_stdout(s);
 }
 
-void Output::note(std::string_view text) {
-    if (quiet_) return;
+void Output::write_stderr(std::string_view text, bool newline) {
     end_progress();
-    std::fprintf(stderr, "mcast %s: %.*s\n", command_.c_str(), static_cast<int>(text.size()),
-                 text.data());
+    auto shown = escape_text(text);
+    std::fprintf(stderr, "mcast %s: %s%s", command_.c_str(), shown.c_str(), newline ? "\n" : "");
+    std::fflush(stderr);
+}
+
+void Output::note(std::string_view text) {
+    if (!quiet_) write_stderr(text, true);
 }
 
 void Output::debug(std::string_view text) {
-    if (!verbose_) return;
-    end_progress();
-    std::fprintf(stderr, "mcast %s: %.*s\n", command_.c_str(), static_cast<int>(text.size()),
-                 text.data());
+    if (verbose_) write_stderr(text, true);
+}
+
+void Output::prompt(std::string_view question) {
+    write_stderr(question, false);
 }
 
 void Output::error(std::string_view message) {
-    end_progress();
-    std::fprintf(stderr, "mcast %s: %.*s\n", command_.c_str(), static_cast<int>(message.size()),
-                 message.data());
+    write_stderr(message, true);
     if (json_) {
         try {
             record({{"type", "error"}, {"command", command_}, {"message", message}});

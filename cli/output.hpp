@@ -11,6 +11,12 @@
 
 namespace mcast::cli {
 
+// Printable form of untrusted text: ASCII and C1 controls, line/paragraph separators and bidi
+// overrides written as escapes, and '"' and '\' escaped so that the result reads unambiguously.
+// The one escaping of the CLI: table cells and human records call it; note(), debug(), error()
+// and prompt() apply it to their whole text, so a network string can reach stderr no other way.
+std::string escape_text(std::string_view s);
+
 // Thrown when stdout's reader went away; main() exits 0 without a word.
 struct PipeClosed : std::exception {};
 
@@ -30,6 +36,8 @@ public:
     void debug(std::string_view text);         // stderr, only with -v
     // "mcast CMD: message" on stderr; with --json also {"type":"error",...} on stdout.
     void error(std::string_view message);
+    // A question on stderr without a newline ("Does alice show the code 123456? [y/N] ").
+    void prompt(std::string_view question);
 
     bool color() const { return color_; }
 
@@ -46,6 +54,7 @@ public:
 
 private:
     void write_stdout(std::string_view s);
+    void write_stderr(std::string_view text, bool newline); // "mcast CMD: " + escape_text(text)
     std::string command_;
     bool json_, quiet_, verbose_, color_;
     bool progress_enabled_ = false, progress_shown_ = false;

@@ -15,54 +15,6 @@ namespace mcast::cli {
 
 namespace json = boost::json;
 
-std::string escape_text(std::string_view s) {
-    // Text from the network is signed, not trusted: nothing in it may move the cursor, fake a
-    // line, or reorder what the terminal shows. ASCII and C1 controls, line/paragraph separators
-    // and bidi overrides are written as escapes.
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        auto c = static_cast<unsigned char>(s[i]);
-        auto next = [&](std::size_t k) -> unsigned {
-            return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0;
-        };
-        switch (c) {
-        case '"':
-            out += "\\\"";
-            continue;
-        case '\\':
-            out += "\\\\";
-            continue;
-        case '\n':
-            out += "\\n";
-            continue;
-        case '\t':
-            out += "\\t";
-            continue;
-        case '\r':
-            out += "\\r";
-            continue;
-        default:
-            break;
-        }
-        if (c < 0x20 || c == 0x7f) {
-            out += fmt::format("\\x{:02x}", c);
-        } else if (c == 0xc2 && next(1) >= 0x80 && next(1) <= 0x9f) { // C1 control
-            out += fmt::format("\\u{{{:04x}}}", next(1));
-            i += 1;
-        } else if (c == 0xe2 && ((next(1) == 0x80 && next(2) >= 0xa8 && next(2) <= 0xae) ||
-                                 (next(1) == 0x81 && next(2) >= 0xa6 && next(2) <= 0xa9))) {
-            // U+2028..U+202E (separators, bidi embeddings) and U+2066..U+2069 (bidi isolates)
-            unsigned cp = 0x2000u + ((next(1) & 0x3fu) << 6) + (next(2) & 0x3fu);
-            out += fmt::format("\\u{{{:04x}}}", cp);
-            i += 2;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
-}
-
 std::string quote_text(std::string_view s) {
     return "\"" + escape_text(s) + "\"";
 }

@@ -15,8 +15,6 @@ namespace mcast::cli {
 
 // "hello", 42, 2.5, null, true, b64:AAEC, ["a", 1]
 std::string human_values(const Tuple& t);
-// Printable form of untrusted text: controls, separators and bidi overrides escaped.
-std::string escape_text(std::string_view s);
 // escape_text in double quotes.
 std::string quote_text(std::string_view s);
 // "10.77.0.2%eth0" / "fe80::1%eth0"

@@ -78,7 +78,7 @@ _mcast() {
             esac ;;
         trust)
             case $prev in
-                --note|--timeout) return 0 ;;
+                --note|--id|--timeout) return 0 ;;
             esac ;;
         pair)
             case $prev in
@@ -96,7 +96,7 @@ _mcast() {
             announce) _mcast_words '--accept --name --meta --interval --lifetime --once --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             discover) _mcast_words '--accept --timeout --expect --watch --name --meta -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             ping) _mcast_words '--accept --count --interval --size --timeout --peer --expect --unicast-too --max-loss --max-rtt --respond --speed --rate --duration --find-max -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            trust) _mcast_words '--note --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            trust) _mcast_words '--note --id --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             pair) _mcast_words '--accept --list --yes --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             config) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             help) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;

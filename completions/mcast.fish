@@ -136,12 +136,13 @@ complete -c mcast -n '__mcast_command_is ping' -l find-max -d 'With --speed: sea
 
 # mcast trust
 complete -c mcast -n '__mcast_command_is trust' -l note -x -d 'With add: a note to keep with the friend'
+complete -c mcast -n '__mcast_command_is trust' -l id -x -d 'With forget: unpin the names pinned to the key whose id starts with PREFIX (at least 8 hex digits) instead of naming one'
 complete -c mcast -n '__mcast_command_is trust' -l timeout -x -d 'With add: how long to look for PEER on the network'
 
 # mcast pair
 complete -c mcast -n '__mcast_command_is pair' -l accept -d 'Answer a pairing request (from PEER only, when given)'
 complete -c mcast -n '__mcast_command_is pair' -l list -d 'List the pairing requests addressed to this node'
-complete -c mcast -n '__mcast_command_is pair' -l yes -d 'Accept the code without asking (for scripts that compared it otherwise)'
+complete -c mcast -n '__mcast_command_is pair' -l yes -d 'Accept without asking'
 complete -c mcast -n '__mcast_command_is pair' -l timeout -x -d 'Give up after DURATION (with --list: listen this long, 3s)'
 
 # mcast config

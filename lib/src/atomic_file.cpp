@@ -9,16 +9,28 @@
 #include <fcntl.h>
 #include <stdexcept>
 #include <string>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace mcast::detail {
 
 namespace fs = std::filesystem;
 
+void create_private_directories(const fs::path& dir) {
+    // Each missing level is made 0700 (not 0755 under the usual umask): the config directory
+    // holds the key, and it must never exist, even for a moment, readable by others.
+    fs::path at;
+    for (const auto& part : dir) {
+        at /= part;
+        if (::mkdir(at.c_str(), 0700) != 0 && errno != EEXIST)
+            return; // the open below names the file that cannot be written
+    }
+}
+
 void write_atomically(const fs::path& file, std::string_view text) {
     auto dir = file.parent_path().empty() ? fs::path(".") : file.parent_path();
-    std::error_code ec;
-    fs::create_directories(dir, ec);
+    create_private_directories(dir);
     unsigned char rnd[8];
     RAND_bytes(rnd, sizeof rnd);
     char suffix[20];
@@ -41,6 +53,25 @@ void write_atomically(const fs::path& file, std::string_view text) {
         ::fsync(dfd);
         ::close(dfd);
     }
+}
+
+FileLock::FileLock(const fs::path& file) {
+    create_private_directories(file.parent_path().empty() ? fs::path(".") : file.parent_path());
+    auto path = file;
+    path += ".lock";
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0)
+        throw std::runtime_error("cannot lock '" + file.string() + "': " + std::strerror(errno));
+    while (::flock(fd_, LOCK_EX) != 0)
+        if (errno != EINTR) {
+            int e = errno;
+            ::close(fd_);
+            throw std::runtime_error("cannot lock '" + file.string() + "': " + std::strerror(e));
+        }
+}
+
+FileLock::~FileLock() {
+    ::close(fd_); // releases the lock
 }
 
 } // namespace mcast::detail

@@ -2,6 +2,7 @@
 // to our own queries (an answer whose nonce we never sent is ignored, so a captured answer cannot
 // be replayed as fresh), and one driver that wakes it for the next query, expiry or the end of
 // the plan.
+#include "protocol/recent_nonces.hpp"
 #include "service_driver.hpp"
 
 #include <mcast/discovery.hpp>
@@ -23,7 +24,7 @@ struct Discovery::Impl {
     QueryPlan plan;
     PeerTable table;
     ServiceDriver driver{session.io()};
-    std::vector<Nonce> nonces;
+    detail::RecentNonces<Nonce> nonces; // of the last 5 s: a long run keeps no old ones
     std::vector<Subscription> subs;
     std::function<void(const PeerEvent&)> event_handler;
     std::function<void()> done_handler;
@@ -67,7 +68,7 @@ struct Discovery::Impl {
 
     void on_answer(const Message& m) {
         auto a = decode_answer(m.values);
-        if (!a || std::find(nonces.begin(), nonces.end(), a->nonce) == nonces.end()) return;
+        if (!a || !nonces.contains(a->nonce, std::chrono::steady_clock::now())) return;
         observe(m, a->info);
     }
 
@@ -84,7 +85,7 @@ struct Discovery::Impl {
         // Keep the query small (and within what receivers accept): past the cap, nodes that
         // are already known simply answer again.
         if (q.known.size() > max_known_in_query) q.known.resize(max_known_in_query);
-        nonces.push_back(q.nonce);
+        nonces.add(q.nonce, std::chrono::steady_clock::now());
         // From the private port: the answers come back by unicast to this process alone. With
         // no interface yet, the plan's next query tries again.
         SendOptions o;
@@ -144,6 +145,10 @@ void Discovery::start() {
 
 void Discovery::stop() {
     impl_->driver.stop();
+}
+
+void Discovery::protect(std::function<bool(const NodeId&)> p) {
+    impl_->table.set_protect(std::move(p));
 }
 
 const PeerTable& Discovery::table() const {

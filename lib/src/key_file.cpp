@@ -3,6 +3,8 @@
 #include "protocol/identity_impl.hpp"
 #include <mcast/paths.hpp>
 
+#include "atomic_file.hpp"
+
 #include <mcast/identity.hpp>
 
 #include <openssl/err.h>
@@ -81,9 +83,9 @@ void Identity::save(const fs::path& file, bool replace) const {
     if (dir.empty()) dir = ".";
     std::error_code ec;
     if (!fs::exists(dir, ec)) {
-        fs::create_directories(dir, ec);
-        if (ec) throw IdentityError("cannot create '" + dir.string() + "': " + ec.message());
-        ::chmod(dir.c_str(), 0700);
+        detail::create_private_directories(dir);
+        if (!fs::is_directory(dir, ec))
+            throw IdentityError("cannot create '" + dir.string() + "': " + std::strerror(errno));
     }
     if (!replace && fs::exists(file, ec))
         throw IdentityError("identity file '" + file.string() +

@@ -36,17 +36,44 @@ void KnownNames::save(const fs::path& file) const {
     detail::write_atomically(file, text);
 }
 
+void KnownNames::update(const fs::path& file, const std::function<void(KnownNames&)>& change) {
+    detail::FileLock lock(file);
+    auto k = load(file);
+    change(k);
+    if (k.changed()) k.save(file);
+}
+
 std::optional<std::string> KnownNames::check(const std::string& name, const std::string& id,
                                              const std::string& now) {
     if (name.empty() || name.find_first_of("\t\n\r") != std::string::npos) return std::nullopt;
     auto it = std::find_if(names_.begin(), names_.end(),
                            [&](const KnownName& n) { return n.name == name; });
     if (it != names_.end()) {
-        if (it->id == id) return std::nullopt;
-        return it->id;
+        if (it->id != id) return it->id;
+        // Seen again: the most recent now, so that a flood of new names pushes out the names
+        // nobody uses any more, not the ones seen every day.
+        if (it != names_.begin()) {
+            std::rotate(names_.begin(), it, std::next(it));
+            changed_ = true;
+        }
+        return std::nullopt;
+    }
+    // One key holds at most max_pins_per_key names: a node that renames itself replaces its
+    // own oldest pin instead of pushing out everyone else's.
+    auto own =
+        std::count_if(names_.begin(), names_.end(), [&](const KnownName& n) { return n.id == id; });
+    if (static_cast<std::size_t>(own) >= max_pins_per_key) {
+        auto oldest = std::find_if(names_.rbegin(), names_.rend(),
+                                   [&](const KnownName& n) { return n.id == id; });
+        names_.erase(std::next(oldest).base());
     }
     names_.insert(names_.begin(), {name, id, now});
-    if (names_.size() > max_names) names_.pop_back();
+    if (names_.size() > max_names) {
+        // Past the bound the least recently seen pin goes, never a friend's.
+        auto victim = std::find_if(names_.rbegin(), names_.rend(),
+                                   [&](const KnownName& n) { return !keep_ || !keep_(n.id); });
+        if (victim != names_.rend()) names_.erase(std::next(victim).base());
+    }
     changed_ = true;
     return std::nullopt;
 }

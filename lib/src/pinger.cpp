@@ -1,4 +1,5 @@
 // PingResponder and Pinger; see pinger.hpp.
+#include "protocol/send_budget.hpp"
 #include "service_driver.hpp"
 #include "wall_clock.hpp"
 
@@ -13,11 +14,18 @@
 
 namespace mcast {
 
+// What one node's replies may cost the LAN: a multicast probe makes every responder sign a
+// reply that every process on the LAN verifies. An honest prober at the interval floor sends
+// at most four probes a round (two families, multicast and unicast): 40 a second.
+constexpr detail::SendBudgetConfig reply_budget{
+    .per_key_rate = 40, .per_key_burst = 40, .total_rate = 200, .total_burst = 200};
+
 struct PingResponder::Impl {
     Session& session;
     std::string name;
     Subscription sub;
     std::uint64_t replies = 0;
+    detail::SendBudget budget{reply_budget}; // per prober key, and for all together
 
     Impl(Session& s, std::string n) : session(s), name(std::move(n)) {}
 
@@ -31,6 +39,7 @@ struct PingResponder::Impl {
             auto mine = id_prefix(session.identity().id());
             if (std::find(p->targets.begin(), p->targets.end(), mine) == p->targets.end()) return;
         }
+        if (!budget.allow(m.sender_id.full(), std::chrono::steady_clock::now())) return;
         Reply r{p->run, p->seq, p->family, p->unicast, 0, name};
         // Hold: from the kernel's arrival stamp to now, plus the signing that is about to
         // happen (estimated from recent ones: Ed25519 signing takes nearly constant time).
@@ -74,9 +83,17 @@ struct Pinger::Impl {
     std::map<std::string, std::string> names;
     // Where to send unicast probes: responder id -> (family -> (address, ifindex)).
     std::map<std::string, std::map<int, std::pair<std::string, unsigned>>> unicast_targets;
+    // Where replies came from, until unicast_target_ok accepts the address (checked before
+    // each round: discovery may confirm it after the first replies).
+    struct Candidate {
+        NodeId id;
+        std::map<int, std::pair<std::string, unsigned>> where;
+    };
+    std::map<std::string, Candidate> candidates;
     std::function<void(const PingReplyEvent&)> reply_handler;
     std::function<void()> done_handler;
     Impl(Session& s, PingConfig c) : session(s), cfg(c) {
+        cfg.interval = std::max<std::chrono::nanoseconds>(cfg.interval, min_ping_interval);
         RAND_bytes(run.data(), static_cast<int>(run.size()));
         if (cfg.size) {
             Probe p{run, 1, 4, false, {}, 0};
@@ -114,6 +131,20 @@ struct Pinger::Impl {
             if (sent) stats.sent({family, false}, seq);
         }
         if (cfg.unicast_too) {
+            for (auto c = candidates.begin(); c != candidates.end();) {
+                for (auto w = c->second.where.begin(); w != c->second.where.end();) {
+                    bool ok = !cfg.unicast_target_ok ||
+                              cfg.unicast_target_ok(c->second.id, w->second.first);
+                    if (ok && (unicast_targets.count(c->first) ||
+                               unicast_targets.size() < max_unicast_targets)) {
+                        unicast_targets[c->first][w->first] = w->second;
+                        w = c->second.where.erase(w);
+                    } else {
+                        ++w;
+                    }
+                }
+                c = c->second.where.empty() ? candidates.erase(c) : std::next(c);
+            }
             for (const auto& [who, fams] : unicast_targets) {
                 for (const auto& [family, where] : fams) {
                     Probe p{run, seq, family, true, {}, pad};
@@ -141,10 +172,15 @@ struct Pinger::Impl {
                                    r->unicast ? who : std::string()));
         if (it == pending.end()) return;
         auto rx = m.arrival.rx_wall_ns ? m.arrival.rx_wall_ns : detail::wall_now_ns();
-        double rtt = static_cast<double>(rx - it->second.at - r->hold_ns) / 1e6;
-        if (rtt < 0) rtt = 0;
+        double rtt = round_trip_ms(it->second.at, rx, r->hold_ns);
         names[who] = r->name;
-        if (!r->unicast) unicast_targets[who][r->family] = {m.arrival.source, m.arrival.ifindex};
+        auto target = unicast_targets.find(who);
+        bool have = target != unicast_targets.end() && target->second.count(r->family);
+        if (!r->unicast && cfg.unicast_too && !have &&
+            (candidates.count(who) || candidates.size() < max_unicast_targets)) {
+            auto& c = candidates.try_emplace(who, Candidate{m.sender_id, {}}).first->second;
+            c.where[r->family] = {m.arrival.source, m.arrival.ifindex};
+        }
         PingPath path{r->family, r->unicast};
         auto v = stats.reply(who, path, r->seq, rtt);
         if (reply_handler)

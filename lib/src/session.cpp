@@ -8,6 +8,7 @@
 #include "protocol/receiver.hpp"
 #include "protocol/sender.hpp"
 
+#include "protocol/send_budget.hpp"
 #include "wall_clock.hpp"
 
 #include <mcast/session.hpp>
@@ -55,6 +56,15 @@ struct Session::Impl {
     std::size_t next_handle = 1;
     asio::steady_timer rescan_timer{io};
     bool running = false;
+    // Unicast goes where a datagram from the network asked (answers, replies, reports): to the
+    // claimed source, which may be a third host's, or an on-link address nobody answers ARP/ND
+    // for, where it waits in the send queue for seconds. Per destination address at most 20 a
+    // second (40 at once), and 400 a second for all: what can wait there (some 1200 datagrams
+    // for the 3 s of a failed resolution) fits the private socket's send buffer, so answers to
+    // real queriers still find room. See docs/security.md.
+    detail::SendBudget unicast_budget{
+        {.per_key_rate = 20, .per_key_burst = 40, .total_rate = 400, .total_burst = 400}};
+    std::uint64_t unicast_refused = 0;
     // The fastest seal (encode + sign) so far, in ns (0: none yet): what a responder adds to its
     // hold time (see seal_floor_ns in session.hpp).
     std::int64_t fastest_seal_ns = 0;
@@ -294,6 +304,11 @@ SendResult Session::send(std::string_view topic, const Tuple& values, SendOption
     auto* s4 = opts.family == 6 ? nullptr : priv ? i.priv4.get() : i.sock4.get();
     auto* s6 = opts.family == 4 ? nullptr : priv ? i.priv6.get() : i.sock6.get();
     SendResult r;
+    if (unicast && !i.unicast_budget.allow(opts.unicast_to, std::chrono::steady_clock::now())) {
+        ++i.unicast_refused; // beyond the destination's share: see unsent()
+        r.refused = true;
+        return r;
+    }
     std::optional<ByteBuffer> datagram; // sealed once, when there is somewhere to send it
     auto out = [&](net::MulticastSocket* sock, unsigned index) {
         if (!datagram) {
@@ -334,6 +349,7 @@ SendResult Session::reply(const Arrival& to, std::string_view topic, const Tuple
 
 std::string SendResult::why() const {
     if (datagrams > 0) return {};
+    if (refused) return "not sent: beyond the destination's share of unicast";
     if (error) return std::string("send failed: ") + std::strerror(error);
     return "no usable interface (none is up with multicast and an address; name one with -i)";
 }
@@ -348,6 +364,13 @@ boost::asio::io_context& Session::io() {
 
 const DropCounters& Session::counters() const {
     return impl_->receiver.counters();
+}
+std::uint64_t Session::unsent() const {
+    std::uint64_t n = impl_->unicast_refused;
+    for (auto* sock :
+         {impl_->sock4.get(), impl_->sock6.get(), impl_->priv4.get(), impl_->priv6.get()})
+        if (sock) n += sock->unsent();
+    return n;
 }
 std::vector<JoinedInterface> Session::interfaces() const {
     return impl_->snapshot();

@@ -24,19 +24,20 @@ struct SpeedResponder::Impl {
     struct Test {
         PublicKeyBytes sender; // counters belong to the key that started the test
         SpeedCounter counter;
+        std::int64_t reported = -1; // `received` when the last report went out
     };
     std::deque<Test> tests; // most recent last
     std::vector<Subscription> subs;
 
     Impl(Session& s, std::string n) : session(s), name(std::move(n)) {}
 
-    SpeedCounter* find(const PublicKeyBytes& sender, const Nonce& test, bool create) {
+    Test* find(const PublicKeyBytes& sender, const Nonce& test, bool create) {
         for (auto& t : tests)
-            if (t.sender == sender && t.counter.report().test == test) return &t.counter;
+            if (t.sender == sender && t.counter.report().test == test) return &t;
         if (!create) return nullptr;
         if (tests.size() >= max_tests) tests.pop_front();
         tests.push_back({sender, SpeedCounter(test)});
-        return &tests.back().counter;
+        return &tests.back();
     }
 
     void on_data(const Message& m) {
@@ -44,21 +45,24 @@ struct SpeedResponder::Impl {
         if (!d) return;
         auto rx = m.arrival.rx_wall_ns ? m.arrival.rx_wall_ns : detail::wall_now_ns();
         auto bytes = min_datagram_size + m.header.topic.size() + encoded_size(m.values);
-        find(m.header.sender, d->test, true)->add(d->seq, m.header.timestamp_ns, rx, bytes);
+        find(m.header.sender, d->test, true)->counter.add(d->seq, m.header.timestamp_ns, rx, bytes);
     }
 
     void on_end(const Message& m) {
         auto e = decode_speed_end(m.values);
         if (!e) return;
-        // Only the sender of a test gets its report, and only for a test we counted: a stray
-        // or forged end marker makes no node send anything.
-        auto* c = find(m.header.sender, e->test, false);
-        if (!c) return;
-        SpeedReport r = c->report();
+        // Only the sender of a test gets its report, only for a test we counted, and only
+        // once per state of its counters: a stray, forged or repeated end marker makes no node
+        // send anything more. (The end marker repeats, over both families: one that overtakes
+        // the data still queued on the other family's socket gets an updated report later.)
+        auto* t = find(m.header.sender, e->test, false);
+        if (!t || t->reported == t->counter.report().received) return;
+        SpeedReport r = t->counter.report();
         r.test = e->test;
         r.name = name;
         // Back to the sender's private port: reports need not reach anyone else.
-        (void)session.reply(m.arrival, "", encode_speed_report(r), MessageType::speed_report);
+        if (session.reply(m.arrival, "", encode_speed_report(r), MessageType::speed_report))
+            t->reported = r.received;
     }
 };
 

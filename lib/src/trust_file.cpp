@@ -43,4 +43,19 @@ void TrustStore::save(const fs::path& file) const {
     }
 }
 
+TrustStore TrustStore::update(const fs::path& file,
+                              const std::function<void(TrustStore&)>& change) {
+    try {
+        detail::FileLock lock(file);
+        auto store = load(file);
+        change(store);
+        store.save(file);
+        return store;
+    } catch (const TrustError&) {
+        throw;
+    } catch (const std::runtime_error& e) {
+        throw TrustError(e.what());
+    }
+}
+
 } // namespace mcast

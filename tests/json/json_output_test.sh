@@ -105,9 +105,10 @@ id_of() { sed -n 's/.*"id":"\([0-9a-f]\{64\}\)".*/\1/p' "$out/$1.jsonl"; }
 step "identity: id --new, id"
 for h in 1 2 3; do run 0 "id_new$h" "$h" id --new; done
 run 0 id 1 id
+id1=$(id_of id_new1)
 id2=$(id_of id_new2)
 id3=$(id_of id_new3)
-[[ -n $id2 && -n $id3 ]] || fail "no id in the identity records"
+[[ -n $id1 && -n $id2 && -n $id3 ]] || fail "no id in the identity records"
 
 step "error records: a usage error, a send error, trust show of nobody"
 run 2 error_usage 1 listen --count nope
@@ -167,7 +168,7 @@ run 0 speed 1 ping --speed --rate 2000 --duration 300ms
 run "0|1" speed_max 1 ping --speed --find-max --duration 100ms
 
 step "pair: request, code, paired; --list; refused"
-start accept3 3 pair --accept --yes --timeout 10s
+start accept3 3 pair --accept "$id1" --yes --timeout 10s
 sleep 0.3
 run 0 pair 1 pair "$id3" --yes --timeout 10s
 finish accept3 0

@@ -31,7 +31,8 @@ protected:
 };
 
 TEST_F(Pair, BothSeeTheSameCodeAndBecomeFriends) {
-    auto b = lab_->spawn(2, argv(2, {"pair", "--accept", "--yes", "--json", "--timeout", "15s"}));
+    auto b = lab_->spawn(
+        2, argv(2, {"pair", "--accept", ids_[1], "--yes", "--json", "--timeout", "15s"}));
     std::this_thread::sleep_for(300ms);
     auto a = run_command(
         lab_->exec_argv(1, argv(1, {"pair", ids_[2], "--yes", "--json", "--timeout", "15s"})), 20s);
@@ -48,6 +49,26 @@ TEST_F(Pair, BothSeeTheSameCodeAndBecomeFriends) {
     ASSERT_EQ(fa.size(), 1u);
     ASSERT_EQ(fb.size(), 1u);
     EXPECT_EQ(fa[0].at("id").as_string(), ids_[2]);
+    EXPECT_EQ(fb[0].at("id").as_string(), ids_[1]);
+}
+
+TEST_F(Pair, AcceptYesPairsWithTheGivenIdOnlyNotWhoeverAsksFirst) {
+    // --yes without a full id is refused before anything is sent.
+    auto bare = run_command(lab_->exec_argv(2, argv(2, {"pair", "--accept", "--yes"})), 10s);
+    EXPECT_EQ(bare.code, 2);
+    EXPECT_NE(bare.err.find("full id"), std::string::npos) << bare.err;
+    auto b = lab_->spawn(2, argv(2, {"pair", "--accept", ids_[1], "--yes", "--timeout", "15s"}));
+    std::this_thread::sleep_for(300ms);
+    // h3 asks first, under the name it likes: it is not the id given.
+    auto c = lab_->spawn(3, argv(3, {"pair", ids_[2], "--yes", "--timeout", "3s"}));
+    std::this_thread::sleep_for(1500ms);
+    auto a = run_command(
+        lab_->exec_argv(1, argv(1, {"pair", ids_[2], "--yes", "--timeout", "15s"})), 20s);
+    EXPECT_EQ(a.code, 0) << a.err;
+    EXPECT_EQ(b.wait(10s), 0) << b.err();
+    EXPECT_EQ(c.wait(10s), 1) << c.err();
+    auto fb = friends(2);
+    ASSERT_EQ(fb.size(), 1u);
     EXPECT_EQ(fb[0].at("id").as_string(), ids_[1]);
 }
 

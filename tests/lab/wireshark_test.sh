@@ -303,7 +303,7 @@ lab_test() {
   env "$h2_env" "$netlab" exec "$lab" h2 "$mcast" announce -v --json --identity "$tmp/b.pem" --name wsnode-b \
     --timeout 4s >"$tmp/b-announce.txt" 2>&1 &
   local b_announce=$!
-  env "$h2_env" "$netlab" exec "$lab" h2 "$mcast" pair -v --accept --yes --identity "$tmp/b.pem" --timeout 4s \
+  env "$h2_env" "$netlab" exec "$lab" h2 "$mcast" pair -v --accept "$node_id" --yes --identity "$tmp/b.pem" --timeout 4s \
     >"$tmp/b-pair.txt" 2>&1 &
   local b_pair=$!
   env "$h2_env" "$netlab" exec "$lab" h2 "$mcast" ping -v --respond --identity "$tmp/c.pem" --timeout 4s \
@@ -312,8 +312,10 @@ lab_test() {
   wait_for "$tmp/b-announce.txt" '"type":"announce"'
   wait_for "$tmp/b-pair.txt" 'waiting for a pairing request'
   wait_for "$tmp/c-ping.txt" 'answering pings'
-  on_h1 "$mcast" pair "${b_id:0:12}" --yes --identity "$key" --timeout 3s >"$tmp/a-pair.txt" 2>&1 ||
+  on_h1 "$mcast" pair "$b_id" --yes --identity "$key" --timeout 3s >"$tmp/a-pair.txt" 2>&1 ||
     fail "A could not pair with B: $(cat "$tmp/a-pair.txt")"
+  # (--yes takes a full id, so pair runs no discovery: a query and its answer come from here.)
+  on_h1 "$mcast" discover --expect 1 --timeout 2s --identity "$key" >/dev/null 2>&1 || true
   on_h1 "$mcast" ping --count 1 --timeout 300ms --identity "$key" >"$tmp/a-ping.txt" 2>&1 || true
   on_h1 "$mcast" ping --speed -4 --rate 20 --duration 200ms --identity "$key" >"$tmp/a-speed.txt" 2>&1 || true
   wait "$b_announce" "$b_pair" "$c_ping" || true

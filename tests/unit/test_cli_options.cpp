@@ -860,8 +860,9 @@ TEST(CliDefaults, NetworkIsSessionOptions) {
 // Value kinds
 
 TEST(CliValues, DurationsWithBounds) {
-    EXPECT_EQ(error_of("ping", {"--interval", "0.5ms"}), "--interval: bad value (at least 1ms)");
-    EXPECT_EQ(error_of("ping", {"--interval", "1ms"}), "(no error)");
+    EXPECT_EQ(error_of("ping", {"--interval", "50ms"}),
+              "--interval: bad value (at least 100ms, every node answers each multicast probe)");
+    EXPECT_EQ(error_of("ping", {"--interval", "100ms"}), "(no error)");
     EXPECT_EQ(error_of("announce", {"--interval", "50ms"}),
               "--interval: bad value (expected 100ms to 8h)");
     EXPECT_EQ(error_of("announce", {"--interval", "9h"}),

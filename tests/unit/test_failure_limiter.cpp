@@ -56,6 +56,54 @@ TEST(FailureLimiter, ManySourcesDrainTheGlobalBucket) {
     EXPECT_TRUE(f.allow(5000, key(3), true, now));   // a known key still goes through
 }
 
+TEST(FailureLimiter, ForgeriesUnderFiveHundredKnownKeysCostOneSourceBucket) {
+    // Each key verified once here; one source then forges under all of them, ten each. Before,
+    // every key's own pair bucket let all of them through (5000 verifications at once).
+    FailureLimiter f;
+    MonoTime now{};
+    int allowed = 0;
+    for (int round = 0; round < 10; ++round)
+        for (std::uint32_t k = 0; k < 500; ++k)
+            if (f.allow(7, key(k), true, now)) {
+                ++allowed;
+                f.failed(7, key(k), now, true);
+            }
+    EXPECT_EQ(allowed, 100); // the default burst of one source
+    // A second later, the source's refill only.
+    allowed = 0;
+    for (std::uint32_t k = 0; k < 500; ++k)
+        if (f.allow(7, key(k), true, now + 1s)) {
+            ++allowed;
+            f.failed(7, key(k), now + 1s, true);
+        }
+    EXPECT_EQ(allowed, 20);
+    // Another source claiming the same known keys has its own bucket (a real sender there).
+    EXPECT_TRUE(f.allow(8, key(3), true, now + 1s));
+    // And forgeries under unknown keys from source 7 left its bucket for them untouched.
+    EXPECT_TRUE(f.allow(7, key(9999), false, now + 1s));
+}
+
+TEST(FailureLimiter, APairThatTakesOverAUsedSlotKeepsItsTokens) {
+    // One slot: every pair and every source collides. Draining it with one pair must not
+    // leave a full bucket for the next pair that lands there.
+    FailureLimitConfig cfg;
+    cfg.slots = 1;
+    cfg.burst = 10;
+    cfg.refill_per_second = 1;
+    FailureLimiter f(cfg);
+    MonoTime now{};
+    int allowed = 0;
+    for (int i = 0; i < 50; ++i)
+        if (f.allow(7, key(1), true, now)) {
+            ++allowed;
+            f.failed(7, key(1), now, true);
+        }
+    EXPECT_EQ(allowed, 10);
+    for (std::uint32_t k = 2; k < 100; ++k) // new pairs from new sources, all in that slot
+        EXPECT_FALSE(f.allow(k, key(k), true, now)) << k;
+    EXPECT_TRUE(f.allow(5, key(5), true, now + 1s)); // refilled by one
+}
+
 TEST(Receiver, ForgeryFloodIsRationedAndARealSenderStillGetsThrough) {
     std::array<std::uint8_t, 32> me{}, real{};
     me.fill(1);
@@ -113,4 +161,26 @@ TEST(FairShare, UnderOverloadAHeavySourceYieldsToALightOne) {
     EXPECT_LT(heavy_admitted, 10000);
     // A new window starts everyone afresh.
     EXPECT_TRUE(f.admit(1, behind, now + std::chrono::seconds(1)));
+}
+
+TEST(FairShare, SlotsAreKeyedPerProcessSoNobodyCanChooseACollision) {
+    // Two slots, two sources. When they share a slot they are counted as one and the heavy
+    // one is never held back; apart, it is. With a per-instance seed which happens differs
+    // from instance to instance (32 alike by chance: 2^-31); with an unkeyed hash, never.
+    FairShareConfig cfg;
+    cfg.slots = 2;
+    int apart = 0;
+    for (int instance = 0; instance < 32; ++instance) {
+        FairShare f(cfg);
+        MonoTime now{};
+        auto behind = std::chrono::milliseconds(50);
+        int heavy = 0;
+        for (int i = 0; i < 1000; ++i) {
+            heavy += f.admit(1, behind, now);
+            if (i % 100 == 0) f.admit(2, behind, now);
+        }
+        apart += heavy < 1000;
+    }
+    EXPECT_GT(apart, 0);
+    EXPECT_LT(apart, 32);
 }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 using namespace mcast;
 
@@ -135,4 +136,32 @@ TEST(Speed, CounterCountsReorderingAndJitter) {
     EXPECT_EQ(c.report().received, 5);
     EXPECT_EQ(c.report().highest, 5);
     EXPECT_EQ(c.report().bytes, 500);
+}
+
+// A peer chooses the sent time of speed data and the hold time of a reply, and the wall clock
+// can be stepped: extreme values give extreme figures, never signed overflow (this test is
+// what UBSan checks in scripts/test --sanitize).
+TEST(Speed, PeerChosenTimestampsAtTheLimitsDoNotOverflow) {
+    constexpr auto lo = std::numeric_limits<std::int64_t>::min();
+    constexpr auto hi = std::numeric_limits<std::int64_t>::max();
+    Nonce n{};
+    SpeedCounter c(n);
+    c.add(1, lo, 1'700'000'000'000'000'000, 100);
+    c.add(2, hi, 1'700'000'000'000'000'001, 100);
+    c.add(3, lo, -5, 100);
+    c.add(4, 0, lo, 100);
+    EXPECT_EQ(c.report().received, 4);
+    EXPECT_GE(c.report().jitter_ns, 0);
+}
+
+TEST(Ping, RoundTripWithoutOverflow) {
+    constexpr auto lo = std::numeric_limits<std::int64_t>::min();
+    constexpr auto hi = std::numeric_limits<std::int64_t>::max();
+    EXPECT_DOUBLE_EQ(round_trip_ms(1'000'000, 3'000'000, 500'000), 1.5);
+    EXPECT_EQ(round_trip_ms(3'000'000, 1'000'000, 0), 0.0); // clock stepped back
+    EXPECT_EQ(round_trip_ms(hi, lo, 0), 0.0);
+    EXPECT_GT(round_trip_ms(lo, hi, 0), 1e9);
+    EXPECT_EQ(round_trip_ms(0, 1'000'000, hi), 0.0);
+    EXPECT_GT(round_trip_ms(0, 1'000'000, lo), 1e9);
+    EXPECT_EQ(round_trip_ms(lo, lo, lo), round_trip_ms(lo, lo, lo)); // defined, whatever it is
 }

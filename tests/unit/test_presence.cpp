@@ -201,7 +201,32 @@ TEST(PeerTable, RestartIsAnUpdateButTwoLiveIncarnationsAreAConflict) {
     EXPECT_TRUE(t.peers().begin()->second.conflict);
 }
 
-TEST(PeerTable, BoundedEvictsTheSoonestToExpire) {
+TEST(PeerTable, OneKeyFromAHundredThousandSourcesKeepsABoundedList) {
+    PeerTable t;
+    MonoTime now{};
+    std::size_t events = 0;
+    for (int i = 0; i < 100'000; ++i) {
+        NodeAddress from{4,
+                         "10." + std::to_string(i >> 16) + "." + std::to_string((i >> 8) & 255) +
+                             "." + std::to_string(i & 255),
+                         "eth0"};
+        events +=
+            t.observe(key(5), 1, sample_info(), from, now + std::chrono::milliseconds(i), false)
+                .size();
+        ASSERT_LE(t.peers().begin()->second.seen_from.size(), Peer::max_seen_from);
+    }
+    EXPECT_EQ(events, 1u); // the join; a new source address is no update
+    const auto& seen = t.peers().begin()->second.seen_from;
+    ASSERT_EQ(seen.size(), Peer::max_seen_from);
+    EXPECT_EQ(seen.back().address, "10.1.134.159"); // 99999: the most recent is kept
+    // A source heard again moves to the end instead of growing the list.
+    auto first = seen.front();
+    t.observe(key(5), 1, sample_info(), first, now + 200s, false);
+    EXPECT_EQ(t.peers().begin()->second.seen_from.back(), first);
+    EXPECT_EQ(t.peers().begin()->second.seen_from.size(), Peer::max_seen_from);
+}
+
+TEST(PeerTable, BoundedEvictsTheLeastRecentlyHeard) {
     PeerTable t(3);
     MonoTime now{};
     for (std::uint8_t i = 1; i <= 3; ++i)
@@ -212,4 +237,61 @@ TEST(PeerTable, BoundedEvictsTheSoonestToExpire) {
     EXPECT_EQ(e[0].kind, PeerEventKind::leave);
     EXPECT_EQ(e[0].peer.key, key(1));
     EXPECT_EQ(e[1].kind, PeerEventKind::join);
+}
+
+TEST(PeerTable, AFloodOfLongLivedFakesEvictsNeitherFriendsNorRealNodes) {
+    // A table of 100: a friend, then 100 fake nodes with 24 h lifetimes from 100 sources, then
+    // five real nodes (90 s lifetimes) that keep announcing while more fakes arrive.
+    PeerTable t(100);
+    t.set_protect([](const NodeId& id) { return id == NodeId::of(key(200)); });
+    MonoTime now{};
+    t.observe(key(200), 1, sample_info(), {4, "10.0.0.200", "eth0"}, now, false);
+    auto fake = sample_info();
+    fake.lifetime = std::chrono::hours(24);
+    auto fake_key = [](int i) {
+        PublicKeyBytes k{};
+        k[0] = 0xfa;
+        k[1] = static_cast<std::uint8_t>(i);
+        k[2] = static_cast<std::uint8_t>(i >> 8);
+        return k;
+    };
+    int next_fake = 0;
+    auto flood = [&](int n, MonoTime at) {
+        for (int i = 0; i < n; ++i, ++next_fake)
+            t.observe(fake_key(next_fake), 1, fake,
+                      {4, "10.1.0." + std::to_string(next_fake % 250), "eth0"}, at, false);
+    };
+    flood(100, now + 1s);
+    for (int second = 2; second < 60; ++second) {
+        for (std::uint8_t r = 1; r <= 5; ++r)
+            t.observe(key(r), 1, sample_info(), {4, "10.0.0." + std::to_string(r), "eth0"},
+                      now + std::chrono::seconds(second), false);
+        flood(20, now + std::chrono::seconds(second) + 500ms);
+    }
+    EXPECT_EQ(t.size(), 100u);
+    EXPECT_EQ(t.peers().count(NodeId::of(key(200))), 1u) << "the friend was evicted";
+    for (std::uint8_t r = 1; r <= 5; ++r)
+        EXPECT_EQ(t.peers().count(NodeId::of(key(r))), 1u) << "real node " << int(r);
+}
+
+TEST(PeerTable, OneSourceBringsAtMostItsShareOfStrangers) {
+    PeerTable t;
+    MonoTime now{};
+    for (int i = 0; i < 1000; ++i) {
+        PublicKeyBytes k{};
+        k[0] = 0xfb;
+        k[1] = static_cast<std::uint8_t>(i);
+        k[2] = static_cast<std::uint8_t>(i >> 8);
+        t.observe(k, 1, sample_info(), {4, "10.9.9.9", "eth0"}, now, false);
+    }
+    EXPECT_EQ(t.size(), PeerTable::max_strangers_per_source);
+    // Another source is not held back, and a goodbye frees a place.
+    EXPECT_EQ(t.observe(key(1), 1, sample_info(), {4, "10.0.0.1", "eth0"}, now, false).size(), 1u);
+    auto first = t.peers().begin()->second;
+    if (first.seen_from.front().address == "10.9.9.9") {
+        t.goodbye(first.key, first.incarnation, now);
+        PublicKeyBytes k{};
+        k[0] = 0xfc;
+        EXPECT_EQ(t.observe(k, 1, sample_info(), {4, "10.9.9.9", "eth0"}, now, false).size(), 1u);
+    }
 }

@@ -19,6 +19,7 @@ PublicKeyBytes key(std::uint8_t b) {
 constexpr std::int64_t sec = 1'000'000'000;
 
 struct Clocked {
+    explicit Clocked(ReplayConfig cfg = {}) : w(cfg) {}
     ReplayWindow w;
     MonoTime now{};
     ReplayVerdict offer(const PublicKeyBytes& k, std::uint64_t inc, std::uint64_t seq,
@@ -115,9 +116,91 @@ TEST(ReplayWindow, AtMostFourIncarnationsPerKeyLeastRecentlyUsedEvicted) {
     // Incarnation 1 is still tracked: its seq 5 is remembered (replay, past the dup window).
     c.now += 3s;
     EXPECT_EQ(c.offer(k, 1, 5, 100 * sec), ReplayVerdict::replay);
-    // Incarnation 2 was forgotten: its old seq 5 is judged by timestamp alone, and a timestamp
-    // within the tolerance passes (the documented limit of a bounded table).
-    EXPECT_EQ(c.offer(k, 2, 5, 100 * sec), ReplayVerdict::fresh);
+    // Incarnation 2 was retired: the key's floor (its newest timestamp) rejects what it sent,
+    // while a later run is new.
+    EXPECT_EQ(c.offer(k, 2, 5, 100 * sec), ReplayVerdict::replay);
+    EXPECT_EQ(c.offer(k, 6, 1, 101 * sec), ReplayVerdict::fresh);
+}
+
+TEST(ReplayWindow, FiveShortRunsReplayedInRotationAreNeverFreshAgain) {
+    // Six messages from each of five `mcast send` runs of one key within 5 s, all heard; then
+    // the capture is replayed three times, past the duplicate window: nothing is fresh.
+    Clocked c;
+    auto k = key(11);
+    auto ts = [](std::uint64_t run, std::uint64_t seq) {
+        return 100 * sec + static_cast<std::int64_t>(run) * sec / 2 +
+               static_cast<std::int64_t>(seq) * 10'000'000;
+    };
+    for (std::uint64_t run = 1; run <= 5; ++run)
+        for (std::uint64_t seq = 1; seq <= 6; ++seq) {
+            c.now += 10ms;
+            ASSERT_EQ(c.offer(k, 1000 + run, seq, ts(run, seq)), ReplayVerdict::fresh);
+        }
+    for (int round = 0; round < 3; ++round)
+        for (std::uint64_t run = 1; run <= 5; ++run)
+            for (std::uint64_t seq = 1; seq <= 6; ++seq) {
+                c.now += 3s;
+                EXPECT_EQ(c.offer(k, 1000 + run, seq, ts(run, seq)), ReplayVerdict::replay)
+                    << "round " << round << " run " << run << " seq " << seq;
+            }
+    // A sixth run, later, is still heard.
+    EXPECT_EQ(c.offer(k, 1006, 1, ts(6, 1)), ReplayVerdict::fresh);
+}
+
+TEST(ReplayWindow, ARelearnedIncarnationDoesNotTakeItsOldDatagramsAgain) {
+    // A long-lived sender, then four short runs of its key while it is quiet: it is retired.
+    // When it speaks again it is learned anew, with a floor: none of its 2000 old datagrams
+    // (captured, replayed at any age) is fresh, while its new ones are.
+    Clocked c;
+    auto k = key(12);
+    const std::uint64_t live = 77;
+    for (std::uint64_t seq = 1; seq <= 2000; ++seq) {
+        c.now += 1ms;
+        ASSERT_EQ(c.offer(k, live, seq, 100 * sec + static_cast<std::int64_t>(seq) * 1'000'000),
+                  ReplayVerdict::fresh);
+    }
+    for (std::uint64_t run = 1; run <= 4; ++run) {
+        c.now += 1s;
+        ASSERT_EQ(c.offer(k, run, 1, 103 * sec + static_cast<std::int64_t>(run) * sec),
+                  ReplayVerdict::fresh);
+    }
+    c.now += 1s;
+    EXPECT_EQ(c.offer(k, live, 2001, 108 * sec), ReplayVerdict::fresh); // learned again
+    for (std::uint64_t seq = 1; seq <= 2000; ++seq) {
+        c.now += 1ms;
+        EXPECT_EQ(c.offer(k, live, seq, 100 * sec + static_cast<std::int64_t>(seq) * 1'000'000),
+                  ReplayVerdict::replay)
+            << seq;
+    }
+    EXPECT_EQ(c.offer(k, live, 2002, 108 * sec + 1), ReplayVerdict::fresh);
+}
+
+TEST(ReplayWindow, AKeyEvictedByAFloodOfFreshKeysDoesNotTakeItsHistoryBack) {
+    // A real sender's datagrams were heard; an attacker with thousands of fresh keys makes the
+    // receiver forget it, then replays its capture (in seq order, as often as it likes): the
+    // evicted key's newest timestamp was kept, so nothing of it is fresh; its next run is.
+    ReplayConfig cfg;
+    cfg.max_keys = 64;
+    Clocked c(cfg);
+    auto real = key(13);
+    for (std::uint64_t seq = 1; seq <= 100; ++seq)
+        ASSERT_EQ(c.offer(real, 5, seq, 100 * sec + static_cast<std::int64_t>(seq)),
+                  ReplayVerdict::fresh);
+    for (int round = 0; round < 3; ++round) {
+        for (std::uint32_t i = 0; i < 100; ++i) {
+            PublicKeyBytes k{};
+            std::memcpy(k.data(), &i, sizeof i);
+            k[31] = static_cast<std::uint8_t>(round + 1);
+            c.offer(k, 1, 1, 200 * sec);
+        }
+        ASSERT_FALSE(c.w.knows(real));
+        for (std::uint64_t seq = 1; seq <= 100; ++seq)
+            EXPECT_EQ(c.offer(real, 5, seq, 100 * sec + static_cast<std::int64_t>(seq)),
+                      ReplayVerdict::replay)
+                << "round " << round << " seq " << seq;
+    }
+    EXPECT_EQ(c.offer(real, 6, 1, 101 * sec), ReplayVerdict::fresh);
+    EXPECT_EQ(c.offer(real, 5, 50, 100 * sec + 50), ReplayVerdict::replay);
 }
 
 TEST(ReplayWindow, KeyTableIsBounded) {

@@ -9,6 +9,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sys/stat.h>
+#include <thread>
 
 using namespace mcast;
 namespace fs = std::filesystem;
@@ -147,10 +149,18 @@ TEST(KnownNames, PinsTheFirstKeyAndReportsAnother) {
     EXPECT_EQ(k.names().size(), 1u);
 }
 
+namespace {
+// A distinct 64-hex-digit id per number.
+std::string id_n(std::size_t n) {
+    auto digits = std::to_string(n);
+    return std::string(64 - digits.size(), '0') + digits;
+}
+} // namespace
+
 TEST(KnownNames, BoundedAndRoundTripsThroughItsFile) {
     KnownNames k;
     for (std::size_t i = 0; i < KnownNames::max_names + 50; ++i)
-        k.check("n" + std::to_string(i), id_of('a'), "t");
+        k.check("n" + std::to_string(i), id_n(i), "t");
     EXPECT_EQ(k.names().size(), KnownNames::max_names);
     char tmpl[] = "/tmp/mcast-known-XXXXXX";
     fs::path dir = ::mkdtemp(tmpl);
@@ -158,5 +168,82 @@ TEST(KnownNames, BoundedAndRoundTripsThroughItsFile) {
     auto back = KnownNames::load(dir / "known_names");
     EXPECT_EQ(back.names().size(), KnownNames::max_names);
     EXPECT_EQ(back.names().front().name, k.names().front().name);
+    fs::remove_all(dir);
+}
+
+TEST(KnownNames, OneKeyRenamingItselfAThousandTimesFlushesNobodyElse) {
+    KnownNames k;
+    k.check("alice", id_n(1), "t0");
+    for (int i = 0; i < 1000; ++i)
+        k.check("fake" + std::to_string(i), id_n(666), "t");
+    EXPECT_EQ(k.names().size(), 1 + KnownNames::max_pins_per_key);
+    EXPECT_EQ(k.check("alice", id_n(666), "t"), id_n(1)); // still pinned: the impostor is seen
+}
+
+TEST(KnownNames, ANameSeenAgainIsRefreshedAndFriendsPinsAreKept) {
+    KnownNames k;
+    k.keep([](const std::string& id) { return id == id_n(2); });
+    k.check("alice", id_n(1), "t0");
+    k.check("bob", id_n(2), "t0"); // a friend
+    // Many keys, one new name each; alice is seen now and then, bob never again.
+    for (std::size_t i = 0; i < 5 * KnownNames::max_names; ++i) {
+        k.check("n" + std::to_string(i), id_n(1000 + i), "t");
+        if (i % 500 == 0) {
+            EXPECT_FALSE(k.check("alice", id_n(1), "t"));
+        }
+    }
+    EXPECT_EQ(k.names().size(), KnownNames::max_names);
+    EXPECT_EQ(k.check("alice", id_n(666), "t"), id_n(1));
+    EXPECT_EQ(k.check("bob", id_n(666), "t"), id_n(2));
+}
+
+TEST(KnownNames, SavingCreatesMissingDirectoriesPrivate) {
+    // discover may be the first to write the config directory, before the key lands in it.
+    auto old_mask = ::umask(022);
+    char tmpl[] = "/tmp/mcast-dirs-XXXXXX";
+    fs::path dir = ::mkdtemp(tmpl);
+    KnownNames k;
+    k.check("alice", id_n(1), "t");
+    k.save(dir / "config" / "mcast" / "known_names");
+    TrustStore().save(dir / "other" / "trust");
+    ::umask(old_mask);
+    for (auto d : {dir / "config", dir / "config" / "mcast", dir / "other"}) {
+        struct stat st {};
+        ASSERT_EQ(::stat(d.c_str(), &st), 0) << d;
+        EXPECT_EQ(st.st_mode & 0777, 0700u) << d;
+    }
+    fs::remove_all(dir);
+}
+
+TEST(TrustStore, TwoWritersAtOnceLoseNoChange) {
+    // Two processes adding friends at once (pair and trust add) each load, add and save: under
+    // the store's lock, every one of their changes is kept. Threads with files of their own
+    // lock as processes do.
+    char tmpl[] = "/tmp/mcast-race-XXXXXX";
+    fs::path dir = ::mkdtemp(tmpl);
+    auto file = dir / "trust";
+    auto writer = [&](int first) {
+        for (int i = first; i < first + 40; ++i)
+            TrustStore::update(file, [&](TrustStore& s) {
+                s.add({id_n(static_cast<std::size_t>(i)), "n" + std::to_string(i), "t", ""});
+            });
+    };
+    std::thread a(writer, 0), b(writer, 1000);
+    a.join();
+    b.join();
+    EXPECT_EQ(TrustStore::load(file).friends().size(), 80u);
+    // And a forget racing a save of new pins keeps both.
+    KnownNames::update(dir / "known_names", [](KnownNames& k) { k.check("alice", id_n(1), "t"); });
+    std::thread f([&] {
+        for (int i = 0; i < 40; ++i)
+            KnownNames::update(dir / "known_names", [&](KnownNames& k) {
+                k.check("f" + std::to_string(i), id_n(2), "t");
+            });
+    });
+    KnownNames::update(dir / "known_names", [](KnownNames& k) { k.forget("alice"); });
+    f.join();
+    auto known = KnownNames::load(dir / "known_names");
+    EXPECT_EQ(known.names().size(), KnownNames::max_pins_per_key); // key 2's newest eight
+    EXPECT_EQ(known.check("alice", id_n(3), "t"), std::nullopt);   // forgotten, not restored
     fs::remove_all(dir);
 }

@@ -24,6 +24,9 @@ public:
     // Called once when the plan is over (expect reached, quiet, or timeout).
     void on_done(std::function<void()> h);
 
+    // Nodes the table never evicts to make room (friends: TrustStore::trusts).
+    void protect(std::function<bool(const NodeId&)> p);
+
     void start(); // the session must be started
     void stop();
 

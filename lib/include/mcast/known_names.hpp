@@ -7,6 +7,7 @@
 #include <mcast/export.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,17 +21,26 @@ struct KnownName {
 class MCAST_API KnownNames {
 public:
     static constexpr std::size_t max_names = 1000;
+    static constexpr std::size_t max_pins_per_key = 8;
 
     // $XDG_CONFIG_HOME/mcast/known_names, else ~/.config/mcast/known_names.
     static std::filesystem::path default_path();
     // A missing or unreadable file is empty; malformed lines are skipped (this is a cache).
     static KnownNames load(const std::filesystem::path& file);
     void save(const std::filesystem::path& file) const;
+    // Load, change, save under a lock (file.lock): a discover saving its pins and a trust
+    // forget at the same moment both keep their change.
+    static void update(const std::filesystem::path& file,
+                       const std::function<void(KnownNames&)>& change);
 
     // The id `name` was pinned to, when that is not `id`; nullopt when it matches or is new. A
-    // new name is pinned to `id` (the most recent first; past max_names the oldest is dropped).
+    // new name is pinned to `id` (the most recent first; a name seen again moves to the front;
+    // past max_pins_per_key the key's own oldest pin goes, past max_names the least recently
+    // seen pin that is not kept).
     std::optional<std::string> check(const std::string& name, const std::string& id,
                                      const std::string& now);
+    // Pins of ids for which this is true (friends) are never dropped to make room.
+    void keep(std::function<bool(const std::string& id)> k) { keep_ = std::move(k); }
     // Unpins a name (after the user has checked the new key): true when it was there.
     bool forget(const std::string& name);
     bool changed() const { return changed_; }
@@ -39,6 +49,7 @@ public:
 private:
     std::vector<KnownName> names_; // most recently pinned first
     bool changed_ = false;
+    std::function<bool(const std::string&)> keep_;
 };
 
 } // namespace mcast

@@ -8,6 +8,7 @@
 #include <mcast/presence.hpp>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -20,7 +21,10 @@ struct Peer {
     PublicKeyBytes key{};
     std::uint64_t incarnation = 0;
     NodeInfo info;
-    std::vector<NodeAddress> seen_from; // source addresses its datagrams arrived from
+    static constexpr std::size_t max_seen_from = 16;
+    // The last max_seen_from source addresses its datagrams arrived from, most recent last.
+    // Sources are claims (they can be spoofed): a new one is no reason for an update event.
+    std::vector<NodeAddress> seen_from;
     MonoTime first_seen{}, last_seen{}, expires{};
     bool local = false;                     // one of its addresses is this host's
     bool conflict = false;                  // two processes announce with this key
@@ -38,7 +42,14 @@ struct PeerEvent {
 
 class MCAST_API PeerTable {
 public:
+    // Strangers (peers that are not protected) first heard from one source address, at most.
+    static constexpr std::size_t max_strangers_per_source = 64;
+
     explicit PeerTable(std::size_t max_peers = 10000) : max_peers_(max_peers) {}
+
+    // Peers never evicted to make room (friends). When the table is full, the stranger heard
+    // least recently is evicted.
+    void set_protect(std::function<bool(const NodeId&)> p) { protect_ = std::move(p); }
 
     // An announcement or answer from `key`, heard from `from` at `now`. `local` when `from`
     // (or any announced address) is one of this host's.
@@ -58,8 +69,13 @@ public:
     std::size_t size() const { return peers_.size(); }
 
 private:
+    std::map<NodeId, Peer>::iterator erase(std::map<NodeId, Peer>::iterator it);
+
     std::size_t max_peers_;
     std::map<NodeId, Peer> peers_;
+    std::function<bool(const NodeId&)> protect_;
+    std::map<NodeId, std::string> origin_;              // stranger -> its first source
+    std::map<std::string, std::size_t> strangers_from_; // source -> strangers it brought
 };
 
 } // namespace mcast

@@ -37,6 +37,11 @@ struct Reply {
     std::string name;
 };
 
+// The round trip in ms: received - sent - the responder's hold time, 0 when that comes out
+// negative (a stepped clock); computed without overflow, whatever the three values are.
+MCAST_API double round_trip_ms(std::int64_t sent_ns, std::int64_t received_ns,
+                               std::int64_t hold_ns);
+
 MCAST_API Tuple encode_probe(const Probe& p);
 MCAST_API std::optional<Probe> decode_probe(const Tuple& t);
 MCAST_API Tuple encode_reply(const Reply& r);

@@ -26,11 +26,22 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+// Every node on the LAN answers a multicast probe, and every process verifies every answer:
+// probes go out no faster than this (a shorter PingConfig::interval is raised to it), and a
+// responder replies to one prober key at most 40 times a second, to all at most 200.
+inline constexpr std::chrono::milliseconds min_ping_interval{100};
+// Responders probed by unicast (PingConfig::unicast_too) at most.
+inline constexpr std::size_t max_unicast_targets = 256;
+
 struct PingConfig {
-    std::uint64_t count = 5; // 0: until stopped
-    std::chrono::nanoseconds interval = std::chrono::seconds(1);
+    std::uint64_t count = 5;                                     // 0: until stopped
+    std::chrono::nanoseconds interval = std::chrono::seconds(1); // at least min_ping_interval
     std::size_t size = 0; // datagram size to pad probes to (0: no padding)
     bool unicast_too = false;
+    // With unicast_too: whether a responder may be probed by unicast at the address its reply
+    // came from (a source address is a claim: the CLI takes only addresses the responder
+    // announced, as discovery saw them). Empty: any. At most max_unicast_targets responders.
+    std::function<bool(const NodeId& responder, const std::string& address)> unicast_target_ok;
     std::chrono::nanoseconds linger = std::chrono::seconds(1); // wait for replies after the last
 };
 

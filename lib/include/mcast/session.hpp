@@ -104,7 +104,8 @@ struct SendOptions {
     // answers) reach this process alone, even where other mcast processes share the mcast port.
     bool private_port = false;
     // Unicast to this address (of `family`, out of `ifindex`, both required) instead of the
-    // group, from the private port, to `port` (0: the mcast port).
+    // group, from the private port, to `port` (0: the mcast port), within the destination's
+    // share (see Session::unsent).
     std::string unicast_to;
     std::uint16_t port = 0;
 };
@@ -115,6 +116,7 @@ struct MCAST_API SendResult {
     std::int64_t sent_at_ns = 0; // wall clock just before the first went out (after signing)
     int error = 0;               // errno of the last send the kernel refused; 0: none
     bool no_interface = false;   // nothing to send on: no joined interface matched
+    bool refused = false;        // unicast beyond its destination's share (Session::unsent)
     explicit operator bool() const { return datagrams > 0; }
     // One line for a send that went out nowhere: "send failed: …" or "no usable interface …".
     std::string why() const;
@@ -198,6 +200,12 @@ public:
     std::int64_t seal_floor_ns() const;
 
     const DropCounters& counters() const;
+    // Datagrams this session did not send: unicast that the socket's send queue had no room
+    // for (unicast never waits: an answer to an address nobody answers ARP for must not stall
+    // the node), and unicast beyond a destination's share (20 a second, 40 at once, per
+    // address; 400 a second in all), so that spoofed queries cannot aim the node at a third
+    // host. A flood of spoofed queries shows up here.
+    std::uint64_t unsent() const;
     boost::asio::io_context& io();
     std::vector<JoinedInterface> interfaces() const;
     std::uint64_t incarnation() const;

@@ -7,6 +7,7 @@
 #include <mcast/identity.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -38,6 +39,10 @@ public:
     static TrustStore load(const std::filesystem::path& file);
     // Temporary file, fsync, rename, fsync of the directory: never half-written.
     void save(const std::filesystem::path& file) const;
+    // Load, change, save under a lock (file.lock), so that two processes changing the store at
+    // once (pair, trust add) both keep their change. Returns the store as saved.
+    static TrustStore update(const std::filesystem::path& file,
+                             const std::function<void(TrustStore&)>& change);
 
     const std::vector<Friend>& friends() const { return friends_; }
     bool trusts(const NodeId& id) const;

@@ -55,6 +55,13 @@ MulticastSocket::MulticastSocket(boost::asio::io_context& io, int family, const 
     int rcvbuf = 4 << 20;
     if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0)
         ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    if (bind_port == 0) {
+        // The private socket sends unicast; datagrams to addresses still being resolved hold
+        // its send buffer for seconds: room for what the session's unicast budget lets wait.
+        int sndbuf = 8 << 20;
+        if (::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) != 0)
+            ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    }
     if (family == 4) {
         set_opt(fd, IPPROTO_IP, IP_MULTICAST_ALL, 0, "IP_MULTICAST_ALL");
         set_opt(fd, IPPROTO_IP, IP_PKTINFO, 1, "IP_PKTINFO");
@@ -171,13 +178,22 @@ int MulticastSocket::send_to(ByteView datagram, unsigned ifindex, const in_addr*
         pi.ipi6_ifindex = ifindex;
         std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
     }
-    for (int attempt = 0; attempt < 50; ++attempt) {
-        if (::sendmsg(fd, &msg, 0) >= 0) return 0;
+    // Unicast (answers, replies, reports) never waits: its destination comes from the network,
+    // and datagrams to an on-link address nobody answers ARP/ND for sit in the send buffer for
+    // seconds, so a few spoofed queries would fill it and every later send would stall the io
+    // thread. Such a datagram is dropped and counted (unsent()). Multicast is our own traffic,
+    // never held by the neighbour cache: a full queue there is a fast sender, which waits a
+    // little for room rather than lose its own datagram.
+    const bool may_wait =
+        family_ == 4 ? IN_MULTICAST(ntohl(to4->s_addr)) : IN6_IS_ADDR_MULTICAST(to6);
+    for (int attempt = 0; attempt < (may_wait ? 50 : 1); ++attempt) {
+        if (::sendmsg(fd, &msg, MSG_DONTWAIT) >= 0) return 0;
         if (errno != EAGAIN && errno != ENOBUFS) return errno;
-        // The send queue is full: wait for room rather than drop our own datagram.
+        if (!may_wait) break;
         pollfd p{fd, POLLOUT, 0};
         ::poll(&p, 1, 20);
     }
+    ++unsent_;
     return EAGAIN;
 }
 

@@ -45,6 +45,9 @@ public:
     int send_unicast(ByteView datagram, unsigned ifindex, const std::string& address,
                      std::uint16_t port);
 
+    // Datagrams dropped because the send queue was full (unicast never waits for room).
+    std::uint64_t unsent() const { return unsent_; }
+
     void start(Handler h);
     void close();
     int family() const { return family_; }
@@ -62,6 +65,7 @@ private:
     in6_addr group6_{};
     std::uint16_t port_;
     Handler handler_;
+    std::uint64_t unsent_ = 0;
     std::vector<std::uint8_t> buffer_;
     // A handler may destroy this socket (by destroying its Session): drain checks the token.
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

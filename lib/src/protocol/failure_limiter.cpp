@@ -20,7 +20,9 @@ std::uint64_t mix(std::uint64_t h) {
 } // namespace
 
 FailureLimiter::FailureLimiter(FailureLimitConfig cfg)
-    : cfg_(cfg), global_{0, cfg.global_burst, {}}, sources_(std::max<std::size_t>(cfg.slots, 1)),
+    : cfg_(cfg), global_{0, cfg.global_burst, {}, true},
+      sources_(std::max<std::size_t>(cfg.slots, 1)),
+      known_sources_(std::max<std::size_t>(cfg.slots, 1)),
       pairs_(std::max<std::size_t>(cfg.slots, 1)) {
     std::random_device rd;
     seed_ = (std::uint64_t{rd()} << 32) ^ rd();
@@ -29,11 +31,14 @@ FailureLimiter::FailureLimiter(FailureLimitConfig cfg)
 FailureLimiter::Slot& FailureLimiter::slot(std::vector<Slot>& table, std::uint64_t tag,
                                            MonoTime now) {
     auto& s = table[mix(tag) % table.size()];
-    if (s.tag != tag) { // a new pair (or one that lost its slot): a full bucket
-        s = Slot{tag, cfg_.burst, now};
+    if (!s.used) { // never used: a full bucket
+        s = Slot{tag, cfg_.burst, now, true};
         return s;
     }
+    // Tags that share a slot share its tokens: a refill on taking a slot over gave a flood
+    // with many keys or sources a full bucket on every collision.
     refill(s, now, cfg_.refill_per_second, cfg_.burst);
+    s.tag = tag;
     return s;
 }
 
@@ -53,18 +58,28 @@ static std::uint64_t source_tag(std::uint64_t seed, std::uint64_t source) {
     return mix(seed + source * 0x9e3779b97f4a7c15ULL + 1);
 }
 
+static std::uint64_t known_source_tag(std::uint64_t seed, std::uint64_t source) {
+    return mix(seed + source * 0x9e3779b97f4a7c15ULL + 2);
+}
+
 bool FailureLimiter::allow(std::uint64_t source, const PublicKeyBytes& key, bool known,
                            MonoTime now) {
-    if (known) return slot(pairs_, pair_tag(seed_, source, key), now).tokens >= 1.0;
+    // A known key: its own (source, key) bucket, and the source's bucket for forgeries that
+    // claim known keys, so that K keys heard once do not give a source K buckets.
+    if (known)
+        return slot(pairs_, pair_tag(seed_, source, key), now).tokens >= 1.0 &&
+               slot(known_sources_, known_source_tag(seed_, source), now).tokens >= 1.0;
     refill(global_, now, cfg_.global_refill_per_second, cfg_.global_burst);
     return global_.tokens >= 1.0 && slot(sources_, source_tag(seed_, source), now).tokens >= 1.0;
 }
 
-void FailureLimiter::failed(std::uint64_t source, const PublicKeyBytes& key, MonoTime now) {
+void FailureLimiter::failed(std::uint64_t source, const PublicKeyBytes& key, MonoTime now,
+                            bool known) {
     active_ = true;
     auto& p = slot(pairs_, pair_tag(seed_, source, key), now);
     p.tokens = std::max(0.0, p.tokens - 1.0);
-    auto& s = slot(sources_, source_tag(seed_, source), now);
+    auto& s = known ? slot(known_sources_, known_source_tag(seed_, source), now)
+                    : slot(sources_, source_tag(seed_, source), now);
     s.tokens = std::max(0.0, s.tokens - 1.0);
     refill(global_, now, cfg_.global_refill_per_second, cfg_.global_burst);
     global_.tokens = std::max(0.0, global_.tokens - 1.0);

@@ -3,9 +3,12 @@
 // for everything. A datagram from a key that has never verified here is dropped before
 // verification when its source's bucket or the global one is empty (a flood of forged datagrams,
 // whatever keys they claim, from one address or from many). A key that did verify before keeps
-// being checked as long as its own (source, key) bucket lasts, so real senders are served
-// through such a flood. Senders whose signatures verify never spend, however fast they send.
-// Fixed-size, direct-mapped table: memory is bounded whatever the number of sources.
+// being checked as long as its own (source, key) bucket and its source's second bucket last:
+// the second is spent only by forgeries that claim known keys, so real senders are served
+// through a flood of unknown keys, and forgeries under K known keys cost a source one bucket,
+// not K. Senders whose signatures verify never spend, however fast they send. Fixed-size,
+// direct-mapped tables: memory is bounded whatever the number of sources; tags that share a
+// slot share its tokens.
 #pragma once
 
 #include <mcast/identity.hpp>
@@ -35,14 +38,15 @@ public:
     // Whether a datagram from (source, key) may be verified now; `known` when the key has
     // verified here before.
     bool allow(std::uint64_t source, const PublicKeyBytes& key, bool known, MonoTime now);
-    // Its verification failed.
-    void failed(std::uint64_t source, const PublicKeyBytes& key, MonoTime now);
+    // Its verification failed (`known` as for allow()).
+    void failed(std::uint64_t source, const PublicKeyBytes& key, MonoTime now, bool known = false);
 
 private:
     struct Slot {
         std::uint64_t tag = 0;
         double tokens = 0;
         MonoTime last{};
+        bool used = false;
     };
     // Sources and pairs have tables of their own, so that the many pairs of a flood with
     // random keys can never evict (and so refill) its source's bucket.
@@ -51,7 +55,7 @@ private:
 
     FailureLimitConfig cfg_;
     Slot global_;
-    std::vector<Slot> sources_, pairs_;
+    std::vector<Slot> sources_, known_sources_, pairs_;
     std::uint64_t seed_;
     bool active_ = false;
 };

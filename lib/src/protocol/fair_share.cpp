@@ -2,11 +2,14 @@
 #include "protocol/fair_share.hpp"
 
 #include <algorithm>
+#include <random>
 
 namespace mcast {
 
-FairShare::FairShare(FairShareConfig cfg)
-    : cfg_(cfg), slots_(std::max<std::size_t>(cfg.slots, 1)) {}
+FairShare::FairShare(FairShareConfig cfg) : cfg_(cfg), slots_(std::max<std::size_t>(cfg.slots, 1)) {
+    std::random_device rd;
+    seed_ = (std::uint64_t{rd()} << 32) ^ rd();
+}
 
 bool FairShare::admit(std::uint64_t source, std::chrono::nanoseconds lag, MonoTime now) {
     if (now - window_start_ >= cfg_.window) { // a new window: everyone starts from zero
@@ -14,7 +17,9 @@ bool FairShare::admit(std::uint64_t source, std::chrono::nanoseconds lag, MonoTi
         ++epoch_;
         total_ = active_ = 0;
     }
-    std::uint64_t h = source * 0x9e3779b97f4a7c15ULL;
+    std::uint64_t h = (source ^ seed_) * 0x9e3779b97f4a7c15ULL;
+    h ^= h >> 32;
+    h *= 0xff51afd7ed558ccdULL;
     auto& s = slots_[(h ^ (h >> 29)) % slots_.size()];
     if (s.epoch != epoch_ || s.tag != source) {
         if (s.epoch == epoch_ && s.tag != source) {

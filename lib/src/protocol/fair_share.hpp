@@ -2,7 +2,8 @@
 // verified. When it falls behind (datagrams wait longer than a threshold between the kernel's
 // receive stamp and their turn), a source that has used more than its fair share of this
 // second's verifications is skipped before verification, so one source flooding validly
-// signed datagrams cannot crowd out the others. Fixed-size table; sans-IO: times passed in.
+// signed datagrams cannot crowd out the others. Fixed-size table indexed by a hash keyed with a
+// per-process seed, as the failure ration's; sans-IO: times passed in.
 #pragma once
 
 #include <mcast/mono_time.hpp>
@@ -36,6 +37,7 @@ private:
     std::vector<Slot> slots_;
     std::uint64_t epoch_ = 1, total_ = 0, active_ = 0;
     MonoTime window_start_{};
+    std::uint64_t seed_ = 0; // per process: nobody can pick sources that share a slot
 };
 
 } // namespace mcast

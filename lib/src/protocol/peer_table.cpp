@@ -14,13 +14,30 @@ std::vector<PeerEvent> PeerTable::observe(const PublicKeyBytes& key, std::uint64
     auto id = NodeId::of(key);
     auto it = peers_.find(id);
     if (it == peers_.end()) {
+        const bool stranger = !protect_ || !protect_(id);
+        // One address may bring only so many strangers (a host runs a few nodes, not
+        // thousands), so that one host cannot fill the table on its own.
+        if (stranger && strangers_from_[from.address] >= max_strangers_per_source) {
+            if (strangers_from_[from.address] == 0) strangers_from_.erase(from.address);
+            return events;
+        }
         if (peers_.size() >= max_peers_) {
-            // Full: forget the peer closest to expiry to make room.
-            auto victim = std::min_element(peers_.begin(), peers_.end(), [](auto& a, auto& b) {
-                return a.second.expires < b.second.expires;
-            });
+            // Full: forget the stranger heard least recently (real nodes keep announcing; a
+            // flood of keys heard once, with long lifetimes, goes first); never a friend,
+            // unless the newcomer is a friend and there are only friends.
+            auto victim = peers_.end();
+            for (auto p = peers_.begin(); p != peers_.end(); ++p) {
+                if (protect_ && protect_(p->second.id)) continue;
+                if (victim == peers_.end() || p->second.last_seen < victim->second.last_seen)
+                    victim = p;
+            }
+            if (victim == peers_.end() && !stranger)
+                victim = std::min_element(peers_.begin(), peers_.end(), [](auto& a, auto& b) {
+                    return a.second.last_seen < b.second.last_seen;
+                });
+            if (victim == peers_.end()) return events; // only friends here: a stranger waits
             events.push_back({PeerEventKind::leave, victim->second, "evicted"});
-            peers_.erase(victim);
+            erase(victim);
         }
         Peer p;
         p.id = id;
@@ -31,6 +48,10 @@ std::vector<PeerEvent> PeerTable::observe(const PublicKeyBytes& key, std::uint64
         p.first_seen = p.last_seen = now;
         p.expires = now + info.lifetime;
         p.local = local;
+        if (stranger) {
+            ++strangers_from_[from.address];
+            origin_[id] = from.address;
+        }
         auto [pos, _] = peers_.emplace(id, std::move(p));
         events.push_back({PeerEventKind::join, pos->second, {}});
         return events;
@@ -52,11 +73,13 @@ std::vector<PeerEvent> PeerTable::observe(const PublicKeyBytes& key, std::uint64
         p.incarnation = incarnation;
     }
     bool changed = p.info != info || p.local != local;
-    if (std::find(p.seen_from.begin(), p.seen_from.end(), from) == p.seen_from.end()) {
-        p.seen_from.push_back(from);
-        std::sort(p.seen_from.begin(), p.seen_from.end());
-        changed = true;
-    }
+    // The most recent sources only, most recent last: a source address is the sender's claim,
+    // so one key heard from many spoofed sources must cost a bounded list and no event.
+    if (auto at = std::find(p.seen_from.begin(), p.seen_from.end(), from); at != p.seen_from.end())
+        p.seen_from.erase(at);
+    else if (p.seen_from.size() >= Peer::max_seen_from)
+        p.seen_from.erase(p.seen_from.begin());
+    p.seen_from.push_back(from);
     p.info = info;
     p.local = local;
     p.last_seen = now;
@@ -72,7 +95,7 @@ std::vector<PeerEvent> PeerTable::goodbye(const PublicKeyBytes& key, std::uint64
     // A goodbye from an incarnation that was already replaced says nothing about the new one.
     if (it == peers_.end() || it->second.incarnation != incarnation) return events;
     events.push_back({PeerEventKind::leave, it->second, "goodbye"});
-    peers_.erase(it);
+    erase(it);
     return events;
 }
 
@@ -81,12 +104,21 @@ std::vector<PeerEvent> PeerTable::expire(MonoTime now) {
     for (auto it = peers_.begin(); it != peers_.end();) {
         if (it->second.expires <= now) {
             events.push_back({PeerEventKind::leave, it->second, "expired"});
-            it = peers_.erase(it);
+            it = erase(it);
         } else {
             ++it;
         }
     }
     return events;
+}
+
+std::map<NodeId, Peer>::iterator PeerTable::erase(std::map<NodeId, Peer>::iterator it) {
+    if (auto o = origin_.find(it->first); o != origin_.end()) {
+        auto n = strangers_from_.find(o->second);
+        if (n != strangers_from_.end() && --n->second == 0) strangers_from_.erase(n);
+        origin_.erase(o);
+    }
+    return peers_.erase(it);
 }
 
 std::optional<MonoTime> PeerTable::next_expiry() const {

@@ -19,6 +19,15 @@ bool family_ok(const Value& v) {
 
 } // namespace
 
+double round_trip_ms(std::int64_t sent_ns, std::int64_t received_ns, std::int64_t hold_ns) {
+    // Without overflow: the hold time is the responder's claim and the wall clock may have been
+    // stepped between send and receive, so any of the three can be anything.
+    std::int64_t flight = 0, net = 0;
+    if (__builtin_sub_overflow(received_ns, sent_ns, &flight)) return sent_ns > 0 ? 0.0 : 9.2e12;
+    if (__builtin_sub_overflow(flight, hold_ns, &net)) return hold_ns > 0 ? 0.0 : 9.2e12;
+    return net > 0 ? static_cast<double>(net) / 1e6 : 0.0;
+}
+
 Tuple encode_probe(const Probe& p) {
     List targets;
     for (const auto& t : p.targets)

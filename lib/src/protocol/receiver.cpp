@@ -40,11 +40,12 @@ IngestResult Receiver::ingest(ByteView datagram, MonoTime now, std::uint64_t sou
     if (!is_valid_utf8(h.topic)) return drop(DropReason::bad_utf8);
     auto tuple = decode_tuple(hp.parsed.payload);
     if (tuple.error) return drop(*tuple.error);
-    if ((failures_.active() && !failures_.allow(source, h.sender, replay_.knows(h.sender), now)) ||
+    const bool known = replay_.knows(h.sender);
+    if ((failures_.active() && !failures_.allow(source, h.sender, known, now)) ||
         !fair_.admit(source, lag, now))
         return drop(DropReason::rate_limited);
     if (!verify_signature(hp.parsed, replay_.verifier(h.sender))) {
-        failures_.failed(source, h.sender, now);
+        failures_.failed(source, h.sender, now, known);
         return drop(DropReason::bad_signature);
     }
 

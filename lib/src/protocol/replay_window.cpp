@@ -8,6 +8,7 @@
 #include <bitset>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <list>
 #include <optional>
 #include <random>
@@ -38,21 +39,30 @@ std::uint64_t random_seed() {
     return (std::uint64_t{rd()} << 32) ^ rd();
 }
 
+constexpr std::int64_t no_floor = std::numeric_limits<std::int64_t>::min();
+
 struct IncarnationState {
     std::uint64_t incarnation = 0;
     std::uint64_t highest = 0;
+    // Datagrams stamped at or before this are replays: for an incarnation learned after others
+    // of its key were retired, it may be one of them again, with an empty window.
+    std::int64_t floor = no_floor;
     std::bitset<ReplayWindow::window_size> seen; // bit i: highest - i was accepted
     // When recent seqs were accepted, for duplicate vs replay. Ring indexed by seq.
     static constexpr std::size_t ring = 64;
     std::array<std::uint64_t, ring> ring_seq{};
     std::array<MonoTime, ring> ring_time{};
     MonoTime last_used{};
+    std::int64_t newest_ts = no_floor; // of the datagrams accepted
 };
 
 struct KeyState {
     PublicKeyBytes key{};
     std::vector<IncarnationState> incarnations; // at most max_incarnations
     std::int64_t newest_ts = 0;
+    // The newest timestamp of the incarnations this key has retired to make room: an unknown
+    // incarnation stamped no later is one of them (or older), replayed.
+    std::int64_t retired_floor = no_floor;
     std::optional<Verifier> verifier;
 };
 
@@ -64,6 +74,38 @@ struct ReplayWindow::State {
     std::list<KeyState> lru; // front = most recently used
     std::unordered_map<PublicKeyBytes, std::list<KeyState>::iterator, KeyHash> index{
         16, KeyHash{random_seed()}};
+    // Keys evicted from the table leave their newest timestamp here (24 bytes each, in sets
+    // of 4 chosen by a keyed hash; the oldest entry of a full set makes room), so that a key
+    // learned again starts with that floor instead of taking its captured history back.
+    struct Retired {
+        std::uint64_t tag = 0;
+        std::int64_t newest_ts = no_floor;
+        std::uint64_t stamp = 0; // when it was retired: the oldest of a set goes first
+    };
+    static constexpr std::size_t retired_ways = 4, retired_slots = 16384;
+    std::vector<Retired> retired = std::vector<Retired>(retired_slots);
+    KeyHash retired_hash{random_seed()};
+    std::uint64_t retired_count = 0;
+
+    // Where a key's set of retired entries starts, and which of them is the key's (or ways).
+    static std::size_t set_of(std::uint64_t tag) {
+        return (tag % (retired_slots / retired_ways)) * retired_ways;
+    }
+    std::size_t find_retired(const PublicKeyBytes& k) const {
+        auto tag = retired_hash(k);
+        auto first = set_of(tag);
+        for (std::size_t i = first; i < first + retired_ways; ++i)
+            if (retired[i].stamp && retired[i].tag == tag) return i;
+        return retired_slots;
+    }
+    void retire(const KeyState& ks) {
+        auto tag = retired_hash(ks.key);
+        auto* set = &retired[set_of(tag)];
+        auto* slot = std::min_element(set, set + retired_ways, [&](auto& a, auto& b) {
+            return (a.tag == tag ? 0 : a.stamp + 1) < (b.tag == tag ? 0 : b.stamp + 1);
+        });
+        *slot = {tag, ks.newest_ts, ++retired_count};
+    }
 
     const KeyState* find(const PublicKeyBytes& k) const {
         auto it = index.find(k);
@@ -83,11 +125,17 @@ struct ReplayWindow::State {
             for (int n = 0; protect && n < 64 && protect(victim->key) && victim != lru.begin(); ++n)
                 --victim;
             if (protect && protect(victim->key)) victim = std::prev(lru.end());
+            retire(*victim);
             index.erase(victim->key);
             lru.erase(victim);
         }
         lru.emplace_front();
         lru.front().key = k;
+        if (auto i = find_retired(k); i < retired_slots) {
+            lru.front().retired_floor = retired[i].newest_ts;
+            lru.front().newest_ts = std::max<std::int64_t>(0, retired[i].newest_ts);
+            retired[i] = Retired{};
+        }
         index.emplace(k, lru.begin());
         return lru.front();
     }
@@ -102,9 +150,17 @@ ReplayVerdict ReplayWindow::check(const PublicKeyBytes& key, std::uint64_t incar
                                   std::uint64_t seq, std::int64_t timestamp_ns,
                                   MonoTime now) const {
     const KeyState* ks = s_->find(key);
-    if (!ks) return ReplayVerdict::fresh;
+    if (!ks) {
+        // Unknown, or evicted: an evicted key's datagrams up to its newest are not first
+        // contact again (as long as its retired slot lasts).
+        auto i = s_->find_retired(key);
+        if (i < State::retired_slots && timestamp_ns <= s_->retired[i].newest_ts)
+            return ReplayVerdict::replay;
+        return ReplayVerdict::fresh;
+    }
     for (const auto& inc : ks->incarnations) {
         if (inc.incarnation != incarnation) continue;
+        if (timestamp_ns <= inc.floor) return ReplayVerdict::replay;
         if (seq > inc.highest) return ReplayVerdict::fresh;
         std::uint64_t back = inc.highest - seq;
         if (back >= window_size) return ReplayVerdict::replay;
@@ -114,6 +170,7 @@ ReplayVerdict ReplayWindow::check(const PublicKeyBytes& key, std::uint64_t incar
             return ReplayVerdict::duplicate;
         return ReplayVerdict::replay;
     }
+    if (timestamp_ns <= ks->retired_floor) return ReplayVerdict::replay;
     auto tolerance = static_cast<std::int64_t>(s_->cfg.incarnation_tolerance.count());
     if (timestamp_ns < ks->newest_ts - tolerance) return ReplayVerdict::replay;
     return ReplayVerdict::fresh;
@@ -126,17 +183,23 @@ void ReplayWindow::accept(const PublicKeyBytes& key, std::uint64_t incarnation, 
     auto it = std::find_if(ks.incarnations.begin(), ks.incarnations.end(),
                            [&](const IncarnationState& s) { return s.incarnation == incarnation; });
     if (it == ks.incarnations.end()) {
+        // A new incarnation, or one retired before and heard again: what it sent before was
+        // retired with it, so it starts above the floor of everything retired so far.
+        std::int64_t floor = ks.retired_floor;
         if (ks.incarnations.size() >= max_incarnations) {
             it = std::min_element(
                 ks.incarnations.begin(), ks.incarnations.end(),
                 [](const auto& a, const auto& b) { return a.last_used < b.last_used; });
+            ks.retired_floor = std::max(ks.retired_floor, it->newest_ts);
             *it = IncarnationState{};
         } else {
             it = ks.incarnations.emplace(ks.incarnations.end());
         }
         it->incarnation = incarnation;
+        it->floor = floor;
     }
     auto& inc = *it;
+    inc.newest_ts = std::max(inc.newest_ts, timestamp_ns);
     inc.last_used = now;
     if (seq > inc.highest) {
         std::uint64_t shift = seq - inc.highest;

@@ -5,10 +5,18 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace mcast {
 
 namespace {
+
+std::int64_t saturating_sub(std::int64_t a, std::int64_t b) {
+    std::int64_t r = 0;
+    if (!__builtin_sub_overflow(a, b, &r)) return r;
+    return b < 0 ? std::numeric_limits<std::int64_t>::max()
+                 : std::numeric_limits<std::int64_t>::min();
+}
 
 bool all_ints(const Tuple& t, std::size_t from, std::size_t to) {
     for (std::size_t i = from; i < to; ++i)
@@ -89,12 +97,14 @@ void SpeedCounter::add(std::int64_t seq, std::int64_t sent_ns, std::int64_t rx_n
         ++r.reordered;
     else
         r.highest = seq;
-    // RFC 3550 section 6.4.1: J += (|D| - J) / 16, D the change in transit time.
-    std::int64_t transit = rx_ns - sent_ns;
+    // RFC 3550 section 6.4.1: J += (|D| - J) / 16, D the change in transit time. The sent time
+    // is the sender's claim (any int64): differences saturate instead of overflowing.
+    std::int64_t transit = saturating_sub(rx_ns, sent_ns);
     if (last_transit_) {
-        double d = std::abs(static_cast<double>(transit - *last_transit_));
+        double d = std::abs(static_cast<double>(saturating_sub(transit, *last_transit_)));
         jitter_ += (d - jitter_) / 16.0;
-        r.jitter_ns = static_cast<std::int64_t>(jitter_);
+        r.jitter_ns = jitter_ < 9.2e18 ? static_cast<std::int64_t>(jitter_)
+                                       : std::numeric_limits<std::int64_t>::max();
     }
     last_transit_ = transit;
 }
