@@ -56,14 +56,20 @@ TEST_F(Hostile, ListenerSurvivesAFloodAndKeepsDeliveringRealMessages) {
     auto stats = records(l, "stats").at(0);
     const auto& d = stats.at("dropped");
     for (auto reason : {"too_short", "too_long", "bad_version", "too_deep", "bad_utf8",
-                        "bad_signature", "duplicate"})
+                        "bad_signature", "noncanonical_s", "duplicate"})
         EXPECT_GT(d.at(reason).as_int64(), 0) << reason << " in " << json::serialize(stats);
     // Every datagram is accounted for: delivered plus dropped equals received.
     EXPECT_EQ(stats.at("received").as_int64(),
               stats.at("delivered").as_int64() + stats.at("dropped_total").as_int64());
-    // No forged datagram slipped through as delivered: each was a signature failure or, once
-    // its source had failed too often, dropped unverified (bit flips land in other reasons too).
-    EXPECT_GE(d.at("bad_signature").as_int64() + d.at("rate_limited").as_int64(), sent["forged"]);
+    // No forged datagram slipped through as delivered: what was delivered is exactly the messages
+    // checked above. (How many forgeries were received is not known: a flood as fast as the
+    // sender can go loses datagrams in the listener's socket buffer, often half of them, so the
+    // counts are not compared with what was sent.) Forgeries were refused by the signature
+    // check, by the ration, or, with S >= L, by the strict checks before either.
+    EXPECT_EQ(stats.at("delivered").as_int64(), real_count + hostile_count)
+        << json::serialize(stats) << "\n"
+        << flood.out();
+    EXPECT_GT(d.at("bad_signature").as_int64() + d.at("rate_limited").as_int64(), 0);
     // And the ration did cut in: far fewer verifications failed than forgeries arrived.
     EXPECT_GT(d.at("rate_limited").as_int64(), 0);
     EXPECT_LT(d.at("bad_signature").as_int64(), sent["forged"]);

@@ -1,7 +1,7 @@
 // mcast-hostile: a test tool that floods the group with every kind of bad datagram the
 // protocol must survive — truncated, oversized, bit-flipped, wrong version, too deeply nested,
-// invalid UTF-8, forged signature, replayed — for a number of seconds, as fast as it can. Only
-// ever run inside a lab namespace. Prints how many of each kind it sent.
+// invalid UTF-8, forged signature, S >= L, replayed — for a number of seconds, as fast as it can.
+// Only ever run inside a lab namespace. Prints how many of each kind it sent.
 //   mcast-hostile IFACE GROUP PORT SECONDS [ROUNDS_PER_SECOND | valid]
 // A round is one datagram of each kind; 0 rounds per second means as fast as it can. `valid`
 // sends only validly signed datagrams, as fast as it can sign: a flood that passes every check.
@@ -100,9 +100,15 @@ int main(int argc, char** argv) {
         emit("wrong-version", resign(v2, id));
         emit("too-deep", with_payload(good, deep, id));
         emit("bad-utf8", with_payload(good, ByteBuffer{0, 0, 0, 1, 5, 0, 0, 0, 2, 0xc0, 0xaf}, id));
+        // A forgery that costs a verification: S stays below L (its lowest byte changes), so the
+        // strict checks of protocol.md section 3.3 pass and only the signature check fails.
         auto forged = good;
-        forged[forged.size() - 1] ^= 0xff;
+        forged[forged.size() - signature_size / 2] ^= 0x01;
         emit("forged", forged);
+        // One the cheap checks catch: S's top byte flipped makes S >= L (noncanonical_s).
+        auto big_s = good;
+        big_s[big_s.size() - 1] ^= 0xff;
+        emit("noncanonical-s", big_s);
         emit("replayed", replayable);
     }
     for (const auto& [kind, n] : sent)
