@@ -92,7 +92,7 @@ cmake -S "$src/examples" -B "$tmp/ex-cmake" -DCMAKE_PREFIX_PATH="$prefix" \
 grep -q "$prefix" "$tmp/ex-cmake/CMakeCache.txt" || fail "examples did not find mcast in $prefix"
 cmake --build "$tmp/ex-cmake" >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log"; fail "build against installed tree"; }
 weather_cmake=$tmp/ex-cmake/mcast_example_weather
-ldd "$weather_cmake" | grep -q "libmcast.so.$so => $libdir/" || fail "CMake build does not use the installed libmcast"
+grep -q "libmcast.so.$so => $libdir/" <<<"$(ldd "$weather_cmake")" || fail "CMake build does not use the installed libmcast"
 
 step "examples/ against the installed tree: pkg-config"
 export PKG_CONFIG_PATH=$libdir/pkgconfig
@@ -102,7 +102,7 @@ weather_pc=$tmp/weather-pc
 # shellcheck disable=SC2046 # pkg-config's output is meant to be split into flags
 g++ -std=c++20 -O1 -o "$weather_pc" "$src/examples/weather.cpp" $(pkg-config --cflags --libs mcast) \
   -Wl,-rpath,"$(pkg-config --variable=libdir mcast)" || fail "build with pkg-config"
-ldd "$weather_pc" | grep -q "libmcast.so.$so => $libdir/" || fail "pkg-config build does not use the installed libmcast"
+grep -q "libmcast.so.$so => $libdir/" <<<"$(ldd "$weather_pc")" || fail "pkg-config build does not use the installed libmcast"
 
 if "$src/scripts/netlab" check 2>/dev/null; then
   step "both example builds hear each other in a lab"
@@ -144,7 +144,7 @@ touch "$root/var/lib/dpkg/status"
 # real system), so nothing outside the scratch root is touched.
 dpkg --instdir="$root" --admindir="$root/var/lib/dpkg" --force-not-root --force-depends \
   --log=/dev/null --unpack "$deb" "$libdeb" "$devdeb" >"$tmp/dpkg.log" 2>&1 || { cat "$tmp/dpkg.log"; fail "dpkg --unpack"; }
-dpkg --admindir="$root/var/lib/dpkg" -L mcast | grep -q '^/usr/bin/mcast$' || fail "dpkg does not list /usr/bin/mcast"
+grep -q '^/usr/bin/mcast$' <<<"$(dpkg --admindir="$root/var/lib/dpkg" -L mcast)" || fail "dpkg does not list /usr/bin/mcast"
 got=$("$root/usr/bin/mcast" --version)
 [[ $got == "mcast $version" ]] || fail "packaged mcast --version said '$got'"
 [[ $(MANPATH=$root/usr/share/man man -w mcast-ping) == "$root/usr/share/man/man1/mcast-ping.1"* ]] ||
@@ -152,7 +152,7 @@ got=$("$root/usr/bin/mcast" --version)
 grep -q '^ExecStart=/usr/bin/mcast announce$' "$root/usr/lib/systemd/system/mcast-announce.service" ||
   fail "packaged unit's ExecStart is not /usr/bin/mcast"
 # The .pc file is libmcast-dev's, and names /usr, so pkgconf drops the system directories.
-dpkg --admindir="$root/var/lib/dpkg" -L libmcast-dev | grep -q "/pkgconfig/mcast.pc$" || fail "mcast.pc is not in libmcast-dev"
+grep -q "/pkgconfig/mcast.pc$" <<<"$(dpkg --admindir="$root/var/lib/dpkg" -L libmcast-dev)" || fail "mcast.pc is not in libmcast-dev"
 grep -qx 'prefix=/usr' "$root/usr/$lib/pkgconfig/mcast.pc" || fail "packaged mcast.pc: $(head -3 "$root/usr/$lib/pkgconfig/mcast.pc")"
 control=$(dpkg-deb --ctrl-tarfile "$deb" | tar -t)
 for script in postinst prerm postrm; do
