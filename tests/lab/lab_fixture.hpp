@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <regex>
 
 namespace mcast::testlab {
 
@@ -37,6 +38,16 @@ protected:
 
     std::string key(int host) const {
         return (dir_ / ("h" + std::to_string(host) + ".pem")).string();
+    }
+
+    // A resident node (`announce -v`) named `name` on `host`, with the key of `key_host` (default:
+    // the host's own), once it says it is announcing.
+    Process node(int host, const std::string& name, int key_host = 0) {
+        auto p = lab_->spawn_mcast(host, {"announce", "-v", "--name", name, "--identity",
+                                          key(key_host ? key_host : host)});
+        EXPECT_TRUE(p.wait_for_line(Stream::err, std::regex("announcing"), std::chrono::seconds(5)))
+            << p.err();
+        return p;
     }
 
     // mcast ARGS... on `host` with that host's key, run to the end.

@@ -19,13 +19,6 @@ class Hardening : public LabTest {
 protected:
     void SetUp() override { make_lab(3, "hd"); }
 
-    Process node(int host, const std::string& name, int key_host = 0) {
-        auto p = lab_->spawn_mcast(host, {"announce", "-v", "--name", name, "--identity",
-                                          key(key_host ? key_host : host)});
-        EXPECT_TRUE(p.wait_for_line(Stream::err, std::regex("announcing"), 5s)) << p.err();
-        return p;
-    }
-
     // The "received" counter of a listen --stats --json run.
     static long received(const Process& l) {
         return static_cast<long>(records(l, "stats").at(0).at("received").as_int64());

@@ -14,13 +14,6 @@ namespace {
 class Trust : public LabTest {
 protected:
     void SetUp() override { make_lab(4, "tr"); }
-
-    Process node(int host, const std::string& name, int key_host = 0) {
-        auto p = lab_->spawn_mcast(host, {"announce", "-v", "--name", name, "--identity",
-                                          key(key_host ? key_host : host)});
-        EXPECT_TRUE(p.wait_for_line(Stream::err, std::regex("announcing"), 5s)) << p.err();
-        return p;
-    }
 };
 
 TEST_F(Trust, FriendByNameMarkedAndAcceptTrustedHearsOnlyFriends) {
