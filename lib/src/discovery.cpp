@@ -121,7 +121,7 @@ struct Discovery::Impl {
 Discovery::Discovery(Session& session, QueryConfig cfg)
     : impl_(std::make_unique<Impl>(session, cfg)) {}
 
-Discovery::~Discovery() = default; // the Impl's Subscriptions unregister its handlers
+Discovery::~Discovery() = default; // the Impl's Subscription handles unregister its handlers
 
 void Discovery::on_event(std::function<void(const PeerEvent&)> h) {
     impl_->event_handler = std::move(h);

@@ -109,7 +109,7 @@ struct Node::Impl {
 Node::Node(Session& session, NodeOptions opts)
     : impl_(std::make_unique<Impl>(session, std::move(opts))) {}
 
-Node::~Node() = default; // the Impl's Subscriptions unregister its handlers
+Node::~Node() = default; // the Impl's Subscription handles unregister its handlers
 
 void Node::start() {
     auto& i = *impl_;

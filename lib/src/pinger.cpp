@@ -58,7 +58,7 @@ PingResponder::PingResponder(Session& session, std::string name)
                                     MessageType::ping_probe);
 }
 
-PingResponder::~PingResponder() = default; // the Impl's Subscriptions unregister its handlers
+PingResponder::~PingResponder() = default; // the Impl's Subscription handles unregister its handlers
 
 std::uint64_t PingResponder::replies() const {
     return impl_->replies;
@@ -203,7 +203,7 @@ struct Pinger::Impl {
 
 Pinger::Pinger(Session& session, PingConfig cfg) : impl_(std::make_unique<Impl>(session, cfg)) {}
 
-Pinger::~Pinger() = default; // the Impl's Subscriptions unregister its handlers
+Pinger::~Pinger() = default; // the Impl's Subscription handles unregister its handlers
 
 void Pinger::on_reply(std::function<void(const PingReplyEvent&)> h) {
     impl_->reply_handler = std::move(h);

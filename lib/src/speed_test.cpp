@@ -75,7 +75,7 @@ SpeedResponder::SpeedResponder(Session& session, std::string name)
         session.on_message([&i](const Message& m) { i.on_end(m); }, {}, MessageType::speed_end));
 }
 
-SpeedResponder::~SpeedResponder() = default; // the Impl's Subscriptions unregister its handlers
+SpeedResponder::~SpeedResponder() = default; // the Impl's Subscription handles unregister its handlers
 
 struct SpeedSender::Impl {
     Session& session;
@@ -169,7 +169,7 @@ struct SpeedSender::Impl {
 SpeedSender::SpeedSender(Session& session, SpeedConfig cfg)
     : impl_(std::make_unique<Impl>(session, cfg)) {}
 
-SpeedSender::~SpeedSender() = default; // the Impl's Subscriptions unregister its handlers
+SpeedSender::~SpeedSender() = default; // the Impl's Subscription handles unregister its handlers
 
 void SpeedSender::on_done(std::function<void(const SpeedResult&)> h) {
     impl_->done_handler = std::move(h);

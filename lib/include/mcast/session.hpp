@@ -213,7 +213,7 @@ public:
 
 private:
     struct Impl;
-    std::shared_ptr<Impl> impl_; // shared with the Subscriptions' weak references
+    std::shared_ptr<Impl> impl_; // shared with the weak references Subscription handles hold
 };
 
 } // namespace mcast
