@@ -28,6 +28,7 @@
 #include <mcast/speed_search.hpp>
 #include <mcast/speed_test.hpp>
 #include <mcast/trust_store.hpp>
+#include <mcast/weather.hpp>
 #include <mcast/tuple_codec.hpp>
 #include <mcast/value.hpp>
 #include <mcast/wire.hpp>

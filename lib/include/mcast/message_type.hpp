@@ -30,6 +30,8 @@ enum class MessageType : std::uint8_t {
     pair_response = 0x0c, // responder: session, its nonce, name
     pair_reveal = 0x0d,   // initiator: session, its nonce
     pair_confirm = 0x0e,  // either: session (its user accepted)
+    // network weather (weather.hpp)
+    weather_report = 0x0f, // what a node does and measures, every few seconds and on change
 };
 
 // The byte on the wire.

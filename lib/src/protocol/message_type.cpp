@@ -4,7 +4,7 @@
 namespace mcast {
 
 std::optional<MessageType> message_type(std::uint8_t byte) {
-    if (byte >= type_byte(MessageType::data) && byte <= type_byte(MessageType::pair_confirm))
+    if (byte >= type_byte(MessageType::data) && byte <= type_byte(MessageType::weather_report))
         return static_cast<MessageType>(byte);
     return std::nullopt;
 }
@@ -39,6 +39,8 @@ std::string_view to_string(MessageType t) {
         return "pair_reveal";
     case MessageType::pair_confirm:
         return "pair_confirm";
+    case MessageType::weather_report:
+        return "weather_report";
     }
     return "unknown";
 }
