@@ -5,12 +5,15 @@
 #include "duration.hpp"
 #include "meta_option.hpp"
 #include "node_options.hpp"
+#include "option_values.hpp"
 #include "peer_printers.hpp"
 #include "run_loop.hpp"
 #include "settings.hpp"
 
+#include <mcast/control.hpp>
 #include <mcast/node.hpp>
 #include <mcast/tuple_codec.hpp>
+#include <mcast/weather_service.hpp>
 #include <mcast/wire.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -29,7 +32,48 @@ struct Setup {
     SessionOptions session;
     Identity identity;
     std::string accept; // --accept, which decides the session's accept check
+    // The weather service and its control socket (none with --no-weather).
+    bool weather_on = true;
+    WeatherOptions weather;
+    std::filesystem::path control;
+    bool control_chosen = false; // --control or MCAST_CONTROL named it
+    std::string control_group;
 };
+
+// --uplink UP/DOWN: two bit rates ("10Mbit/40Mbit").
+std::pair<std::uint64_t, std::uint64_t> parse_uplink(const std::string& text) {
+    auto slash = text.find('/');
+    auto bits = [&](std::string_view part) {
+        auto r = parse_rate(part);
+        if (!r || !r->bits)
+            throw UsageError(fmt::format("--uplink: '{}' is not UP/DOWN in bits per second, such "
+                                         "as 10Mbit/40Mbit",
+                                         text));
+        return static_cast<std::uint64_t>(r->per_second);
+    };
+    if (slash == std::string::npos)
+        throw UsageError(fmt::format("--uplink: '{}' is not UP/DOWN, such as 10Mbit/40Mbit", text));
+    return {bits(std::string_view(text).substr(0, slash)), bits(std::string_view(text).substr(slash + 1))};
+}
+
+void weather_setup(const ParsedArgs& args, Setup& s) {
+    s.weather_on = !args.flag("no-weather");
+    s.weather.name = s.node.name;
+    s.weather.interval =
+        std::chrono::duration_cast<std::chrono::milliseconds>(*args.duration("weather-interval"));
+    s.weather.anonymous = args.flag("anonymous");
+    if (auto u = args.value("uplink")) {
+        auto [up, down] = parse_uplink(*u);
+        s.weather.uplink_up_bps = up;
+        s.weather.uplink_down_bps = down;
+    }
+    auto trust = trust_store();
+    s.weather.trusted = [trust](const NodeId& id) { return trust->trusts(id); };
+    s.control = args.value("control") ? std::filesystem::path(*args.value("control"))
+                                      : default_control_path();
+    s.control_chosen = args.value("control").has_value() || std::getenv("MCAST_CONTROL");
+    s.control_group = args.value("control-group").value_or("");
+}
 
 // Whether two setups can share one Session: the same key, network and accept rule. Then a
 // reload keeps the session (its incarnation and sequence numbers) and only the Node is new, so
@@ -60,8 +104,10 @@ Setup make_setup(const ParsedArgs& args, Output& out) {
         throw UsageError(fmt::format("--name/--meta: {} bytes to announce (at most {})", size,
                                      max_payload_size / 2));
     auto sopts = session_options(args);
-    return {std::move(opts), std::move(sopts), load_identity(args, out),
-            args.value("accept").value_or("any")};
+    Setup s{std::move(opts), std::move(sopts), load_identity(args, out),
+            args.value("accept").value_or("any"), true, {}, {}, false, {}};
+    weather_setup(args, s);
+    return s;
 }
 
 void print_announce(Output& out, const NodeInfo& info) {
@@ -98,6 +144,36 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
     RunLoop loop;
     std::unique_ptr<Session> session;
     std::unique_ptr<Node> node;
+    std::unique_ptr<WeatherService> weather;
+    std::vector<Declaration> carry; // declarations for the next weather service to take over
+
+    // The weather service for s on the running session, with the declarations of the one it
+    // replaces (a reload must not drop what programs declared).
+    const auto start_weather = [&](const Setup& s, const std::vector<Declaration>& carried) {
+        if (!s.weather_on) return;
+        auto w = std::make_unique<WeatherService>(*session, s.weather);
+        try {
+            w->serve_control(s.control, s.control_group);
+        } catch (const ControlError& e) {
+            // A second node on this host (another --identity) without a socket of its own
+            // still shares its weather; only a socket the user chose must be had.
+            if (s.control_chosen) throw;
+            out.note(std::string(e.what()) + "; this node serves no control socket");
+        }
+        for (const auto& d : carried)
+            if (d.remaining.count() > 0) w->declare(d.activity, d.remaining, d.owner_uid);
+        w->start();
+        weather = std::move(w);
+    };
+    const auto stop_weather = [&] {
+        std::vector<Declaration> held;
+        if (weather) {
+            held = weather->declarations();
+            weather->stop();
+        }
+        weather.reset();
+        return held;
+    };
 
     // A node for s on the running session.
     const auto start_node = [&](const Setup& s) {
@@ -127,9 +203,11 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
             out.note("no usable interface yet (none is up with multicast and an address); waiting");
         session = std::move(new_session);
         start_node(s);
+        start_weather(s, std::exchange(carry, {}));
     };
     // Ends the node and its session; the goodbye tells the others it is gone.
     const auto stop = [&] {
+        stop_weather();
         if (node) node->stop();
         node.reset();
         if (session) session->close();
@@ -147,8 +225,16 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
         if (session && same_session(*next, setup)) {
             node.reset(); // no goodbye: the same node goes on, announcing what is new
             start_node(*next);
+            auto held = stop_weather();
+            try {
+                start_weather(*next, held);
+            } catch (const std::exception& e) {
+                out.error(std::string("reload: ") + e.what() + " (weather as before)");
+                start_weather(setup, held);
+            }
         } else {
             // Another key or network: to the others the old node leaves and a new one joins.
+            if (weather) carry = weather->declarations();
             stop();
             try {
                 start(*next);

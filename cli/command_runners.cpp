@@ -22,6 +22,10 @@ const std::vector<CommandRunner>& command_runners() {
         {"trust",
          [](const CommandSpec&, const ParsedArgs& a, Output& o) { return run_trust(a, o); }},
         {"pair", [](const CommandSpec&, const ParsedArgs& a, Output& o) { return run_pair(a, o); }},
+        {"weather",
+         [](const CommandSpec&, const ParsedArgs& a, Output& o) { return run_weather(a, o); }},
+        {"activity",
+         [](const CommandSpec&, const ParsedArgs& a, Output& o) { return run_activity(a, o); }},
         {"config", run_config},
         {"help", nullptr, run_help},
     };

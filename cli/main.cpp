@@ -10,6 +10,7 @@
 #include "output.hpp"
 #include "settings.hpp"
 
+#include <mcast/control.hpp>
 #include <mcast/identity.hpp>
 #include <mcast/session.hpp>
 #include <mcast/wire.hpp>
@@ -92,6 +93,11 @@ int dispatch(const CommandLine& cl) {
         throw;
     } catch (const PipeClosed&) {
         throw;
+    } catch (const ControlError& e) {
+        // No resident node to ask is "nothing there" (1), as an unanswered ping; a request the
+        // node refused is an error (2).
+        out.error(e.what());
+        return e.no_node || e.not_found ? exit_nothing : exit_error;
     } catch (const std::exception& e) {
         out.error(e.what());
         return exit_error;

@@ -28,6 +28,16 @@ OptionSpec accept_option() {
             .choices = {"any", "trusted"}};
 }
 
+OptionSpec control_option() {
+    return {.long_name = "control",
+            .value_name = "PATH",
+            .help = "The resident node's control socket, for running several nodes on one host "
+                    "(as --identity allows).",
+            .default_help = "$XDG_RUNTIME_DIR/mcast/control, /run/mcast/control for root",
+            .arity = Arity::One,
+            .hint = Hint::File};
+}
+
 } // namespace
 
 const std::vector<OptionSpec>& global_options() {
@@ -388,6 +398,32 @@ const std::vector<CommandSpec>& commands() {
                      .max_duration = 24h,
                      .bound_note = "which receivers accept"},
                     {.long_name = "once", .help = "Send one announcement and exit (no goodbye)."},
+                    control_option(),
+                    {.long_name = "control-group",
+                     .value_name = "GROUP",
+                     .help = "Let members of GROUP use the control socket too (the service uses "
+                             "the group mcast); without it only this user and root may.",
+                     .arity = Arity::One},
+                    {.long_name = "no-weather",
+                     .help = "Share no weather reports and serve no control socket (mcast "
+                             "weather, activity and yield then have no local node to ask)."},
+                    {.long_name = "anonymous",
+                     .help = "Leave the name, labels and interface names out of weather reports "
+                             "and round their rates to two significant figures."},
+                    {.long_name = "weather-interval",
+                     .value_name = "DURATION",
+                     .help = "Time between weather reports when nothing changes (a change is "
+                             "reported at once).",
+                     .default_value = "5s",
+                     .arity = Arity::One,
+                     .hint = Hint::Duration,
+                     .min_duration = 1s,
+                     .max_duration = 60s},
+                    {.long_name = "uplink",
+                     .value_name = "UP/DOWN",
+                     .help = "The Internet uplink's capacity, such as 10Mbit/40Mbit, when the "
+                             "gateway does not tell it over UPnP.",
+                     .arity = Arity::One},
                     {.long_name = "timeout",
                      .value_name = "DURATION",
                      .help = "Stop after DURATION, with a goodbye.",
@@ -701,6 +737,136 @@ const std::vector<CommandSpec>& commands() {
                     {0, "Paired (or, with --list, requests are waiting)."},
                     {1, "Not paired: refused, timed out, or PEER not found."},
                     {2, "Error: a bad option or value, a bad key file or trust store."},
+                },
+        },
+        {
+            .name = "weather",
+            .summary = "show what the machines on the LAN do with the uplink",
+            .description =
+                "Shows the network weather: a row per node (name, declared activities, priority, "
+                "upload and download rates of its default-route link, a sparkline of the last "
+                "minute on a terminal, age of its last report), the LAN totals, the gateway "
+                "(utilisation of the uplink, queueing delay now against its floor, a grade from "
+                "A+ to F) and a one-line verdict: clear, busy or congested, with the reason.\n\n"
+                "Every resident node ('mcast announce', the service) sends a signed weather report "
+                "every few seconds and at once when one of its activities starts or ends "
+                "(docs/weather.md). weather asks the resident node of this machine over its "
+                "control socket and answers at once; where none runs it listens for one report "
+                "interval itself and says so. With --watch it keeps showing updates: redrawn in "
+                "place on a terminal, one record per update otherwise.",
+            .options =
+                {
+                    control_option(),
+                    {.long_name = "watch", .help = "Keep showing updates until Ctrl-C, --count or --timeout."},
+                    {.long_name = "heed",
+                     .value_name = "WHO",
+                     .help = "Whose reports count in the totals and the verdict: any node, or "
+                             "only friends in the trust store.",
+                     .default_value = "any",
+                     .arity = Arity::One,
+                     .hint = Hint::Choice,
+                     .choices = {"any", "trusted"}},
+                    {.long_name = "listen",
+                     .value_name = "DURATION",
+                     .help = "Where no resident node runs: how long to listen for reports.",
+                     .default_value = "6s",
+                     .arity = Arity::One,
+                     .hint = Hint::Duration,
+                     .min_duration = 100ms,
+                     .max_duration = 5min},
+                    {.long_name = "count",
+                     .value_name = "N",
+                     .help = "With --watch: stop after N updates.",
+                     .arity = Arity::One,
+                     .hint = Hint::Number,
+                     .min = 1,
+                     .max = 1000000000,
+                     .needs = {"watch"}},
+                    {.long_name = "interval",
+                     .value_name = "DURATION",
+                     .help = "With --watch: time between updates.",
+                     .default_value = "1s",
+                     .arity = Arity::One,
+                     .hint = Hint::Duration,
+                     .min_duration = 100ms,
+                     .max_duration = 1h,
+                     .needs = {"watch"}},
+                    {.long_name = "timeout",
+                     .value_name = "DURATION",
+                     .help = "Stop after DURATION.",
+                     .arity = Arity::One,
+                     .hint = Hint::Duration},
+                },
+            .examples =
+                {
+                    {"mcast weather", "Show the LAN's weather now."},
+                    {"mcast weather --watch", "Keep it on screen, like top."},
+                    {"mcast weather --json | jq .verdict", "The verdict, for a script."},
+                },
+            .exit_codes =
+                {
+                    {0, "The weather was shown."},
+                    {1, "No report was heard (no resident node here, none heard on the network)."},
+                    {2, "Error: a bad option or value, or the control socket refused."},
+                },
+        },
+        {
+            .name = "activity",
+            .summary = "declare what this machine is doing, for the LAN's weather",
+            .synopsis = "mcast activity set CLASS [--rate RATE] [--for DURATION] [--label TEXT] "
+                        "[--priority N]\nmcast activity clear [ID]\nmcast activity list",
+            .description =
+                "Tells the resident node of this machine (over its control socket) what this "
+                "machine is doing, so that its weather reports carry it and bulk jobs elsewhere "
+                "on the LAN ('mcast yield') give way to it. A declaration holds for --for and then "
+                "lapses by itself, so a forgotten one never lingers; 'clear' ends it sooner.\n\n"
+                "CLASS is one of interactive (priority 7), live-stream (6; video calls too), "
+                "on-demand-stream (5), bulk-download (2), bulk-upload (2) and backup (1); a "
+                "higher priority goes first. 'set' prints the declaration's id; 'clear ID' ends "
+                "that one, 'clear' alone every declaration of this user; 'list' shows them all.",
+            .options =
+                {
+                    control_option(),
+                    {.long_name = "rate",
+                     .value_name = "RATE",
+                     .help = "The rate the activity needs, in bits per second (8Mbit).",
+                     .arity = Arity::One,
+                     .hint = Hint::Rate},
+                    {.long_name = "for",
+                     .value_name = "DURATION",
+                     .help = "How long the declaration holds unless cleared.",
+                     .default_value = "1h",
+                     .arity = Arity::One,
+                     .hint = Hint::Duration,
+                     .min_duration = 1s,
+                     .max_duration = 24h * 7},
+                    {.long_name = "label",
+                     .value_name = "TEXT",
+                     .help = "A few words for the others' weather (at most 64 bytes).",
+                     .arity = Arity::One},
+                    {.long_name = "priority",
+                     .value_name = "N",
+                     .help = "0-7 instead of the class's own priority.",
+                     .arity = Arity::One,
+                     .hint = Hint::Number,
+                     .min = 0,
+                     .max = 7},
+                },
+            .positional_name = "ACTION",
+            .positional_help = "set CLASS, clear [ID] or list.",
+            .positional_many = true,
+            .examples =
+                {
+                    {"mcast activity set live-stream --rate 8Mbit --for 2h --label 'match'",
+                     "Say that this machine streams live video for the next two hours."},
+                    {"mcast activity clear", "End this user's declarations now."},
+                },
+            .exit_codes =
+                {
+                    {0, "Done."},
+                    {1, "No resident node runs on this machine, or ID matched nothing."},
+                    {2, "Error: a bad action, class, option or value, or the node refused the "
+                        "request (too many declarations)."},
                 },
         },
         {

@@ -5,6 +5,7 @@
 #include <mcast/announce_schedule.hpp>
 #include <mcast/base64.hpp>
 #include <mcast/bytes.hpp>
+#include <mcast/control.hpp>
 #include <mcast/discovery.hpp>
 #include <mcast/drop_reason.hpp>
 #include <mcast/export.hpp>

@@ -1,0 +1,103 @@
+// `mcast activity set|clear|list`: declarations of what this machine is doing, held by the
+// resident node under leases (docs/weather.md), so that any program or user can say "live stream
+// for two hours" without linking the library.
+#include "commands.hpp"
+#include "duration.hpp"
+#include "weather_printers.hpp"
+
+#include <mcast/control.hpp>
+
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+namespace mcast::cli {
+namespace {
+
+std::filesystem::path control_path(const ParsedArgs& args) {
+    if (auto p = args.value("control")) return *p;
+    return {}; // the first of control_paths() that answers
+}
+
+Activity activity_of(const ParsedArgs& args, std::string_view class_name) {
+    auto cls = parse_activity_class(class_name);
+    if (!cls) {
+        std::string known;
+        for (auto c : all_activity_classes()) known += (known.empty() ? "" : ", ") + std::string(to_string(c));
+        throw UsageError(fmt::format("unknown activity class '{}' (one of {})", class_name, known));
+    }
+    Activity a;
+    a.cls = *cls;
+    a.priority = default_priority(*cls);
+    if (auto p = args.number("priority")) a.priority = static_cast<std::uint8_t>(*p);
+    if (auto r = args.rate("rate")) {
+        if (!r->bits || r->per_second <= 0)
+            throw UsageError("--rate: give bits per second, such as 8Mbit or 500kbit");
+        a.rate_bps = static_cast<std::uint64_t>(r->per_second);
+    }
+    a.label = args.value("label").value_or("");
+    if (a.label.size() > 64) throw UsageError("--label: longer than 64 bytes");
+    return a;
+}
+
+std::string remaining_text(std::chrono::milliseconds ms) {
+    return format_duration(std::chrono::duration_cast<std::chrono::seconds>(ms));
+}
+
+void print(Output& out, const Declaration& d) {
+    if (out.json())
+        out.record(declaration_record(d));
+    else
+        out.line(fmt::format("{}  {} (priority {}), {} left{}", d.id, activity_text(d.activity),
+                             d.activity.priority, remaining_text(d.remaining),
+                             d.owner_uid == ::getuid() ? "" : fmt::format(", uid {}", d.owner_uid)));
+}
+
+} // namespace
+
+int run_activity(const ParsedArgs& args, Output& out) {
+    const auto& pos = args.positional;
+    if (pos.empty()) throw UsageError("name an action: set CLASS, clear [ID] or list");
+    const std::string& action = pos[0];
+    auto expect_args = [&](std::size_t min, std::size_t max, std::string_view usage) {
+        if (pos.size() - 1 < min || pos.size() - 1 > max)
+            throw UsageError(fmt::format("usage: mcast activity {}", usage));
+    };
+    if (action == "set") {
+        expect_args(1, 1, "set CLASS [--rate RATE] [--for DURATION] [--label TEXT]");
+        auto a = activity_of(args, pos[1]);
+        auto lease = std::chrono::duration_cast<std::chrono::milliseconds>(*args.duration("for"));
+        ControlClient client(control_path(args));
+        auto id = client.declare(a, lease);
+        print(out, Declaration{id, a, lease, static_cast<unsigned>(::getuid())});
+        return exit_ok;
+    }
+    if (action == "clear") {
+        expect_args(0, 1, "clear [ID]");
+        ControlClient client(control_path(args));
+        if (pos.size() == 2) {
+            client.clear(pos[1]);
+            out.note("cleared " + pos[1]);
+            return exit_ok;
+        }
+        std::size_t n = 0;
+        for (const auto& d : client.list())
+            if (d.owner_uid == ::getuid()) {
+                client.clear(d.id);
+                ++n;
+            }
+        out.note(fmt::format("cleared {} declaration{}", n, n == 1 ? "" : "s"));
+        return exit_ok;
+    }
+    if (action == "list") {
+        expect_args(0, 0, "list");
+        ControlClient client(control_path(args));
+        auto ds = client.list();
+        for (const auto& d : ds) print(out, d);
+        if (ds.empty() && !out.json()) out.note("no declarations");
+        return exit_ok;
+    }
+    throw UsageError(fmt::format("unknown action '{}' (set, clear or list)", action));
+}
+
+} // namespace mcast::cli
