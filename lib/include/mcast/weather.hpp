@@ -145,7 +145,7 @@ struct Weather {
     std::string reason; // "uplink 92 % full: media-pc live-stream 8 Mbit/s, nas backup 11 Mbit/s"
 };
 
-// Who counts when advising.
+// Whose reports count: every node's, or only those of trusted nodes and this machine's own.
 enum class Heed : std::uint8_t { any, trusted };
 
 struct AdviceConfig {
