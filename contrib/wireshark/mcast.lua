@@ -31,6 +31,7 @@ local type_names = {
     [0x06] = "ping probe", [0x07] = "ping reply",
     [0x08] = "speed data", [0x09] = "speed end", [0x0a] = "speed report",
     [0x0b] = "pair request", [0x0c] = "pair response", [0x0d] = "pair reveal", [0x0e] = "pair confirm",
+    [0x0f] = "weather report",
 }
 local type_titles = {
     [0x01] = "Data",
@@ -38,6 +39,7 @@ local type_titles = {
     [0x06] = "Ping probe", [0x07] = "Ping reply",
     [0x08] = "Speed data", [0x09] = "Speed end", [0x0a] = "Speed report",
     [0x0b] = "Pair request", [0x0c] = "Pair response", [0x0d] = "Pair reveal", [0x0e] = "Pair confirm",
+    [0x0f] = "Weather report",
 }
 
 local T_NULL, T_FALSE, T_TRUE, T_INT, T_FLOAT, T_STRING, T_BYTES, T_LIST = 0, 1, 2, 3, 4, 5, 6, 7
@@ -310,7 +312,8 @@ end
 ------------------------------------------------------------------------------------------------
 -- Shapes of the well-known payloads (docs/protocol.md sections 9-11): element names for the tree
 -- and Info, and the kinds a receiver insists on. A spec is {name, kind, len = exact byte length,
--- fields = record schema for a list, elem = spec of every element of a list, min/max/oneof}.
+-- fields = record schema for a list, elem = spec of every element of a list, min/max/oneof,
+-- maxlen = most bytes of a string, maxn = most entries of a list, nullable = null allowed too}.
 local address = { name = "address", kind = "list", fields = {
     { "family", "int64", oneof = { 4, 6 } }, { "address", "string" }, { "interface", "string" } } }
 local meta_entry = { name = "entry", kind = "list", fields = { { "key", "string" }, { "value", "string" } } }
@@ -343,12 +346,33 @@ local schemas = {
     [0x0d] = { { "session", "bytes", len = 16 }, { "nonce", "bytes", len = 16 } },
     [0x0e] = { { "session", "bytes", len = 16 } },
 }
+-- Section 12: the weather report.
+local MAX_RATE = 1e12
+local function text(name) return { name, "string", maxlen = 255 } end
+local function rate(name, nullable) return { name, "int64", min = 0, max = MAX_RATE, nullable = nullable } end
+local function rtt(name) return { name, "int64", min = 0, max = 60000000, nullable = true } end
+local weather_classes = { [1] = "interactive", [2] = "live-stream", [3] = "on-demand-stream",
+    [4] = "bulk-download", [5] = "bulk-upload", [6] = "backup" }
+local activity = { name = "activity", kind = "list", fields = {
+    { "class", "int64", min = 1, max = 6 }, { "priority", "int64", min = 0, max = 7 }, rate("rate_bps"),
+    text("label") } }
+local link = { name = "link", kind = "list", fields = {
+    text("interface"), { "ipv4", "bool" }, { "ipv6", "bool" }, rate("up_bps"), rate("down_bps") } }
+schemas[0x0f] = {
+    text("name"), { "interval_ms", "int64", min = 1000, max = 600000 },
+    { "activities", "list", elem = activity, maxn = 16 }, { "links", "list", elem = link, maxn = 4 },
+    { name = "gateway", kind = "list", nullable = true, fields = {
+        rate("wan_up_bps", true), rate("wan_down_bps", true), rate("max_up_bps", true),
+        rate("max_down_bps", true), text("igd_note"), rtt("rtt_now_us"), rtt("rtt_floor_us"),
+        text("latency_note") } },
+}
 local function spec_name(s) return s and (s.name or s[1]) end
 local function spec_kind(s) return s and (s.kind or s[2]) end
 
 -- Why a decoded value does not fit its spec, or nil.
 local function shape_error(spec, node)
     local want = spec_kind(spec)
+    if spec.nullable and node.kind == "null" then return nil end
     if node.kind ~= want then
         return string.format("%s is %s, expected %s", spec_name(spec), node.kind, want)
     end
@@ -367,6 +391,12 @@ local function shape_error(spec, node)
     end
     if spec.fields and #node.items ~= #spec.fields then
         return string.format("%s has %d elements, expected %d", spec_name(spec), #node.items, #spec.fields)
+    end
+    if spec.maxn and #node.items > spec.maxn then
+        return string.format("%s has %d entries, at most %d allowed", spec_name(spec), #node.items, spec.maxn)
+    end
+    if spec.maxlen and node.len > spec.maxlen then
+        return string.format("%s is %d bytes, at most %d allowed", spec_name(spec), node.len, spec.maxlen)
     end
     return nil
 end
@@ -582,6 +612,16 @@ local info_of = {
         field(v, 2), field(v, 3), field(v, 4)) end,
     [0x0b] = function(v) return string.format("from %s to %s", field(v, 3), v[4] and v[4].hex or "?") end,
     [0x0c] = function(v) return string.format("from %s", field(v, 3)) end,
+    [0x0f] = function(v)
+        local classes = {}
+        for _, a in ipairs(v[3] and v[3].items or {}) do
+            local c = a.items and a.items[1]
+            classes[#classes + 1] = c and weather_classes[c.num] or "?"
+        end
+        local acts = #classes == 0 and "no activities" or table.concat(classes, ", ")
+        return string.format("%s every %s ms: %s; %s%s", field(v, 1), field(v, 2), acts,
+            count_text(v[4], "link", "links"), (v[5] and v[5].kind == "list") and "; gateway" or "")
+    end,
 }
 
 ------------------------------------------------------------------------------------------------

@@ -179,6 +179,23 @@ vectors_test() {
   sender_id=$(decode "$tmp/vectors.pcap" -Y 'mcast.topic == "chat"' -T fields -e mcast.sender_id)
   expect_eq "sender id is the SHA-256 of the key" "$sender_id" \
     "$(json_field "$root/tests/vectors/valid-text-bytes.json" sender_key | xxd -r -p | sha256sum | cut -d' ' -f1)"
+  # Section 12: a weather report's essentials in Info, and exactly the vectors marked
+  # "shape": false (valid datagrams whose tuple a receiver ignores) warned as mcast.bad_shape.
+  local weather
+  weather=$(decode "$tmp/vectors.pcap" -Y 'mcast.type == 0x0f && mcast.seq == 24')
+  [[ $weather == *'Weather report seq=24 sender=3097e2dee2cb "media-pc" every 5000 ms: live-stream, backup; 1 link; gateway'* ]] ||
+    fail "Info of valid-weather-report: '$weather'"
+  weather=$(decode "$tmp/vectors.pcap" -Y 'mcast.type == 0x0f && mcast.seq == 25')
+  [[ $weather == *'Weather report seq=25 sender=3097e2dee2cb "" every 5000 ms: live-stream, backup; 1 link'* &&
+    $weather != *gateway* ]] || fail "Info of valid-weather-anonymous: '$weather'"
+  local shaped want_shaped=""
+  for v in "$root"/tests/vectors/*.json; do
+    if grep -q '"shape":false' "$v"; then want_shaped+="$(json_field "$v" seq)"$'\n'; fi
+  done
+  shaped=$(decode "$tmp/vectors.pcap" -Y 'mcast.bad_shape' -T fields -e mcast.seq | sort -n)
+  expect_eq "bad_shape exactly on the vectors marked \"shape\": false" "$shaped" \
+    "$(printf '%s' "$want_shaped" | sort -n)"
+  [[ -n $shaped ]] || fail "no vector of the wrong shape"
   check_no_lua_errors "$tmp/vectors.pcap"
   sequences_test
 }

@@ -10,6 +10,7 @@
 #include "protocol/receiver.hpp"
 #include <mcast/speed.hpp>
 #include <mcast/tuple_codec.hpp>
+#include <mcast/weather.hpp>
 #include <mcast/wire.hpp>
 
 #include <cmath>
@@ -247,6 +248,69 @@ int main(int argc, char** argv) {
               encode_pair(PairConfirm{nonce}), 22);
         typed("valid-private-type",
               "private-use type 0x80: valid, then nothing handles it (unhandled)", 0x80, {"x"}, 23);
+
+        // Section 12: a report with every part, an anonymous one without gateway figures, and
+        // valid datagrams whose tuple is not a report (a receiver counts them as malformed).
+        WeatherReport wr;
+        wr.name = "media-pc";
+        wr.activities = {{ActivityClass::live_stream, 6, 8'000'000, "tv"},
+                         {ActivityClass::backup, 1, 0, ""}};
+        wr.links = {{"eth0", true, true, 1'200'000, 9'000'000}};
+        GatewayFigures gw;
+        gw.wan_up_bps = 11'500'000;
+        gw.wan_down_bps = 9'400'000;
+        gw.max_up_bps = 12'500'000;
+        gw.max_down_bps = 50'000'000;
+        gw.igd_note = "miniupnpd";
+        gw.rtt_now_us = 41'000;
+        gw.rtt_floor_us = 1'500;
+        gw.latency_note = "ICMP ping socket";
+        wr.gateway = gw;
+        const auto weather = type_byte(MessageType::weather_report);
+        typed("valid-weather-report",
+              "weather report (0x0f): two activities, one link, gateway figures (wan_down unknown: "
+              "null)",
+              weather, [&] {
+                  auto r = wr;
+                  r.gateway->wan_down_bps.reset();
+                  return encode_weather_report(r);
+              }(),
+              24);
+        typed("valid-weather-anonymous",
+              "weather report (0x0f) as --anonymous sends it: no names, rates rounded, no gateway",
+              weather, [&] {
+                  auto r = wr;
+                  r.gateway.reset();
+                  r.activities[0].rate_bps = 8'347'112;
+                  return encode_weather_report(anonymized(r));
+              }(),
+              25);
+        auto wrong_shape = [&](const std::string& name, const std::string& what, Tuple t,
+                               std::uint64_t seq) {
+            if (decode_weather_report(t)) {
+                std::cerr << name << ": the reference decoder takes it\n";
+                std::exit(1);
+            }
+            auto h = header("", seq);
+            h.type = weather;
+            auto expect = valid(h, t, id);
+            expect["shape"] = false;
+            write(dir, name, what, seed, encode_datagram(h, t, id), std::move(expect));
+        };
+        {
+            auto t = encode_weather_report(wr);
+            std::get<List>(std::get<List>(t[2].v)[0].v)[0] = std::int64_t{7};
+            wrong_shape("shape-weather-unknown-class",
+                        "weather report with activity class 7: a valid datagram whose report is "
+                        "ignored (malformed)",
+                        t, 26);
+            t = encode_weather_report(wr);
+            std::get<List>(std::get<List>(t[2].v)[0].v)[1] = std::int64_t{8};
+            wrong_shape("shape-weather-priority-8",
+                        "weather report with priority 8: a valid datagram whose report is "
+                        "ignored (malformed)",
+                        t, 27);
+        }
     }
 
     auto base = encode_datagram(header("t"), {"x"}, id);

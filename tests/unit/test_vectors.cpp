@@ -10,6 +10,7 @@
 #include <mcast/presence.hpp>
 #include "protocol/receiver.hpp"
 #include <mcast/speed.hpp>
+#include <mcast/weather.hpp>
 #include <mcast/wire.hpp>
 
 #include <set>
@@ -122,13 +123,15 @@ bool has_shape(std::uint8_t type, const Tuple& t) {
         return decode_pair_reveal(t).has_value();
     case 0x0e:
         return decode_pair_confirm(t).has_value();
+    case 0x0f:
+        return decode_weather_report(t).has_value();
     default:
         return true; // data and private types: any tuple
     }
 }
 
 TEST(Vectors, EveryMessageTypeAndEveryStatelessReasonHasOne) {
-    std::set<int> types;
+    std::set<int> types, wrong_shape;
     std::set<std::string> reasons;
     for (auto& f : vector_files()) {
         SCOPED_TRACE(f.filename().string());
@@ -140,10 +143,14 @@ TEST(Vectors, EveryMessageTypeAndEveryStatelessReasonHasOne) {
         }
         auto out = decode_datagram(hex(v.at("datagram")));
         ASSERT_FALSE(out.error);
-        EXPECT_TRUE(has_shape(out.header.type, out.values)) << int(out.header.type);
-        types.insert(out.header.type);
+        // "shape": false marks a valid datagram whose tuple its handler ignores.
+        const bool shaped = !expect.contains("shape");
+        if (!shaped) EXPECT_FALSE(expect.at("shape").as_bool());
+        EXPECT_EQ(has_shape(out.header.type, out.values), shaped) << int(out.header.type);
+        if (shaped) types.insert(out.header.type);
+        else wrong_shape.insert(out.header.type);
     }
-    for (int t = 0x01; t <= 0x0e; ++t)
+    for (int t = 0x01; t <= 0x0f; ++t)
         EXPECT_TRUE(types.count(t)) << "no vector of type " << t;
     // Every reason a datagram alone decides (section 6, steps 1-4 and 7, and 9).
     for (auto r : {"too_short", "too_long", "bad_magic", "bad_version", "bad_type", "bad_flags",
@@ -151,6 +158,39 @@ TEST(Vectors, EveryMessageTypeAndEveryStatelessReasonHasOne) {
                    "noncanonical_r", "small_order_r", "noncanonical_s", "bad_utf8", "truncated",
                    "too_deep", "unknown_type", "trailing", "bad_signature"})
         EXPECT_TRUE(reasons.count(r)) << "no vector rejected as " << r;
+    EXPECT_TRUE(wrong_shape.count(0x0f)) << "no weather report of the wrong shape";
+}
+
+// The weather vectors hold what their descriptions say, field by field (section 12).
+TEST(Vectors, WeatherReportsDecodeToTheirFields) {
+    auto decode = [](const char* name) {
+        auto v = load(fs::path(MCAST_VECTORS_DIR) / name);
+        auto out = decode_datagram(hex(v.at("datagram")));
+        EXPECT_FALSE(out.error);
+        return decode_weather_report(out.values);
+    };
+    auto r = decode("valid-weather-report.json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->name, "media-pc");
+    EXPECT_EQ(r->interval_ms, 5000u);
+    ASSERT_EQ(r->activities.size(), 2u);
+    EXPECT_EQ(r->activities[0], (Activity{ActivityClass::live_stream, 6, 8'000'000, "tv"}));
+    EXPECT_EQ(r->activities[1].cls, ActivityClass::backup);
+    ASSERT_EQ(r->links.size(), 1u);
+    EXPECT_EQ(r->links[0], (LinkLoad{"eth0", true, true, 1'200'000, 9'000'000}));
+    ASSERT_TRUE(r->gateway);
+    EXPECT_EQ(r->gateway->wan_up_bps, 11'500'000u);
+    EXPECT_FALSE(r->gateway->wan_down_bps);
+    EXPECT_EQ(r->gateway->rtt_floor_us, 1'500u);
+    auto a = decode("valid-weather-anonymous.json");
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->name, "");
+    EXPECT_EQ(a->activities[0].label, "");
+    EXPECT_EQ(a->activities[0].rate_bps, 8'300'000u);
+    EXPECT_EQ(a->links[0].interface, "");
+    EXPECT_FALSE(a->gateway);
+    EXPECT_FALSE(decode("shape-weather-unknown-class.json"));
+    EXPECT_FALSE(decode("shape-weather-priority-8.json"));
 }
 
 TEST(Vectors, SequencesGiveTheStatedOutcomes) {

@@ -87,6 +87,10 @@ struct WeatherReport {
     friend bool operator==(const WeatherReport&, const WeatherReport&) = default;
 };
 
+// What `--anonymous` sends: no node name, no labels, no interface names, and every rate rounded
+// to two significant digits (8 347 112 -> 8 300 000). Gateway figures are kept as they are.
+MCAST_API WeatherReport anonymized(WeatherReport r);
+
 MCAST_API Tuple encode_weather_report(const WeatherReport& r);
 // nullopt when the tuple is not a well-formed report (unknown class, too many entries, priority
 // above 7, rates beyond 1 Tbit/s, …).
@@ -141,7 +145,7 @@ struct Weather {
     std::string reason; // "uplink 92 % full: media-pc live-stream 8 Mbit/s, nas backup 11 Mbit/s"
 };
 
-// Who counts when advising.
+// Whose reports count: every node's, or only those of trusted nodes and this machine's own.
 enum class Heed : std::uint8_t { any, trusted };
 
 struct AdviceConfig {
