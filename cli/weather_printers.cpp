@@ -203,7 +203,12 @@ json::object weather_record(const Weather& w, std::string_view source) {
             {"queueing_delay_us", maybe(w.queueing_delay_us)},
             {"grade", maybe(grade)},
             {"unknown_up_bps", maybe(w.unknown_up_bps)},
-            {"unknown_down_bps", maybe(w.unknown_down_bps)}};
+            {"unknown_down_bps", maybe(w.unknown_down_bps)},
+            {"reports", json::object{{"taken", w.reports.taken},
+                                     {"stale", w.reports.stale},
+                                     {"absurd", w.reports.absurd},
+                                     {"full", w.reports.full},
+                                     {"malformed", w.reports.malformed}}}};
 }
 
 json::object declaration_record(const Declaration& d) {

@@ -6,6 +6,7 @@
 
 #include "control/control_json.hpp"
 #include "control/control_server.hpp"
+#include "net/gateway_address.hpp"
 #include "net/icmp_probe.hpp"
 #include "net/link_stats.hpp"
 #include "protocol/activity_table.hpp"
@@ -20,6 +21,7 @@
 
 #include <algorithm>
 #include <list>
+#include <map>
 #include <random>
 
 namespace mcast {
@@ -55,7 +57,7 @@ ControlError refused(const std::string& id, const std::string& why) {
 
 struct WeatherService::Impl : std::enable_shared_from_this<WeatherService::Impl> {
     struct Meter {
-        LinkCounters last;
+        net::LinkCounters last;
         CounterRate up{CounterRate::Width::bits64};
         CounterRate down{CounterRate::Width::bits64};
     };
@@ -72,7 +74,7 @@ struct WeatherService::Impl : std::enable_shared_from_this<WeatherService::Impl>
     CounterRate igd_down{CounterRate::Width::bits32};
     std::optional<IgdReading> igd;
     RttTracker rtt;
-    std::unique_ptr<IcmpProbe> probe;
+    std::unique_ptr<net::IcmpProbe> probe;
     std::string latency_note;
     bool probing = false;
     MonoTime next_sample{};
@@ -80,6 +82,8 @@ struct WeatherService::Impl : std::enable_shared_from_this<WeatherService::Impl>
     std::list<std::pair<std::uint64_t, std::function<void(const Weather&)>>> handlers;
     std::uint64_t next_handler = 0;
     std::unique_ptr<control::Server> server;
+    // Declarations held by a control connection (`hold`): they end with it.
+    std::map<std::uint64_t, std::vector<std::string>> held;
     WeatherStats stats;
 
     Impl(Session& s, WeatherOptions o)
@@ -113,23 +117,21 @@ struct WeatherService::Impl : std::enable_shared_from_this<WeatherService::Impl>
     }
 
     void open_probe() {
-        auto gw = default_gateway(4);
-        int family = 4;
+        std::string why4, why6;
+        auto gw = net::default_gateway(4, why4);
+        if (!gw) gw = net::default_gateway(6, why6);
         if (!gw) {
-            gw = default_gateway(6);
-            family = 6;
-        }
-        if (!gw) {
-            latency_note = "no default route";
+            latency_note = why4 == why6 ? why4 : why4 + "; " + why6;
             return;
         }
-        probe = std::make_unique<IcmpProbe>(session.io());
-        if (auto why = probe->open(family, *gw); !why.empty()) {
+        probe = std::make_unique<net::IcmpProbe>(session.io());
+        if (auto why = probe->open(gw->address); !why.empty()) {
             latency_note = why;
             probe.reset();
             return;
         }
-        latency_note = fmt::format("ICMP echo to {}", *gw);
+        latency_note = fmt::format("ICMP echo to {} over a {}", gw->address,
+                                   net::IcmpProbe::mode_name(probe->mode()));
     }
 
     MonoTime wake(MonoTime now) {
@@ -152,7 +154,7 @@ struct WeatherService::Impl : std::enable_shared_from_this<WeatherService::Impl>
     void sample(MonoTime now) {
         if (opts.measure) {
             std::string why;
-            auto links = read_default_route_links(why);
+            auto links = net::read_default_route_links(why);
             link_note = why;
             std::vector<Meter> next;
             for (auto& l : links) {
@@ -264,6 +266,8 @@ struct WeatherService::Impl : std::enable_shared_from_this<WeatherService::Impl>
 
     Weather weather(MonoTime now, Heed heed) const {
         auto w = map.snapshot(now, uplink(), heed, opts.advice);
+        w.reports = {stats.reports_taken, stats.reports_stale, stats.reports_absurd,
+                     stats.reports_full, stats.reports_malformed};
         if (opts.measure && !w.gateway) {
             // Nobody reported the gateway: say why ours is unknown rather than nothing.
             GatewayFigures g;
@@ -314,7 +318,10 @@ struct WeatherService::Impl : std::enable_shared_from_this<WeatherService::Impl>
             auto a = control::activity_from_json(req, error);
             if (!a) throw ControlError(error);
             auto l = lease();
-            reply["id"] = declare(*a, l, peer.uid);
+            auto new_id = declare(*a, l, peer.uid);
+            if (const auto* h = req.if_contains("hold"); h && h->is_bool() && h->as_bool())
+                held[peer.connection].push_back(new_id);
+            reply["id"] = new_id;
             reply["expires_ms"] = l.count();
         } else if (name == "renew") {
             renew(id(), lease(), peer.uid);
@@ -337,6 +344,16 @@ struct WeatherService::Impl : std::enable_shared_from_this<WeatherService::Impl>
             throw ControlError(name.empty() ? "no op" : fmt::format("unknown op '{}'", name));
         }
         return reply;
+    }
+
+    // A control connection ended: what it held ends too (already cleared ones are no error).
+    void connection_closed(std::uint64_t connection) {
+        auto it = held.find(connection);
+        if (it == held.end()) return;
+        bool any = false;
+        for (const auto& id : it->second) any |= table.clear(id, ActivityTable::root_uid).empty();
+        held.erase(it);
+        if (any) changed();
     }
 
     std::string declare(const Activity& a, std::chrono::milliseconds lease, unsigned uid) {
@@ -387,7 +404,9 @@ void WeatherService::stop() {
 
 void WeatherService::serve_control(const std::filesystem::path& path, const std::string& group) {
     impl_->server = std::make_unique<control::Server>(
-        impl_->session.io(), control::Server::Options{path, group, 16},
+        impl_->session.io(),
+        control::Server::Options{path, group, 16,
+                                 [i = impl_.get()](std::uint64_t c) { i->connection_closed(c); }},
         [i = impl_.get()](const json::object& req, const control::PeerCredentials& peer) {
             return i->handle(req, peer);
         });

@@ -50,8 +50,9 @@ public:
     ControlClient(ControlClient&&) noexcept;
     ControlClient& operator=(ControlClient&&) noexcept;
 
-    // Declares `a` for `lease`; returns its id.
-    std::string declare(const Activity& a, std::chrono::milliseconds lease);
+    // Declares `a` for `lease`; returns its id. With `hold`, the declaration also ends when this
+    // client's connection does (its program exited or was killed), lease or not.
+    std::string declare(const Activity& a, std::chrono::milliseconds lease, bool hold = false);
     void renew(const std::string& id, std::chrono::milliseconds lease);
     // Clears one declaration (its owner or root may).
     void clear(const std::string& id);

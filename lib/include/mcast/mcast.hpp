@@ -30,6 +30,7 @@
 #include <mcast/speed_test.hpp>
 #include <mcast/trust_store.hpp>
 #include <mcast/weather.hpp>
+#include <mcast/weather_service.hpp>
 #include <mcast/tuple_codec.hpp>
 #include <mcast/value.hpp>
 #include <mcast/wire.hpp>

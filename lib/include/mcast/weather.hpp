@@ -143,6 +143,16 @@ struct Weather {
 
     Verdict verdict = Verdict::clear;
     std::string reason; // "uplink 92 % full: media-pc live-stream 8 Mbit/s, nas backup 11 Mbit/s"
+
+    // What the node that made this snapshot did with the reports it received (weather_service).
+    struct Counts {
+        std::uint64_t taken = 0;
+        std::uint64_t stale = 0;     // not newer than one already taken from that node
+        std::uint64_t absurd = 0;    // rates beyond any link
+        std::uint64_t full = 0;      // from a node beyond the table's bound
+        std::uint64_t malformed = 0; // signed, but not a well-formed report
+        friend bool operator==(const Counts&, const Counts&) = default;
+    } reports;
 };
 
 // Whose reports count: every node's, or only those of trusted nodes and this machine's own.

@@ -132,10 +132,11 @@ const std::filesystem::path& ControlClient::path() const {
     return impl_->path;
 }
 
-std::string ControlClient::declare(const Activity& a, std::chrono::milliseconds lease) {
+std::string ControlClient::declare(const Activity& a, std::chrono::milliseconds lease, bool hold) {
     auto req = control::to_json(a);
     req["op"] = "declare";
     req["lease_ms"] = lease.count();
+    if (hold) req["hold"] = true;
     auto reply = impl_->call(std::move(req));
     const auto* id = reply.if_contains("id");
     if (!id || !id->is_string()) impl_->lost("the node's answer has no id");

@@ -100,6 +100,19 @@ GatewayFigures gateway_from_json(const json::object& o) {
 
 } // namespace
 
+json::object counts_json(const Weather::Counts& c) {
+    return {{"taken", c.taken},
+            {"stale", c.stale},
+            {"absurd", c.absurd},
+            {"full", c.full},
+            {"malformed", c.malformed}};
+}
+
+Weather::Counts counts_of(const json::object& o) {
+    auto n = [&](std::string_view k) { return as_u64(o.if_contains(k)).value_or(0); };
+    return {n("taken"), n("stale"), n("absurd"), n("full"), n("malformed")};
+}
+
 json::object to_json(const Activity& a) {
     json::object o;
     o["class"] = to_string(a.cls);
@@ -198,6 +211,7 @@ json::object to_json(const Weather& w) {
     put(o, "unknown_down_bps", w.unknown_down_bps);
     o["verdict"] = to_string(w.verdict);
     o["reason"] = w.reason;
+    o["reports"] = counts_json(w.reports);
     return o;
 }
 
@@ -254,6 +268,7 @@ Weather weather_from_json(const json::object& o) {
     for (auto v : {Verdict::clear, Verdict::busy, Verdict::congested})
         if (verdict == to_string(v)) w.verdict = v;
     w.reason = as_string(o.if_contains("reason"));
+    if (const auto* r = o.if_contains("reports"); r && r->is_object()) w.reports = counts_of(r->as_object());
     return w;
 }
 

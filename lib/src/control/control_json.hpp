@@ -31,6 +31,9 @@ Weather weather_from_json(const boost::json::object& o);
 boost::json::object to_json(const Advice& a);
 Advice advice_from_json(const boost::json::object& o);
 
+boost::json::object counts_json(const Weather::Counts& c);
+Weather::Counts counts_of(const boost::json::object& o);
+
 // {"ok":false,"error":text}
 boost::json::object error_reply(std::string_view text);
 

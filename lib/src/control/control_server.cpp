@@ -86,6 +86,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     local::acceptor acceptor;
     std::optional<gid_t> gid;
     std::list<std::shared_ptr<Connection>> conns;
+    std::uint64_t next_connection = 1;
     bool closed = false;
 
     Impl(asio::io_context& io_, Options o, Handler h)
@@ -158,6 +159,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
             return refuse(c, fmt::format("uid {} may not use this node's control socket", c->peer.uid));
         if (conns.size() >= opts.max_connections)
             return refuse(c, fmt::format("too many control connections (at most {})", opts.max_connections));
+        c->peer.connection = next_connection++;
         conns.push_back(c);
         read(c);
     }
@@ -176,6 +178,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         boost::system::error_code ignored;
         c->socket.close(ignored);
         conns.remove(c);
+        if (opts.on_close) opts.on_close(c->peer.connection);
     }
 
     void read(const std::shared_ptr<Connection>& c) {
@@ -185,6 +188,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                 if (self->closed) return;
                 if (ec == asio::error::not_found) {
                     self->conns.remove(c);
+                    if (self->opts.on_close) self->opts.on_close(c->peer.connection);
                     return self->refuse(c, fmt::format("request longer than {} bytes",
                                                        max_request_line - 1));
                 }

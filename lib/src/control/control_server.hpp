@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -20,6 +21,7 @@ struct PeerCredentials {
     unsigned uid = 0;
     unsigned gid = 0;
     int pid = 0;
+    std::uint64_t connection = 0; // which connection of this server (what on_close names)
 };
 
 class Server {
@@ -32,6 +34,9 @@ public:
         // then mode 0660 and of that group. Empty: the owner (and root) only, mode 0600.
         std::string group;
         std::size_t max_connections = 16;
+        // Called when a connection that was admitted ends (the peer closed it or died), so that
+        // what it held while connected (a declaration of `mcast activity run`) can end with it.
+        std::function<void(std::uint64_t connection)> on_close;
     };
 
     // Binds and listens. A socket file that nobody answers on is a leftover and is replaced; one

@@ -39,7 +39,7 @@ ActivityTable::Declared ActivityTable::declare(std::uint32_t uid, Activity activ
     if (activity.label.size() > max_label)
         return {{}, "label longer than " + std::to_string(max_label) + " bytes"};
     if (!is_valid_utf8(activity.label)) return {{}, "label is not UTF-8"};
-    Declaration d;
+    HeldDeclaration d;
     d.id = "a" + std::to_string(next_id_++);
     d.uid = uid;
     d.activity = std::move(activity);
@@ -49,13 +49,13 @@ ActivityTable::Declared ActivityTable::declare(std::uint32_t uid, Activity activ
     return {d.id, {}};
 }
 
-Declaration* ActivityTable::find(const std::string& id) {
+HeldDeclaration* ActivityTable::find(const std::string& id) {
     auto it = std::find_if(decls_.begin(), decls_.end(),
-                           [&](const Declaration& d) { return d.id == id; });
+                           [&](const HeldDeclaration& d) { return d.id == id; });
     return it == decls_.end() ? nullptr : &*it;
 }
 
-std::string ActivityTable::check_owner(const Declaration* d, const std::string& id,
+std::string ActivityTable::check_owner(const HeldDeclaration* d, const std::string& id,
                                        std::uint32_t uid) const {
     if (!d) return "no declaration " + id;
     if (uid != d->uid && uid != root_uid) return "declaration " + id + " belongs to another user";
@@ -82,7 +82,7 @@ std::string ActivityTable::clear(const std::string& id, std::uint32_t uid) {
 
 bool ActivityTable::expire(MonoTime now) {
     const auto before = decls_.size();
-    std::erase_if(decls_, [&](const Declaration& d) { return d.expires <= now; });
+    std::erase_if(decls_, [&](const HeldDeclaration& d) { return d.expires <= now; });
     return decls_.size() != before;
 }
 
@@ -93,8 +93,8 @@ std::optional<MonoTime> ActivityTable::next_expiry() const {
     return t;
 }
 
-std::vector<Declaration> ActivityTable::list(MonoTime now) const {
-    std::vector<Declaration> v;
+std::vector<HeldDeclaration> ActivityTable::list(MonoTime now) const {
+    std::vector<HeldDeclaration> v;
     for (const auto& d : decls_)
         if (d.expires > now) v.push_back(d);
     return v;

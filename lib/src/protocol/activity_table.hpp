@@ -27,7 +27,7 @@ struct ActivityTableConfig {
     std::chrono::milliseconds max_lease{std::chrono::hours(24)};
 };
 
-struct Declaration {
+struct HeldDeclaration {
     std::string id; // "a1", "a2", ...: never reused while the table lives
     std::uint32_t uid = 0;
     Activity activity;
@@ -63,19 +63,19 @@ public:
     std::optional<MonoTime> next_expiry() const;
 
     // The declarations still running at `now`, oldest first.
-    std::vector<Declaration> list(MonoTime now) const;
+    std::vector<HeldDeclaration> list(MonoTime now) const;
     // Their activities as the weather report carries them: highest priority first, then in
     // the order declared, at most `max` (a report holds 16).
     std::vector<Activity> activities(MonoTime now, std::size_t max = 16) const;
     std::size_t size() const { return decls_.size(); }
 
 private:
-    Declaration* find(const std::string& id);
-    std::string check_owner(const Declaration* d, const std::string& id, std::uint32_t uid) const;
+    HeldDeclaration* find(const std::string& id);
+    std::string check_owner(const HeldDeclaration* d, const std::string& id, std::uint32_t uid) const;
     std::string check_lease(std::chrono::milliseconds lease) const;
 
     ActivityTableConfig cfg_;
-    std::vector<Declaration> decls_;
+    std::vector<HeldDeclaration> decls_;
     std::uint64_t next_id_ = 1;
 };
 
