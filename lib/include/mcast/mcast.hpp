@@ -7,6 +7,7 @@
 #include <mcast/bytes.hpp>
 #include <mcast/discovery.hpp>
 #include <mcast/drop_reason.hpp>
+#include <mcast/duty_cycle.hpp>
 #include <mcast/export.hpp>
 #include <mcast/identity.hpp>
 #include <mcast/known_names.hpp>
