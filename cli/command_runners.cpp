@@ -22,6 +22,8 @@ const std::vector<CommandRunner>& command_runners() {
         {"trust",
          [](const CommandSpec&, const ParsedArgs& a, Output& o) { return run_trust(a, o); }},
         {"pair", [](const CommandSpec&, const ParsedArgs& a, Output& o) { return run_pair(a, o); }},
+        {"yield",
+         [](const CommandSpec&, const ParsedArgs& a, Output& o) { return run_yield(a, o); }},
         {"config", run_config},
         {"help", nullptr, run_help},
     };
