@@ -26,7 +26,7 @@ enum class YieldMode { pause, throttle };
 
 struct YieldConfig {
     YieldMode mode = YieldMode::pause;
-    std::optional<std::uint64_t> min_rate_bps; // --min-rate
+    std::optional<std::uint64_t> min_rate_bps = {}; // --min-rate
     DutyCycleConfig duty{};
 };
 
