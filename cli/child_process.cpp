@@ -99,7 +99,10 @@ bool ChildProcess::reap() {
     if (status_) return true;
     int st = 0;
     const pid_t r = ::waitpid(pid_, &st, WNOHANG);
-    if (r == pid_) status_ = shell_status(st);
+    if (r == pid_) {
+        status_ = shell_status(st);
+        if (WIFSIGNALED(st)) signal_ = WTERMSIG(st);
+    }
     if (r < 0 && errno == ECHILD) status_ = 255; // reaped elsewhere: should not happen
     return status_.has_value();
 }
@@ -165,7 +168,9 @@ StopGuard::StopGuard(pid_t pgid, const std::string& on_clear) {
 }
 
 StopGuard::~StopGuard() {
-    release();
+    // Not released: mcast is leaving without seeing CMD end (an exception). Closing the pipe is
+    // what mcast's death would do: the guard continues the group and undoes a yield.
+    if (fd_ >= 0) ::close(fd_);
 }
 
 void StopGuard::send(char c) {

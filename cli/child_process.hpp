@@ -42,13 +42,15 @@ public:
     bool signal_group(int sig) const;
     // The shell status once the child has exited and was reaped by reap().
     const std::optional<int>& status() const { return status_; }
+    // The signal that killed it, once reaped, if one did.
+    const std::optional<int>& signal() const { return signal_; }
     // Reaps the child if it has exited (waitpid WNOHANG); true when it has.
     bool reap();
 
 private:
     pid_t pid_ = -1;
     bool own_group_ = false;
-    std::optional<int> status_;
+    std::optional<int> status_, signal_;
 };
 
 // The guard of a stopped job: a small process (forked from mcast, in mcast's process group,
@@ -68,7 +70,9 @@ public:
     // Starts the guard of process group pgid; on_clear ("" for none) runs through /bin/sh -c with
     // MCAST_YIELD=0 in its environment. Throws std::system_error.
     StopGuard(pid_t pgid, const std::string& on_clear);
-    ~StopGuard(); // release()
+    // Without release(): as if mcast had died (the group is continued, --on-clear runs if
+    // yielding), for a mcast that leaves before CMD has ended.
+    ~StopGuard();
     StopGuard(const StopGuard&) = delete;
     StopGuard& operator=(const StopGuard&) = delete;
 

@@ -150,15 +150,26 @@ int supervise(const YieldRun& run, Output& out) {
     }
     StopGuard guard(cmd.pid(), run.on_clear);
     const std::string cmd_name = run.command.front();
-    if (out.json()) {
+    // Records go to stdout, which CMD shares: when its reader has gone, yield goes on
+    // supervising CMD without them (CMD decides what a closed pipe means to it).
+    bool records = out.json();
+    const auto record = [&](const boost::json::object& o) {
+        if (!records) return;
+        try {
+            out.record(o);
+        } catch (const PipeClosed&) {
+            records = false;
+        }
+    };
+    {
         boost::json::array argv;
         for (const auto& a : run.command)
             argv.emplace_back(a);
-        out.record({{"type", "yield"},
-                    {"event", "start"},
-                    {"pid", cmd.pid()},
-                    {"mode", mode_name(run.config.mode)},
-                    {"command", argv}});
+        record({{"type", "yield"},
+                {"event", "start"},
+                {"pid", cmd.pid()},
+                {"mode", mode_name(run.config.mode)},
+                {"command", argv}});
     }
     out.debug(fmt::format("started {} (pid {}, mode {})", cmd_name, cmd.pid(),
                           mode_name(run.config.mode)));
@@ -184,21 +195,21 @@ int supervise(const YieldRun& run, Output& out) {
                     : fmt::format("throttling {} towards {}", cmd_name, format_bps(*c.target_bps));
             out.note(c.reason.empty() ? fmt::format("yielding: {}", what)
                                       : fmt::format("yielding to {}: {}", c.reason, what));
-            if (out.json()) {
+            {
                 boost::json::object o{{"type", "yield"},
                                       {"event", "yield"},
                                       {"mode", mode_name(run.config.mode)},
                                       {"reason", c.reason}};
                 if (c.advised_bps) o["rate_bps"] = *c.advised_bps;
                 if (c.target_bps) o["target_bps"] = *c.target_bps;
-                out.record(o);
+                record(o);
             }
             hooks.run("--on-yield", run.on_yield, hook_env(true, c));
         } else {
             const double s = seconds(now - yield_started);
             yielded += now - yield_started;
             out.note(fmt::format("clear: {} runs at full speed (yielded {:.1f} s)", cmd_name, s));
-            if (out.json()) out.record({{"type", "yield"}, {"event", "clear"}, {"seconds", s}});
+            record({{"type", "yield"}, {"event", "clear"}, {"seconds", s}});
             hooks.run("--on-clear", run.on_clear, hook_env(false, c));
         }
     };
@@ -260,13 +271,13 @@ int supervise(const YieldRun& run, Output& out) {
     }
     guard.release();
     const int status = *cmd.status();
-    if (out.json()) {
+    {
         boost::json::object o{{"type", "yield"},
                               {"event", "exit"},
                               {"status", status},
                               {"yielded_seconds", seconds(yielded)}};
-        if (status > 128) o["signal"] = status - 128;
-        out.record(o);
+        if (cmd.signal()) o["signal"] = *cmd.signal();
+        record(o);
     }
     out.debug(fmt::format("{} exited with status {}", cmd_name, status));
     return status;
