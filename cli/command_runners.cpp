@@ -26,6 +26,8 @@ const std::vector<CommandRunner>& command_runners() {
          [](const CommandSpec&, const ParsedArgs& a, Output& o) { return run_weather(a, o); }},
         {"activity",
          [](const CommandSpec&, const ParsedArgs& a, Output& o) { return run_activity(a, o); }},
+        {"yield",
+         [](const CommandSpec&, const ParsedArgs& a, Output& o) { return run_yield(a, o); }},
         {"config", run_config},
         {"help", nullptr, run_help},
     };

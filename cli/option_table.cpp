@@ -870,6 +870,120 @@ const std::vector<CommandSpec>& commands() {
                 },
         },
         {
+            .name = "yield",
+            .summary = "run a bulk job that gives way to the LAN's live traffic",
+            .synopsis = "mcast yield [OPTIONS] -- CMD [ARGS...]",
+            .description =
+                "Runs CMD (a download, an upload, a backup) and makes it give way while the "
+                "network weather says so: while another machine on the LAN declares traffic of "
+                "a higher priority (a live stream, a video call, a game) or the uplink is "
+                "congested, and lets it run at full speed otherwise. The advice comes from this "
+                "machine's resident node ('mcast announce' or the service), which gathers the "
+                "LAN's weather reports; it is asked every 250 ms. Without a resident node to "
+                "ask, CMD runs at full speed, and yield says so once.\n\n"
+                "CMD runs in a process group of its own, so that a pause holds the whole job, "
+                "its children included. With --mode pause (the default) the group is stopped "
+                "(SIGSTOP) while yielding and continued (SIGCONT) when the weather clears, as "
+                "Steam pauses downloads. With --mode throttle it is run for part of each second "
+                "and stopped for the rest, the part worked out so that this machine's traffic "
+                "(the byte counters of the interfaces that hold the default routes, in the "
+                "busier direction) averages the advised rate: an approximation, since the "
+                "counters hold all of the machine's traffic and a job's rate lags its stops and "
+                "starts. --min-rate keeps the job at that rate at least: throttle never aims "
+                "lower, and pause then duty-cycles towards it instead of stopping the job.\n\n"
+                "Programs with a limit of their own (a torrent client's alternative speed) are "
+                "better told than stopped: --on-yield and --on-clear run a command through "
+                "/bin/sh -c at each change, one at a time and in order, with MCAST_YIELD (1 "
+                "or 0), MCAST_YIELD_RATE (the advised rate in bit/s, when there is one) and "
+                "MCAST_YIELD_REASON in its environment. When CMD ends while yielding, "
+                "--on-clear runs once more.\n\n"
+                "SIGINT (Ctrl-C), SIGTERM, SIGHUP and SIGQUIT are passed on to CMD's group (a "
+                "paused job is continued first, so that it can act on them) and yield exits "
+                "with CMD's exit status, 128 + N when CMD was killed by signal N, as shells do. "
+                "CMD is never left stopped: a guard process, which ignores those signals, "
+                "continues the group (and runs --on-clear, if yield had yielded) as soon as "
+                "mcast is gone, even after kill -9; it does not end CMD, which then runs on "
+                "at full speed. Since CMD's group is not the terminal's foreground group, a CMD "
+                "that reads from the terminal is stopped by it (SIGTTIN): give it its input "
+                "another way.\n\n"
+                "Changes are notes on standard error, so CMD's standard output stays its own; "
+                "with --json they are records on standard output, among CMD's lines.",
+            .options =
+                {
+                    {.long_name = "mode",
+                     .value_name = "MODE",
+                     .help = "How to give way: pause stops CMD while yielding; throttle "
+                             "duty-cycles it towards the advised rate.",
+                     .default_value = "pause",
+                     .arity = Arity::One,
+                     .hint = Hint::Choice,
+                     .choices = {"pause", "throttle"}},
+                    {.long_name = "min-rate",
+                     .value_name = "RATE",
+                     .help = "Never hold CMD below this rate, in bits per second (2Mbit): "
+                             "throttle aims no lower, pause duty-cycles towards it.",
+                     .arity = Arity::One,
+                     .hint = Hint::Rate},
+                    {.long_name = "priority",
+                     .value_name = "LEVEL",
+                     .help = "CMD's priority: low (1, as a backup) gives way to every declared "
+                             "bulk transfer too; normal (2, as a bulk download) to what ranks "
+                             "above bulk.",
+                     .default_value = "normal",
+                     .arity = Arity::One,
+                     .hint = Hint::Choice,
+                     .choices = {"low", "normal"}},
+                    {.long_name = "heed",
+                     .value_name = "WHO",
+                     .help = "Whose weather reports count: any node's, as on a home LAN, or "
+                             "only friends' (mcast trust).",
+                     .default_value = "any",
+                     .arity = Arity::One,
+                     .hint = Hint::Choice,
+                     .choices = {"any", "trusted"}},
+                    {.long_name = "on-yield",
+                     .value_name = "COMMAND",
+                     .help = "Run COMMAND (through /bin/sh -c) each time CMD starts to yield.",
+                     .arity = Arity::One},
+                    {.long_name = "on-clear",
+                     .value_name = "COMMAND",
+                     .help = "Run COMMAND (through /bin/sh -c) each time the weather clears.",
+                     .arity = Arity::One},
+                    {.long_name = "advice-file",
+                     .value_name = "FILE",
+                     .help = "Test only: read the advice from FILE at each poll ('yield [RATE "
+                             "[REASON]]' or 'clear') instead of asking the resident node.",
+                     .arity = Arity::One,
+                     .hint = Hint::File,
+                     .hidden = true,
+                     .settable = false},
+                },
+            .positional_name = "CMD",
+            .positional_help = "The command to run, and its arguments (after --).",
+            .positional_many = true,
+            .examples =
+                {
+                    {"mcast yield -- rsync -a ~/photos nas:/backup/",
+                     "Back up, pausing while someone on the LAN streams or calls."},
+                    {"mcast yield --mode throttle --min-rate 1Mbit -- wget -c "
+                     "https://example.org/big.iso",
+                     "Download, slowed to the advised rate while yielding, never below 1 "
+                     "Mbit/s."},
+                    {"mcast yield --on-yield 'transmission-remote -as' --on-clear "
+                     "'transmission-remote -AS' -- sleep infinity",
+                     "Switch a torrent client to its alternative speed while yielding."},
+                },
+            .exit_codes =
+                {
+                    {0, "CMD succeeded. Whatever CMD exits with, yield exits with: its "
+                        "status, or 128 + N when it was killed by signal N, as shells do."},
+                    {2, "Error: a bad option or value, or no CMD (as when CMD itself exits "
+                        "with 2)."},
+                    {126, "CMD was found but could not be run."},
+                    {127, "CMD was not found."},
+                },
+        },
+        {
             .name = "config",
             .summary = "show the settings in effect and where each comes from",
             .synopsis = "mcast config [OPTIONS] [COMMAND [ARGS...]]",

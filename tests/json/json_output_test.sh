@@ -184,12 +184,31 @@ for event in request code paired refused; do
     fail "no pair record with event $event"
 done
 
+step "yield: start, yield, clear, exit (the advice from a file, as the tests of yield do)"
+# Not through argv_of: its --json would land after "--", among CMD's arguments. CMD prints
+# nothing, so that the file holds only yield's records.
+yield_run() { # yield_run NAME RC ARGS...
+  local name=$1 want=$2 rc=0
+  shift 2
+  "$netlab" exec "$lab" h1 env "XDG_CONFIG_HOME=$tmp/c1" "$mcast" yield --json \
+    --advice-file "$tmp/advice" "$@" >"$out/$name.jsonl" 2>"$out/$name.err" </dev/null || rc=$?
+  ((rc == want)) || fail "$name: mcast yield $* exited $rc, not $want: $(cat "$out/$name.err")"
+}
+printf 'yield 2Mbit json test\n' >"$tmp/advice"
+yield_run yield 0 --mode throttle --min-rate 3Mbit -- \
+  sh -c "sleep 1; echo clear > '$tmp/advice'; sleep 1"
+yield_run yield_killed 143 -- sh -c 'sleep 0.5; kill -TERM $$'
+for event in start yield clear exit; do
+  grep -q "\"event\":\"$event\"" "$out/yield.jsonl" || fail "no yield record with event $event"
+done
+grep -q '"signal":15' "$out/yield_killed.jsonl" || fail "no signal in yield's exit record"
+
 stop respond3 0
 stop announce2 0
 
 step "validate every line against docs/json.md"
 types=message,stats,drop,node,join,update,leave,conflict,announce,reply,summary,result,speed
-types+=,speed_max,friend,pair,identity,sent,config_file,setting,error
+types+=,speed_max,friend,pair,identity,sent,config_file,setting,yield,error
 documented=$("$python" "$schema" --list-types | paste -sd, -)
 [[ $(tr , '\n' <<<"$documented" | sort) == $(tr , '\n' <<<"$types" | sort) ]] ||
   fail "docs/json.md documents the types $documented, this test expects $types: run the" \

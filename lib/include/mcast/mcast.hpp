@@ -8,6 +8,7 @@
 #include <mcast/control.hpp>
 #include <mcast/discovery.hpp>
 #include <mcast/drop_reason.hpp>
+#include <mcast/duty_cycle.hpp>
 #include <mcast/export.hpp>
 #include <mcast/identity.hpp>
 #include <mcast/known_names.hpp>

@@ -1,0 +1,28 @@
+// Where `mcast yield` gets its advice: the resident node's control socket (the weather service
+// works it out from the LAN's reports), or, for tests only, a file.
+#pragma once
+
+#include "yield_controller.hpp"
+
+#include <mcast/weather.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace mcast::cli {
+
+// The advice of the resident node for a sender of `priority` that heeds `heed`. Until the
+// control socket client is in the library, it has none (nullopt: CMD runs at full speed) and
+// `why` says so; the first poll notes `why` once.
+AdviceSource node_advice_source(std::uint8_t priority, Heed heed, std::string& why);
+
+// TEST ONLY (the hidden option --advice-file): the advice read from a file at each poll, so that
+// tests drive yield with no network and no resident node. One line:
+//   yield [RATE [REASON...]]   RATE in bits per second as on the command line (2Mbit), or '-'
+//   clear
+// A missing or unreadable file, or any other content, is no advice (nullopt).
+AdviceSource advice_file_source(std::string path);
+// The parse of that file's content, for the unit tests.
+std::optional<Advice> parse_advice_text(const std::string& text);
+
+} // namespace mcast::cli
