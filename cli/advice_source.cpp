@@ -3,18 +3,30 @@
 
 #include "option_values.hpp"
 
+#include <mcast/control.hpp>
+
 #include <cmath>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 namespace mcast::cli {
 
-AdviceSource node_advice_source(std::uint8_t, Heed, std::string& why) {
-    // The control socket client (ControlClient::advice(priority, heed), docs/weather.md) plugs
-    // in here: connect once, ask at each poll, reconnect after an error, nullopt while the
-    // resident node cannot be reached.
-    why = "no advice: this mcast cannot ask the resident node yet; running at full speed";
-    return [] { return std::optional<Advice>(); };
+AdviceSource node_advice_source(std::filesystem::path control, std::uint8_t priority, Heed heed,
+                                std::string& why) {
+    // Connect once, ask at each poll, reconnect after an error; nullopt (full speed) while the
+    // resident node cannot be reached, and `why` says so once.
+    why = "no resident node to ask for advice on this machine; running at full speed until one answers";
+    auto client = std::make_shared<std::optional<ControlClient>>();
+    return [client, control = std::move(control), priority, heed]() -> std::optional<Advice> {
+        try {
+            if (!*client) client->emplace(control, std::chrono::milliseconds(500));
+            return (*client)->advice(priority, heed);
+        } catch (const ControlError&) {
+            client->reset();
+            return std::nullopt;
+        }
+    };
 }
 
 std::optional<Advice> parse_advice_text(const std::string& text) {

@@ -7,14 +7,17 @@
 #include <mcast/weather.hpp>
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 namespace mcast::cli {
 
-// The advice of the resident node for a sender of `priority` that heeds `heed`. Until the
-// control socket client is in the library, it has none (nullopt: CMD runs at full speed) and
-// `why` says so; the first poll notes `why` once.
-AdviceSource node_advice_source(std::uint8_t priority, Heed heed, std::string& why);
+// The advice of the resident node at `control` (empty: the first of control_paths() that
+// answers) for a sender of `priority` that heeds `heed`, asked over its control socket at each
+// poll. While no node answers it has none (nullopt: CMD runs at full speed), and `why` says so
+// (the first poll without advice notes it once).
+AdviceSource node_advice_source(std::filesystem::path control, std::uint8_t priority, Heed heed,
+                                std::string& why);
 
 // TEST ONLY (the hidden option --advice-file): the advice read from a file at each poll, so that
 // tests drive yield with no network and no resident node. One line:

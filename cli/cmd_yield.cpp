@@ -305,7 +305,8 @@ int run_yield(const ParsedArgs& args, Output& out) {
     if (auto file = args.value("advice-file")) {
         run.advice = advice_file_source(*file); // test only
     } else {
-        run.advice = node_advice_source(priority, heed, run.no_advice_note);
+        run.advice = node_advice_source(args.value("control").value_or(""), priority, heed,
+                                        run.no_advice_note);
     }
     run.counters = read_host_counters;
     return supervise(run, out);

@@ -93,7 +93,7 @@ int dispatch(const CommandLine& cl) {
         throw;
     } catch (const PipeClosed&) {
         throw;
-    } catch (const ControlError& e) {
+    } catch (const mcast::ControlError& e) {
         // No resident node to ask is "nothing there" (1), as an unanswered ping; a request the
         // node refused is an error (2).
         out.error(e.what());

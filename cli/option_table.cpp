@@ -910,6 +910,7 @@ const std::vector<CommandSpec>& commands() {
                 "with --json they are records on standard output, among CMD's lines.",
             .options =
                 {
+                    control_option(),
                     {.long_name = "mode",
                      .value_name = "MODE",
                      .help = "How to give way: pause stops CMD while yielding; throttle "

@@ -64,7 +64,8 @@ _mcast() {
         announce)
             case $prev in
                 --accept) _mcast_words 'any trusted'; return 0 ;;
-                --name|--meta|--interval|--lifetime|--timeout) return 0 ;;
+                --name|--meta|--interval|--lifetime|--control-group|--weather-interval|--uplink|--timeout) return 0 ;;
+                --control) _mcast_files; return 0 ;;
             esac ;;
         discover)
             case $prev in
@@ -84,6 +85,25 @@ _mcast() {
             case $prev in
                 --timeout) return 0 ;;
             esac ;;
+        weather)
+            case $prev in
+                --control) _mcast_files; return 0 ;;
+                --heed) _mcast_words 'any trusted'; return 0 ;;
+                --listen|--count|--interval|--timeout) return 0 ;;
+            esac ;;
+        activity)
+            case $prev in
+                --control) _mcast_files; return 0 ;;
+                --rate|--for|--label|--priority) return 0 ;;
+            esac ;;
+        yield)
+            case $prev in
+                --control) _mcast_files; return 0 ;;
+                --mode) _mcast_words 'pause throttle'; return 0 ;;
+                --min-rate|--on-yield|--on-clear) return 0 ;;
+                --priority) _mcast_words 'low normal'; return 0 ;;
+                --heed) _mcast_words 'any trusted'; return 0 ;;
+            esac ;;
     esac
 
     # Option names.
@@ -93,11 +113,14 @@ _mcast() {
             id) _mcast_words '--new --force -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             send) _mcast_words '--topic --lines --stdin --repeat --interval --rate -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             listen) _mcast_words '--accept --topic --count --timeout --stats -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            announce) _mcast_words '--accept --name --meta --interval --lifetime --once --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            announce) _mcast_words '--accept --name --meta --interval --lifetime --once --control --control-group --no-weather --anonymous --weather-interval --uplink --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             discover) _mcast_words '--accept --timeout --expect --watch --name --meta -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             ping) _mcast_words '--accept --count --interval --size --timeout --peer --expect --unicast-too --max-loss --max-rtt --respond --speed --rate --duration --find-max -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             trust) _mcast_words '--note --id --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             pair) _mcast_words '--accept --list --yes --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            weather) _mcast_words '--control --watch --heed --listen --count --interval --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            activity) _mcast_words '--control --rate --for --label --priority -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            yield) _mcast_words '--control --mode --min-rate --priority --heed --on-yield --on-clear -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             config) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             help) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             *) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
@@ -107,9 +130,9 @@ _mcast() {
 
     # Arguments.
     case $command in
-        "") _mcast_words 'id send listen announce discover ping trust pair config help' ;;
-        config) _mcast_words 'id send listen announce discover ping trust pair config help' ;;
-        help) _mcast_words 'id send listen announce discover ping trust pair config help' ;;
+        "") _mcast_words 'id send listen announce discover ping trust pair weather activity yield config help' ;;
+        config) _mcast_words 'id send listen announce discover ping trust pair weather activity yield config help' ;;
+        help) _mcast_words 'id send listen announce discover ping trust pair weather activity yield config help' ;;
     esac
     return 0
 }

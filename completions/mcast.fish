@@ -47,6 +47,9 @@ function __mcast_commands
     printf '%s\t%s\n' 'ping' 'measure latency and loss to every node at once'
     printf '%s\t%s\n' 'trust' 'manage the friends this node trusts'
     printf '%s\t%s\n' 'pair' 'make mutual friends after comparing a code'
+    printf '%s\t%s\n' 'weather' 'show what the machines on the LAN do with the uplink'
+    printf '%s\t%s\n' 'activity' 'declare what this machine is doing, for the LAN\'s weather'
+    printf '%s\t%s\n' 'yield' 'run a bulk job that gives way to the LAN\'s live traffic'
     printf '%s\t%s\n' 'config' 'show the settings in effect and where each comes from'
     printf '%s\t%s\n' 'help' 'show help for a command'
 end
@@ -62,6 +65,9 @@ complete -c mcast -n __mcast_no_command -a 'discover' -d 'list the nodes on the 
 complete -c mcast -n __mcast_no_command -a 'ping' -d 'measure latency and loss to every node at once'
 complete -c mcast -n __mcast_no_command -a 'trust' -d 'manage the friends this node trusts'
 complete -c mcast -n __mcast_no_command -a 'pair' -d 'make mutual friends after comparing a code'
+complete -c mcast -n __mcast_no_command -a 'weather' -d 'show what the machines on the LAN do with the uplink'
+complete -c mcast -n __mcast_no_command -a 'activity' -d 'declare what this machine is doing, for the LAN\'s weather'
+complete -c mcast -n __mcast_no_command -a 'yield' -d 'run a bulk job that gives way to the LAN\'s live traffic'
 complete -c mcast -n __mcast_no_command -a 'config' -d 'show the settings in effect and where each comes from'
 complete -c mcast -n __mcast_no_command -a 'help' -d 'show help for a command'
 
@@ -107,6 +113,12 @@ complete -c mcast -n '__mcast_command_is announce' -l meta -x -d 'Metadata to an
 complete -c mcast -n '__mcast_command_is announce' -l interval -x -d 'Time between announcements once the first burst is over'
 complete -c mcast -n '__mcast_command_is announce' -l lifetime -x -d 'How long others keep this node after its last announcement'
 complete -c mcast -n '__mcast_command_is announce' -l once -d 'Send one announcement and exit (no goodbye)'
+complete -c mcast -n '__mcast_command_is announce' -l control -r -F -d 'The resident node\'s control socket, for running several nodes on one host (as --identity allows)'
+complete -c mcast -n '__mcast_command_is announce' -l control-group -x -d 'Let members of GROUP use the control socket too (the service uses the group mcast)'
+complete -c mcast -n '__mcast_command_is announce' -l no-weather -d 'Share no weather reports and serve no control socket (mcast weather, activity and yield then have no local node to ask)'
+complete -c mcast -n '__mcast_command_is announce' -l anonymous -d 'Leave the name, labels and interface names out of weather reports and round their rates to two significant figures'
+complete -c mcast -n '__mcast_command_is announce' -l weather-interval -x -d 'Time between weather reports when nothing changes (a change is reported at once)'
+complete -c mcast -n '__mcast_command_is announce' -l uplink -x -d 'The Internet uplink\'s capacity, such as 10Mbit/40Mbit, when the gateway does not tell it over UPnP'
 complete -c mcast -n '__mcast_command_is announce' -l timeout -x -d 'Stop after DURATION, with a goodbye'
 
 # mcast discover
@@ -144,6 +156,31 @@ complete -c mcast -n '__mcast_command_is pair' -l accept -d 'Answer a pairing re
 complete -c mcast -n '__mcast_command_is pair' -l list -d 'List the pairing requests addressed to this node'
 complete -c mcast -n '__mcast_command_is pair' -l yes -d 'Accept without asking'
 complete -c mcast -n '__mcast_command_is pair' -l timeout -x -d 'Give up after DURATION (with --list: listen this long, 3s)'
+
+# mcast weather
+complete -c mcast -n '__mcast_command_is weather' -l control -r -F -d 'The resident node\'s control socket, for running several nodes on one host (as --identity allows)'
+complete -c mcast -n '__mcast_command_is weather' -l watch -d 'Keep showing updates until Ctrl-C, --count or --timeout'
+complete -c mcast -n '__mcast_command_is weather' -l heed -x -a 'any trusted' -d 'Whose reports count in the totals and the verdict: any node, or only friends in the trust store'
+complete -c mcast -n '__mcast_command_is weather' -l listen -x -d 'Where no resident node runs: how long to listen for reports'
+complete -c mcast -n '__mcast_command_is weather' -l count -x -d 'With --watch: stop after N updates'
+complete -c mcast -n '__mcast_command_is weather' -l interval -x -d 'With --watch: time between updates'
+complete -c mcast -n '__mcast_command_is weather' -l timeout -x -d 'Stop after DURATION'
+
+# mcast activity
+complete -c mcast -n '__mcast_command_is activity' -l control -r -F -d 'The resident node\'s control socket, for running several nodes on one host (as --identity allows)'
+complete -c mcast -n '__mcast_command_is activity' -l rate -x -d 'The rate the activity needs, in bits per second (8Mbit)'
+complete -c mcast -n '__mcast_command_is activity' -l for -x -d 'How long the declaration holds unless cleared'
+complete -c mcast -n '__mcast_command_is activity' -l label -x -d 'A few words for the others\' weather (at most 64 bytes)'
+complete -c mcast -n '__mcast_command_is activity' -l priority -x -d '0-7 instead of the class\'s own priority'
+
+# mcast yield
+complete -c mcast -n '__mcast_command_is yield' -l control -r -F -d 'The resident node\'s control socket, for running several nodes on one host (as --identity allows)'
+complete -c mcast -n '__mcast_command_is yield' -l mode -x -a 'pause throttle' -d 'How to give way: pause stops CMD while yielding'
+complete -c mcast -n '__mcast_command_is yield' -l min-rate -x -d 'Never hold CMD below this rate, in bits per second (2Mbit): throttle aims no lower, pause duty-cycles towards it'
+complete -c mcast -n '__mcast_command_is yield' -l priority -x -a 'low normal' -d 'CMD\'s priority: low (1, as a backup) gives way to every declared bulk transfer too'
+complete -c mcast -n '__mcast_command_is yield' -l heed -x -a 'any trusted' -d 'Whose weather reports count: any node\'s, as on a home LAN, or only friends\' (mcast trust)'
+complete -c mcast -n '__mcast_command_is yield' -l on-yield -x -d 'Run COMMAND (through /bin/sh -c) each time CMD starts to yield'
+complete -c mcast -n '__mcast_command_is yield' -l on-clear -x -d 'Run COMMAND (through /bin/sh -c) each time the weather clears'
 
 # mcast config
 complete -c mcast -n '__mcast_command_is config' -a '(__mcast_commands)'

@@ -240,10 +240,12 @@ struct WeatherService::Impl : std::enable_shared_from_this<WeatherService::Impl>
 
     void send_report(MonoTime now) {
         auto r = report(now);
-        auto sent = session.send("", encode_weather_report(r), SendOptions{.type = MessageType::weather_report});
+        SendOptions o;
+        o.type = MessageType::weather_report;
+        auto sent = session.send("", encode_weather_report(r), o);
         if (sent) ++stats.reports_sent;
         // Our own report counts in our own weather at once, whatever the network did with it.
-        map.take(self(), wall_now_ns(), r, now, true, true);
+        map.take(self(), detail::wall_now_ns(), r, now, true, true);
         notify(now);
     }
 

@@ -88,7 +88,7 @@ TEST_F(Weather, DeclarationsTravelAtOnceAndLeaveWhenCleared) {
     const std::string id(decl.at("id").as_string());
 
     // A declaration goes out at once (debounced 200 ms), not at the next interval.
-    auto seen = until(4, 3s, [](const json::object& w) { return has_activity(node_named(w, "media-pc"), "live-stream"); });
+    auto seen = until(4, 3s, [](const json::object& now) { return has_activity(node_named(now, "media-pc"), "live-stream"); });
     ASSERT_TRUE(seen) << "h4 never saw media-pc's live stream";
     EXPECT_LT(*seen, 2s);
     w = weather(1);
@@ -104,8 +104,8 @@ TEST_F(Weather, DeclarationsTravelAtOnceAndLeaveWhenCleared) {
 
     auto clear = mcast(2, {"activity", "clear", id});
     ASSERT_EQ(clear.code, 0) << clear.err;
-    auto gone = until(3, 3s, [](const json::object& w) {
-        const auto* n = node_named(w, "media-pc");
+    auto gone = until(3, 3s, [](const json::object& now) {
+        const auto* n = node_named(now, "media-pc");
         return n && n->at("activities").as_array().empty();
     });
     ASSERT_TRUE(gone) << "h3 still sees the live stream";

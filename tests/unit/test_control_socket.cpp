@@ -9,6 +9,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <gtest/gtest.h>
 
 #include <sys/socket.h>
@@ -41,7 +42,7 @@ protected:
     // Starts a server whose handler records each request and answers with `answer`.
     void serve(std::function<json::object(const json::object&)> answer) {
         server_ = std::make_unique<control::Server>(
-            io_, control::Server::Options{path_, "", 2},
+            io_, control::Server::Options{path_, "", 2, {}},
             [this, answer](const json::object& req, const control::PeerCredentials& peer) {
                 std::lock_guard lock(mu_);
                 requests_.push_back(req);
@@ -211,7 +212,7 @@ TEST_F(ControlSocket, TheSocketIsTheOwnersAlone) {
 TEST_F(ControlSocket, AnotherNodeAtThePathIsRefusedAndALeftoverReplaced) {
     serve([](const json::object&) { return json::object{{"ok", true}}; });
     boost::asio::io_context other;
-    EXPECT_THROW(control::Server(other, {path_, "", 2}, nullptr), ControlError);
+    EXPECT_THROW(control::Server(other, {path_, "", 2, {}}, nullptr), ControlError);
     ControlClient still(path_); // the first one still serves
     EXPECT_NO_THROW(still.list());
     stop();
@@ -225,7 +226,7 @@ TEST_F(ControlSocket, AnotherNodeAtThePathIsRefusedAndALeftoverReplaced) {
     ::close(fd);
     ASSERT_TRUE(std::filesystem::exists(path_));
     boost::asio::io_context again;
-    EXPECT_NO_THROW(control::Server(again, {path_, "", 2}, nullptr));
+    EXPECT_NO_THROW(control::Server(again, {path_, "", 2, {}}, nullptr));
 }
 
 TEST_F(ControlSocket, ConnectionsBeyondTheLimitAreTurnedAway) {
