@@ -147,6 +147,39 @@ TEST_F(GatewayLab, IgdFoundWithLinkRatesAndCountersFollowingTraffic) {
               first.at("taken_ns").to_number<std::int64_t>());
 }
 
+TEST_F(GatewayLab, NoIgdOnTheLanIsUnknownWithTheReason) {
+    if (auto why = lab_unavailable_reason()) GTEST_SKIP() << "no lab: " << *why;
+    Lab plain(1, "gu");
+    auto r = run_command(plain.exec_argv(1, {probe_tool, "igd", "--interface", "eth0", "--count",
+                                             "1", "--interval-ms", "200"}),
+                         20s);
+    auto readings = lines_of(r.out, "igd");
+    ASSERT_EQ(readings.size(), 1u) << r.out << r.err;
+    EXPECT_FALSE(readings[0].at("ok").as_bool());
+    EXPECT_EQ(readings[0].at("note").as_string(), "no UPnP IGD answered on eth0 within 4000 ms");
+    EXPECT_EQ(readings[0].at("max_up_bps").to_number<std::int64_t>(), -1); // unknown, not 0
+}
+
+TEST_F(GatewayLab, IgdThatStopsAnsweringIsUnknownWithTheReason) {
+    make(1, "gl", "20mbit/50mbit");
+    auto monitor = lab_->spawn(
+        1, {probe_tool, "igd", "--interface", "eth0", "--count", "30", "--interval-ms", "300"});
+    ASSERT_TRUE(monitor.wait_for_line(Stream::out, std::regex("\"ok\":true"), 10s))
+        << monitor.out() << monitor.err();
+    // The router's miniupnpd goes away (its pid file is netlab's).
+    auto kill = run_command(lab_->exec_argv(
+        "gw", {"sh", "-c", "kill $(cat /run/netlab/" + lab_->name() + ".miniupnpd.pid)"}));
+    ASSERT_EQ(kill.code, 0) << kill.err;
+    ASSERT_TRUE(monitor.wait(15s)) << monitor.out();
+    auto readings = lines_of(monitor.out(), "igd");
+    ASSERT_GE(readings.size(), 2u) << monitor.out();
+    const auto& last = readings.back();
+    EXPECT_FALSE(last.at("ok").as_bool()) << monitor.out();
+    EXPECT_NE(std::string(last.at("note").as_string()).find("does not answer its byte counters"),
+              std::string::npos)
+        << monitor.out();
+}
+
 TEST_F(GatewayLab, RoundTripToGatewayGrowsWhileUplinkIsFullAndShrinksAfter) {
     make(2, "gq", "10mbit/30mbit");
     const auto idle = median(rtts(2, 10));

@@ -121,7 +121,7 @@ int igd(const std::string& interface, int count, int interval_ms) {
     const auto deadline =
         std::chrono::steady_clock::now() +
         std::chrono::milliseconds(static_cast<long long>(count + 3) * interval_ms) +
-        o.discover_timeout;
+        3 * o.discover_timeout;
     int printed = 0;
     while (printed < count && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -95,9 +95,15 @@ void IgdMonitor::run() {
         }
         if (!igd) {
             int error = 0;
-            std::unique_ptr<UPNPDev, DevlistDeleter> devices(upnpDiscover(
-                timeout_ms, options_.interface.empty() ? nullptr : options_.interface.c_str(),
-                nullptr, UPNP_LOCAL_PORT_ANY, 0, 2, &error));
+            // Only IGDs, version 1 first (a version 2 IGD answers it too): upnpDiscover would
+            // also try two services and upnp:rootdevice, waiting the full timeout for each.
+            static const char* const igd_types[] = {
+                "urn:schemas-upnp-org:device:InternetGatewayDevice:1",
+                "urn:schemas-upnp-org:device:InternetGatewayDevice:2", nullptr};
+            std::unique_ptr<UPNPDev, DevlistDeleter> devices(upnpDiscoverDevices(
+                igd_types, timeout_ms,
+                options_.interface.empty() ? nullptr : options_.interface.c_str(), nullptr,
+                UPNP_LOCAL_PORT_ANY, 0, 2, &error, 0));
             auto found = std::make_unique<Igd>();
             char lan[64] = {};
             // 1: connected; 2: an IGD that says its WAN is not connected, which routers behind
@@ -117,7 +123,7 @@ void IgdMonitor::run() {
                 IgdReading r;
                 r.note = kind == 3 ? "UPnP devices answered" + where + ", but none is an IGD"
                                    : "no UPnP IGD answered" + where + " within " +
-                                         std::to_string(timeout_ms) + " ms";
+                                         std::to_string(2 * timeout_ms) + " ms";
                 if (!devices && error != UPNPDISCOVER_SUCCESS)
                     r.note = "UPnP search failed" + where + " (miniupnpc error " +
                              std::to_string(error) + ")";

@@ -19,7 +19,7 @@ namespace mcast {
 // One poll of the IGD, or the reason there is none.
 struct IgdReading {
     bool ok = false;  // the figures below come from the IGD; when false, `note` says why not
-    std::string note; // "no UPnP IGD answered on eth0 within 2000 ms", "IGD found", ...
+    std::string note; // "no UPnP IGD answered on eth0 within 4000 ms", "IGD found", ...
     std::uint32_t bytes_sent = 0;            // WAN bytes out (upload), wrapping at 2^32
     std::uint32_t bytes_received = 0;        // WAN bytes in (download), wrapping at 2^32
     std::int64_t taken_ns = 0;               // steady_clock time of the poll; 0 before the first
@@ -33,7 +33,9 @@ struct IgdMonitorOptions {
     // system's default multicast interface.
     std::string interface;
     std::chrono::milliseconds poll_interval{1000};
-    std::chrono::milliseconds discover_timeout{2000}; // how long to wait for SSDP answers
+    // How long to wait for SSDP answers, for each of two searches (IGD version 1, then 2): a
+    // search that finds nothing takes twice this.
+    std::chrono::milliseconds discover_timeout{2000};
     // After a search found nothing, or after the IGD stopped answering, search again this late.
     std::chrono::milliseconds rediscover_interval{30000};
     int failures_before_rediscover = 3; // polls in a row that fail before the IGD counts as lost
