@@ -3,10 +3,7 @@
 // through miniupnpc (IgdMonitor) with its counters following the traffic, and the round trip to
 // the gateway growing while one host fills the uplink and shrinking after. Everything runs in
 // lab hosts through mcast-weather-probe; nothing is sent from this machine's own namespace.
-#include "lab_harness.hpp"
-
-#include <boost/json.hpp>
-#include <gtest/gtest.h>
+#include "lab_fixture.hpp"
 
 #include <algorithm>
 #include <thread>
@@ -19,22 +16,8 @@ using namespace std::chrono_literals;
 const std::string probe_tool = MCAST_WEATHER_PROBE_PATH;
 constexpr const char* wan_v4 = "198.51.100.2";
 
-std::vector<boost::json::object> lines_of(const std::string& out, std::string_view type) {
-    std::vector<boost::json::object> v;
-    std::size_t start = 0;
-    while (start < out.size()) {
-        auto nl = out.find('\n', start);
-        if (nl == std::string::npos) nl = out.size();
-        auto line = out.substr(start, nl - start);
-        start = nl + 1;
-        if (line.empty()) continue;
-        auto o = boost::json::parse(line).as_object();
-        if (o.at("type").as_string() == type) v.push_back(std::move(o));
-    }
-    return v;
-}
-
-class GatewayLab : public ::testing::Test {
+// LabTest's lab_ and records(), without its keys: nothing here runs mcast itself.
+class GatewayLab : public LabTest {
 protected:
     void make(int hosts, const std::string& prefix, const std::string& uplink) {
         if (auto why = lab_unavailable_reason()) GTEST_SKIP() << "no lab: " << *why;
@@ -52,7 +35,7 @@ protected:
                               "--timeout-ms", "1500"});
         EXPECT_EQ(r.code, 0) << r.out << r.err;
         std::vector<double> ms;
-        for (const auto& o : lines_of(r.out, "rtt"))
+        for (const auto& o : records(r.out, "rtt"))
             if (!o.at("rtt_us").is_null())
                 ms.push_back(static_cast<double>(o.at("rtt_us").to_number<std::int64_t>()) / 1000);
         return ms;
@@ -62,19 +45,18 @@ protected:
         std::sort(v.begin(), v.end());
         return v[v.size() / 2];
     }
-    std::unique_ptr<Lab> lab_;
 };
 
 TEST_F(GatewayLab, HostSeesDefaultRoutesGatewaysAndLinkCounters) {
     make(2, "gr", "20mbit/50mbit");
     auto r = probe(1, {"routes"});
     ASSERT_EQ(r.code, 0) << r.err;
-    auto gws = lines_of(r.out, "gateway");
+    auto gws = records(r.out, "gateway");
     ASSERT_EQ(gws.size(), 2u) << r.out;
     EXPECT_EQ(gws[0].at("address").as_string(), "10.77.0.254") << r.out;
     EXPECT_EQ(gws[0].at("interface").as_string(), "eth0");
     EXPECT_EQ(gws[1].at("address").as_string(), "fd77:4d::fe") << r.out;
-    auto links = lines_of(r.out, "link");
+    auto links = records(r.out, "link");
     ASSERT_EQ(links.size(), 1u) << r.out;
     EXPECT_EQ(links[0].at("interface").as_string(), "eth0");
     EXPECT_TRUE(links[0].at("ipv4").as_bool());
@@ -88,7 +70,7 @@ TEST_F(GatewayLab, HostSeesDefaultRoutesGatewaysAndLinkCounters) {
     auto client = lab_->spawn(1, {"iperf", "-c", wan_v4, "-n", "1M"});
     ASSERT_EQ(client.wait(20s), 0) << client.out() << client.err();
     r = probe(1, {"routes"});
-    links = lines_of(r.out, "link");
+    links = records(r.out, "link");
     ASSERT_EQ(links.size(), 1u) << r.out;
     EXPECT_GE(links[0].at("tx_bytes").to_number<std::uint64_t>() - tx0, 1'000'000u);
 }
@@ -98,10 +80,10 @@ TEST_F(GatewayLab, HostWithoutDefaultRouteSaysWhy) {
     Lab plain(1, "gn");
     auto r = run_command(plain.exec_argv(1, {probe_tool, "routes"}));
     ASSERT_EQ(r.code, 0) << r.err;
-    for (const auto& g : lines_of(r.out, "gateway"))
+    for (const auto& g : records(r.out, "gateway"))
         EXPECT_NE(std::string(g.at("unknown").as_string()).find("default route"), std::string::npos)
             << r.out;
-    auto links = lines_of(r.out, "link");
+    auto links = records(r.out, "link");
     ASSERT_EQ(links.size(), 1u);
     EXPECT_EQ(links[0].at("unknown").as_string(), "no default route (IPv4 or IPv6)");
     r = run_command(plain.exec_argv(1, {probe_tool, "rtt", "--count", "1"}));
@@ -123,7 +105,7 @@ TEST_F(GatewayLab, IgdFoundWithLinkRatesAndCountersFollowingTraffic) {
     ASSERT_EQ(down.wait(20s), 0) << down.out() << down.err();
     ASSERT_TRUE(monitor.wait(25s)) << monitor.out() << monitor.err();
 
-    auto readings = lines_of(monitor.out(), "igd");
+    auto readings = records(monitor.out(), "igd");
     ASSERT_GE(readings.size(), 3u) << monitor.out();
     const auto& first = readings.front();
     const auto& last = readings.back();
@@ -153,7 +135,7 @@ TEST_F(GatewayLab, NoIgdOnTheLanIsUnknownWithTheReason) {
     auto r = run_command(plain.exec_argv(1, {probe_tool, "igd", "--interface", "eth0", "--count",
                                              "1", "--interval-ms", "200"}),
                          20s);
-    auto readings = lines_of(r.out, "igd");
+    auto readings = records(r.out, "igd");
     ASSERT_EQ(readings.size(), 1u) << r.out << r.err;
     EXPECT_FALSE(readings[0].at("ok").as_bool());
     EXPECT_EQ(readings[0].at("note").as_string(), "no UPnP IGD answered on eth0 within 4000 ms");
@@ -171,7 +153,7 @@ TEST_F(GatewayLab, IgdThatStopsAnsweringIsUnknownWithTheReason) {
         "gw", {"sh", "-c", "kill $(cat /run/netlab/" + lab_->name() + ".miniupnpd.pid)"}));
     ASSERT_EQ(kill.code, 0) << kill.err;
     ASSERT_TRUE(monitor.wait(15s)) << monitor.out();
-    auto readings = lines_of(monitor.out(), "igd");
+    auto readings = records(monitor.out(), "igd");
     ASSERT_GE(readings.size(), 2u) << monitor.out();
     const auto& last = readings.back();
     EXPECT_FALSE(last.at("ok").as_bool()) << monitor.out();
@@ -211,12 +193,12 @@ TEST_F(GatewayLab, ProbeUsesPingSocketWhereAllowedRawAsRootElseSaysWhy) {
     auto r = probe(1, {"rtt", "--count", "2", "--interval-ms", "100"});
     ASSERT_EQ(r.code, 0) << r.out << r.err;
     EXPECT_NE(r.out.find("\"mode\":\"raw socket\""), std::string::npos) << r.out;
-    EXPECT_EQ(lines_of(r.out, "rtt").size(), 2u);
+    EXPECT_EQ(records(r.out, "rtt").size(), 2u);
 
     // IPv6 to the router's ULA.
     r = probe(1, {"rtt", "--family", "6", "--count", "2", "--interval-ms", "100"});
     ASSERT_EQ(r.code, 0) << r.out << r.err;
-    auto v6 = lines_of(r.out, "rtt");
+    auto v6 = records(r.out, "rtt");
     ASSERT_EQ(v6.size(), 2u) << r.out;
     EXPECT_FALSE(v6[0].at("rtt_us").is_null()) << r.out;
 
@@ -235,9 +217,20 @@ TEST_F(GatewayLab, ProbeUsesPingSocketWhereAllowedRawAsRootElseSaysWhy) {
                             probe_tool, "rtt", "--count", "2", "--interval-ms", "100"}));
     ASSERT_EQ(r.code, 0) << r.out << r.err;
     EXPECT_NE(r.out.find("\"mode\":\"ping socket\""), std::string::npos) << r.out;
-    auto rtt = lines_of(r.out, "rtt");
+    auto rtt = records(r.out, "rtt");
     ASSERT_EQ(rtt.size(), 2u) << r.out;
     EXPECT_FALSE(rtt[1].at("rtt_us").is_null()) << r.out;
+
+    // A gateway that drops pings: each probe ends as a timeout (null), never as a number.
+    auto drop = run_command(lab_->exec_argv(
+        "gw", {"iptables-legacy", "-w", "-I", "INPUT", "-p", "icmp", "-j", "DROP"}));
+    ASSERT_EQ(drop.code, 0) << drop.err;
+    r = probe(1, {"rtt", "--count", "2", "--interval-ms", "100", "--timeout-ms", "300"});
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    auto lost = records(r.out, "rtt");
+    ASSERT_EQ(lost.size(), 2u) << r.out;
+    EXPECT_TRUE(lost[0].at("rtt_us").is_null()) << r.out;
+    EXPECT_TRUE(lost[1].at("rtt_us").is_null()) << r.out;
 }
 
 } // namespace
