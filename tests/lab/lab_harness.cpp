@@ -472,7 +472,9 @@ void netlab_or_throw(std::vector<std::string> args) {
 
 } // namespace
 
-Lab::Lab(int hosts, std::string prefix) : hosts_(hosts) {
+Lab::Lab(int hosts, std::string prefix) : Lab(hosts, std::move(prefix), {}) {}
+
+Lab::Lab(int hosts, std::string prefix, std::vector<std::string> create_options) : hosts_(hosts) {
     static const std::regex prefix_re("[a-z0-9][a-z0-9-]*");
     if (!std::regex_match(prefix, prefix_re))
         throw std::invalid_argument("Lab: bad prefix '" + prefix +
@@ -496,7 +498,10 @@ Lab::Lab(int hosts, std::string prefix) : hosts_(hosts) {
         throw std::invalid_argument("Lab: name '" + name_ +
                                     "' is longer than 12 characters; use a shorter prefix");
 
-    const auto r = netlab({"create", name_, std::to_string(hosts), "--owner", std::to_string(pid)});
+    std::vector<std::string> create{"create", name_, std::to_string(hosts), "--owner",
+                                    std::to_string(pid)};
+    create.insert(create.end(), create_options.begin(), create_options.end());
+    const auto r = netlab(create);
     if (r.code != 0) {
         netlab({"destroy", name_});
         throw std::runtime_error("netlab create " + name_ + " failed (exit " +
@@ -525,6 +530,20 @@ std::vector<std::string> Lab::exec_argv(int host, std::vector<std::string> argv)
     full.insert(full.end(), std::make_move_iterator(argv.begin()),
                 std::make_move_iterator(argv.end()));
     return full;
+}
+
+std::vector<std::string> Lab::exec_argv(const std::string& node,
+                                        std::vector<std::string> argv) const {
+    if (node != "gw" && node != "wan")
+        throw std::invalid_argument("Lab " + name_ + ": no node '" + node + "' (gw or wan)");
+    std::vector<std::string> full{Paths::netlab(), "exec", name_, node};
+    full.insert(full.end(), std::make_move_iterator(argv.begin()),
+                std::make_move_iterator(argv.end()));
+    return full;
+}
+
+Process Lab::spawn(const std::string& node, std::vector<std::string> argv) const {
+    return Process::spawn(exec_argv(node, std::move(argv)));
 }
 
 Process Lab::spawn(int host, std::vector<std::string> argv, bool with_stdin) const {

@@ -126,6 +126,9 @@ public:
     // <= 12 characters. Throws std::invalid_argument for a bad prefix or host count,
     // std::runtime_error when netlab fails (with its message).
     explicit Lab(int hosts, std::string prefix = "t");
+    // The same, with more options for `netlab create` (e.g. {"--gateway", "--uplink",
+    // "10mbit/30mbit"}: a router "gw" with NAT to a "wan" namespace, see netlab help).
+    Lab(int hosts, std::string prefix, std::vector<std::string> create_options);
     Lab(const Lab&) = delete;
     Lab& operator=(const Lab&) = delete;
     ~Lab();
@@ -135,6 +138,10 @@ public:
 
     // {netlab, "exec", name, "hI", argv...}: argv run in host I.
     std::vector<std::string> exec_argv(int host, std::vector<std::string> argv) const;
+    // The same for the router ("gw") or the WAN ("wan") of a lab made with --gateway.
+    std::vector<std::string> exec_argv(const std::string& node,
+                                       std::vector<std::string> argv) const;
+    Process spawn(const std::string& node, std::vector<std::string> argv) const;
     Process spawn(int host, std::vector<std::string> argv, bool with_stdin = false) const;
     // spawn() with Paths::mcast() put in front of args.
     Process spawn_mcast(int host, std::vector<std::string> args, bool with_stdin = false) const;
