@@ -16,6 +16,10 @@
 #include <mcast/weather_service.hpp>
 #include <mcast/wire.hpp>
 
+#if MCAST_HAVE_GATEWAY
+#include <mcast/gateway_monitor.hpp>
+#endif
+
 #include <boost/asio/io_context.hpp>
 #include <fmt/format.h>
 
@@ -38,6 +42,7 @@ struct Setup {
     std::filesystem::path control;
     bool control_chosen = false; // --control or MCAST_CONTROL named it
     std::string control_group;
+    bool igd = true; // --igd on
 };
 
 // --uplink UP/DOWN: two bit rates ("10Mbit/40Mbit").
@@ -73,7 +78,47 @@ void weather_setup(const ParsedArgs& args, Setup& s) {
                                       : default_control_path();
     s.control_chosen = args.value("control").has_value() || std::getenv("MCAST_CONTROL");
     s.control_group = args.value("control-group").value_or("");
+    s.igd = args.value("igd").value_or("on") == "on";
 }
+
+// The gateway's UPnP IGD, read from a thread of its own for as long as the run lasts (across
+// reloads: a search takes seconds). Without miniupnpc in this build: none, and the weather says so.
+class Gateway {
+public:
+    std::function<GatewayReading()> reader(bool wanted) {
+#if MCAST_HAVE_GATEWAY
+        if (!wanted) return {};
+        if (!monitor_) {
+            monitor_ = std::make_unique<IgdMonitor>();
+            monitor_->start();
+        }
+        return [m = monitor_.get()] {
+            auto r = m->latest();
+            GatewayReading g;
+            g.ok = r.ok;
+            g.note = r.ok ? (r.name.empty() ? r.note : r.name) : r.note;
+            g.bytes_sent = r.bytes_sent;
+            g.bytes_received = r.bytes_received;
+            g.taken = MonoTime(std::chrono::nanoseconds(r.taken_ns));
+            g.max_up_bps = r.max_up_bps;
+            g.max_down_bps = r.max_down_bps;
+            return g;
+        };
+#else
+        if (!wanted) return {};
+        return [] {
+            GatewayReading g;
+            g.note = "this mcast was built without miniupnpc";
+            return g;
+        };
+#endif
+    }
+
+private:
+#if MCAST_HAVE_GATEWAY
+    std::unique_ptr<IgdMonitor> monitor_;
+#endif
+};
 
 // Whether two setups can share one Session: the same key, network and accept rule. Then a
 // reload keeps the session (its incarnation and sequence numbers) and only the Node is new, so
@@ -105,7 +150,7 @@ Setup make_setup(const ParsedArgs& args, Output& out) {
                                      max_payload_size / 2));
     auto sopts = session_options(args);
     Setup s{std::move(opts), std::move(sopts), load_identity(args, out),
-            args.value("accept").value_or("any"), true, {}, {}, false, {}};
+            args.value("accept").value_or("any"), true, {}, {}, false, {}, true};
     weather_setup(args, s);
     return s;
 }
@@ -146,12 +191,15 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
     std::unique_ptr<Node> node;
     std::unique_ptr<WeatherService> weather;
     std::vector<Declaration> carry; // declarations for the next weather service to take over
+    Gateway gateway;
 
     // The weather service for s on the running session, with the declarations of the one it
     // replaces (a reload must not drop what programs declared).
     const auto start_weather = [&](const Setup& s, const std::vector<Declaration>& carried) {
         if (!s.weather_on) return;
-        auto w = std::make_unique<WeatherService>(*session, s.weather);
+        auto opts = s.weather;
+        opts.igd = gateway.reader(s.igd);
+        auto w = std::make_unique<WeatherService>(*session, opts);
         try {
             w->serve_control(s.control, s.control_group);
         } catch (const ControlError& e) {

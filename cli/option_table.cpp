@@ -419,6 +419,15 @@ const std::vector<CommandSpec>& commands() {
                      .hint = Hint::Duration,
                      .min_duration = 1s,
                      .max_duration = 60s},
+                    {.long_name = "igd",
+                     .value_name = "WHEN",
+                     .help = "Read the gateway's traffic counters and link rates over UPnP IGD "
+                             "(an SSDP search on the LAN, then a poll every second), for the "
+                             "weather's uplink figures.",
+                     .default_value = "on",
+                     .arity = Arity::One,
+                     .hint = Hint::Choice,
+                     .choices = {"on", "off"}},
                     {.long_name = "uplink",
                      .value_name = "UP/DOWN",
                      .help = "The Internet uplink's capacity, such as 10Mbit/40Mbit, when the "

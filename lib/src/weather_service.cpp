@@ -72,7 +72,7 @@ struct WeatherService::Impl : std::enable_shared_from_this<WeatherService::Impl>
     std::string link_note;
     CounterRate igd_up{CounterRate::Width::bits32};
     CounterRate igd_down{CounterRate::Width::bits32};
-    std::optional<IgdReading> igd;
+    std::optional<GatewayReading> igd;
     RttTracker rtt;
     std::unique_ptr<net::IcmpProbe> probe;
     std::string latency_note;

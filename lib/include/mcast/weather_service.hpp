@@ -24,7 +24,7 @@ namespace mcast {
 
 // One reading of the gateway's UPnP IGD: its raw 32-bit byte counters (the service unwraps them)
 // and its link's maximum bit rates. `ok` false: no IGD, and `note` says why.
-struct IgdReading {
+struct GatewayReading {
     bool ok = false;
     std::string note; // the IGD's name when ok, else why it is unknown
     std::uint32_t bytes_sent = 0;
@@ -44,7 +44,7 @@ struct WeatherOptions {
     std::optional<std::uint64_t> uplink_down_bps;
     AdviceConfig advice;
     std::function<bool(const NodeId&)> trusted;    // for Heed::trusted and the trusted column
-    std::function<IgdReading()> igd;               // the IGD monitor; empty: none
+    std::function<GatewayReading()> igd;           // the IGD monitor; empty: none
     std::size_t max_declarations = 32;
 };
 
