@@ -145,10 +145,11 @@ TEST(Vectors, EveryMessageTypeAndEveryStatelessReasonHasOne) {
         ASSERT_FALSE(out.error);
         // "shape": false marks a valid datagram whose tuple its handler ignores.
         const bool shaped = !expect.contains("shape");
-        if (!shaped) EXPECT_FALSE(expect.at("shape").as_bool());
+        if (!shaped) {
+            EXPECT_FALSE(expect.at("shape").as_bool());
+        }
         EXPECT_EQ(has_shape(out.header.type, out.values), shaped) << int(out.header.type);
-        if (shaped) types.insert(out.header.type);
-        else wrong_shape.insert(out.header.type);
+        (shaped ? types : wrong_shape).insert(out.header.type);
     }
     for (int t = 0x01; t <= 0x0f; ++t)
         EXPECT_TRUE(types.count(t)) << "no vector of type " << t;
