@@ -267,24 +267,28 @@ int main(int argc, char** argv) {
         gw.latency_note = "ICMP ping socket";
         wr.gateway = gw;
         const auto weather = type_byte(MessageType::weather_report);
-        typed("valid-weather-report",
-              "weather report (0x0f): two activities, one link, gateway figures (wan_down unknown: "
-              "null)",
-              weather, [&] {
-                  auto r = wr;
-                  r.gateway->wan_down_bps.reset();
-                  return encode_weather_report(r);
-              }(),
-              24);
-        typed("valid-weather-anonymous",
-              "weather report (0x0f) as --anonymous sends it: no names, rates rounded, no gateway",
-              weather, [&] {
-                  auto r = wr;
-                  r.gateway.reset();
-                  r.activities[0].rate_bps = 8'347'112;
-                  return encode_weather_report(anonymized(r));
-              }(),
-              25);
+        typed(
+            "valid-weather-report",
+            "weather report (0x0f): two activities, one link, gateway figures (wan_down unknown: "
+            "null)",
+            weather,
+            [&] {
+                auto r = wr;
+                r.gateway->wan_down_bps.reset();
+                return encode_weather_report(r);
+            }(),
+            24);
+        typed(
+            "valid-weather-anonymous",
+            "weather report (0x0f) as --anonymous sends it: no names, rates rounded, no gateway",
+            weather,
+            [&] {
+                auto r = wr;
+                r.gateway.reset();
+                r.activities[0].rate_bps = 8'347'112;
+                return encode_weather_report(anonymized(r));
+            }(),
+            25);
         auto wrong_shape = [&](const std::string& name, const std::string& what, Tuple t,
                                std::uint64_t seq) {
             if (decode_weather_report(t)) {

@@ -149,10 +149,7 @@ TEST(Vectors, EveryMessageTypeAndEveryStatelessReasonHasOne) {
             EXPECT_FALSE(expect.at("shape").as_bool());
         }
         EXPECT_EQ(has_shape(out.header.type, out.values), shaped) << int(out.header.type);
-        if (shaped)
-            types.insert(out.header.type);
-        else
-            wrong_shape.insert(out.header.type);
+        (shaped ? types : wrong_shape).insert(out.header.type);
     }
     for (int t = 0x01; t <= 0x0f; ++t)
         EXPECT_TRUE(types.count(t)) << "no vector of type " << t;

@@ -164,6 +164,19 @@ TEST_F(Advise, MeasuredCongestionThatOthersCause) {
     EXPECT_EQ(normal().rate_bps, 2'000'000u);
 }
 
+TEST_F(Advise, CongestionAmongYieldersIsSharedNotCountedTwice) {
+    // Self and another bulk uploader fill a 10 Mbit/s uplink: they share the budget equally.
+    w.nodes[0].up_bps = 5'000'000;
+    w.nodes.push_back(node(2, "nas", {act(ActivityClass::bulk_upload, 0)}, 5'000'000, 0));
+    w.utilisation_up = 1.0;
+    auto a = normal();
+    EXPECT_TRUE(a.yield);
+    EXPECT_EQ(a.rate_bps, 4'500'000u); // (9 - 0) / 2
+    // A third node that does not yield takes its share off the top first.
+    w.nodes.push_back(node(3, "tv", {}, 3'000'000, 0));
+    EXPECT_EQ(normal().rate_bps, 3'000'000u); // (9 - 3) / 2
+}
+
 TEST_F(Advise, AJobAloneOnTheUplinkHasNobodyToGiveWayTo) {
     w.nodes[0].up_bps = 9'500'000;
     w.utilisation_up = 0.95;

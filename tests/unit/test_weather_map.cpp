@@ -1,4 +1,4 @@
-// The LAN aggregate (weather_map.hpp): the receiver rules of docs/protocol.md section 12.3 (stale
+// The LAN aggregate (weather_map.hpp): the receiver rules of docs/protocol.md section 12.2 (stale
 // never overrides, absurd dropped, bounded), forgetting, and the snapshot's figures: totals,
 // declared rates, the gateway, the capacity and where it came from, and the verdict.
 #include "protocol/weather_map.hpp"
@@ -313,4 +313,42 @@ TEST_F(Map, MalformedIsCounted) {
     map.malformed();
     EXPECT_EQ(map.counters().malformed, 1u);
     EXPECT_EQ(map.size(), 0u);
+}
+
+// From reports to advice, as the service drives it: a neighbour's live stream slows a bulk job,
+// a replay of that report after the stream ended changes nothing, a liar's absurd report is
+// dropped and a merely huge one leaves the job its floor.
+TEST_F(Map, ReportsToAdvice) {
+    uplink = {10'000'000, 50'000'000};
+    const NodeId self = id(1);
+    const AdviceConfig cfg;
+    map.take(self, 1 * sec, report("laptop", 9'000'000, 0), t0, true, true);
+    auto stream =
+        report("media-pc", 0, 8'000'000, {{ActivityClass::live_stream, 6, 8'000'000, ""}});
+    map.take(id(2), 1 * sec, stream, t0, false, false);
+    auto advice = [&](MonoTime now, Heed heed = Heed::any) {
+        return advise(map.snapshot(now, uplink, heed, cfg), priority_normal, heed, cfg, self);
+    };
+    auto a = advice(t0);
+    EXPECT_TRUE(a.yield);
+    EXPECT_EQ(a.rate_bps, 37'000'000u);
+    EXPECT_EQ(advice(t0, Heed::trusted), Advice{}); // media-pc is not a friend
+    map.take(id(2), 2 * sec, report("media-pc", 0, 0), t0 + 1s, false, false);
+    EXPECT_EQ(advice(t0 + 1s), Advice{});
+    EXPECT_TRUE(map.take(id(2), 1 * sec, stream, t0 + 2s, false, false).stale);
+    EXPECT_EQ(advice(t0 + 2s), Advice{});
+
+    auto absurd = report("liar", 0, 0, {{ActivityClass::interactive, 7, 200'000'000'000, ""}});
+    EXPECT_TRUE(map.take(id(3), 1 * sec, absurd, t0 + 2s, false, false).absurd);
+    EXPECT_EQ(advice(t0 + 2s), Advice{});
+    auto huge = report("liar", 0, 0, {{ActivityClass::interactive, 7, 90'000'000'000, ""}});
+    EXPECT_TRUE(map.take(id(3), 2 * sec, huge, t0 + 2s, false, false).accepted);
+    a = advice(t0 + 2s);
+    EXPECT_TRUE(a.yield);
+    EXPECT_EQ(a.rate_bps, cfg.floor_bps);
+    // The liar stops reporting: 15 s later it is forgotten, and the job runs at full speed.
+    map.take(self, 2 * sec, report("laptop", 9'000'000, 0), t0 + 10s, true, true);
+    map.take(id(2), 3 * sec, report("media-pc", 0, 0), t0 + 10s, false, false);
+    EXPECT_TRUE(map.expire(t0 + 17s));
+    EXPECT_EQ(advice(t0 + 17s), Advice{});
 }

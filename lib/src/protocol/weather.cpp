@@ -331,6 +331,7 @@ Advice advise(const Weather& w, std::uint8_t priority, Heed heed, const AdviceCo
     std::vector<Higher> higher;
     std::uint64_t reserved[2] = {0, 0}; // [0] up, [1] down: declared by higher priorities
     std::uint64_t others[2] = {0, 0};   // measured by heeded nodes other than self
+    std::uint64_t stay[2] = {0, 0};     // ... by those of them that do not yield with us
     std::size_t yielders = 1;           // self, and the heeded nodes declaring no more than us
     for (const auto& n : w.nodes) {
         if (self && n.id == *self) continue;
@@ -348,11 +349,18 @@ Advice advise(const Weather& w, std::uint8_t priority, Heed heed, const AdviceCo
             if (dirs & dir_up) reserved[0] = sat_add(reserved[0], a.rate_bps);
             if (dirs & dir_down) reserved[1] = sat_add(reserved[1], a.rate_bps);
         }
-        if (lower) ++yielders;
+        if (lower) {
+            ++yielders;
+        } else {
+            stay[0] = sat_add(stay[0], n.up_bps);
+            stay[1] = sat_add(stay[1], n.down_bps);
+        }
     }
     // Traffic the gateway counts beyond every node's report belongs to nobody who yields.
     others[0] = sat_add(others[0], w.unknown_up_bps.value_or(0));
     others[1] = sat_add(others[1], w.unknown_down_bps.value_or(0));
+    stay[0] = sat_add(stay[0], w.unknown_up_bps.value_or(0));
+    stay[1] = sat_add(stay[1], w.unknown_down_bps.value_or(0));
 
     const std::optional<std::uint64_t> capacity[2] = {w.capacity_up_bps, w.capacity_down_bps};
     const std::optional<double> utilisation[2] = {w.utilisation_up, w.utilisation_down};
@@ -399,15 +407,16 @@ Advice advise(const Weather& w, std::uint8_t priority, Heed heed, const AdviceCo
     if (congested[1]) dirs |= dir_down;
 
     // The rate: in each direction a reason lies in, what the headroom leaves beyond the
-    // higher-priority declarations (and, when congested there, beyond what the others measure),
-    // shared equally among the yielders; the least of those; never below the floor.
+    // higher-priority declarations (and, when congested there, beyond what the nodes that do
+    // not yield measure), shared equally among the yielders; the least of those; never below
+    // the floor.
     std::optional<std::uint64_t> rate;
     for (int d = 0; d < 2; ++d) {
         if (!(dirs & (d == 0 ? dir_up : dir_down)) || !capacity[d]) continue;
         const double budget = config.headroom * static_cast<double>(*capacity[d]);
         double left = std::max(0.0, budget - static_cast<double>(reserved[d]));
         if (congested[d])
-            left = std::min(left, std::max(0.0, budget - static_cast<double>(others[d])));
+            left = std::min(left, std::max(0.0, budget - static_cast<double>(stay[d])));
         const auto share = static_cast<std::uint64_t>(left / static_cast<double>(yielders));
         const auto r = std::max(config.floor_bps, share);
         rate = rate ? std::min(*rate, r) : r;

@@ -1,5 +1,5 @@
 // The LAN's weather as one node sees it (docs/weather.md): the latest report of every node, with
-// the receiver rules of docs/protocol.md section 12.3 (a report not newer than the last one taken
+// the receiver rules of docs/protocol.md section 12.2 (a report not newer than the last one taken
 // from its node never overrides it; absurd rates are dropped; at most 256 nodes), each node
 // forgotten three of its intervals (at most 60 s) after its last report, a minute of history per
 // node, and the snapshot that sums it all up into a Weather with a verdict. Sans-IO: the weather
