@@ -84,6 +84,13 @@ _mcast() {
             case $prev in
                 --timeout) return 0 ;;
             esac ;;
+        yield)
+            case $prev in
+                --mode) _mcast_words 'pause throttle'; return 0 ;;
+                --min-rate|--on-yield|--on-clear) return 0 ;;
+                --priority) _mcast_words 'low normal'; return 0 ;;
+                --heed) _mcast_words 'any trusted'; return 0 ;;
+            esac ;;
     esac
 
     # Option names.
@@ -98,6 +105,7 @@ _mcast() {
             ping) _mcast_words '--accept --count --interval --size --timeout --peer --expect --unicast-too --max-loss --max-rtt --respond --speed --rate --duration --find-max -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             trust) _mcast_words '--note --id --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             pair) _mcast_words '--accept --list --yes --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            yield) _mcast_words '--mode --min-rate --priority --heed --on-yield --on-clear -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             config) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             help) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             *) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
@@ -107,9 +115,9 @@ _mcast() {
 
     # Arguments.
     case $command in
-        "") _mcast_words 'id send listen announce discover ping trust pair config help' ;;
-        config) _mcast_words 'id send listen announce discover ping trust pair config help' ;;
-        help) _mcast_words 'id send listen announce discover ping trust pair config help' ;;
+        "") _mcast_words 'id send listen announce discover ping trust pair yield config help' ;;
+        config) _mcast_words 'id send listen announce discover ping trust pair yield config help' ;;
+        help) _mcast_words 'id send listen announce discover ping trust pair yield config help' ;;
     esac
     return 0
 }

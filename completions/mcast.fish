@@ -47,6 +47,7 @@ function __mcast_commands
     printf '%s\t%s\n' 'ping' 'measure latency and loss to every node at once'
     printf '%s\t%s\n' 'trust' 'manage the friends this node trusts'
     printf '%s\t%s\n' 'pair' 'make mutual friends after comparing a code'
+    printf '%s\t%s\n' 'yield' 'run a job that gives way to the LAN\'s live traffic'
     printf '%s\t%s\n' 'config' 'show the settings in effect and where each comes from'
     printf '%s\t%s\n' 'help' 'show help for a command'
 end
@@ -62,6 +63,7 @@ complete -c mcast -n __mcast_no_command -a 'discover' -d 'list the nodes on the 
 complete -c mcast -n __mcast_no_command -a 'ping' -d 'measure latency and loss to every node at once'
 complete -c mcast -n __mcast_no_command -a 'trust' -d 'manage the friends this node trusts'
 complete -c mcast -n __mcast_no_command -a 'pair' -d 'make mutual friends after comparing a code'
+complete -c mcast -n __mcast_no_command -a 'yield' -d 'run a job that gives way to the LAN\'s live traffic'
 complete -c mcast -n __mcast_no_command -a 'config' -d 'show the settings in effect and where each comes from'
 complete -c mcast -n __mcast_no_command -a 'help' -d 'show help for a command'
 
@@ -144,6 +146,14 @@ complete -c mcast -n '__mcast_command_is pair' -l accept -d 'Answer a pairing re
 complete -c mcast -n '__mcast_command_is pair' -l list -d 'List the pairing requests addressed to this node'
 complete -c mcast -n '__mcast_command_is pair' -l yes -d 'Accept without asking'
 complete -c mcast -n '__mcast_command_is pair' -l timeout -x -d 'Give up after DURATION (with --list: listen this long, 3s)'
+
+# mcast yield
+complete -c mcast -n '__mcast_command_is yield' -l mode -x -a 'pause throttle' -d 'How to give way: pause stops CMD while yielding'
+complete -c mcast -n '__mcast_command_is yield' -l min-rate -x -d 'Never hold CMD below this rate, in bits per second (2Mbit): throttle aims no lower, pause duty-cycles towards it'
+complete -c mcast -n '__mcast_command_is yield' -l priority -x -a 'low normal' -d 'CMD\'s priority: low (1, as a backup) gives way to every declared bulk transfer too'
+complete -c mcast -n '__mcast_command_is yield' -l heed -x -a 'any trusted' -d 'Whose weather reports count: any node\'s, as on a home LAN, or only friends\' (mcast trust)'
+complete -c mcast -n '__mcast_command_is yield' -l on-yield -x -d 'Run COMMAND (through /bin/sh -c) each time CMD starts to yield'
+complete -c mcast -n '__mcast_command_is yield' -l on-clear -x -d 'Run COMMAND (through /bin/sh -c) each time the weather clears'
 
 # mcast config
 complete -c mcast -n '__mcast_command_is config' -a '(__mcast_commands)'
