@@ -84,7 +84,11 @@ TEST_F(YieldLab, ThrottleHoldsTheJobNearTheAdvisedRate) {
     EXPECT_NEAR(held, 1e6, 0.35e6) << "free " << free;
     set_advice("clear");
     std::this_thread::sleep_for(1s);
-    EXPECT_GT(rate(4s), 0.6 * free);
+    const double cleared = rate(4s);
+    EXPECT_GT(cleared, 0.6 * free);
+    RecordProperty("free_bps", std::to_string(free));
+    RecordProperty("held_at_1Mbit_bps", std::to_string(held));
+    RecordProperty("cleared_bps", std::to_string(cleared));
     EXPECT_TRUE(job_->running()) << job_->err();
 }
 
