@@ -880,7 +880,7 @@ const std::vector<CommandSpec>& commands() {
         },
         {
             .name = "yield",
-            .summary = "run a bulk job that gives way to the LAN's live traffic",
+            .summary = "run a job that gives way to the LAN's live traffic",
             .synopsis = "mcast yield [OPTIONS] -- CMD [ARGS...]",
             .description =
                 "Runs CMD (a download, an upload, a backup) and makes it give way while the "
@@ -975,13 +975,13 @@ const std::vector<CommandSpec>& commands() {
                 {
                     {"mcast yield -- rsync -a ~/photos nas:/backup/",
                      "Back up, pausing while someone on the LAN streams or calls."},
-                    {"mcast yield --mode throttle --min-rate 1Mbit -- wget -c "
-                     "https://example.org/big.iso",
+                    {"mcast yield --mode throttle --min-rate 1Mbit -- wget -c URL",
                      "Download, slowed to the advised rate while yielding, never below 1 "
                      "Mbit/s."},
-                    {"mcast yield --on-yield 'transmission-remote -as' --on-clear "
-                     "'transmission-remote -AS' -- sleep infinity",
-                     "Switch a torrent client to its alternative speed while yielding."},
+                    {"mcast yield --on-yield ./alt-speed --on-clear ./alt-speed -- sleep 8h",
+                     "Run ./alt-speed at each change for eight hours; it reads MCAST_YIELD (1 "
+                     "or 0) and runs transmission-remote -as or -AS, the torrent client's "
+                     "alternative speed."},
                 },
             .exit_codes =
                 {

@@ -506,7 +506,9 @@ TEST(CliHelp, MentionsEveryOptionOfTheCommand) {
         for (const Example& example : cmd.examples)
             EXPECT_TRUE(contains(help, example.command));
         for (const ExitCode& exit : cmd.exit_codes) {
-            EXPECT_TRUE(contains(help, "    " + std::to_string(exit.code) + " ")) << cmd.name;
+            // A code of three digits (yield's 126) has its meaning on the next line.
+            const std::string code = "    " + std::to_string(exit.code);
+            EXPECT_TRUE(contains(help, code + "   ") || contains(help, code + "\n")) << cmd.name;
         }
         for (std::string_view heading :
              {"USAGE:", "DESCRIPTION:", "GLOBAL OPTIONS:", "EXAMPLES:", "EXIT STATUS:"}) {
