@@ -66,6 +66,7 @@ _mcast() {
                 --accept) _mcast_words 'any trusted'; return 0 ;;
                 --name|--meta|--interval|--lifetime|--control-group|--weather-interval|--uplink|--timeout) return 0 ;;
                 --control) _mcast_files; return 0 ;;
+                --igd) _mcast_words 'on off'; return 0 ;;
             esac ;;
         discover)
             case $prev in
@@ -113,7 +114,7 @@ _mcast() {
             id) _mcast_words '--new --force -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             send) _mcast_words '--topic --lines --stdin --repeat --interval --rate -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             listen) _mcast_words '--accept --topic --count --timeout --stats -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            announce) _mcast_words '--accept --name --meta --interval --lifetime --once --control --control-group --no-weather --anonymous --weather-interval --uplink --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            announce) _mcast_words '--accept --name --meta --interval --lifetime --once --control --control-group --no-weather --anonymous --weather-interval --igd --uplink --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             discover) _mcast_words '--accept --timeout --expect --watch --name --meta -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             ping) _mcast_words '--accept --count --interval --size --timeout --peer --expect --unicast-too --max-loss --max-rtt --respond --speed --rate --duration --find-max -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             trust) _mcast_words '--note --id --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;

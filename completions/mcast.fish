@@ -49,7 +49,7 @@ function __mcast_commands
     printf '%s\t%s\n' 'pair' 'make mutual friends after comparing a code'
     printf '%s\t%s\n' 'weather' 'show what the machines on the LAN do with the uplink'
     printf '%s\t%s\n' 'activity' 'declare what this machine is doing, for the LAN\'s weather'
-    printf '%s\t%s\n' 'yield' 'run a bulk job that gives way to the LAN\'s live traffic'
+    printf '%s\t%s\n' 'yield' 'run a job that gives way to the LAN\'s live traffic'
     printf '%s\t%s\n' 'config' 'show the settings in effect and where each comes from'
     printf '%s\t%s\n' 'help' 'show help for a command'
 end
@@ -67,7 +67,7 @@ complete -c mcast -n __mcast_no_command -a 'trust' -d 'manage the friends this n
 complete -c mcast -n __mcast_no_command -a 'pair' -d 'make mutual friends after comparing a code'
 complete -c mcast -n __mcast_no_command -a 'weather' -d 'show what the machines on the LAN do with the uplink'
 complete -c mcast -n __mcast_no_command -a 'activity' -d 'declare what this machine is doing, for the LAN\'s weather'
-complete -c mcast -n __mcast_no_command -a 'yield' -d 'run a bulk job that gives way to the LAN\'s live traffic'
+complete -c mcast -n __mcast_no_command -a 'yield' -d 'run a job that gives way to the LAN\'s live traffic'
 complete -c mcast -n __mcast_no_command -a 'config' -d 'show the settings in effect and where each comes from'
 complete -c mcast -n __mcast_no_command -a 'help' -d 'show help for a command'
 
@@ -118,6 +118,7 @@ complete -c mcast -n '__mcast_command_is announce' -l control-group -x -d 'Let m
 complete -c mcast -n '__mcast_command_is announce' -l no-weather -d 'Share no weather reports and serve no control socket (mcast weather, activity and yield then have no local node to ask)'
 complete -c mcast -n '__mcast_command_is announce' -l anonymous -d 'Leave the name, labels and interface names out of weather reports and round their rates to two significant figures'
 complete -c mcast -n '__mcast_command_is announce' -l weather-interval -x -d 'Time between weather reports when nothing changes (a change is reported at once)'
+complete -c mcast -n '__mcast_command_is announce' -l igd -x -a 'on off' -d 'Read the gateway\'s traffic counters and link rates over UPnP IGD (an SSDP search on the LAN, then a poll every second), for the weather\'s uplink figures'
 complete -c mcast -n '__mcast_command_is announce' -l uplink -x -d 'The Internet uplink\'s capacity, such as 10Mbit/40Mbit, when the gateway does not tell it over UPnP'
 complete -c mcast -n '__mcast_command_is announce' -l timeout -x -d 'Stop after DURATION, with a goodbye'
 
