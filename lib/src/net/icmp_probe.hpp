@@ -34,8 +34,8 @@ public:
 
     // Opens a socket towards `gateway` ("10.77.0.254", "fd77:4d::fe", "fe80::1%eth0"): a ping
     // socket when allowed, else a raw one. Returns "" when open, else why not, one line:
-    //   "ICMP needs a ping socket (net.ipv4.ping_group_range '1 0' leaves out group 1000) or
-    //    CAP_NET_RAW for a raw socket"
+    //   "ICMP needs a ping socket (net.ipv4.ping_group_range is '1 0', group 1000 is outside
+    //    it) or a raw socket (root or CAP_NET_RAW)"
     std::string open(const std::string& gateway);
     void close();
 
