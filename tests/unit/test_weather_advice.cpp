@@ -84,12 +84,24 @@ TEST_F(Advise, PriorityDecidesWhoYieldsToWhom) {
     EXPECT_FALSE(advise(w, max_priority, Heed::any, cfg, self).yield);
 }
 
-TEST_F(Advise, OwnDeclarationsAreNoReason) {
-    w.nodes[0].activities = {act(ActivityClass::live_stream, 8'000'000)};
+TEST_F(Advise, OwnTrafficIsNoReasonButOwnHigherDeclarationsAre) {
+    // Self measures a full uplink: that is the asking job itself, nobody to give way to.
+    w.nodes[0].up_bps = 9'800'000;
+    w.utilisation_up = 0.98;
     EXPECT_EQ(normal(), Advice{});
-    // The same declaration from another node is one.
+    // The same traffic measured by another node is contention.
     EXPECT_TRUE(advise(w, priority_normal, Heed::any, cfg, id(9)).yield);
-    EXPECT_TRUE(advise(w, priority_normal, Heed::any, cfg, std::nullopt).yield);
+    // A video call declared on this very machine is a reason: the backup next to it gives way.
+    w.nodes[0].activities = {act(ActivityClass::live_stream, 8'000'000)};
+    auto a = normal();
+    EXPECT_TRUE(a.yield);
+    EXPECT_NE(a.reason.find("live-stream"), std::string::npos) << a.reason;
+    // A declaration of self no higher than the job's own priority is neither a reason nor a
+    // second yielder.
+    w.nodes[0].activities = {act(ActivityClass::backup, 8'000'000)};
+    w.nodes[0].up_bps = 0;
+    w.utilisation_up.reset();
+    EXPECT_EQ(normal(), Advice{});
 }
 
 TEST_F(Advise, HeedTrustedIgnoresUntrustedNodes) {

@@ -177,7 +177,8 @@ struct Advice {
 // The advice rule (docs/weather.md): a sender of `priority` yields to declared activities of a
 // higher priority and to measured congestion; what the capacity leaves beyond the declared
 // higher-priority rates is shared among the nodes that yield, never below config.floor_bps.
-// `self` is excluded from the reasons (a node does not yield to its own declarations).
+// `self` is the asking job's own node: its measured traffic is the job's own and no reason, but
+// what other programs on that machine declare counts like any node's declaration.
 MCAST_API Advice advise(const Weather& w, std::uint8_t priority, Heed heed,
                         const AdviceConfig& config,
                         const std::optional<NodeId>& self = std::nullopt);

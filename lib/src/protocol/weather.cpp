@@ -334,10 +334,15 @@ Advice advise(const Weather& w, std::uint8_t priority, Heed heed, const AdviceCo
     std::uint64_t stay[2] = {0, 0};     // ... by those of them that do not yield with us
     std::size_t yielders = 1;           // self, and the heeded nodes declaring no more than us
     for (const auto& n : w.nodes) {
-        if (self && n.id == *self) continue;
-        if (heed == Heed::trusted && !n.trusted && !n.local) continue;
-        others[0] = sat_add(others[0], n.up_bps);
-        others[1] = sat_add(others[1], n.down_bps);
+        // Self's measured traffic is mostly the asking job's own: no reason to yield, and not
+        // one more yielder. What other programs on the same machine declare counts like anyone's
+        // (a backup gives way to the video call on the same laptop).
+        const bool is_self = self && n.id == *self;
+        if (!is_self && heed == Heed::trusted && !n.trusted && !n.local) continue;
+        if (!is_self) {
+            others[0] = sat_add(others[0], n.up_bps);
+            others[1] = sat_add(others[1], n.down_bps);
+        }
         bool lower = false;
         for (const auto& a : n.activities) {
             if (a.priority <= priority) {
@@ -349,6 +354,7 @@ Advice advise(const Weather& w, std::uint8_t priority, Heed heed, const AdviceCo
             if (dirs & dir_up) reserved[0] = sat_add(reserved[0], a.rate_bps);
             if (dirs & dir_down) reserved[1] = sat_add(reserved[1], a.rate_bps);
         }
+        if (is_self) continue;
         if (lower) {
             ++yielders;
         } else {
