@@ -145,9 +145,10 @@ UsageError translate(const po::error& error, const std::vector<const OptionSpec*
     std::string name = with_name->get_option_name();
 
     if (dynamic_cast<const po::unknown_option*>(&error) != nullptr) {
-        // "-5", "-1.5": a negative number meant as an argument.
+        // "-5", "-1.5": a negative number meant as an argument ("-4x" is -4 and an unknown x).
         if (name.size() >= 2 && name[0] == '-' &&
-            ((name[1] >= '0' && name[1] <= '9') || name[1] == '.'))
+            ((name[1] >= '0' && name[1] <= '9') || name[1] == '.') &&
+            name.find_first_not_of("0123456789.eE+-", 1) == std::string::npos)
             return UsageError(fmt::format("unknown option '{}' (an argument that starts with '-' "
                                           "goes after '--', as in: -- {})",
                                           name, name));

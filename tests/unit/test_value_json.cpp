@@ -76,7 +76,9 @@ TEST(JsonText, FloatsInPlainDecimal) {
                      -123456.789, 9007199254740993.0}) {
         const std::string text = cli::json_text(d);
         EXPECT_EQ(text.find_first_of("eE"), std::string::npos) << text;
-        EXPECT_EQ(json::parse(text).as_double(), d) << text;
+        // What mcast prints, send --json-values reads back exactly (Boost.JSON's own parser
+        // is only approximate for the longest literals).
+        EXPECT_EQ(cli::tuple_from_json_text(text), Tuple{d}) << text;
     }
 }
 
