@@ -79,9 +79,9 @@ std::vector<std::string> group_notes(const ParsedArgs& args) {
                                         g, why));
     if (groups.size() == 1 && !args.flag("ipv4") && !args.flag("ipv6")) {
         const bool v4 = multicast_family(groups[0]) == GroupFamily::V4;
-        notes.push_back(fmt::format("--group {} is an {} group: {} is off for this run, so that it "
-                                    "does not meet the nodes on the default {} group (-{} says "
-                                    "so without this note; give an {} --group too to use both)",
+        notes.push_back(fmt::format("--group {} is an {} group, so {} is off for this run (it "
+                                    "would meet the nodes on the default {} group); add -{} to "
+                                    "say so without this note, or an {} --group to use both",
                                     groups[0], v4 ? "IPv4" : "IPv6", v4 ? "IPv6" : "IPv4",
                                     v4 ? "IPv6" : "IPv4", v4 ? "4" : "6", v4 ? "IPv6" : "IPv4"));
     }
