@@ -50,7 +50,9 @@ int run_trust(const ParsedArgs& args, Output& out) {
     auto path = TrustStore::default_path();
     auto store = TrustStore::load(path);
     auto need_peer = [&] {
-        if (pos.size() != 2) throw UsageError(action + ": expected one PEER");
+        if (pos.size() != 2)
+            throw UsageError(action + (action == "forget" ? ": expected one NAME (or --id PREFIX)"
+                                                          : ": expected one PEER"));
         return pos[1];
     };
 

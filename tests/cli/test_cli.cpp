@@ -197,6 +197,10 @@ TEST_F(Cli, TrustAddListShowRemoveWithFullIds) {
     EXPECT_EQ(mcast({"trust", "remove", "bbbb"}).code, 0);
     EXPECT_EQ(mcast({"trust", "show", "bbbb"}).code, 1);
     EXPECT_EQ(mcast({"trust", "frobnicate"}).code, 2);
+    auto forget = mcast({"trust", "forget"}); // names what forget takes, not PEER
+    EXPECT_EQ(forget.code, 2);
+    EXPECT_NE(forget.err.find("forget: expected one NAME (or --id PREFIX)"), std::string::npos)
+        << forget.err;
     std::ifstream in(file);
     std::string content((std::istreambuf_iterator<char>(in)), {});
     EXPECT_NE(content.find(a + "\t\t"), std::string::npos) << content; // id, empty name
