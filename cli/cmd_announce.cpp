@@ -174,6 +174,7 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
         boost::asio::io_context io;
         Session session(io, std::move(setup.identity), std::move(setup.session));
         session.start();
+        if (session.interfaces().empty()) throw SessionError(session.no_interface_reason());
         Node node(session, setup.node);
         auto info = node.info();
         SendOptions o;
@@ -247,8 +248,7 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
     const auto start = [&](const Setup& s) {
         auto new_session = std::make_unique<Session>(loop.io(), s.identity.clone(), s.session);
         new_session->start();
-        if (new_session->interfaces().empty())
-            out.note("no usable interface yet (none is up with multicast and an address); waiting");
+        if (new_session->interfaces().empty()) out.note(waiting_note(*new_session, s.session));
         session = std::move(new_session);
         start_node(s);
         start_weather(s, std::exchange(carry, {}));

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 namespace mcast::cli {
 
 int run_id(const ParsedArgs& args, Output& out) {
@@ -11,6 +13,20 @@ int run_id(const ParsedArgs& args, Output& out) {
     bool created = false;
     Identity id = [&] {
         if (args.flag("new")) {
+            // A key file named by the user goes into a directory that exists, as ssh-keygen
+            // does: a typo in the path must not leave a new tree behind. Only the default
+            // file's directory ($XDG_CONFIG_HOME/mcast) is made.
+            if (args.given("identity")) {
+                auto dir = std::filesystem::path(path).parent_path();
+                if (dir.empty()) dir = ".";
+                std::error_code ec;
+                if (!std::filesystem::is_directory(dir, ec))
+                    throw IdentityError(
+                        "identity file '" + path + "': " +
+                        (std::filesystem::exists(dir, ec)
+                             ? "'" + dir.string() + "' is not a directory"
+                             : "no directory '" + dir.string() + "' (create it first)"));
+            }
             auto fresh = Identity::generate();
             fresh.save(path, args.flag("force"));
             created = true;

@@ -1,4 +1,4 @@
-// `mcast pair PEER` (start), `mcast pair --accept [PEER]` (answer) and `mcast pair --list`:
+// `mcast pair PEER` (start), `mcast pair --answer [PEER]` (answer) and `mcast pair --list`:
 // mutual friends in one step each, after both users compare the same six-digit code.
 #include "commands.hpp"
 #include "node_options.hpp"
@@ -152,8 +152,11 @@ int run_pair(const ParsedArgs& args, Output& out) {
                              !is_hex(args.positional[0])))
         throw UsageError("--yes: give PEER as a full id (64 hex digits): without a person to "
                          "compare codes, the id decides who is paired");
-    if (args.flag("accept")) return run_flow(args, out, false, std::nullopt);
-    if (args.positional.size() != 1) throw UsageError("expected one PEER (or --accept, --list)");
+    if (args.flag("accept"))
+        out.note("--accept is now called --answer (--accept WHO is the filter of the commands "
+                 "that receive); it still works here");
+    if (args.flag("answer") || args.flag("accept")) return run_flow(args, out, false, std::nullopt);
+    if (args.positional.size() != 1) throw UsageError("expected one PEER (or --answer, --list)");
     const auto& peer = args.positional[0];
     std::optional<Candidate> target;
     if (peer.size() == 64 && is_hex(peer))

@@ -68,6 +68,13 @@ int run_send(const ParsedArgs& args, Output& out) {
     bool lines = args.flag("lines"), whole_stdin = args.flag("stdin");
     if (!lines && !whole_stdin && args.positional.empty())
         throw UsageError("nothing to send (give VALUE arguments, --lines or --stdin)");
+    const bool json_values = args.flag("json-values");
+    // Earlier versions read VALUEs as JSON under --json: such a command line must not now send
+    // '[1, 2]' as text without a word. With -v, --json has output to select, so it is today's.
+    if (out.json() && !json_values && !out.verbose() && (lines || !args.positional.empty()))
+        throw UsageError("--json: selects JSON output only (which send writes with -v) and no "
+                         "longer reads VALUEs as JSON; use --json-values for that, or add -v "
+                         "for JSON output of text VALUEs");
     auto topic = args.value("topic").value_or("default");
     if (topic.size() > max_topic_size) throw UsageError("--topic: longer than 255 bytes");
     if (!is_valid_utf8(topic)) throw UsageError("--topic: not valid UTF-8");
@@ -76,7 +83,7 @@ int run_send(const ParsedArgs& args, Output& out) {
     Tuple fixed;
     if (!lines && !whole_stdin) {
         try {
-            fixed = tuple_from_args(args.positional, out.json());
+            fixed = tuple_from_args(args.positional, json_values);
         } catch (const std::invalid_argument& e) {
             throw UsageError(std::string("VALUE: ") + e.what());
         }
@@ -109,9 +116,7 @@ int run_send(const ParsedArgs& args, Output& out) {
     boost::asio::io_context io;
     Session session(io, std::move(id), session_options(args));
     session.start();
-    if (session.interfaces().empty())
-        throw SessionError("no usable interface (none is up with multicast and an address; "
-                           "name one with -i)");
+    if (session.interfaces().empty()) throw SessionError(session.no_interface_reason());
     // Without SA_RESTART, so a read of stdin (--lines) is interrupted too.
     struct sigaction sa {};
     sa.sa_handler = on_signal;
@@ -147,7 +152,7 @@ int run_send(const ParsedArgs& args, Output& out) {
             if (!line.empty() && line.back() == '\r') line.pop_back();
             Tuple t;
             try {
-                if (out.json())
+                if (json_values)
                     t = tuple_from_json_text(line);
                 else if (!is_valid_utf8(line))
                     throw std::invalid_argument("not valid UTF-8 (use --stdin for binary data)");

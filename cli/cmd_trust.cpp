@@ -1,5 +1,6 @@
-// `mcast trust list | add PEER | remove PEER | show PEER`: the trust store. add resolves PEER
-// against the nodes on the network now (a short discovery); the others against the friends.
+// `mcast trust list | add PEER | remove PEER | show PEER | forget NAME`: the trust store and the
+// pinned names. add resolves PEER against the nodes on the network now (a short discovery);
+// remove and show against the friends.
 #include "commands.hpp"
 #include "node_options.hpp"
 #include "peer_resolve.hpp"
@@ -15,6 +16,8 @@
 
 #include <algorithm>
 #include <ctime>
+#include <filesystem>
+#include <optional>
 #include <set>
 
 namespace mcast::cli {
@@ -26,24 +29,30 @@ boost::json::object friend_json(const Friend& f) {
         {"type", "friend"}, {"id", f.id}, {"name", f.name}, {"added", f.added}, {"note", f.note}};
 }
 
-void print_friend(Output& out, const Friend& f) {
-    if (out.json())
-        out.record(friend_json(f));
-    else
-        out.line(fmt::format("{}  {:<16}  {}  {}", f.id.substr(0, 12), escape_text(f.name), f.added,
-                             escape_text(f.note)));
+// The id of this node's key, when its key file exists and loads (without creating one).
+std::optional<std::string> own_id(const ParsedArgs& args) {
+    const auto path = identity_path(args);
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return std::nullopt;
+    try {
+        return Identity::load(path).id().full();
+    } catch (const IdentityError&) {
+        return std::nullopt; // trust add does not need the key: its problems are for commands
+    }
 }
 
 } // namespace
 
 int run_trust(const ParsedArgs& args, Output& out) {
     const auto& pos = args.positional;
-    if (pos.empty()) throw UsageError("missing ACTION (list, add, remove or show)");
+    if (pos.empty()) throw UsageError("missing ACTION (list, add, remove, show or forget)");
     const auto& action = pos[0];
     auto path = TrustStore::default_path();
     auto store = TrustStore::load(path);
     auto need_peer = [&] {
-        if (pos.size() != 2) throw UsageError(action + ": expected one PEER");
+        if (pos.size() != 2)
+            throw UsageError(action + (action == "forget" ? ": expected one NAME (or --id PREFIX)"
+                                                          : ": expected one PEER"));
         return pos[1];
     };
 
@@ -53,7 +62,7 @@ int run_trust(const ParsedArgs& args, Output& out) {
             out.note("no friend yet (mcast trust add PEER)");
         if (out.json() || store.friends().empty()) {
             for (const auto& f : store.friends())
-                print_friend(out, f);
+                out.record(friend_json(f));
             return exit_ok;
         }
         std::vector<std::vector<std::string>> rows = {{"ID", "NAME", "ADDED", "NOTE"}};
@@ -74,7 +83,17 @@ int run_trust(const ParsedArgs& args, Output& out) {
             return exit_nothing;
         }
         if (action == "show") {
-            print_friend(out, *store.find(hit->id));
+            // One friend, labelled field by field as mcast id shows this node (a bare row
+            // left the reader to guess which column was which), with the full id.
+            const Friend& f = *store.find(hit->id);
+            if (out.json()) {
+                out.record(friend_json(f));
+                return exit_ok;
+            }
+            out.line(fmt::format("id     {}", f.id));
+            out.line(fmt::format("name   {}", f.name.empty() ? "-" : escape_text(f.name)));
+            out.line(fmt::format("added  {}", f.added));
+            out.line(fmt::format("note   {}", f.note.empty() ? "-" : escape_text(f.note)));
             return exit_ok;
         }
         TrustStore::update(path, [&](TrustStore& s) { s.remove(hit->id); });
@@ -100,6 +119,11 @@ int run_trust(const ParsedArgs& args, Output& out) {
         }
         std::transform(c.id.begin(), c.id.end(), c.id.begin(),
                        [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+        // This node's own key (another process of this node answered, or its id was pasted):
+        // a friend entry for itself would only mark its own messages as a friend's.
+        if (auto own = own_id(args); own && *own == c.id)
+            throw UsageError("add: '" + peer + "' is this node's own id (" + c.id.substr(0, 12) +
+                             ", see mcast id); a node does not need to trust itself");
         // Adding a friend again keeps its note unless a new one is given. Under the store's
         // lock from load to save, so that a pair or trust add running at once keeps its change.
         bool added = false;

@@ -232,6 +232,9 @@ std::string zsh_spec(const OptionSpec& option, const CommandSpec& scope) {
 std::string zsh_positional(const CommandSpec& cmd) {
     if (cmd.positional_name.empty()) return "";
     const std::string message = lower(cmd.positional_name);
+    if (!cmd.actions.empty()) // the action, then its arguments
+        return sh_quote(fmt::format("1:{}:({})", message, fmt::join(cmd.actions, " "))) + " " +
+               sh_quote("*::argument: ");
     const std::string action = zsh_action(cmd.positional_hint, {});
     if (cmd.positional_many) return sh_quote(fmt::format("*:{}:{}", message, action));
     return sh_quote(fmt::format("1::{}:{}", message, action));
@@ -358,11 +361,20 @@ _mcast() {
         return 0
     fi
 
-    # Arguments.
+    # Arguments; nargs counts those typed after the command (its first one may be an action).
+    local nargs=0 j
+    for ((j = i + 1; j < COMP_CWORD; j++)); do
+        [[ ${COMP_WORDS[j]} == -* ]] || ((nargs += 1))
+    done
     case $command in
 )";
     out += fmt::format("        \"\") {} ;;\n", bash_values(Hint::Command, {}));
     for (const CommandSpec& cmd : commands()) {
+        if (!cmd.actions.empty()) {
+            out += fmt::format("        {}) ((nargs == 0)) && _mcast_words {} ;;\n", cmd.name,
+                               sh_quote(fmt::format("{}", fmt::join(cmd.actions, " "))));
+            continue;
+        }
         const std::string action = bash_values(cmd.positional_hint, {});
         if (!cmd.positional_name.empty() && !action.empty()) {
             out += fmt::format("        {}) {} ;;\n", cmd.name, action);
@@ -514,6 +526,14 @@ complete -c mcast -f
         for (const OptionSpec* option : visible(cmd.options))
             out += fish_option(*option, condition);
         if (cmd.positional_name.empty()) continue;
+        if (!cmd.actions.empty()) {
+            const std::string words = fmt::format("{}", fmt::join(cmd.actions, " "));
+            out += fmt::format("complete -c mcast -n {} -a {}\n",
+                               fish_quote(fmt::format("{}; and not __fish_seen_subcommand_from {}",
+                                                      condition, words)),
+                               fish_quote(words));
+            continue;
+        }
         switch (cmd.positional_hint) {
         case Hint::Command:
             out += fmt::format("complete -c mcast -n {} -a '(__mcast_commands)'\n",

@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "generate_main.hpp"
 #include "help_text.hpp"
+#include "node_options.hpp"
 #include "option_parser.hpp"
 #include "output.hpp"
 #include "settings.hpp"
@@ -32,7 +33,7 @@ int usage_error(std::string_view command, const std::string& message, bool json)
     std::fprintf(stderr, "%s: %s\n", prefix.c_str(), escape_text(message).c_str());
     if (json) { // the caller reads stdout: give it the error as a record too
         boost::json::object o{{"type", "error"}, {"command", command}, {"message", message}};
-        std::printf("%s\n", boost::json::serialize(o).c_str());
+        std::printf("%s\n", json_text(o).c_str());
     }
     return exit_error;
 }
@@ -87,6 +88,8 @@ int dispatch(const CommandLine& cl) {
     if (asks_for_help(config_target ? *config_target : *cmd, cmd_args)) return print_help(cmd);
     auto args = parse_with_settings(config_target ? *config_target : *cmd, cmd_args);
     Output out(cl.command, args.flag("json"), args.flag("quiet"), args.flag("verbose"));
+    for (const auto& note : group_notes(args))
+        out.note(note);
     try {
         return runner->run(config_target ? *config_target : *cmd, args, out);
     } catch (const UsageError&) {

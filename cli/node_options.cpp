@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <cstdlib>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -42,6 +43,18 @@ SessionOptions session_options(const ParsedArgs& args) {
             throw UsageError("--group: bad value '" + g + "' (expected an IPv4 or IPv6 address)");
         }
     }
+    // A group of one family alone isolates the run on that family: the other family's default
+    // group would still meet every node left on the defaults ("separate groups" that are not).
+    if (have4 != have6) {
+        const bool off = have4 ? only6 && !only4 : only4 && !only6;
+        if (off)
+            throw UsageError(fmt::format("--group {}: an {} group, but {} turns {} off (give an {} "
+                                         "group)",
+                                         have4 ? o.group_v4 : o.group_v6, have4 ? "IPv4" : "IPv6",
+                                         have4 ? "-6" : "-4", have4 ? "IPv4" : "IPv6",
+                                         have4 ? "IPv6" : "IPv4"));
+        (have4 ? o.ipv6 : o.ipv4) = false;
+    }
     if (auto p = args.number("port")) o.port = static_cast<std::uint16_t>(*p);
     if (auto t = args.number("ttl")) o.ttl = static_cast<int>(*t);
     if (!args.has("accept", Arity::One)) return o;
@@ -54,6 +67,25 @@ SessionOptions session_options(const ParsedArgs& args) {
         throw UsageError("--accept trusted: the trust store has no friend yet (mcast trust add)");
     o.accept = [](const NodeId& id) { return loaded_store()->trusts(id); };
     return o;
+}
+
+std::vector<std::string> group_notes(const ParsedArgs& args) {
+    std::vector<std::string> notes;
+    const auto groups = args.values("group");
+    for (const auto& g : groups)
+        if (auto why = group_caution(g); !why.empty())
+            notes.push_back(fmt::format("warning: --group {}: {}; pick a group of your own, such "
+                                        "as one in 239.255.0.0/16 or ff02::/16",
+                                        g, why));
+    if (groups.size() == 1 && !args.flag("ipv4") && !args.flag("ipv6")) {
+        const bool v4 = multicast_family(groups[0]) == GroupFamily::V4;
+        notes.push_back(fmt::format("--group {} is an {} group, so {} is off for this run (it "
+                                    "would meet the nodes on the default {} group); add -{} to "
+                                    "say so without this note, or an {} --group to use both",
+                                    groups[0], v4 ? "IPv4" : "IPv6", v4 ? "IPv6" : "IPv4",
+                                    v4 ? "IPv6" : "IPv4", v4 ? "4" : "6", v4 ? "IPv6" : "IPv4"));
+    }
+    return notes;
 }
 
 std::string identity_path(const ParsedArgs& args) {

@@ -13,13 +13,22 @@
 #include <memory>
 
 #include <string>
+#include <vector>
 
 namespace mcast::cli {
 
 // Throws UsageError for a bad --group. For a command that receives (it has --accept), also the
 // trust checks: friends' replay state evicted last, and with --accept trusted only friends'
 // datagrams taken (UsageError when there is no friend yet).
+// A --group of one family alone turns the other family off (UsageError when -4 or -6 says the
+// opposite), so that a run on its own group does not meet the others on the default group of
+// the other family.
 SessionOptions session_options(const ParsedArgs& args);
+
+// The notes a command prints about its --group values: a warning for each group that is
+// reserved or used by another protocol (group_caution), and why one family is off when a
+// group of one family alone turned it off.
+std::vector<std::string> group_notes(const ParsedArgs& args);
 
 // The key file named by --identity or MCAST_IDENTITY must exist (a typo should not silently
 // make a new identity); the default one is created on first use, with a note on stderr.

@@ -145,6 +145,13 @@ UsageError translate(const po::error& error, const std::vector<const OptionSpec*
     std::string name = with_name->get_option_name();
 
     if (dynamic_cast<const po::unknown_option*>(&error) != nullptr) {
+        // "-5", "-1.5": a negative number meant as an argument ("-4x" is -4 and an unknown x).
+        if (name.size() >= 2 && name[0] == '-' &&
+            ((name[1] >= '0' && name[1] <= '9') || name[1] == '.') &&
+            name.find_first_not_of("0123456789.eE+-", 1) == std::string::npos)
+            return UsageError(fmt::format("unknown option '{}' (an argument that starts with '-' "
+                                          "goes after '--', as in: -- {})",
+                                          name, name));
         // In a cluster such as "-4x", name the letter that is unknown.
         if (name.size() > 2 && name[0] == '-' && name[1] != '-') {
             for (std::size_t i = 1; i < name.size(); ++i) {
@@ -305,13 +312,25 @@ ParsedArgs parse_impl(const CommandSpec& cmd, std::span<const std::string> args,
             continue;
         }
         ParsedArgs::Entry& entry = parsed.entries_.at(option.string_key);
+        const OptionSpec* spec = find_long(specs, option.string_key);
+        // "-i=eth0" is -i with the value eth0, as "--interface=eth0" is (Program_options would
+        // take "=eth0"); "-i =eth0", with the '=' in a word of its own, keeps it.
+        std::vector<std::string> values = option.value;
+        if (option.original_tokens.size() == 1 && !option.original_tokens[0].starts_with("--")) {
+            for (std::string& value : values) {
+                if (!value.starts_with('=')) continue;
+                value.erase(0, 1);
+                if (value.empty())
+                    throw UsageError(fmt::format("--{}: missing value", spec->long_name));
+            }
+        }
         entry.given = true;
         entry.origin = Origin::command_line;
         entry.origin_text = "command line";
         entry.rank = command_line_rank;
-        for (const std::string& value : option.value) {
+        for (const std::string& value : values) {
             entry.values.push_back(value);
-            in_order.emplace_back(find_long(specs, option.string_key), value);
+            in_order.emplace_back(spec, value);
         }
     }
 

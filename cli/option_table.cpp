@@ -53,8 +53,10 @@ const std::vector<OptionSpec>& global_options() {
          .hint = Hint::Interface},
         {.long_name = "group",
          .value_name = "ADDR",
-         .help = "Use this multicast group instead of the default one of its address family; give "
-                 "--group twice to replace both.",
+         .help = "Use this multicast group instead of the default one of its address family. A "
+                 "group of one family alone turns the other family off, so that the run stays "
+                 "apart from nodes on the default groups; give --group twice (one of each "
+                 "family) to use both.",
          .default_help = "239.255.77.67 and ff02::4d43",
          .arity = Arity::Many,
          .hint = Hint::Address},
@@ -83,7 +85,8 @@ const std::vector<OptionSpec>& global_options() {
          .hint = Hint::File},
         {.long_name = "json",
          .help = "Write JSON Lines (one JSON object per line) instead of text, errors included.",
-         // Not from a file: for send it also means that VALUEs are JSON.
+         // Not from a file: a program that reads JSON asks for it on its command line, and a
+         // person's interactive commands stay text.
          .settable = false},
         {.long_name = "quiet",
          .short_name = 'q',
@@ -147,8 +150,18 @@ const CommandSpec& program() {
             },
         .exit_codes =
             {
-                {0, "Success. For listen: at least one message was received."},
-                {1, "Nothing happened: listen's --timeout ran out before any message arrived."},
+                {0, "Success: the command did what it was asked; a command that waits or "
+                    "checks found what it waited for (listen: a message; discover: a node, or "
+                    "--expect nodes; ping: every responder within the bounds; pair: paired). A "
+                    "closed output pipe ('mcast listen | head -1') also ends with 0."},
+                {1, "The command ran, but what it waited for or checked did not come: listen's "
+                    "--timeout ran out before any message arrived; discover found no node, or "
+                    "fewer than --expect; ping found a responder silent or out of its bounds, or "
+                    "fewer than --expect; pair was refused or timed out, or found no PEER (with "
+                    "--list: no request); "
+                    "trust's PEER, NAME or PREFIX matched nothing. id, send, announce, config "
+                    "and help never exit with 1. mcast-COMMAND(1) says what each command "
+                    "means."},
                 {2, "Error: a bad option, value or command, an unusable key file, no usable "
                     "network interface, or a failure to send. The error is one line on standard "
                     "error, starting with 'mcast COMMAND:'; with --json it is also written as a "
@@ -177,8 +190,10 @@ const std::vector<CommandSpec>& commands() {
                 "can read.\n\n"
                 "With --new, id creates a key, writes it to the key file (readable by its owner "
                 "alone) and prints the new identity. It never replaces an existing key unless "
-                "--force is given too, and then keeps the old one as FILE.old. A new key is a new "
-                "id: other nodes will see this node as a different sender.",
+                "--force is given too, and then keeps the old one as FILE.old. It creates the "
+                "directory of the default key file, but not that of a file named with "
+                "--identity (as ssh-keygen, so that a mistyped path leaves nothing behind). A new "
+                "key is a new id: other nodes will see this node as a different sender.",
             .options =
                 {
                     {.long_name = "new",
@@ -219,9 +234,15 @@ const std::vector<CommandSpec>& commands() {
                 "each address family, on every usable interface. A message has a topic "
                 "(--topic) and a tuple of values: each VALUE argument is one string, so 'mcast "
                 "send hello world' sends the tuple (\"hello\", \"world\").\n\n"
-                "With --json, each VALUE is read as JSON instead: a JSON array is the whole "
-                "tuple, and any other JSON value is one element of it. Binary data is written "
-                "as {\"bytes\":\"BASE64\"}.\n\n"
+                "With --json-values, each VALUE is read as JSON instead: a JSON array is the "
+                "whole tuple, and any other JSON value is one element of it. Binary data is "
+                "written as {\"bytes\":\"BASE64\"}. Integers must fit in 64 bits and floats in "
+                "a double; send refuses others rather than round them. A VALUE that starts with "
+                "'-' (a negative number) goes after '--': 'mcast send --json-values -- -5'.\n\n"
+                "--json, as for every command, selects JSON output: with -v, a record per "
+                "message sent and a summary. In earlier versions it also meant what --json-values "
+                "means now; so that such a command does not silently send text instead, send "
+                "refuses VALUEs or --lines with --json but neither -v nor --json-values.\n\n"
                 "With --lines, each line of standard input is sent as a message of its own as "
                 "soon as it is read, until the input ends. With --stdin, all of standard input "
                 "is read first and sent as one message holding a single bytes value. The signed "
@@ -238,11 +259,16 @@ const std::vector<CommandSpec>& commands() {
                      .default_value = "default",
                      .arity = Arity::One,
                      .hint = Hint::Topic},
+                    {.long_name = "json-values",
+                     .help = "Read each VALUE (and each line of --lines) as JSON: an array is "
+                             "the whole tuple, any other value one element of it.",
+                     .conflicts = {"stdin"}},
                     {.long_name = "lines",
-                     .help = "Send each line of standard input as a message of its own (with "
-                             "--json, each line is a JSON array of values). A line that cannot be "
-                             "sent is reported by its number and skipped, and the exit status is "
-                             "then 2.",
+                     .help =
+                         "Send each line of standard input as a message of its own (with "
+                         "--json-values, each line is JSON, as a VALUE is). A line that cannot be "
+                         "sent is reported by its number and skipped, and the exit status is "
+                         "then 2.",
                      .conflicts = {"stdin", "VALUE"}},
                     {.long_name = "stdin",
                      .help = "Send all of standard input as one message with one bytes value.",
@@ -271,14 +297,15 @@ const std::vector<CommandSpec>& commands() {
                      .max = 10'000'000},
                 },
             .positional_name = "VALUE",
-            .positional_help = "One value of the message: a string, or with --json, a JSON value.",
+            .positional_help = "One value of the message: a string, or with --json-values, a "
+                               "JSON value.",
             .positional_many = true,
             .examples =
                 {
                     {"mcast send hello", "Send the string \"hello\" on topic \"default\"."},
                     {"mcast send --topic chat 'lunch at noon?'",
                      "Send one string on topic \"chat\"; quote a VALUE that holds spaces."},
-                    {"mcast send --json --topic sensor '[\"kitchen\", 21.5, true]'",
+                    {"mcast send --json-values --topic sensor '[\"kitchen\", 21.5, true]'",
                      "Send a tuple of a string, a number and a boolean."},
                     {"journalctl -f -o cat | mcast send --lines --topic log",
                      "Send each new log line as a message of its own."},
@@ -482,11 +509,13 @@ const std::vector<CommandSpec>& commands() {
                      .hint = Hint::Duration},
                     {.long_name = "expect",
                      .value_name = "N",
-                     .help = "Stop as soon as N nodes are found; exit 1 if fewer were.",
+                     .help = "Stop as soon as N nodes are found; exit 1 if fewer were (not with "
+                             "--watch, which does not stop when nodes are found).",
                      .arity = Arity::One,
                      .hint = Hint::Number,
                      .min = 1,
-                     .max = kNoLimit},
+                     .max = kNoLimit,
+                     .conflicts = {"watch"}},
                     {.long_name = "watch",
                      .help = "Keep running and print join, update and leave events."},
                     {.long_name = "name",
@@ -679,6 +708,7 @@ const std::vector<CommandSpec>& commands() {
             .positional_name = "ACTION",
             .positional_help = "list, add PEER, remove PEER, show PEER or forget NAME.",
             .positional_many = true,
+            .actions = {"list", "add", "remove", "show", "forget"},
             .examples =
                 {
                     {"mcast trust add media-pc --note 'living room'",
@@ -689,7 +719,7 @@ const std::vector<CommandSpec>& commands() {
             .exit_codes =
                 {
                     {0, "Done."},
-                    {1, "PEER matched nothing."},
+                    {1, "PEER (or forget's NAME or --id PREFIX) matched nothing."},
                     {2, "Error: a bad action, an ambiguous PEER, an unreadable trust store, or "
                         "the id of a key receivers refuse (small order or not canonical)."},
                 },
@@ -697,13 +727,13 @@ const std::vector<CommandSpec>& commands() {
         {
             .name = "pair",
             .summary = "make mutual friends after comparing a code",
-            .synopsis = "mcast pair PEER [--timeout DURATION]\nmcast pair --accept [PEER] "
-                        "[--timeout DURATION]\nmcast pair ID --yes\nmcast pair --accept ID "
+            .synopsis = "mcast pair PEER [--timeout DURATION]\nmcast pair --answer [PEER] "
+                        "[--timeout DURATION]\nmcast pair ID --yes\nmcast pair --answer ID "
                         "--yes\nmcast pair --list",
             .description =
                 "Makes two nodes each other's friends in one step each. One side runs 'mcast "
                 "pair PEER' (PEER an id, an id prefix, or a name seen on the network now), the "
-                "other 'mcast pair --accept'. Both screens then show the same six-digit code, "
+                "other 'mcast pair --answer'. Both screens then show the same six-digit code, "
                 "derived from both keys and a random number from each side (the first side "
                 "commits to its number before it sees the other's, so nobody in the middle can "
                 "make the codes match). When the users see the same code and both accept, each "
@@ -713,11 +743,20 @@ const std::vector<CommandSpec>& commands() {
                 "this node.\n\n"
                 "A script that cannot show a code to a person pairs with --yes, which takes PEER "
                 "as a full id on both sides (mcast id prints it): the ids, passed on another "
-                "channel, are then what is compared.",
+                "channel, are then what is compared.\n\n"
+                "--answer was called --accept in earlier versions, the name that listen, "
+                "announce, discover and ping give to their filter (--accept any|trusted); pair "
+                "still takes --accept for --answer, with a note.",
             .options =
                 {
-                    {.long_name = "accept",
+                    {.long_name = "answer",
                      .help = "Answer a pairing request (from PEER only, when given).",
+                     .settable = false},
+                    // The name --answer had before it was told apart from the --accept WHO
+                    // filter of the commands that receive: kept so that scripts still work.
+                    {.long_name = "accept",
+                     .help = "The former name of --answer.",
+                     .hidden = true,
                      .settable = false},
                     {.long_name = "list",
                      .help = "List the pairing requests addressed to this node.",
@@ -738,13 +777,14 @@ const std::vector<CommandSpec>& commands() {
             .examples =
                 {
                     {"mcast pair media-pc", "Start pairing with media-pc; compare the code."},
-                    {"mcast pair --accept", "On media-pc: answer, compare the code, accept."},
+                    {"mcast pair --answer", "On media-pc: answer, compare the code, accept."},
                     {"mcast pair --list", "Show who is asking to pair with this node."},
                 },
             .exit_codes =
                 {
                     {0, "Paired (or, with --list, requests are waiting)."},
-                    {1, "Not paired: refused, timed out, or PEER not found."},
+                    {1, "Not paired: refused, timed out, or PEER not found (with --list: no "
+                        "request is waiting)."},
                     {2, "Error: a bad option or value, a bad key file or trust store."},
                 },
         },
@@ -1022,8 +1062,9 @@ const std::vector<CommandSpec>& commands() {
                 "places before it. Quotes around a whole value are removed. '#' or ';' starts a "
                 "comment at the start of a line or after a space, outside quotes ('color=#ff0000' "
                 "keeps its '#'). A relative file name is relative to "
-                "the file's directory. Options that choose an action (id --new, pair --accept) "
-                "cannot be set, nor --json, which for send also changes how VALUEs are read.\n\n"
+                "the file's directory. Options that choose an action (id --new, pair --answer) "
+                "cannot be set, nor --json: a program that reads JSON asks for it on its command "
+                "line.\n\n"
                 "Every file and variable is checked whichever command runs: a mistake is an "
                 "error (exit status 2) that names the file and line, or the variable; an MCAST_ "
                 "variable that names no setting is ignored. A setting gives way to the command "

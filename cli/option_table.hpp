@@ -61,7 +61,7 @@ struct OptionSpec {
     std::vector<std::string_view> needs = {};     // long names it is only valid with
     bool hidden = false; // accepted, but left out of help, man pages and completions
     // Whether a config file or MCAST_* variable may set it; false for what picks an action (id
-    // --new, pair --accept), which a file should not choose for every run.
+    // --new, pair --answer), which a file should not choose for every run.
     bool settable = true;
 };
 
@@ -86,6 +86,9 @@ struct CommandSpec {
     std::string_view positional_help = {};
     bool positional_many = false;
     Hint positional_hint = Hint::None;
+    // The words the first argument takes, when it names an action (trust: list, add, ...): the
+    // completions offer them.
+    std::vector<std::string_view> actions = {};
     std::vector<Example> examples = {};
     std::vector<ExitCode> exit_codes = {};
 };

@@ -64,6 +64,67 @@ GroupFamily multicast_family(const std::string& text) {
     return GroupFamily::None;
 }
 
+std::string group_caution(const std::string& text) {
+    std::array<unsigned char, 16> b{};
+    if (inet_pton(AF_INET, text.c_str(), b.data()) == 1) {
+        if ((b[0] & 0xf0) != 0xe0) return {};
+        if (b[0] == 224 && b[1] == 0 && b[2] == 0) {
+            const char* who = b[3] == 1     ? " (224.0.0.1: all hosts)"
+                              : b[3] == 2   ? " (224.0.0.2: all routers)"
+                              : b[3] == 251 ? " (224.0.0.251: mDNS)"
+                              : b[3] == 252 ? " (224.0.0.252: LLMNR)"
+                                            : "";
+            return fmt::format("224.0.0.0/24 is reserved for local network control protocols{}",
+                               who);
+        }
+        if (b[0] == 224 && b[1] == 0 && b[2] == 1)
+            return "224.0.1.0/24 is reserved for internetwork control protocols (NTP, SLP...)";
+        if (b[0] == 232)
+            return "232.0.0.0/8 is for source-specific multicast (RFC 4607), which mcast does not "
+                   "join";
+        if (b[0] == 239 && b[1] == 255 && b[2] == 255 && b[3] == 250)
+            return "239.255.255.250 is the group of SSDP (UPnP)";
+        return {};
+    }
+    if (inet_pton(AF_INET6, text.c_str(), b.data()) != 1 || b[0] != 0xff) return {};
+    const unsigned flags = b[1] >> 4, scope = b[1] & 0x0f;
+    if (scope == 0 || scope == 0xf) return fmt::format("ff{:02x}::/16 has a reserved scope", b[1]);
+    if (scope == 1) return "interface-local scope (ff01::/16): it never leaves this host";
+    if (flags == 3)
+        return "ff3x::/32 is for source-specific multicast (RFC 4607), which mcast "
+               "does not join";
+    if (flags != 0) return {};
+    // Permanently assigned (ff0x::): the groups that every host, router or service listens to.
+    const bool zero_middle = std::all_of(b.begin() + 2, b.begin() + 11, [](auto c) { return !c; });
+    if (zero_middle && b[11] == 1 && b[12] == 0xff)
+        return "ff02::1:ff00:0/104 holds solicited-node groups (IPv6 neighbour discovery)";
+    if (!zero_middle || b[11] != 0) return {};
+    const unsigned id = (static_cast<unsigned>(b[12]) << 24) |
+                        (static_cast<unsigned>(b[13]) << 16) | (static_cast<unsigned>(b[14]) << 8) |
+                        b[15];
+    switch (id) {
+    case 0:
+        return "the multicast group id 0 is reserved";
+    case 1:
+        return "it is the all-nodes group: every IPv6 host receives it";
+    case 2:
+        return "it is the all-routers group";
+    case 0x16:
+        return "it is the group of MLDv2 reports";
+    case 0xfb:
+        return "it is the group of mDNS";
+    case 0x0c:
+        return "it is the group of SSDP (UPnP)";
+    case 0x101:
+        return "it is the group of NTP";
+    case 0x10002:
+    case 0x10003:
+        return "it is a group of DHCPv6";
+    default:
+        return {};
+    }
+}
+
 namespace {
 
 constexpr std::int64_t kNoLimit = std::numeric_limits<std::int64_t>::max();

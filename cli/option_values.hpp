@@ -32,6 +32,12 @@ enum class GroupFamily { None, V4, V6 };
 // The family of a multicast group address, or None if text is not one.
 GroupFamily multicast_family(const std::string& text);
 
+// Why a multicast group is a poor choice, or "" when it is fine: groups that IANA reserves or
+// that other protocols use, on which every host (or a router) would receive mcast's datagrams
+// ("224.0.0.0/24 is reserved for local network control (224.0.0.1: all hosts)"), groups of a
+// scope that cannot reach other hosts (ff01::/16), and source-specific ranges.
+std::string group_caution(const std::string& text);
+
 // Why value is not valid for option ("bad value '300' (expected 0-255)"), or "" when it is.
 std::string value_problem(const OptionSpec& option, const std::string& value);
 

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
@@ -59,6 +61,69 @@ std::string escape_text(std::string_view s) {
     return out;
 }
 
+namespace {
+
+void append_double(std::string& out, double d) {
+    if (!std::isfinite(d)) {
+        out += "null";
+        return;
+    }
+    // Fixed notation without a precision is the shortest that reads back as d; 400 characters
+    // hold the longest (the smallest subnormal, 0.000...5 with 323 zeros).
+    char buf[400];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
+    if (ec != std::errc()) { // cannot happen with this buffer; fall back to a valid number
+        out += fmt::format("{}", d);
+        return;
+    }
+    const std::string_view text(buf, static_cast<std::size_t>(end - buf));
+    out += text;
+    if (text.find('.') == std::string_view::npos) out += ".0";
+}
+
+void append_json(std::string& out, const boost::json::value& v) {
+    switch (v.kind()) {
+    case boost::json::kind::double_:
+        append_double(out, v.get_double());
+        return;
+    case boost::json::kind::array: {
+        out += '[';
+        bool first = true;
+        for (const auto& e : v.get_array()) {
+            if (!first) out += ',';
+            first = false;
+            append_json(out, e);
+        }
+        out += ']';
+        return;
+    }
+    case boost::json::kind::object: {
+        out += '{';
+        bool first = true;
+        for (const auto& [key, e] : v.get_object()) {
+            if (!first) out += ',';
+            first = false;
+            out += boost::json::serialize(boost::json::string(key));
+            out += ':';
+            append_json(out, e);
+        }
+        out += '}';
+        return;
+    }
+    default: // null, bool, integers and strings: Boost.JSON writes them as JSON has them
+        out += boost::json::serialize(v);
+        return;
+    }
+}
+
+} // namespace
+
+std::string json_text(const boost::json::value& v) {
+    std::string out;
+    append_json(out, v);
+    return out;
+}
+
 Output::Output(std::string command, bool json, bool quiet, bool verbose)
     : command_(std::move(command)), json_(json), quiet_(quiet), verbose_(verbose) {
     const char* no_color = std::getenv("NO_COLOR");
@@ -98,7 +163,7 @@ void Output::write_stdout(std::string_view s) {
 }
 
 void Output::record(const boost::json::object& o) {
-    std::string s = boost::json::serialize(o);
+    std::string s = json_text(o);
     s += '\n';
     write_stdout(s);
 }

@@ -17,6 +17,13 @@ namespace mcast::cli {
 // and prompt() apply it to their whole text, so a network string can reach stderr no other way.
 std::string escape_text(std::string_view s);
 
+// The JSON text of v as mcast writes it (docs/json.md): compact, and every float64 in plain
+// decimal with a fraction, never in exponent notation ("0.049444", "0.0", "1000.0"), so that a
+// float stays a float and tools without a JSON parser (awk, sort -n, grep) read it; the
+// digits are the shortest that read back as the same double. A non-finite double (which JSON
+// cannot hold) is written as null.
+std::string json_text(const boost::json::value& v);
+
 // Thrown when stdout's reader went away; main() exits 0 without a word.
 struct PipeClosed : std::exception {};
 

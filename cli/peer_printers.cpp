@@ -46,11 +46,25 @@ std::string addresses_text(const std::vector<NodeAddress>& addrs) {
     return out.empty() ? "-" : out;
 }
 
+namespace {
+
+// A key or value as the META column shows it: quoted when it is empty or holds a space (or, for
+// a key, an '='), so that "room=living room" cannot be read as two entries. escape_text has
+// escaped every '"' and '\' inside, so the quotes are unambiguous.
+std::string meta_word(std::string_view text, bool key) {
+    std::string shown = escape_text(text);
+    const bool quote = shown.empty() || shown.find(' ') != std::string::npos ||
+                       (key && shown.find('=') != std::string::npos);
+    return quote ? "\"" + shown + "\"" : shown;
+}
+
+} // namespace
+
 std::string meta_text(const Meta& meta) {
     std::string out;
     for (const auto& [k, v] : meta) {
         if (!out.empty()) out += ' ';
-        out += escape_text(k) + "=" + escape_text(v);
+        out += meta_word(k, true) + "=" + meta_word(v, false);
     }
     return out.empty() ? "-" : out;
 }
@@ -120,8 +134,8 @@ std::string human_event(const PeerEvent& e, MonoTime now, const TrustStore* trus
         return row("join", fmt::format("{:<40}  {}  {}", addresses_text(p.info.addresses),
                                        meta_text(p.info.meta), mark));
     case PeerEventKind::update:
-        return row("update", fmt::format("{:<40}  {}", addresses_text(p.info.addresses),
-                                         meta_text(p.info.meta)));
+        return row("update", fmt::format("{:<40}  {}  {}", addresses_text(p.info.addresses),
+                                         meta_text(p.info.meta), mark));
     case PeerEventKind::leave:
         return row("leave",
                    fmt::format("({}, last heard {} ago)", e.reason, age_text(p.last_seen, now)));

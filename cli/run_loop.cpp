@@ -26,13 +26,20 @@ Session& RunLoop::open_session(Identity id, SessionOptions options) {
 
 void RunLoop::start_session(Output& out) {
     session_->start();
-    if (session_->interfaces().empty())
-        out.note("no usable interface yet (none is up with multicast and an address); waiting");
+    if (session_->interfaces().empty()) out.note(waiting_note(*session_, options_));
 }
 
 void RunLoop::start_session_or_throw(const std::string& message) {
     session_->start();
-    if (session_->interfaces().empty()) throw SessionError(message);
+    if (!session_->interfaces().empty()) return;
+    // Interfaces named with -i: say what is wrong with each ("eth2 is down"), not "name one".
+    throw SessionError(options_.interfaces.empty() ? message : session_->no_interface_reason());
+}
+
+std::string waiting_note(const Session& session, const SessionOptions& options) {
+    if (options.interfaces.empty())
+        return "no usable interface yet (none is up with multicast and an address); waiting";
+    return session.no_interface_reason() + "; waiting";
 }
 
 void RunLoop::on_finish(std::function<void()> hook) {

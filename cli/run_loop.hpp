@@ -31,6 +31,10 @@
 
 namespace mcast::cli {
 
+// The note of a session that starts without a usable interface and waits for one: what is
+// wrong with each interface named with -i ("no usable interface: eth2 is down; waiting").
+std::string waiting_note(const Session& session, const SessionOptions& options);
+
 class RunLoop {
 public:
     RunLoop(); // catches SIGINT and SIGTERM from now on

@@ -133,6 +133,11 @@ struct FileSetting {
 // ("name = value", '#' comments); this loop adds the [section] headings and line numbers.
 std::vector<FileSetting> read_config(const fs::path& path) {
     std::vector<FileSetting> settings;
+    // An ifstream opens a directory and reads nothing from it: a MCAST_SYSTEM_CONFIG that names
+    // /etc/mcast instead of /etc/mcast/config would pass for an empty file.
+    std::error_code ec;
+    if (fs::is_directory(path, ec))
+        throw UsageError(fmt::format("{}: is a directory, not a config file", path.string()));
     std::ifstream in(path);
     if (!in) {
         if (errno == ENOENT) return settings;

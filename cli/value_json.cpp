@@ -5,8 +5,11 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <ctime>
+#include <vector>
 
 namespace mcast::cli {
 
@@ -85,10 +88,91 @@ Value value_from_json(const json::value& j) {
     throw std::invalid_argument("unsupported JSON value");
 }
 
+namespace {
+
+// Boost.JSON reads an integer beyond uint64 as a double (99999999999999999999 as 1e+20) and a
+// float beyond a double as infinity or zero: refuse them, since what would be sent is not what
+// was typed. Called on text that parsed as JSON, so numbers are the tokens outside strings that
+// start with '-' or a digit. Returns each float literal read exactly (strtod), in text order,
+// and NaN for each integer: Boost.JSON 1.81 reads long float literals only approximately (the
+// largest double written in plain decimal comes back as infinity).
+std::vector<double> check_number_literals(std::string_view text) {
+    std::vector<double> numbers;
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                in_string = false;
+            continue;
+        }
+        if (c == '"') {
+            in_string = true;
+            continue;
+        }
+        if (c != '-' && (c < '0' || c > '9')) continue;
+        const std::size_t end = text.find_first_not_of("+-.eE0123456789", i);
+        const std::string number(text.substr(i, end == std::string_view::npos ? end : end - i));
+        i += number.size() - 1;
+        if (number.find_first_of(".eE") == std::string::npos) {
+            std::int64_t n = 0;
+            const auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), n);
+            if (ec != std::errc() || ptr != number.data() + number.size())
+                throw std::invalid_argument(fmt::format(
+                    "integer {} is beyond the int64 range (-9223372036854775808 to "
+                    "9223372036854775807); write it as a string, or as a float with a fraction",
+                    number));
+            numbers.push_back(std::nan(""));
+            continue;
+        }
+        const double d = std::strtod(number.c_str(), nullptr);
+        if (std::isinf(d))
+            throw std::invalid_argument(
+                fmt::format("number {} is beyond the float64 range (about 1.8e308)", number));
+        const std::string mantissa = number.substr(0, number.find_first_of("eE"));
+        if (d == 0 && mantissa.find_first_of("123456789") != std::string::npos)
+            throw std::invalid_argument(
+                fmt::format("number {} is too small for a float64 (it would be 0)", number));
+        numbers.push_back(d);
+    }
+    return numbers;
+}
+
+// Puts the exact floats of check_number_literals() into j, visiting numbers in text order.
+void set_exact_floats(json::value& j, const std::vector<double>& exact, std::size_t& next) {
+    switch (j.kind()) {
+    case json::kind::double_:
+        if (next < exact.size()) j = exact[next];
+        ++next;
+        return;
+    case json::kind::int64:
+    case json::kind::uint64:
+        ++next;
+        return;
+    case json::kind::array:
+        for (auto& e : j.get_array())
+            set_exact_floats(e, exact, next);
+        return;
+    case json::kind::object:
+        for (auto& [key, e] : j.get_object())
+            set_exact_floats(e, exact, next);
+        return;
+    default:
+        return;
+    }
+}
+
+} // namespace
+
 Tuple tuple_from_json_text(std::string_view text) {
     boost::system::error_code ec;
     auto j = json::parse(text, ec);
     if (ec) throw std::invalid_argument(fmt::format("not JSON: {}", ec.message()));
+    const std::vector<double> exact = check_number_literals(text);
+    std::size_t next = 0;
+    set_exact_floats(j, exact, next);
     if (j.is_array()) {
         Tuple t;
         for (const auto& e : j.get_array())

@@ -93,7 +93,8 @@ complete -c mcast -n '__mcast_command_is id' -l force -d 'With --new, replace an
 
 # mcast send
 complete -c mcast -n '__mcast_command_is send' -l topic -x -d 'Topic of the message'
-complete -c mcast -n '__mcast_command_is send' -l lines -d 'Send each line of standard input as a message of its own (with --json, each line is a JSON array of values)'
+complete -c mcast -n '__mcast_command_is send' -l json-values -d 'Read each VALUE (and each line of --lines) as JSON: an array is the whole tuple, any other value one element of it'
+complete -c mcast -n '__mcast_command_is send' -l lines -d 'Send each line of standard input as a message of its own (with --json-values, each line is JSON, as a VALUE is)'
 complete -c mcast -n '__mcast_command_is send' -l stdin -d 'Send all of standard input as one message with one bytes value'
 complete -c mcast -n '__mcast_command_is send' -l repeat -x -d 'Send the message N times'
 complete -c mcast -n '__mcast_command_is send' -l interval -x -d 'Time to wait between repeats'
@@ -151,9 +152,10 @@ complete -c mcast -n '__mcast_command_is ping' -l find-max -d 'With --speed: sea
 complete -c mcast -n '__mcast_command_is trust' -l note -x -d 'With add: a note to keep with the friend'
 complete -c mcast -n '__mcast_command_is trust' -l id -x -d 'With forget: unpin the names pinned to the key whose id starts with PREFIX (at least 8 hex digits) instead of naming one'
 complete -c mcast -n '__mcast_command_is trust' -l timeout -x -d 'With add: how long to look for PEER on the network'
+complete -c mcast -n '__mcast_command_is trust; and not __fish_seen_subcommand_from list add remove show forget' -a 'list add remove show forget'
 
 # mcast pair
-complete -c mcast -n '__mcast_command_is pair' -l accept -d 'Answer a pairing request (from PEER only, when given)'
+complete -c mcast -n '__mcast_command_is pair' -l answer -d 'Answer a pairing request (from PEER only, when given)'
 complete -c mcast -n '__mcast_command_is pair' -l list -d 'List the pairing requests addressed to this node'
 complete -c mcast -n '__mcast_command_is pair' -l yes -d 'Accept without asking'
 complete -c mcast -n '__mcast_command_is pair' -l timeout -x -d 'Give up after DURATION (with --list: listen this long, 3s)'

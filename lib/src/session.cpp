@@ -372,6 +372,34 @@ std::uint64_t Session::unsent() const {
         if (sock) n += sock->unsent();
     return n;
 }
+std::string Session::no_interface_reason() const {
+    const auto& o = impl_->opts;
+    if (o.interfaces.empty())
+        return "no usable interface (none is up with multicast and an address; name one with -i)";
+    const auto all = net::list_interfaces();
+    std::string why;
+    for (const auto& name : o.interfaces) {
+        const auto it =
+            std::find_if(all.begin(), all.end(), [&](const auto& i) { return i.name == name; });
+        std::string one;
+        if (it == all.end())
+            one = name + " does not exist";
+        else if (!it->up)
+            one = name + " is down";
+        else if (!(o.ipv4 && it->ipv4) && !(o.ipv6 && it->ipv6_link_local))
+            one = name + " has no " +
+                  (o.ipv4 && o.ipv6 ? "IPv4 address and no IPv6 link-local address"
+                   : o.ipv4         ? "IPv4 address"
+                                    : "IPv6 link-local address");
+        else if (impl_->joined.count(it->index))
+            continue;
+        else
+            one = name + " did not join the group (see -v)";
+        why += (why.empty() ? "" : "; ") + one;
+    }
+    return "no usable interface: " + why;
+}
+
 std::vector<JoinedInterface> Session::interfaces() const {
     return impl_->snapshot();
 }

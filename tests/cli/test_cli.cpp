@@ -155,9 +155,20 @@ TEST_F(Cli, UsageErrorInJsonModeIsAlsoARecord) {
 }
 
 TEST_F(Cli, JsonValueErrorsAreCaughtBeforeSending) {
-    auto r = mcast({"send", "--json", "[1,"});
+    auto r = mcast({"send", "--json-values", "[1,"});
     EXPECT_EQ(r.code, 2);
     EXPECT_NE(r.err.find("mcast send: VALUE: not JSON"), std::string::npos) << r.err;
+    // Numbers that int64 or float64 cannot hold are refused, not sent as 1e+20 or inf.
+    auto big = mcast({"send", "--json-values", "[1, 99999999999999999999]"});
+    EXPECT_EQ(big.code, 2);
+    EXPECT_NE(big.err.find("beyond the int64 range"), std::string::npos) << big.err;
+    auto huge = mcast({"send", "--json-values", "1e400"});
+    EXPECT_EQ(huge.code, 2);
+    EXPECT_NE(huge.err.find("beyond the float64 range"), std::string::npos) << huge.err;
+    // A negative number as a VALUE: the error says to put it after "--".
+    auto neg = mcast({"send", "--json-values", "-5"});
+    EXPECT_EQ(neg.code, 2);
+    EXPECT_NE(neg.err.find("goes after '--'"), std::string::npos) << neg.err;
     auto n = mcast({"send"});
     EXPECT_EQ(n.code, 2);
     EXPECT_NE(n.err.find("nothing to send"), std::string::npos) << n.err;
@@ -175,11 +186,21 @@ TEST_F(Cli, TrustAddListShowRemoveWithFullIds) {
     auto show = mcast({"trust", "show", "aaaa", "--json"});
     ASSERT_EQ(show.code, 0) << show.err;
     EXPECT_EQ(json::parse(show.out).at("note").as_string(), "the a node");
+    // As text, each field is labelled, and the id is the full one.
+    auto shown = mcast({"trust", "show", "aaaa"});
+    ASSERT_EQ(shown.code, 0) << shown.err;
+    EXPECT_NE(shown.out.find("id     " + a + "\n"), std::string::npos) << shown.out;
+    EXPECT_NE(shown.out.find("note   the a node\n"), std::string::npos) << shown.out;
+    EXPECT_NE(shown.out.find("added  "), std::string::npos) << shown.out;
     auto file = dir_ / "mcast" / "trust";
     EXPECT_TRUE(fs::exists(file));
     EXPECT_EQ(mcast({"trust", "remove", "bbbb"}).code, 0);
     EXPECT_EQ(mcast({"trust", "show", "bbbb"}).code, 1);
     EXPECT_EQ(mcast({"trust", "frobnicate"}).code, 2);
+    auto forget = mcast({"trust", "forget"}); // names what forget takes, not PEER
+    EXPECT_EQ(forget.code, 2);
+    EXPECT_NE(forget.err.find("forget: expected one NAME (or --id PREFIX)"), std::string::npos)
+        << forget.err;
     std::ifstream in(file);
     std::string content((std::istreambuf_iterator<char>(in)), {});
     EXPECT_NE(content.find(a + "\t\t"), std::string::npos) << content; // id, empty name
@@ -224,3 +245,48 @@ TEST_F(Cli, HelpAndVersion) {
 }
 
 } // namespace
+
+// --json selects JSON output only; the old meaning (VALUEs are JSON) is --json-values, and a
+// command line written for the old meaning is refused rather than sent as text.
+TEST_F(Cli, SendJsonWithoutVerboseOrJsonValuesIsRefused) {
+    auto r = mcast({"send", "--json", "[1, 2]"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("--json-values"), std::string::npos) << r.err;
+    EXPECT_EQ(lines(r.err), "1") << r.err;
+    auto j = json::parse(r.out).as_object(); // an error record, as --json promises
+    EXPECT_EQ(j.at("type").as_string(), "error");
+    auto lines_mode = mcast({"send", "--json", "--lines"});
+    EXPECT_EQ(lines_mode.code, 2);
+    EXPECT_NE(lines_mode.err.find("--json-values"), std::string::npos) << lines_mode.err;
+}
+
+TEST_F(Cli, NewKeyInAMissingDirectoryIsRefused) {
+    auto file = dir_ / "no" / "such" / "k.pem";
+    auto r = mcast({"id", "--new", "--identity", file.string()});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("no directory '" + (dir_ / "no" / "such").string() + "'"),
+              std::string::npos)
+        << r.err;
+    EXPECT_FALSE(fs::exists(dir_ / "no")); // as ssh-keygen: nothing left behind
+    std::ofstream(dir_ / "plain") << "x\n";
+    auto f = mcast({"id", "--new", "--identity", (dir_ / "plain" / "k.pem").string()});
+    EXPECT_EQ(f.code, 2);
+    EXPECT_NE(f.err.find("is not a directory"), std::string::npos) << f.err;
+}
+
+TEST_F(Cli, TrustAddOfThisNodesOwnIdIsRefused) {
+    auto me = mcast({"id", "--json"});
+    ASSERT_EQ(me.code, 0) << me.err;
+    const std::string own(json::parse(me.out).at("id").as_string());
+    auto r = mcast({"trust", "add", own});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("own id"), std::string::npos) << r.err;
+    EXPECT_EQ(mcast({"trust", "list", "--json"}).out, "");
+}
+
+TEST_F(Cli, ADirectoryAsConfigFileIsAnError) {
+    auto r = run_command({"env", "XDG_CONFIG_HOME=" + dir_.string(),
+                          "MCAST_SYSTEM_CONFIG=" + dir_.string(), Paths::mcast(), "config"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("is a directory, not a config file"), std::string::npos) << r.err;
+}

@@ -112,7 +112,7 @@ id3=$(id_of id_new3)
 
 step "error records: a usage error, a send error, trust show of nobody"
 run 2 error_usage 1 listen --count nope
-run 2 error_send 1 send 'not json'
+run 2 error_send 1 send --json-values 'not json'
 run 1 error_trust 1 trust show nosuch
 run 0 trust_empty 1 trust list
 
@@ -137,7 +137,7 @@ start respond3 3 ping --respond --timeout 60s
 start listen 1 listen -v --stats --timeout 2500ms
 wait_for "$out/listen.err" "listening on" 10
 "$netlab" exec "$lab" h3 "$inject" eth0 239.255.77.67 7767 "$(printf 'ab%.0s' {1..200})"
-run 0 send 2 send -v --topic t --repeat 2 --interval 50ms \
+run 0 send 2 send -v --json-values --topic t --repeat 2 --interval 50ms \
   '["text", 42, 2.5, -1E300, null, true, {"bytes": "AAE="}, {"float": "nan"}, {"float": "-inf"}, [1, ["deep", []]]]'
 finish listen 0
 
@@ -168,7 +168,7 @@ run 0 speed 1 ping --speed --rate 2000 --duration 300ms
 run "0|1" speed_max 1 ping --speed --find-max --duration 100ms
 
 step "pair: request, code, paired; --list; refused"
-start accept3 3 pair --accept "$id1" --yes --timeout 10s
+start accept3 3 pair --answer "$id1" --yes --timeout 10s
 sleep 0.3
 run 0 pair 1 pair "$id3" --yes --timeout 10s
 finish accept3 0
@@ -176,7 +176,7 @@ start list2 2 pair --list --timeout 2500ms
 sleep 0.3
 start pair_refused 1 pair "$id2" --yes --timeout 3s
 sleep 1.2 # the request repeats every second until answered: --list sees it first
-run 1 accept_refusing 2 pair --accept --timeout 4s # no --yes and no terminal: refuses
+run 1 accept_refusing 2 pair --answer --timeout 4s # no --yes and no terminal: refuses
 finish list2 0
 finish pair_refused 1
 for event in request code paired refused; do

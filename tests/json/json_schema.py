@@ -29,10 +29,11 @@ document itself cannot be read as tables (its error names the line of docs/json.
 Needs Python 3 and the jsonschema module (Debian: python3-jsonschema; scripts/deps installs it).
 Run it with /usr/bin/python3, the interpreter that package serves.
 
-Stricter than plain JSON Schema in three ways, all matching docs/json.md's conventions: an
+Stricter than plain JSON Schema in four ways, all matching docs/json.md's conventions: an
 `integer` is a JSON number written without fraction or exponent (1, not 1.0 or 1E0), so a float
-written where the document promises an integer fails; NaN, Infinity and numbers that overflow a
-double are not JSON and fail; and an object with a key twice fails.
+written where the document promises an integer fails; a number in exponent notation (4.9444E-2)
+fails, since mcast writes plain decimals; NaN, Infinity and numbers that overflow a double are
+not JSON and fail; and an object with a key twice fails.
 """
 
 import argparse
@@ -510,9 +511,16 @@ def _finite(v, path="$"):
             _finite(x, f"{path}.{k}")
 
 
+def _plain_float(text):
+    if "e" in text or "E" in text:
+        raise LineError(f"{text}: a number in exponent notation (mcast writes plain decimals)")
+    return float(text)
+
+
 def parse_line(text):
     try:
-        v = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_pairs)
+        v = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_pairs,
+                       parse_float=_plain_float)
     except LineError:
         raise
     except ValueError as e:
@@ -776,6 +784,10 @@ def self_test(model, out):
     for what, data in cases.items():
         failed, text = run(data)
         expect(failed > 0, f"{what}: not rejected")
+    # A float in exponent notation is refused as such (not only as an undocumented field).
+    failed, text = run(good[:-1] + ", \"small\": 4.9444E-2}\n")
+    expect(failed > 0 and "exponent notation" in text,
+           f"a number in exponent notation: not rejected as such: {text}")
     # An integer written as a float (1E0) is not an integer.
     ints = [(f, n) for f in model.forms for n, s in f["fields"].items()
             if s["schema"].get("type") == "integer"]

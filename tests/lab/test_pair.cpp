@@ -32,7 +32,7 @@ protected:
 
 TEST_F(Pair, BothSeeTheSameCodeAndBecomeFriends) {
     auto b = lab_->spawn(
-        2, argv(2, {"pair", "--accept", ids_[1], "--yes", "--json", "--timeout", "15s"}));
+        2, argv(2, {"pair", "--answer", ids_[1], "--yes", "--json", "--timeout", "15s"}));
     std::this_thread::sleep_for(300ms);
     auto a = run_command(
         lab_->exec_argv(1, argv(1, {"pair", ids_[2], "--yes", "--json", "--timeout", "15s"})), 20s);
@@ -54,10 +54,10 @@ TEST_F(Pair, BothSeeTheSameCodeAndBecomeFriends) {
 
 TEST_F(Pair, AcceptYesPairsWithTheGivenIdOnlyNotWhoeverAsksFirst) {
     // --yes without a full id is refused before anything is sent.
-    auto bare = run_command(lab_->exec_argv(2, argv(2, {"pair", "--accept", "--yes"})), 10s);
+    auto bare = run_command(lab_->exec_argv(2, argv(2, {"pair", "--answer", "--yes"})), 10s);
     EXPECT_EQ(bare.code, 2);
     EXPECT_NE(bare.err.find("full id"), std::string::npos) << bare.err;
-    auto b = lab_->spawn(2, argv(2, {"pair", "--accept", ids_[1], "--yes", "--timeout", "15s"}));
+    auto b = lab_->spawn(2, argv(2, {"pair", "--answer", ids_[1], "--yes", "--timeout", "15s"}));
     std::this_thread::sleep_for(300ms);
     // h3 asks first, under the name it likes: it is not the id given.
     auto c = lab_->spawn(3, argv(3, {"pair", ids_[2], "--yes", "--timeout", "3s"}));
@@ -74,7 +74,7 @@ TEST_F(Pair, AcceptYesPairsWithTheGivenIdOnlyNotWhoeverAsksFirst) {
 
 TEST_F(Pair, ASideThatDoesNotAcceptChangesNothing) {
     // No --yes and no terminal: the responder cannot ask its user, so it refuses.
-    auto b = lab_->spawn(2, argv(2, {"pair", "--accept", "--timeout", "15s"}));
+    auto b = lab_->spawn(2, argv(2, {"pair", "--answer", "--timeout", "15s"}));
     std::this_thread::sleep_for(300ms);
     auto a = run_command(lab_->exec_argv(1, argv(1, {"pair", ids_[2], "--yes", "--timeout", "4s"})),
                          20s);

@@ -165,9 +165,9 @@ TEST_F(SendListen, TimeoutWithNothingExitsOne) {
 
 TEST_F(SendListen, HumanOutputNamesSenderSourceTopicAndValues) {
     auto l = listener(1, {"-4", "--count", "1", "--timeout", "10s"});
-    ASSERT_EQ(
-        send(2, {"-4", "--topic", "room", "--json", R"(["hi", 3, 2.0, null, {"bytes":"AAE="}])"}),
-        0);
+    ASSERT_EQ(send(2, {"-4", "--topic", "room", "--json-values",
+                       R"(["hi", 3, 2.0, null, {"bytes":"AAE="}])"}),
+              0);
     ASSERT_EQ(l.wait(10s), 0);
     auto line = l.out_lines().at(0);
     EXPECT_NE(line.find(ids_[2].substr(0, 12)), std::string::npos) << line;
@@ -180,7 +180,7 @@ TEST_F(SendListen, TypedValuesSurviveExactly) {
     const std::string values =
         R"([-9223372036854775808,9223372036854775807,2.5E-1,{"float":"nan"},{"float":"-inf"},true,false,null,"grüß",{"bytes":""},{"bytes":"AAEC/w=="},[1,[2,[]]]])";
     auto l = listener(1, {"-4", "--json", "--count", "1", "--timeout", "10s"});
-    ASSERT_EQ(send(2, {"-4", "--json", values}), 0);
+    ASSERT_EQ(send(2, {"-4", "--json-values", values}), 0);
     ASSERT_EQ(l.wait(10s), 0);
     auto msgs = records(l, "message");
     ASSERT_EQ(msgs.size(), 1u);
@@ -260,6 +260,42 @@ TEST_F(SendListen, ForgedAlteredReplayedAndMalformedAreDroppedAndCounted) {
     EXPECT_EQ(d.at("bad_magic").as_int64(), 1);
     EXPECT_EQ(d.at("replay").as_int64(), 1);
     EXPECT_EQ(stats.at("delivered").as_int64(), 2);
+}
+
+// -i naming an interface that is down says so, rather than "none is up... name one with -i".
+TEST_F(SendListen, AnInterfaceNamedWithDashIThatIsDownIsSaidToBeDown) {
+    lab_->link(2, "eth2", "up");
+    lab_->link(2, "eth2", "down");
+    auto down = run_command(
+        lab_->exec_argv(2, {Paths::mcast(), "send", "--identity", key(2), "-i", "eth2", "x"}));
+    EXPECT_EQ(down.code, 2);
+    EXPECT_NE(down.err.find("no usable interface: eth2 is down"), std::string::npos) << down.err;
+    EXPECT_EQ(down.err.find("name one with -i"), std::string::npos) << down.err;
+    // The same for -i=eth2, which is the interface eth2 (not one called "=eth2").
+    auto eq = run_command(
+        lab_->exec_argv(2, {Paths::mcast(), "send", "--identity", key(2), "-i=eth2", "x"}));
+    EXPECT_NE(eq.err.find("eth2 is down"), std::string::npos) << eq.err;
+    auto gone = run_command(
+        lab_->exec_argv(2, {Paths::mcast(), "send", "--identity", key(2), "-i", "eth9", "x"}));
+    EXPECT_EQ(gone.code, 2);
+    EXPECT_NE(gone.err.find("eth9"), std::string::npos) << gone.err;
+    EXPECT_NE(gone.err.find("does not exist"), std::string::npos) << gone.err;
+}
+
+// A --group of one family alone isolates the run: the other family's default group is not
+// used, so a node on the defaults hears nothing of it, and one on the same group everything.
+TEST_F(SendListen, OneFamilyGroupKeepsTheRunApartFromTheDefaultGroups) {
+    auto on_defaults = listener(1, {"--json", "--timeout", "3s"});
+    auto on_group =
+        listener(3, {"--json", "--group", "239.1.2.3", "--count", "1", "--timeout", "10s"});
+    auto r = run_command(lab_->exec_argv(
+        2, {Paths::mcast(), "send", "--identity", key(2), "--group", "239.1.2.3", "apart"}));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("IPv6 is off"), std::string::npos) << r.err; // the note says why
+    ASSERT_EQ(on_group.wait(10s), 0) << on_group.err();
+    EXPECT_EQ(records(on_group, "message").size(), 1u);
+    EXPECT_EQ(on_defaults.wait(10s), 1) << on_defaults.out(); // nothing arrived
+    EXPECT_TRUE(records(on_defaults, "message").empty());
 }
 
 } // namespace

@@ -301,7 +301,7 @@ lab_test() {
   local t0 t1
   t0=$(date +%s%N)
   on_h1 "$mcast" send --identity "$key" --topic wireshark/test --repeat 3 --interval 100ms \
-    --json '["hello wireshark", 42, -7, 21.5, true, false, null, {"bytes":"3q2+7w=="}, [1, "nested", [2.5]]]'
+    --json-values '["hello wireshark", 42, -7, 21.5, true, false, null, {"bytes":"3q2+7w=="}, [1, "nested", [2.5]]]'
   t1=$(date +%s%N)
   on_h1 "$mcast" announce --once --identity "$key" --name wsnode --meta role=dissector-test
   local bad_magic truncated bad_length

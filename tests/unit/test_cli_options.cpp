@@ -10,6 +10,7 @@
 #include "generate_main.hpp"
 #include "generate_man.hpp"
 #include "help_text.hpp"
+#include "node_options.hpp"
 #include "option_parser.hpp"
 #include "option_values.hpp"
 
@@ -23,9 +24,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <unistd.h>
@@ -106,6 +109,14 @@ TEST(CliParse, ValuesInEverySpelling) {
     EXPECT_EQ(args.number("port"), 7000);
     EXPECT_TRUE(args.given("ttl"));
     EXPECT_EQ(args.values("interface"), (Args{"eth0", "lo", "wlan0"}));
+}
+
+TEST(CliParse, ShortOptionWithEquals) {
+    // -i=eth0 as --interface=eth0 is read, not as an interface called "=eth0".
+    EXPECT_EQ(parse_as("send", {"-i=eth0"}).values("interface"), Args{"eth0"});
+    EXPECT_EQ(parse_as("send", {"-4i=eth1"}).values("interface"), Args{"eth1"});
+    EXPECT_EQ(parse_as("send", {"-i", "=odd"}).values("interface"), Args{"=odd"});
+    EXPECT_EQ(error_of("send", {"-i="}), "--interface: missing value");
 }
 
 TEST(CliParse, ShortFlagsCombine) {
@@ -236,6 +247,11 @@ TEST(CliParseErrors, UnknownOptions) {
     EXPECT_EQ(error_of("send", {"--version"}), "unknown option '--version'"); // top level only
     EXPECT_EQ(error_of("send", {"--mcast-positional-arguments", "x"}),
               "unknown option '--mcast-positional-arguments'");
+    // A negative number meant as a VALUE: the hint says how to pass it.
+    EXPECT_EQ(error_of("send", {"-5"}),
+              "unknown option '-5' (an argument that starts with '-' goes after '--', as in: -- "
+              "-5)");
+    EXPECT_TRUE(contains(error_of("send", {"--json-values", "-1.5"}), "goes after '--'"));
 }
 
 TEST(CliParseErrors, MissingValues) {
@@ -267,6 +283,78 @@ TEST(CliParseErrors, GroupsMustBeMulticastAndOnePerFamily) {
               "each family)");
     EXPECT_EQ(error_of("listen", {"--group", "224.0.0.1"}), "(no error)");
     EXPECT_EQ(error_of("listen", {"--group", "ff02::4d43"}), "(no error)");
+}
+
+// One --group of one family isolates the run: the other family's default group is not used.
+TEST(CliGroups, OneFamilyGroupTurnsTheOtherFamilyOff) {
+    SessionOptions v4 = session_options(parse_as("send", {"--group", "239.1.1.1"}));
+    EXPECT_TRUE(v4.ipv4);
+    EXPECT_FALSE(v4.ipv6);
+    EXPECT_EQ(v4.group_v4, "239.1.1.1");
+    SessionOptions v6 = session_options(parse_as("listen", {"--group", "ff02::77"}));
+    EXPECT_FALSE(v6.ipv4);
+    EXPECT_TRUE(v6.ipv6);
+    SessionOptions both =
+        session_options(parse_as("send", {"--group", "239.1.1.1", "--group", "ff02::77"}));
+    EXPECT_TRUE(both.ipv4 && both.ipv6);
+    SessionOptions plain = session_options(parse_as("send", {}));
+    EXPECT_TRUE(plain.ipv4 && plain.ipv6);
+    // The note says why IPv6 is off, unless -4 already says so.
+    auto notes = group_notes(parse_as("send", {"--group", "239.1.1.1"}));
+    ASSERT_EQ(notes.size(), 1u);
+    EXPECT_TRUE(contains(notes[0], "IPv6 is off")) << notes[0];
+    EXPECT_TRUE(group_notes(parse_as("send", {"-4", "--group", "239.1.1.1"})).empty());
+    // A group of the family that -4 or -6 turns off is a contradiction.
+    EXPECT_THROW(session_options(parse_as("send", {"-6", "--group", "239.1.1.1"})), UsageError);
+    EXPECT_THROW(session_options(parse_as("send", {"-4", "--group", "ff02::77"})), UsageError);
+}
+
+TEST(CliGroups, ReservedGroupsAreWarned) {
+    for (const char* group :
+         {"224.0.0.1", "224.0.0.251", "224.0.0.77", "224.0.1.1", "232.1.2.3", "239.255.255.250",
+          "ff02::1", "ff02::2", "ff05::1", "ff02::fb", "ff02::1:ff00:1234", "ff02::1:2",
+          "ff01::4d43", "ff00::4d43", "ff32::8000:1"})
+        EXPECT_FALSE(group_caution(group).empty()) << group;
+    for (const char* group : {"239.255.77.67", "239.1.1.1", "225.1.2.3", "ff02::4d43", "ff05::4d43",
+                              "ff12::1", "ff02::1:3:4"})
+        EXPECT_EQ(group_caution(group), "") << group;
+    auto notes = group_notes(parse_as("send", {"--group", "224.0.0.1", "--group", "ff02::1"}));
+    ASSERT_EQ(notes.size(), 2u);
+    EXPECT_TRUE(contains(notes[0], "all hosts")) << notes[0];
+    EXPECT_TRUE(contains(notes[1], "all-nodes")) << notes[1];
+}
+
+// mcast(1)'s EXIT STATUS speaks for every command: each that can exit 1 is named in what 1
+// means, and the others in the sentence that says they never do.
+TEST(CliTable, ProgramExitStatusCoversEveryCommand) {
+    std::string one;
+    for (const ExitCode& code : program().exit_codes)
+        if (code.code == 1) one = std::string(code.meaning);
+    const std::size_t never = one.find("never exit with 1");
+    ASSERT_NE(never, std::string::npos) << one;
+    const std::size_t sentence = one.rfind(". ", never);
+    ASSERT_NE(sentence, std::string::npos);
+    const std::string can = one.substr(0, sentence),
+                      cannot = one.substr(sentence, never - sentence);
+    for (const CommandSpec& cmd : commands()) {
+        const bool exits_one = std::any_of(cmd.exit_codes.begin(), cmd.exit_codes.end(),
+                                           [](const ExitCode& c) { return c.code == 1; });
+        EXPECT_TRUE(contains(exits_one ? can : cannot, std::string(cmd.name)))
+            << cmd.name << (exits_one ? " exits 1 but" : " never exits 1 but")
+            << " mcast(1) does not say so: " << one;
+    }
+}
+
+TEST(CliParseErrors, DiscoverWatchRefusesExpect) {
+    EXPECT_EQ(error_of("discover", {"--watch", "--expect", "3"}),
+              "--expect: cannot be combined with --watch");
+}
+
+TEST(CliParse, PairAnswerAndItsFormerName) {
+    EXPECT_TRUE(parse_as("pair", {"--answer"}).flag("answer"));
+    EXPECT_TRUE(parse_as("pair", {"--accept"}).flag("accept")); // scripts written before still run
+    EXPECT_TRUE(find_option(command("pair"), "accept")->hidden);
+    EXPECT_TRUE(contains(help_text(&command("pair")), "--answer"));
 }
 
 TEST(CliParseErrors, UnexpectedArguments) {
@@ -736,6 +824,44 @@ void expect_valid_syntax(const char* shell, const std::string& script) {
     const int status = std::system(fmt::format("{} -n '{}'", shell, file.string()).c_str());
     std::filesystem::remove(file);
     EXPECT_EQ(status, 0) << shell << " -n rejected the script";
+}
+
+// What bash offers for the words of a command line (the last one being completed), by running
+// the generated function; nullopt when bash is not installed.
+std::optional<std::string> bash_offers(const std::vector<std::string>& words) {
+    if (std::system("command -v bash >/dev/null 2>&1") != 0) return std::nullopt;
+    const std::filesystem::path file =
+        std::filesystem::temp_directory_path() / fmt::format("mcast-offers-{}.bash", ::getpid());
+    std::ofstream(file) << bash_completion();
+    std::string quoted;
+    for (const auto& w : words)
+        quoted += " '" + w + "'";
+    const std::string command =
+        fmt::format("bash -c 'source \"$0\"; COMP_WORDS=(\"$@\"); COMP_CWORD=$(($# - 1)); "
+                    "_mcast; echo \"${{COMPREPLY[*]}}\"' '{}'{}",
+                    file.string(), quoted);
+    std::string out;
+    if (FILE* p = ::popen(command.c_str(), "r")) {
+        char buf[4096];
+        for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;)
+            out.append(buf, n);
+        ::pclose(p);
+    }
+    std::filesystem::remove(file);
+    return out;
+}
+
+TEST(CliCompletions, TrustOffersItsActions) {
+    const auto after_trust = bash_offers({"mcast", "trust", ""});
+    if (!after_trust) GTEST_SKIP() << "bash is not installed";
+    EXPECT_EQ(*after_trust, "list add remove show forget\n");
+    EXPECT_EQ(*bash_offers({"mcast", "trust", "f"}), "forget\n");
+    EXPECT_EQ(*bash_offers({"mcast", "-4", "trust", "re"}), "remove\n");
+    EXPECT_EQ(*bash_offers({"mcast", "trust", "show", ""}), "\n"); // PEER: nothing to offer
+    EXPECT_TRUE(contains(zsh_completion(), "'1:action:(list add remove show forget)'"));
+    EXPECT_TRUE(contains(fish_completion(),
+                         "__mcast_command_is trust; and not __fish_seen_subcommand_from list add "
+                         "remove show forget' -a 'list add remove show forget'"));
 }
 
 TEST(CliCompletions, BashSyntax) {

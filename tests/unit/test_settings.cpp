@@ -280,6 +280,15 @@ TEST_F(SettingFiles, RelativeFileNamesAreRelativeToTheConfigFile) {
     EXPECT_EQ(a.value("identity"), (dir_ / "xdg" / "mcast" / "keys" / "node.pem").string());
 }
 
+TEST_F(SettingFiles, ADirectoryIsNotAConfigFile) {
+    // MCAST_SYSTEM_CONFIG=/etc/mcast instead of /etc/mcast/config: an error, not no settings.
+    fs::create_directories(dir_ / "system");
+    EXPECT_EQ(error_of(ping()), (dir_ / "system").string() + ": is a directory, not a config file");
+    fs::remove(dir_ / "system");
+    fs::create_directories(user());
+    EXPECT_EQ(error_of(ping()), user().string() + ": is a directory, not a config file");
+}
+
 TEST_F(SettingFiles, MissingFilesAreNoSettings) {
     auto files = config_files();
     ASSERT_EQ(files.size(), 2u);

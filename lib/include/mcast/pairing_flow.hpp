@@ -1,5 +1,5 @@
 // The two sides of pairing over a Session: PairInitiator (`mcast pair PEER`) and PairResponder
-// (`mcast pair --accept`). Each reports the code to show, asks its user (through confirm()),
+// (`mcast pair --answer`). Each reports the code to show, asks its user (through confirm()),
 // and reports success only when both users accepted; the caller then adds the peer to its
 // trust store. Requests repeat every second until answered; nothing changes if nobody answers.
 #pragma once

@@ -180,6 +180,10 @@ public:
 
     // Opens the sockets and joins the groups. Throws SessionError.
     void start();
+    // Why no interface is joined, in one line: without named interfaces "no usable interface
+    // (none is up with multicast and an address; name one with -i)"; with them, what is wrong
+    // with each ("no usable interface: eth2 is down").
+    std::string no_interface_reason() const;
     // Leaves the groups and closes the sockets; pending handlers are not called afterwards.
     void close();
 

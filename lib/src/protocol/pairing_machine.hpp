@@ -65,7 +65,7 @@ private:
     MonoTime next_ = MonoTime::max();
 };
 
-// `mcast pair --accept`: answers the first request addressed to this node (from ids with the
+// `mcast pair --answer`: answers the first request addressed to this node (from ids with the
 // `from` prefix, when given), checks the revealed nonce against the commitment before it shows
 // a code, and reports `paired` once both users accepted. One pairing at a time; it never wakes
 // by itself.
