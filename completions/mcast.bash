@@ -112,13 +112,13 @@ _mcast() {
         case $command in
             "") _mcast_words '--version -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             id) _mcast_words '--new --force -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            send) _mcast_words '--topic --lines --stdin --repeat --interval --rate -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            send) _mcast_words '--topic --json-values --lines --stdin --repeat --interval --rate -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             listen) _mcast_words '--accept --topic --count --timeout --stats -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             announce) _mcast_words '--accept --name --meta --interval --lifetime --once --control --control-group --no-weather --anonymous --weather-interval --igd --uplink --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             discover) _mcast_words '--accept --timeout --expect --watch --name --meta -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             ping) _mcast_words '--accept --count --interval --size --timeout --peer --expect --unicast-too --max-loss --max-rtt --respond --speed --rate --duration --find-max -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             trust) _mcast_words '--note --id --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            pair) _mcast_words '--accept --list --yes --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            pair) _mcast_words '--answer --list --yes --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             weather) _mcast_words '--control --watch --heed --listen --count --interval --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             activity) _mcast_words '--control --rate --for --label --priority -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             yield) _mcast_words '--control --mode --min-rate --priority --heed --on-yield --on-clear -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
@@ -129,9 +129,14 @@ _mcast() {
         return 0
     fi
 
-    # Arguments.
+    # Arguments; nargs counts those typed after the command (its first one may be an action).
+    local nargs=0 j
+    for ((j = i + 1; j < COMP_CWORD; j++)); do
+        [[ ${COMP_WORDS[j]} == -* ]] || ((nargs += 1))
+    done
     case $command in
         "") _mcast_words 'id send listen announce discover ping trust pair weather activity yield config help' ;;
+        trust) ((nargs == 0)) && _mcast_words 'list add remove show forget' ;;
         config) _mcast_words 'id send listen announce discover ping trust pair weather activity yield config help' ;;
         help) _mcast_words 'id send listen announce discover ping trust pair weather activity yield config help' ;;
     esac
