@@ -159,8 +159,9 @@ const CommandSpec& program() {
                     "fewer than --expect; ping found a responder silent or out of its bounds, or "
                     "fewer than --expect; pair was refused or timed out, or found no PEER (with "
                     "--list: no request); "
-                    "trust's PEER, NAME or PREFIX matched nothing. id, send, announce, config "
-                    "and help never exit with 1. mcast-COMMAND(1) says what each command "
+                    "trust's PEER, NAME or PREFIX matched nothing; weather heard no report; "
+                    "activity found no resident node, or no declaration of that ID. yield exits "
+                    "with CMD's own status. id, send, announce, config and help never exit with 1. mcast-COMMAND(1) says what each command "
                     "means."},
                 {2, "Error: a bad option, value or command, an unusable key file, no usable "
                     "network interface, or a failure to send. The error is one line on standard "
@@ -790,7 +791,7 @@ const std::vector<CommandSpec>& commands() {
         },
         {
             .name = "weather",
-            .summary = "show what the machines on the LAN do with the uplink",
+            .summary = "show what the LAN does with its uplink",
             .description =
                 "Shows the network weather: a row per node (name, declared activities, priority, "
                 "upload and download rates of its default-route link, a sparkline of the last "
@@ -833,13 +834,12 @@ const std::vector<CommandSpec>& commands() {
                      .needs = {"watch"}},
                     {.long_name = "interval",
                      .value_name = "DURATION",
-                     .help = "With --watch: time between updates.",
+                     .help = "With --watch: time between updates (without it: ignored).",
                      .default_value = "1s",
                      .arity = Arity::One,
                      .hint = Hint::Duration,
                      .min_duration = 100ms,
-                     .max_duration = 1h,
-                     .needs = {"watch"}},
+                     .max_duration = 1h},
                     {.long_name = "timeout",
                      .value_name = "DURATION",
                      .help = "Stop after DURATION.",
@@ -861,7 +861,7 @@ const std::vector<CommandSpec>& commands() {
         },
         {
             .name = "activity",
-            .summary = "declare what this machine is doing, for the LAN's weather",
+            .summary = "declare what this machine is doing",
             .synopsis = "mcast activity set CLASS [--rate RATE] [--for DURATION] [--label TEXT] "
                         "[--priority N]\nmcast activity clear [ID]\nmcast activity list",
             .description =
@@ -1027,6 +1027,7 @@ const std::vector<CommandSpec>& commands() {
                 {
                     {0, "CMD succeeded. Whatever CMD exits with, yield exits with: its "
                         "status, or 128 + N when it was killed by signal N, as shells do."},
+                    {1, "CMD exited with 1."},
                     {2, "Error: a bad option or value, or no CMD (as when CMD itself exits "
                         "with 2)."},
                     {126, "CMD was found but could not be run."},

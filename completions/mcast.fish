@@ -166,7 +166,7 @@ complete -c mcast -n '__mcast_command_is weather' -l watch -d 'Keep showing upda
 complete -c mcast -n '__mcast_command_is weather' -l heed -x -a 'any trusted' -d 'Whose reports count in the totals and the verdict: any node, or only friends in the trust store'
 complete -c mcast -n '__mcast_command_is weather' -l listen -x -d 'Where no resident node runs: how long to listen for reports'
 complete -c mcast -n '__mcast_command_is weather' -l count -x -d 'With --watch: stop after N updates'
-complete -c mcast -n '__mcast_command_is weather' -l interval -x -d 'With --watch: time between updates'
+complete -c mcast -n '__mcast_command_is weather' -l interval -x -d 'With --watch: time between updates (without it: ignored)'
 complete -c mcast -n '__mcast_command_is weather' -l timeout -x -d 'Stop after DURATION'
 
 # mcast activity
