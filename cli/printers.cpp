@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
+
 #include <bit>
 #include <cmath>
 #include <ctime>
@@ -87,6 +89,11 @@ std::string human_values(const Tuple& t) {
         append_value(out, t[i]);
     }
     return out;
+}
+
+std::string refusal_text(const SendRefusal& r) {
+    return fmt::format("IPv{} {} refused on {}: {} (this host, not the network)", r.family,
+                       r.unicast ? "unicast" : "multicast", r.interface, std::strerror(r.error));
 }
 
 std::string source_text(const Arrival& a) {
