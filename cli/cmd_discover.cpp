@@ -13,6 +13,7 @@
 #include <mcast/known_names.hpp>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <fnmatch.h>
 
@@ -120,13 +121,22 @@ int run_discover(const ParsedArgs& args, Output& out) {
                 auto rec = json_peer(e.peer, now, trust.get(), kind_name(e.kind));
                 rec["name_seen_with"] = pinned_value(e.peer);
                 if (e.kind == PeerEventKind::leave) rec["reason"] = e.reason;
+                if (e.kind == PeerEventKind::update) {
+                    boost::json::array changed;
+                    for (const auto& c : e.changed)
+                        changed.emplace_back(c);
+                    rec["changed"] = std::move(changed);
+                }
                 // A monitoring log needs to know when each event happened.
                 rec["time"] = rfc3339_ns(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                              std::chrono::system_clock::now().time_since_epoch())
                                              .count());
                 out.record(rec);
             } else {
-                out.line(human_event(e, now, trust.get()));
+                out.line(human_event(e, now, trust.get()) +
+                         (e.kind == PeerEventKind::update
+                              ? fmt::format("  (changed: {})", fmt::join(e.changed, ", "))
+                              : std::string()));
             }
         } else if (e.kind == PeerEventKind::conflict) {
             out.note("CONFLICT: two processes announce with the identity of " +
