@@ -124,8 +124,8 @@ int run_flow(const ParsedArgs& args, Output& out, bool initiator, std::optional<
                                                args.positional.empty() ? "" : args.positional[0]);
         resp->on_event(handle);
         resp->start();
-        out.note(fmt::format("waiting up to {} for a pairing request ('mcast pair PEER' on the "
-                             "other node)",
+        out.note(fmt::format("waiting for a pairing request, up to {} ('mcast pair PEER' on "
+                             "the other node)",
                              format_duration(wait)));
     }
     bool timed_out = false;

@@ -595,7 +595,9 @@ const std::vector<CommandSpec>& commands() {
             .exit_codes =
                 {
                     {0, "Every responder answered within the bounds (and --expect were found)."},
-                    {1, "A responder was silent or out of bounds, or too few answered."},
+                    {1, "A responder was silent (on any path it was probed on) or out of "
+                        "bounds, too few answered, a --peer did not, or this host could not "
+                        "send some probes."},
                     {2, "Error: a bad option or value, a bad key file, or no usable interface."},
                 },
         },
