@@ -3,7 +3,8 @@
 // probes that family by unicast; a node killed with SIGKILL and named with --peer NAME is listed
 // silent; --speed honours --expect, --peer and --max-loss and refuses what a stream cannot
 // honour; a probe this host's own firewall refuses (EPERM) fails the run with that reason; -q
-// --json prints no replies, summaries come sorted and the node on this host is marked.
+// --json prints no replies, summaries come sorted and the node on this host is marked; send and
+// discover say what a local EPERM kept from going out.
 #include "lab_fixture.hpp"
 
 #include <csignal>
@@ -238,6 +239,26 @@ TEST_F(PingVerdicts, ALocalSendFailureFailsWithItsReason) {
         EXPECT_TRUE(s.at("ok").as_bool()) << json::serialize(s);
         EXPECT_EQ(path(s, 6, false)->at("received").as_int64(), 3);
     }
+}
+
+TEST_F(PingVerdicts, ALocalSendFailureIsSaidBySendAndDiscover) {
+    // The same EPERM: send still reaches everyone over IPv6 but says what did not go out, -v or
+    // not; discover lists what IPv6 found and fails, since its list may be incomplete.
+    ASSERT_EQ(lab_->run(1, {"iptables", "-A", "OUTPUT", "-d", "224.0.0.0/4", "-j", "DROP"}), 0);
+    const std::string refused =
+        "IPv4 multicast refused on eth0: Operation not permitted (this host, not the network)";
+    auto s = mcast(1, {"send", "--repeat", "3", "--interval", "10ms", "hello"});
+    EXPECT_EQ(s.code, 0) << s.err;
+    auto at = s.err.find("warning: " + refused);
+    EXPECT_NE(at, std::string::npos) << s.err;
+    EXPECT_EQ(s.err.find("warning:", at + 1), std::string::npos) << s.err; // once
+    auto d = mcast(1, {"discover", "--timeout", "1s", "--json"});
+    EXPECT_EQ(d.code, 1) << d.err;
+    EXPECT_EQ(records(d.out, "node").size(), 2u) << d.out;
+    auto errors = records(d.out, "error");
+    ASSERT_EQ(errors.size(), 1u) << d.out;
+    EXPECT_EQ(errors[0].at("message").as_string(),
+              "the list may be incomplete: queries " + refused);
 }
 
 TEST_F(PingVerdicts, QuietJsonSortedAndThisHostMarked) {
