@@ -4,7 +4,7 @@
 // silent; --speed honours --expect, --peer and --max-loss and refuses what a stream cannot
 // honour; a probe this host's own firewall refuses (EPERM) fails the run with that reason; -q
 // --json prints no replies, summaries come sorted and the node on this host is marked; send and
-// discover say what a local EPERM kept from going out.
+// discover say what a local EPERM kept from going out; listen shows the sender's announced name.
 #include "lab_fixture.hpp"
 
 #include <csignal>
@@ -259,6 +259,29 @@ TEST_F(PingVerdicts, ALocalSendFailureIsSaidBySendAndDiscover) {
     ASSERT_EQ(errors.size(), 1u) << d.out;
     EXPECT_EQ(errors[0].at("message").as_string(),
               "the list may be incomplete: queries " + refused);
+}
+
+TEST_F(PingVerdicts, ListenShowsTheSendersAnnouncedName) {
+    // node4 starts (and announces) while h1 listens: its messages carry its name. A sender this
+    // host never heard announce and does not remember has none.
+    auto l = lab_->spawn_mcast(
+        1, {"listen", "-v", "--json", "--count", "2", "--timeout", "10s", "--identity", key(1)});
+    ASSERT_TRUE(l.wait_for_line(Stream::err, std::regex("listening on"), 5s)) << l.err();
+    auto n4 = node(4, "node4");
+    ASSERT_EQ(mcast(4, {"send", "--topic", "t", "from four"}).code, 0);
+    std::this_thread::sleep_for(200ms);
+    const auto stranger = (dir_ / "stranger.pem").string(); // a key made here, no network
+    ASSERT_EQ(run_command({Paths::mcast(), "id", "--new", "--identity", stranger}).code, 0);
+    ASSERT_EQ(run_command(lab_->exec_argv(2, {Paths::mcast(), "send", "--topic", "t", "--identity",
+                                              stranger, "from nobody"}))
+                  .code,
+              0);
+    ASSERT_EQ(l.wait(10s), 0) << l.err();
+    auto msgs = records(l, "message");
+    ASSERT_EQ(msgs.size(), 2u) << l.out();
+    EXPECT_EQ(msgs[0].at("sender").as_string(), ids_[4]);
+    EXPECT_EQ(msgs[0].at("sender_name").as_string(), "node4");
+    EXPECT_EQ(msgs[1].at("sender_name").as_string(), "");
 }
 
 TEST_F(PingVerdicts, QuietJsonSortedAndThisHostMarked) {
