@@ -5,12 +5,15 @@
 #include "node_options.hpp"
 #include "peer_printers.hpp"
 #include "peer_resolve.hpp"
+#include "printers.hpp"
 #include "run_loop.hpp"
+#include "value_json.hpp"
 
 #include <mcast/discovery.hpp>
 #include <mcast/known_names.hpp>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <fnmatch.h>
 
@@ -73,6 +76,12 @@ int run_discover(const ParsedArgs& args, Output& out) {
     discovery.protect([&trust](const NodeId& node) { return trust->trusts(node); });
     std::set<std::string> matched;
     loop.on_finish([&] { discovery.stop(); });
+    // Queries this host could not send: the list may lack nodes for a reason of this host's.
+    std::vector<SendRefusal> refusals;
+    auto refused = session.on_send_refused([&](const SendRefusal& r) {
+        refusals.push_back(r);
+        out.note("warning: queries " + refusal_text(r));
+    });
 
     auto pinned_value = [&](const Peer& p) -> boost::json::value {
         auto it = pinned_clash.find(p.id.full());
@@ -112,9 +121,22 @@ int run_discover(const ParsedArgs& args, Output& out) {
                 auto rec = json_peer(e.peer, now, trust.get(), kind_name(e.kind));
                 rec["name_seen_with"] = pinned_value(e.peer);
                 if (e.kind == PeerEventKind::leave) rec["reason"] = e.reason;
+                if (e.kind == PeerEventKind::update) {
+                    boost::json::array changed;
+                    for (const auto& c : e.changed)
+                        changed.emplace_back(c);
+                    rec["changed"] = std::move(changed);
+                }
+                // A monitoring log needs to know when each event happened.
+                rec["time"] = rfc3339_ns(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count());
                 out.record(rec);
             } else {
-                out.line(human_event(e, now, trust.get()));
+                out.line(human_event(e, now, trust.get()) +
+                         (e.kind == PeerEventKind::update
+                              ? fmt::format("  (changed: {})", fmt::join(e.changed, ", "))
+                              : std::string()));
             }
         } else if (e.kind == PeerEventKind::conflict) {
             out.note("CONFLICT: two processes announce with the identity of " +
@@ -158,15 +180,28 @@ int run_discover(const ParsedArgs& args, Output& out) {
         } else if (!peers.empty()) {
             for (const auto& line : peer_table_lines(peers, now, out.color(), trust.get()))
                 out.line(line);
-        } else {
-            out.note("no node found");
         }
-        std::size_t need = expect ? expect : 1;
-        if (expect && peers.size() < expect)
-            out.note(fmt::format("found {} of the {} nodes expected", peers.size(), expect));
-        return peers.size() >= need ? exit_ok : exit_nothing;
+        // Exit 1 is a failure a script acts on: said as an error, a JSON "error" record too.
+        if (!refusals.empty()) {
+            out.error(fmt::format("the list may be incomplete: queries {}",
+                                  refusal_text(refusals.front())));
+            return exit_nothing;
+        }
+        if (expect && peers.size() < expect) {
+            out.error(fmt::format("found {} of the {} nodes expected", peers.size(), expect));
+            return exit_nothing;
+        }
+        if (peers.empty()) {
+            out.error(filtered ? "no node found that matches" : "no node found");
+            return exit_nothing;
+        }
+        return exit_ok;
     }
-    return matched.size() >= std::max<std::size_t>(expect, 1) ? exit_ok : exit_nothing;
+    const std::size_t need = std::max<std::size_t>(expect, 1);
+    if (matched.size() >= need) return exit_ok;
+    out.error(expect ? fmt::format("found {} of the {} nodes expected", matched.size(), expect)
+                     : std::string(filtered ? "no node found that matches" : "no node found"));
+    return exit_nothing;
 }
 
 } // namespace mcast::cli

@@ -5,9 +5,13 @@
 #include "printers.hpp"
 #include "run_loop.hpp"
 
+#include <mcast/known_names.hpp>
+#include <mcast/presence.hpp>
+
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 
 namespace mcast::cli {
 
@@ -41,13 +45,35 @@ int run_listen(const ParsedArgs& args, Output& out) {
     Session& session = loop.open_session(args, out);
     std::uint64_t received = 0;
 
+    // The senders' announced names: from the announcements heard here (signed, verified by the
+    // session), else as this host remembers them (friends, names discover pinned).
+    std::map<std::string, std::string> names;
+    for (const auto& f : trust->friends())
+        names[f.id] = f.name;
+    const auto known = KnownNames::load(KnownNames::default_path());
+    for (const auto& k : known.names())
+        names.try_emplace(k.id, k.name);
+    constexpr std::size_t max_names = 4096; // announcements from many keys cost bounded memory
+    auto announced = session.on_message(
+        [&](const Message& m) {
+            auto info = decode_announce(m.values);
+            if (!info) return;
+            const auto id = m.sender_id.full();
+            if (names.count(id) || names.size() < max_names) names[id] = info->name;
+        },
+        {}, MessageType::announce);
+    auto name_of = [&](const NodeId& id) -> std::string_view {
+        auto it = names.find(id.full());
+        return it == names.end() ? std::string_view() : std::string_view(it->second);
+    };
+
     auto handler = [&](const Message& m) {
         if (loop.finished()) return;
         bool trusted = trust->trusts(m.sender_id);
         if (out.json())
-            out.record(json_message(m, trusted));
+            out.record(json_message(m, trusted, name_of(m.sender_id)));
         else
-            out.line(human_message(m, out.color(), trusted));
+            out.line(human_message(m, out.color(), trusted, name_of(m.sender_id)));
         ++received;
         if (count && received >= static_cast<std::uint64_t>(*count)) loop.finish();
     };

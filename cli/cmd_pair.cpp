@@ -1,6 +1,7 @@
 // `mcast pair PEER` (start), `mcast pair --answer [PEER]` (answer) and `mcast pair --list`:
 // mutual friends in one step each, after both users compare the same six-digit code.
 #include "commands.hpp"
+#include "duration.hpp"
 #include "node_options.hpp"
 #include "peer_resolve.hpp"
 #include "printers.hpp"
@@ -77,7 +78,8 @@ int run_flow(const ParsedArgs& args, Output& out, bool initiator, std::optional<
     RunLoop loop;
     Session& session = loop.open_session(args, out);
     session.start();
-    bool paired = false;
+    const auto wait = args.duration("timeout").value_or(std::chrono::seconds(60));
+    bool paired = false, refused = false;
     std::unique_ptr<PairInitiator> ini;
     std::unique_ptr<PairResponder> resp;
     auto stop = [&] { loop.finish(); };
@@ -99,6 +101,7 @@ int run_flow(const ParsedArgs& args, Output& out, bool initiator, std::optional<
             paired = true;
             stop();
         } else if (e.kind == PairEvent::refused) {
+            refused = true;
             stop();
         }
     };
@@ -109,18 +112,31 @@ int run_flow(const ParsedArgs& args, Output& out, bool initiator, std::optional<
         ini = std::make_unique<PairInitiator>(session, host_name(), nid);
         ini->on_event(handle);
         ini->start();
-        out.debug("asking " + target->id.substr(0, 12) + " to pair; waiting");
+        // A silent minute looks like a hang: say what is awaited, unless -q.
+        out.note(fmt::format("asking {} to pair; waiting up to {} for it to run 'mcast pair "
+                             "--accept'",
+                             target->name.empty()
+                                 ? target->id.substr(0, 12)
+                                 : target->name + " (" + target->id.substr(0, 12) + ")",
+                             format_duration(wait)));
     } else {
         resp = std::make_unique<PairResponder>(session, host_name(),
                                                args.positional.empty() ? "" : args.positional[0]);
         resp->on_event(handle);
         resp->start();
-        out.debug("waiting for a pairing request");
+        out.note(fmt::format("waiting for a pairing request, up to {} ('mcast pair PEER' on "
+                             "the other node)",
+                             format_duration(wait)));
     }
-    loop.finish_after(args.duration("timeout").value_or(std::chrono::seconds(60)),
-                      [&] { out.note("no pairing before the timeout: nothing changed"); });
+    bool timed_out = false;
+    loop.finish_after(wait, [&] { timed_out = true; });
     loop.run();
-    return paired ? exit_ok : exit_nothing;
+    if (paired) return exit_ok;
+    // Exit 1 is said as an error: a JSON "error" record too.
+    out.error(timed_out ? "no pairing before the timeout: nothing changed"
+              : refused ? "pairing refused: nothing changed"
+                        : "pairing stopped: nothing changed");
+    return exit_nothing;
 }
 
 } // namespace
@@ -143,7 +159,9 @@ int run_pair(const ParsedArgs& args, Output& out) {
         loop.finish_after(args.given("timeout") ? *args.duration("timeout")
                                                 : std::chrono::seconds(3));
         loop.run();
-        return seen.empty() ? exit_nothing : exit_ok;
+        if (!seen.empty()) return exit_ok;
+        out.error("no pairing request for this node");
+        return exit_nothing;
     }
     // Without a person comparing codes nothing is compared: the id given is then what decides
     // whose key becomes a friend, so --yes needs a full one (not a name or prefix, which

@@ -1,8 +1,10 @@
-// `mcast ping`: probe every node (or --peer ones), print replies as they come, then print the
-// library's verdict on each responder (--max-loss/--max-rtt) and on the run (--expect).
+// `mcast ping`: probe every node (or --peer ones, by id prefix or name), print replies as they
+// come, then print the library's verdict on each responder (silence, --max-loss, --max-rtt) and
+// on the run (--expect, probes this host could not send), sorted by name.
 // `--respond` is the bare responder.
 #include "commands.hpp"
 #include "node_options.hpp"
+#include "peer_resolve.hpp"
 #include "ping_printers.hpp"
 #include "progress_ticker.hpp"
 #include "run_loop.hpp"
@@ -34,10 +36,23 @@ int run_responder(const ParsedArgs& args, Output& out) {
     return exit_ok;
 }
 
-bool wanted(const std::string& id, const std::vector<std::string>& peers) {
-    if (peers.empty()) return true;
-    return std::any_of(peers.begin(), peers.end(),
-                       [&](const std::string& p) { return id_has_prefix(id, p); });
+// Where to probe a discovered node by unicast, per family: an address it announced (signed),
+// out of the interface it was heard on. IPv6 link-local first: it needs no route.
+std::vector<std::tuple<int, std::string, unsigned>>
+unicast_addresses(const Peer& peer, const std::vector<JoinedInterface>& joined) {
+    std::vector<std::tuple<int, std::string, unsigned>> out;
+    unsigned ifindex = 0;
+    for (const auto& from : peer.seen_from)
+        for (const auto& j : joined)
+            if (j.name == from.interface) ifindex = j.index;
+    if (ifindex == 0) return out;
+    for (int family : {4, 6}) {
+        const NodeAddress* pick = nullptr;
+        for (const auto& a : peer.info.addresses)
+            if (a.family == family && (!pick || a.address.starts_with("fe80"))) pick = &a;
+        if (pick) out.emplace_back(family, pick->address, ifindex);
+    }
+    return out;
 }
 
 } // namespace
@@ -45,11 +60,17 @@ bool wanted(const std::string& id, const std::vector<std::string>& peers) {
 int run_ping(const ParsedArgs& args, Output& out) {
     if (args.flag("respond")) return run_responder(args, out);
     if (args.flag("speed")) return run_ping_speed(args, out);
-    const auto peers = args.values("peer"); // node id prefixes, checked by the parser
-    PingConfig cfg;                         // the defaults come from the table
+    const auto peers = peer_args(args.values("peer"));
+    PingConfig cfg; // the defaults come from the table
     cfg.count = static_cast<std::uint64_t>(*args.number("count"));
     cfg.interval = *args.duration("interval");
-    if (auto size = args.number("size")) cfg.size = static_cast<std::size_t>(*size);
+    if (auto size = args.number("size")) {
+        cfg.size = static_cast<std::size_t>(*size);
+        if (cfg.size < min_probe_size())
+            throw UsageError(fmt::format("--size: bad value '{}' (at least {} bytes, a probe's "
+                                         "own size; with --speed at least {})",
+                                         cfg.size, min_probe_size(), min_speed_size));
+    }
     cfg.unicast_too = args.flag("unicast-too");
     cfg.linger = *args.duration("timeout");
     PingBounds bounds;
@@ -75,32 +96,47 @@ int run_ping(const ParsedArgs& args, Output& out) {
     Discovery discovery(session, qc);
     std::map<std::string, std::string> known;      // full id -> name, from discovery
     std::map<std::string, std::set<int>> families; // full id -> families it announces
+    std::set<std::string> local;                   // full ids of nodes on this host
     discovery.on_event([&](const PeerEvent& e) {
+        const auto who = e.peer.id.full();
         if (e.kind == PeerEventKind::join || e.kind == PeerEventKind::update) {
-            auto& mine = announced[e.peer.id.full()];
+            auto& mine = announced[who];
             mine.clear();
             for (const auto& a : e.peer.info.addresses)
                 mine.insert(a.address);
+            if (e.peer.local) local.insert(who);
+            // Every family it announces is probed by unicast too, the one whose multicast is
+            // dead included: "multicast dead, unicast fine" is the fault to show.
+            if (cfg.unicast_too && !e.peer.local && wanted(who, e.peer.info.name, peers))
+                for (const auto& [family, address, ifindex] :
+                     unicast_addresses(e.peer, session.interfaces()))
+                    pinger.add_unicast_target(e.peer.id, family, address, ifindex);
         } else if (e.kind == PeerEventKind::leave) {
-            announced.erase(e.peer.id.full());
+            announced.erase(who);
         }
-        if (e.kind == PeerEventKind::join && !e.peer.local && wanted(e.peer.id.full(), peers)) {
-            known[e.peer.id.full()] = e.peer.info.name;
+        if (e.kind == PeerEventKind::join && !e.peer.local &&
+            wanted(who, e.peer.info.name, peers)) {
+            known[who] = e.peer.info.name;
             for (const auto& a : e.peer.info.addresses)
-                families[e.peer.id.full()].insert(a.family);
+                families[who].insert(a.family);
         }
     });
     std::uint64_t replies = 0;
     std::set<std::string> repliers;
     pinger.on_reply([&](const PingReplyEvent& r) {
-        if (!wanted(r.responder.full(), peers)) return;
+        if (!wanted(r.responder.full(), r.name, peers)) return;
         ++replies;
         repliers.insert(r.responder.full());
+        if (out.quiet()) return; // -q: the summaries and the result only, in JSON too
         if (out.json())
             out.record(json_reply(r));
-        else if (!out.quiet())
+        else
             out.line(human_reply(r));
     });
+    // A probe the kernel refused is this host's fault: said at once, once per path, interface
+    // and errno, and it fails the run (judge_run).
+    pinger.on_send_failure(
+        [&](const LocalSendFailure& f) { out.note("warning: " + local_failure_text(f)); });
     loop.on_finish([&] {
         pinger.stop();
         discovery.stop();
@@ -125,30 +161,38 @@ int run_ping(const ParsedArgs& args, Output& out) {
     auto& stats = pinger.stats();
     for (const auto& [who, _] : known)
         stats.expect(who);
+    for (const auto& p : peers) // a named node this host remembers is expected to answer
+        if (p.remembered) stats.expect(p.remembered->id);
+    auto name_of = [&](const std::string& who) -> std::string {
+        if (auto n = pinger.names().find(who); n != pinger.names().end()) return n->second;
+        if (auto k = known.find(who); k != known.end()) return k->second;
+        for (const auto& p : peers)
+            if (p.remembered && p.remembered->id == who) return p.remembered->name;
+        return {};
+    };
     std::vector<ResponderSummary> results;
     for (auto& [who, paths] : stats.summary()) {
-        if (!wanted(who, peers)) continue;
+        if (!wanted(who, name_of(who), peers)) continue;
         // A node that announces no address of a family is not charged with that family's
         // probes (it runs -4 or -6); one that announces it and stays silent is.
         if (auto f = families.find(who); f != families.end())
             drop_unannounced_families(paths, {f->second.begin(), f->second.end()});
-        ResponderSummary s{judge_responder(who, std::move(paths), bounds),
-                           {},
-                           trust_store()->find(who) != nullptr};
-        if (auto n = pinger.names().find(who); n != pinger.names().end())
-            s.name = n->second;
-        else if (auto k = known.find(who); k != known.end())
-            s.name = k->second;
-        results.push_back(std::move(s));
+        results.push_back({judge_responder(who, std::move(paths), bounds), name_of(who),
+                           trust_store()->find(who) != nullptr, local.count(who) > 0});
     }
     for (const auto& p : peers) {
         bool heard = std::any_of(results.begin(), results.end(), [&](const ResponderSummary& s) {
-            return wanted(s.verdict.id, {p});
+            return matches(s.verdict.id, s.name, p);
         });
-        if (!heard)
-            results.push_back(
-                ResponderSummary{silent_peer(p, stats.paths(), pinger.probes_sent()), {}, false});
+        if (!heard) // a name or prefix this host knows nothing of: listed as given
+            results.push_back({silent_peer(p.given, stats.paths(), pinger.probes_sent()),
+                               is_hex(p.given) ? "" : p.given, false, false});
     }
+    // By name, then id: two runs list the same nodes in the same order.
+    std::sort(results.begin(), results.end(), [](const auto& a, const auto& b) {
+        if (a.name.empty() != b.name.empty()) return b.name.empty();
+        return std::tie(a.name, a.verdict.id) < std::tie(b.name, b.verdict.id);
+    });
 
     std::vector<ResponderVerdict> verdicts;
     for (const auto& s : results) {
@@ -159,8 +203,11 @@ int run_ping(const ParsedArgs& args, Output& out) {
             for (const auto& line : human_summary(s, bounds))
                 out.line(line);
     }
-    const PingRunVerdict run = judge_run(verdicts, bounds);
-    if (out.json()) out.record(json_result(run));
+    const PingRunVerdict run = judge_run(verdicts, bounds, pinger.send_failures());
+    if (out.json())
+        out.record(json_result(run));
+    else
+        out.line(closing_line(run));
     if (const auto why = why_text(run); !why.empty()) out.error(why);
     return run.ok ? exit_ok : exit_nothing;
 }

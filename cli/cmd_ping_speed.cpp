@@ -1,16 +1,21 @@
 // `mcast ping --speed`: one stream at --rate, or with --find-max the library's search for the
 // highest rate that every responder receives with loss under the threshold (speed_search.hpp).
-// Says when the limit was this machine's signing CPU rather than the network.
+// Says when the limit was this machine's signing CPU rather than the network. The verdict
+// (--max-loss, --expect, --peer) is the library's (judge_speed); options that mean nothing to a
+// stream (--count, --max-rtt, --unicast-too, --interval) are refused by the option table.
 #include "commands.hpp"
 #include "node_options.hpp"
+#include "peer_resolve.hpp"
 #include "printers.hpp"
 #include "progress_ticker.hpp"
 #include "run_loop.hpp"
+#include "value_json.hpp"
 
 #include <mcast/speed_search.hpp>
 #include <mcast/speed_test.hpp>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -21,6 +26,22 @@ namespace json = boost::json;
 namespace {
 
 bool interrupted = false; // SIGINT/SIGTERM during a trial: no further trials
+
+// The reports of the receivers --peer names (all without --peer); `missing` gets the --peer
+// arguments that none of them matched.
+std::map<std::string, SpeedReport> wanted_reports(const SpeedResult& t,
+                                                  const std::vector<PeerArg>& peers,
+                                                  std::vector<std::string>* missing = nullptr) {
+    std::map<std::string, SpeedReport> kept;
+    for (const auto& [who, r] : t.reports)
+        if (wanted(who, r.name, peers)) kept.emplace(who, r);
+    if (missing)
+        for (const auto& p : peers)
+            if (std::none_of(kept.begin(), kept.end(),
+                             [&](const auto& k) { return matches(k.first, k.second.name, p); }))
+                missing->push_back(p.given);
+    return kept;
+}
 
 SpeedResult run_trial(const ParsedArgs& args, Output& out, const Identity& id, SpeedConfig cfg) {
     RunLoop loop;
@@ -59,12 +80,13 @@ SpeedResult run_trial(const ParsedArgs& args, Output& out, const Identity& id, S
     return result;
 }
 
-json::object trial_json(const SpeedResult& t, const SpeedConfig& cfg) {
+json::object trial_json(const SpeedResult& t, const SpeedConfig& cfg, const SpeedVerdict& v) {
     json::array receivers;
-    for (const auto& [who, r] : t.reports) {
-        const ReceiverFigures f = receiver_figures(r, t.sent, cfg.size);
-        receivers.push_back(json::object{{"id", who},
-                                         {"name", r.name},
+    for (const auto& rv : v.receivers) {
+        const ReceiverFigures& f = rv.figures;
+        receivers.push_back(json::object{{"id", rv.id},
+                                         {"name", rv.name},
+                                         {"ok", rv.ok},
                                          {"received", f.received},
                                          {"lost", f.lost},
                                          {"loss_percent", f.loss_percent},
@@ -83,22 +105,23 @@ json::object trial_json(const SpeedResult& t, const SpeedConfig& cfg) {
             {"receivers", std::move(receivers)}};
 }
 
-void print_trial(Output& out, const SpeedResult& t, const SpeedConfig& cfg) {
+void print_trial(Output& out, const SpeedResult& t, const SpeedConfig& cfg, const SpeedVerdict& v) {
     if (out.json()) {
-        out.record(trial_json(t, cfg));
+        out.record(trial_json(t, cfg, v));
         return;
     }
     out.line(fmt::format(
         "speed: {} datagrams of {} B in {:.2f} s: {:.0f}/s ({:.1f} Mbit/s){}", t.sent, cfg.size,
         t.seconds, t.sent_rate, t.sent_rate * static_cast<double>(cfg.size) * 8 / 1e6,
         cfg.rate > 0 ? fmt::format(", asked {:.0f}/s", cfg.rate) : ", as fast as possible"));
-    if (t.reports.empty()) out.line("  no responder reported");
-    for (const auto& [who, r] : t.reports) {
-        const ReceiverFigures f = receiver_figures(r, t.sent, cfg.size);
+    if (v.receivers.empty()) out.line("  no responder reported");
+    for (const auto& rv : v.receivers) {
+        const ReceiverFigures& f = rv.figures;
         out.line(fmt::format("  {:<16} {}  received {:>8}  lost {:>7} ({:5.2f}%)  reordered {:>5}  "
-                             "jitter {:.3f} ms  {:.0f}/s",
-                             escape_text(r.name), who.substr(0, 12), f.received, f.lost,
-                             f.loss_percent, f.reordered, f.jitter_ms, f.rate_pps));
+                             "jitter {:.3f} ms  {:.0f}/s{}",
+                             escape_text(rv.name), rv.id.substr(0, 12), f.received, f.lost,
+                             f.loss_percent, f.reordered, f.jitter_ms, f.rate_pps,
+                             rv.ok ? "" : "  FAIL"));
     }
     if (t.sender_limited && cfg.rate > 0)
         out.note(fmt::format("this machine sent only {:.0f} of the {:.0f} datagrams/s asked: the "
@@ -106,26 +129,79 @@ void print_trial(Output& out, const SpeedResult& t, const SpeedConfig& cfg) {
                              t.sent_rate, cfg.rate));
 }
 
+std::string speed_why(const SpeedVerdict& v) {
+    switch (v.why) {
+    case SpeedVerdict::Why::none:
+        break;
+    case SpeedVerdict::Why::nobody:
+        return "no responder reported";
+    case SpeedVerdict::Why::missing:
+        return fmt::format("{} did not report", fmt::join(v.missing, ", "));
+    case SpeedVerdict::Why::too_few:
+        return fmt::format("{} receiver(s) reported, {} expected", v.receivers.size(), v.expected);
+    case SpeedVerdict::Why::too_lossy:
+        return fmt::format("{} of {} receiver(s) over --max-loss", v.receivers.size() - v.ok_count,
+                           v.receivers.size());
+    }
+    return {};
+}
+
+// Every failing receiver named ("FAIL: node2 lost 10.0% > 5%"), every missing --peer, the
+// closing line or the "result" record, and the error; the exit status.
+int print_speed_verdict(Output& out, const SpeedVerdict& v, const SpeedBounds& bounds) {
+    if (!out.json()) {
+        for (const auto& rv : v.receivers)
+            if (!rv.ok)
+                out.line(fmt::format("FAIL: {} lost {:.1f}% > {}%",
+                                     rv.name.empty() ? rv.id.substr(0, 12) : escape_text(rv.name),
+                                     rv.figures.loss_percent, bounds.max_loss_percent.value_or(0)));
+        for (const auto& m : v.missing)
+            out.line(fmt::format("FAIL: {} did not report", escape_text(m)));
+        out.line(fmt::format("{} receiver{}, {} ok", v.receivers.size() + v.missing.size(),
+                             v.receivers.size() + v.missing.size() == 1 ? "" : "s", v.ok_count));
+    } else {
+        out.record({{"type", "result"},
+                    {"ok", v.ok},
+                    {"responders", v.receivers.size() + v.missing.size()},
+                    {"answered", v.receivers.size()},
+                    {"ok_responders", v.ok_count},
+                    {"expected", v.expected},
+                    {"local_failures", json::array{}},
+                    {"why", speed_why(v)},
+                    {"time", rfc3339_ns(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count())}});
+    }
+    if (v.ok) return exit_ok;
+    out.error(speed_why(v));
+    return exit_nothing;
+}
+
 } // namespace
 
 int run_ping_speed(const ParsedArgs& args, Output& out) {
     SpeedConfig cfg; // what the table leaves unset (rate, duration, size) comes from here
     if (auto size = args.number("size")) cfg.size = static_cast<std::size_t>(*size);
-    if (cfg.size < 160) throw UsageError("--size: bad value (at least 160 bytes with --speed)");
+    if (cfg.size < min_speed_size)
+        throw UsageError(fmt::format("--size: bad value '{}' (at least {} bytes with --speed)",
+                                     cfg.size, min_speed_size));
     if (auto rate = args.rate("rate")) cfg.rate = rate->datagrams_per_second(cfg.size);
     if (auto duration = args.duration("duration")) cfg.duration = *duration;
     cfg.family = args.flag("ipv6") && !args.flag("ipv4") ? 6 : 4;
     double threshold = static_cast<double>(args.number("max-loss").value_or(1));
+    const auto peers = peer_args(args.values("peer"));
+    SpeedBounds bounds;
+    if (args.given("max-loss")) bounds.max_loss_percent = threshold;
+    bounds.expect = static_cast<std::size_t>(args.number("expect").value_or(0));
     auto id = load_identity(args, out);
 
     if (!args.flag("find-max")) {
         auto t = run_trial(args, out, id, cfg);
-        print_trial(out, t, cfg);
-        if (t.reports.empty()) return exit_nothing;
-        // With --max-loss, a receiver over the bound fails the run, as in latency mode.
-        return args.given("max-loss") && worst_loss_percent(t.reports, t.sent) > threshold
-                   ? exit_nothing
-                   : exit_ok;
+        std::vector<std::string> missing;
+        const auto reports = wanted_reports(t, peers, &missing);
+        const SpeedVerdict v = judge_speed(reports, t.sent, cfg.size, bounds, missing);
+        print_trial(out, t, cfg, v);
+        return print_speed_verdict(out, v, bounds);
     }
 
     RateSearch search(threshold);
@@ -133,13 +209,17 @@ int run_ping_speed(const ParsedArgs& args, Output& out) {
         cfg.rate = *rate;
         auto t = run_trial(args, out, id, cfg);
         if (interrupted) break; // report the best rate so far
-        print_trial(out, t, cfg);
+        const auto reports = wanted_reports(t, peers);
+        print_trial(out, t, cfg, judge_speed(reports, t.sent, cfg.size, {}));
         search.record({.rate = *rate,
-                       .reported = !t.reports.empty(),
-                       .worst_loss = worst_loss_percent(t.reports, t.sent),
+                       .reported = !reports.empty(),
+                       .worst_loss = worst_loss_percent(reports, t.sent),
                        .sender_limited = t.sender_limited,
                        .sent_rate = t.sent_rate});
-        if (search.nobody()) return exit_nothing;
+        if (search.nobody()) {
+            out.error("no responder reported");
+            return exit_nothing;
+        }
     }
     const double good = search.best_rate();
     const bool sender_bound = search.limited_by_sender();
@@ -153,11 +233,14 @@ int run_ping_speed(const ParsedArgs& args, Output& out) {
                     {"limited_by", sender_bound ? "sender_cpu" : "loss"}});
     } else {
         out.line(fmt::format(
-            "highest rate with loss <= {}%: {:.0f} datagrams/s ({:.1f} Mbit/s at {} B){}",
+            "highest rate with loss <= {}%: {:.0f} datagrams/s ({:.1f} Mbit/s at {} B), {}",
             threshold, good, mbps, cfg.size,
-            sender_bound ? " (limited by this machine's signing CPU)" : ""));
+            sender_bound ? "limited by this machine's signing CPU"
+                         : "limited by the receivers' loss"));
     }
-    return good > 0 ? exit_ok : exit_nothing;
+    if (good > 0) return exit_ok;
+    out.error(fmt::format("no rate had loss <= {}%", threshold));
+    return exit_nothing;
 }
 
 } // namespace mcast::cli

@@ -3,6 +3,7 @@
 // not stretch the schedule.
 #include "commands.hpp"
 #include "node_options.hpp"
+#include "printers.hpp"
 #include "value_json.hpp"
 
 #include <mcast/tuple_codec.hpp>
@@ -123,6 +124,10 @@ int run_send(const ParsedArgs& args, Output& out) {
     ::sigaction(SIGINT, &sa, nullptr);
     ::sigaction(SIGTERM, &sa, nullptr);
 
+    // A datagram this host refuses to send (a firewall rule here: EPERM) is said once per
+    // family, interface and errno, -v or not: the message did not reach everyone.
+    auto refused = session.on_send_refused(
+        [&out](const SendRefusal& r) { out.note("warning: " + refusal_text(r)); });
     Pacer pacer(gap);
     std::uint64_t sent = 0, datagrams = 0;
     auto t0 = std::chrono::steady_clock::now();

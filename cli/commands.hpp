@@ -6,6 +6,7 @@
 #include "option_parser.hpp"
 #include "output.hpp"
 
+#include <cstddef>
 #include <span>
 #include <string>
 
@@ -18,6 +19,8 @@ int run_announce(const ParsedArgs& args, Output& out);
 int run_discover(const ParsedArgs& args, Output& out);
 int run_ping(const ParsedArgs& args, Output& out);
 int run_ping_speed(const ParsedArgs& args, Output& out);
+// The smallest --size a speed test takes: a data datagram with its sequence number and stamp.
+inline constexpr std::size_t min_speed_size = 160;
 int run_trust(const ParsedArgs& args, Output& out);
 int run_pair(const ParsedArgs& args, Output& out);
 int run_weather(const ParsedArgs& args, Output& out);

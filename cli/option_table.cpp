@@ -560,7 +560,11 @@ const std::vector<CommandSpec>& commands() {
                 "shows multicast and unicast side by side: loss on multicast alone points at "
                 "IGMP/MLD snooping or a switch.\n\n"
                 "For scripts: --expect, --peer, --max-loss and --max-rtt set what is acceptable; "
-                "ping exits 0 when every responder is within bounds, 1 when not. Ctrl-C prints "
+                "ping exits 0 when every responder is within bounds, 1 when not. A path that a "
+                "responder answers on never (one family, or multicast while unicast answers) "
+                "fails it without any bound, and so does a probe this host could not send (a "
+                "firewall rule here: the warning names the errno). Every failing path is named, "
+                "and a closing line counts the responders and those that were ok. Ctrl-C prints "
                 "the summary so far and exits by the same rules.",
             .options =
                 {
@@ -596,11 +600,12 @@ const std::vector<CommandSpec>& commands() {
                      .arity = Arity::One,
                      .hint = Hint::Duration},
                     {.long_name = "peer",
-                     .value_name = "ID",
-                     .help = "Report only this node (an id or a prefix of one); it is expected "
-                             "to answer (repeatable).",
-                     .arity = Arity::Many,
-                     .hint = Hint::NodeId},
+                     .value_name = "PEER",
+                     .help = "Report only this node (an id, a prefix of one, or a name); it is "
+                             "expected to answer, and is listed as silent when it does not, "
+                             "also when it is down: a friend's or a name seen before by "
+                             "discover is known by its id (repeatable).",
+                     .arity = Arity::Many},
                     {.long_name = "expect",
                      .value_name = "N",
                      .help = "Expect at least N responders; fewer is a failure (exit 1).",
@@ -628,7 +633,9 @@ const std::vector<CommandSpec>& commands() {
                      .conflicts = {"count", "speed", "peer", "expect", "unicast-too"}},
                     {.long_name = "speed",
                      .help = "Speed test: stream signed datagrams at --rate for --duration; each "
-                             "responder reports what it received."},
+                             "responder reports what it received. Takes --peer, --expect and "
+                             "--max-loss as a ping does.",
+                     .conflicts = {"count", "interval", "max-rtt", "unicast-too"}},
                     {.long_name = "rate",
                      .value_name = "RATE",
                      .help = "With --speed: datagrams per second (1000, 20k), bits per second "
@@ -647,6 +654,7 @@ const std::vector<CommandSpec>& commands() {
                     {.long_name = "find-max",
                      .help = "With --speed: search for the highest rate every responder receives "
                              "with loss under --max-loss (default 1%).",
+                     .conflicts = {"expect"},
                      .needs = {"speed"}},
                 },
             .examples =
@@ -662,7 +670,9 @@ const std::vector<CommandSpec>& commands() {
             .exit_codes =
                 {
                     {0, "Every responder answered within the bounds (and --expect were found)."},
-                    {1, "A responder was silent or out of bounds, or too few answered."},
+                    {1, "A responder was silent (on any path it was probed on) or out of "
+                        "bounds, too few answered, a --peer did not, or this host could not "
+                        "send some probes."},
                     {2, "Error: a bad option or value, a bad key file, or no usable interface."},
                 },
         },

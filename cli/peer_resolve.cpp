@@ -5,6 +5,8 @@
 #include "value_json.hpp"
 
 #include <mcast/discovery.hpp>
+#include <mcast/known_names.hpp>
+#include <mcast/trust_store.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <fmt/format.h>
@@ -55,6 +57,29 @@ std::vector<Candidate> seen_on_network(const ParsedArgs& args, Output& out) {
     for (const auto& [node, p] : discovery.table().peers())
         all.push_back({node.full(), p.info.name});
     return all;
+}
+
+std::vector<PeerArg> peer_args(const std::vector<std::string>& given) {
+    std::vector<Candidate> remembered;
+    for (const auto& f : trust_store()->friends())
+        remembered.push_back({f.id, f.name});
+    const auto known = KnownNames::load(KnownNames::default_path());
+    for (const auto& k : known.names())
+        remembered.push_back({k.id, k.name});
+    std::vector<PeerArg> peers;
+    for (const auto& g : given)
+        peers.push_back({g, resolve(g, remembered)});
+    return peers;
+}
+
+bool matches(const std::string& id, const std::string& name, const PeerArg& p) {
+    return (is_hex(p.given) && id_has_prefix(id, p.given)) || (!name.empty() && name == p.given) ||
+           (p.remembered && p.remembered->id == id);
+}
+
+bool wanted(const std::string& id, const std::string& name, const std::vector<PeerArg>& peers) {
+    return peers.empty() || std::any_of(peers.begin(), peers.end(),
+                                        [&](const PeerArg& p) { return matches(id, name, p); });
 }
 
 std::string now_rfc3339() {

@@ -21,6 +21,20 @@ bool is_hex(std::string_view s);
 std::optional<Candidate> resolve(const std::string& peer, const std::vector<Candidate>& all);
 // Every node a discovery of --timeout (default 2s) finds.
 std::vector<Candidate> seen_on_network(const ParsedArgs& args, Output& out);
+// A --peer of ping as given (an id prefix or a name), and the node it names when this host
+// remembers one (a friend, or a name discovery pinned): that node is expected even when it
+// never answers, and listed with its id and name.
+struct PeerArg {
+    std::string given;
+    std::optional<Candidate> remembered;
+};
+// Throws UsageError when a PEER names several remembered nodes.
+std::vector<PeerArg> peer_args(const std::vector<std::string>& given);
+// Whether the node `id` named `name` is the one `p` names.
+bool matches(const std::string& id, const std::string& name, const PeerArg& p);
+// Whether any of `peers` names it; true when there are none.
+bool wanted(const std::string& id, const std::string& name, const std::vector<PeerArg>& peers);
+
 // A timestamp for the trust store, to the second: 2026-11-26T01:02:03Z
 std::string now_rfc3339();
 

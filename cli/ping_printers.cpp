@@ -2,8 +2,11 @@
 #include "ping_printers.hpp"
 
 #include "printers.hpp"
+#include "value_json.hpp"
 
 #include <fmt/format.h>
+
+#include <cstring>
 
 namespace mcast::cli {
 
@@ -34,30 +37,56 @@ json::object json_reply(const PingReplyEvent& r) {
             {"rtt_ms", r.rtt_ms},
             {"hold_ms", r.hold_ms},
             {"duplicate", r.duplicate},
-            {"reordered", r.reordered}};
+            {"reordered", r.reordered},
+            {"time", rfc3339_ns(r.arrival.rx_wall_ns)}};
 }
 
-std::string why_text(const ResponderVerdict& v, const PingBounds& bounds) {
-    switch (v.failure) {
+namespace {
+
+std::string now_text() {
+    return rfc3339_ns(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count());
+}
+
+std::string failure_text(const PathFailure& f, const PingBounds& bounds) {
+    switch (f.failure) {
     case PingFailure::none:
         break;
+    case PingFailure::silent:
+        return fmt::format("{} silent (100% loss)", path_name(f.path));
     case PingFailure::loss:
-        return fmt::format("{} loss {:.1f}% > {}%", path_name(v.failed_path), v.figure,
+        return fmt::format("{} loss {:.1f}% > {}%", path_name(f.path), f.figure,
                            bounds.max_loss_percent.value_or(0));
     case PingFailure::rtt:
-        return fmt::format("{} average rtt {:.3f} ms too long", path_name(v.failed_path), v.figure);
+        return fmt::format("{} average rtt {:.3f} ms > {} ms", path_name(f.path), f.figure,
+                           bounds.max_rtt_ms.value_or(0));
     case PingFailure::no_reply:
         return "no reply";
     }
     return {};
 }
 
+} // namespace
+
+std::string why_text(const ResponderVerdict& v, const PingBounds& bounds) {
+    std::string why;
+    for (const auto& f : v.failures)
+        why += (why.empty() ? "" : "; ") + failure_text(f, bounds);
+    return why;
+}
+
+std::string local_failure_text(const LocalSendFailure& f) {
+    return fmt::format("{} probes refused on {}: {}", path_name(f.path), f.interface,
+                       std::strerror(f.error));
+}
+
 std::vector<std::string> human_summary(const ResponderSummary& s, const PingBounds& bounds) {
     const ResponderVerdict& v = s.verdict;
     std::vector<std::string> lines;
     auto shown = v.id.size() > 12 ? v.id.substr(0, 12) : v.id;
-    lines.push_back(fmt::format("--- {} ({}{}) ---{}", s.name.empty() ? "?" : escape_text(s.name),
-                                shown, s.trusted ? ", friend" : "",
+    lines.push_back(fmt::format("--- {} ({}{}{}) ---{}", s.name.empty() ? "?" : escape_text(s.name),
+                                shown, s.trusted ? ", friend" : "", s.local ? ", this host" : "",
                                 v.ok() ? "" : "  FAIL: " + why_text(v, bounds)));
     for (const auto& [path, st] : v.paths) {
         std::string rtt =
@@ -91,9 +120,22 @@ json::object json_summary(const ResponderSummary& s, const PingBounds& bounds) {
         }
         paths.push_back(std::move(p));
     }
-    json::object o{{"type", "summary"},         {"responder", v.id},    {"name", s.name},
-                   {"paths", std::move(paths)}, {"trusted", s.trusted}, {"ok", v.ok()}};
-    if (!v.ok()) o["why"] = why_text(v, bounds);
+    json::object o{
+        {"type", "summary"},    {"responder", v.id}, {"name", s.name}, {"paths", std::move(paths)},
+        {"trusted", s.trusted}, {"local", s.local},  {"ok", v.ok()}};
+    if (!v.ok()) {
+        o["why"] = why_text(v, bounds);
+        json::array failures;
+        for (const auto& f : v.failures) {
+            json::object fo{{"why", failure_text(f, bounds)}};
+            if (f.failure != PingFailure::no_reply) {
+                fo["family"] = f.path.family;
+                fo["unicast"] = f.path.unicast;
+            }
+            failures.push_back(std::move(fo));
+        }
+        o["failures"] = std::move(failures);
+    }
     return o;
 }
 
@@ -101,23 +143,46 @@ std::string why_text(const PingRunVerdict& run) {
     switch (run.why) {
     case PingRunVerdict::Why::none:
         break;
+    case PingRunVerdict::Why::local_send: {
+        std::string why;
+        for (const auto& f : run.local_failures)
+            why += (why.empty() ? "" : "; ") + local_failure_text(f);
+        return why + " (this host, not the network)";
+    }
     case PingRunVerdict::Why::too_few:
         return fmt::format("{} responder(s) answered, {} expected", run.answered, run.expected);
     case PingRunVerdict::Why::nobody:
         return "no responder answered";
     case PingRunVerdict::Why::out_of_bounds:
-        return "a responder was silent or out of bounds";
+        return fmt::format("{} of {} responder{} failed", run.responders - run.ok_count,
+                           run.responders, run.responders == 1 ? "" : "s");
     }
     return {};
 }
 
 json::object json_result(const PingRunVerdict& run) {
+    json::array local;
+    for (const auto& f : run.local_failures)
+        local.push_back(json::object{{"family", f.path.family},
+                                     {"unicast", f.path.unicast},
+                                     {"interface", f.interface},
+                                     {"errno", f.error},
+                                     {"error", std::strerror(f.error)},
+                                     {"probes", f.probes}});
     return {{"type", "result"},
             {"ok", run.ok},
             {"responders", run.responders},
             {"answered", run.answered},
+            {"ok_responders", run.ok_count},
             {"expected", run.expected},
-            {"why", why_text(run)}};
+            {"local_failures", std::move(local)},
+            {"why", why_text(run)},
+            {"time", now_text()}};
+}
+
+std::string closing_line(const PingRunVerdict& run) {
+    return fmt::format("{} responder{}, {} ok", run.responders, run.responders == 1 ? "" : "s",
+                       run.ok_count);
 }
 
 } // namespace mcast::cli

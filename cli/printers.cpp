@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
+
 #include <bit>
 #include <cmath>
 #include <ctime>
@@ -89,13 +91,19 @@ std::string human_values(const Tuple& t) {
     return out;
 }
 
+std::string refusal_text(const SendRefusal& r) {
+    return fmt::format("IPv{} {} refused on {}: {} (this host, not the network)", r.family,
+                       r.unicast ? "unicast" : "multicast", r.interface, std::strerror(r.error));
+}
+
 std::string source_text(const Arrival& a) {
     return a.ifname.empty() ? a.source : a.source + "%" + a.ifname;
 }
 
-std::string human_message(const Message& m, bool color, bool trusted) {
+std::string human_message(const Message& m, bool color, bool trusted, std::string_view name) {
     auto id = m.sender_id.short_form();
     if (color) id = "\x1b[36m" + id + "\x1b[0m";
+    if (!name.empty()) id += " " + escape_text(name);
     if (trusted) id += " (friend)";
     std::string topic = escape_text(m.header.topic);
     if (color) topic = "\x1b[33m" + topic + "\x1b[0m";
@@ -103,7 +111,7 @@ std::string human_message(const Message& m, bool color, bool trusted) {
                        source_text(m.arrival), topic, human_values(m.values));
 }
 
-json::object json_message(const Message& m, bool trusted) {
+json::object json_message(const Message& m, bool trusted, std::string_view name) {
     json::object o{{"type", "message"},
                    {"sender", m.sender_id.full()},
                    {"sender_short", m.sender_id.short_form()},
@@ -114,7 +122,8 @@ json::object json_message(const Message& m, bool trusted) {
                    {"sent_at", rfc3339_ns(m.header.timestamp_ns)},
                    {"received_at", rfc3339_ns(m.arrival.rx_wall_ns)},
                    {"values", to_json(m.values)},
-                   {"trusted", trusted}};
+                   {"trusted", trusted},
+                   {"sender_name", name}};
     for (auto& [k, v] : arrival_fields(m.arrival))
         o[k] = v;
     return o;

@@ -19,9 +19,14 @@ std::string human_values(const Tuple& t);
 std::string quote_text(std::string_view s);
 // "10.77.0.2%eth0" / "fe80::1%eth0"
 std::string source_text(const Arrival& a);
+// "IPv4 multicast refused on eth0: Operation not permitted (a firewall or route on this host)"
+std::string refusal_text(const SendRefusal& r);
 
-std::string human_message(const Message& m, bool color, bool trusted = false);
-boost::json::object json_message(const Message& m, bool trusted = false);
+// `name`: the sender's announced name, "" when unknown.
+std::string human_message(const Message& m, bool color, bool trusted = false,
+                          std::string_view name = {});
+boost::json::object json_message(const Message& m, bool trusted = false,
+                                 std::string_view name = {});
 
 std::string human_drop(const DropEvent& d);
 boost::json::object json_drop(const DropEvent& d);

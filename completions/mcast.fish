@@ -137,7 +137,7 @@ complete -c mcast -n '__mcast_command_is ping' -l count -x -d 'Send N probes per
 complete -c mcast -n '__mcast_command_is ping' -l interval -x -d 'Time between probes'
 complete -c mcast -n '__mcast_command_is ping' -l size -x -d 'Pad probes to this datagram size (with --speed: 512 unless given)'
 complete -c mcast -n '__mcast_command_is ping' -l timeout -x -d 'How long to wait for replies after the last probe'
-complete -c mcast -n '__mcast_command_is ping' -l peer -x -d 'Report only this node (an id or a prefix of one)'
+complete -c mcast -n '__mcast_command_is ping' -l peer -x -d 'Report only this node (an id, a prefix of one, or a name)'
 complete -c mcast -n '__mcast_command_is ping' -l expect -x -d 'Expect at least N responders'
 complete -c mcast -n '__mcast_command_is ping' -l unicast-too -d 'Also probe each responder by unicast and compare'
 complete -c mcast -n '__mcast_command_is ping' -l max-loss -x -d 'Fail (exit 1) when a responder loses more than PCT percent'

@@ -10,7 +10,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
+#include <stdexcept>
 
 namespace mcast {
 
@@ -58,7 +60,8 @@ PingResponder::PingResponder(Session& session, std::string name)
                                     MessageType::ping_probe);
 }
 
-PingResponder::~PingResponder() = default; // the Impl's Subscription handles unregister its handlers
+// The Impl's Subscription handles unregister its handlers.
+PingResponder::~PingResponder() = default;
 
 std::uint64_t PingResponder::replies() const {
     return impl_->replies;
@@ -92,15 +95,67 @@ struct Pinger::Impl {
     std::map<std::string, Candidate> candidates;
     std::function<void(const PingReplyEvent&)> reply_handler;
     std::function<void()> done_handler;
+    std::function<void(const LocalSendFailure&)> failure_handler;
+    std::vector<LocalSendFailure> failures; // one per path and interface
     Impl(Session& s, PingConfig c) : session(s), cfg(c) {
         cfg.interval = std::max<std::chrono::nanoseconds>(cfg.interval, min_ping_interval);
         RAND_bytes(run.data(), static_cast<int>(run.size()));
         if (cfg.size) {
-            Probe p{run, 1, 4, false, {}, 0};
-            std::size_t base = min_datagram_size + encoded_size(encode_probe(p));
-            pad = cfg.size > base ? cfg.size - base : 0;
+            const std::size_t base = min_probe_size();
+            if (cfg.size < base)
+                throw std::invalid_argument(
+                    fmt::format("ping size {} below a probe's own {} bytes", cfg.size, base));
+            pad = cfg.size - base;
         }
     }
+
+    // The kernel refused a probe: counted, and told once per path, interface and errno.
+    void refused(const PingPath& path, unsigned ifindex, int error) {
+        std::string ifname = std::to_string(ifindex);
+        for (const auto& j : session.interfaces())
+            if (j.index == ifindex) ifname = j.name;
+        auto it = std::find_if(failures.begin(), failures.end(), [&](const LocalSendFailure& f) {
+            return f.path == path && f.interface == ifname;
+        });
+        const bool news = it == failures.end() || it->error != error;
+        if (it == failures.end()) it = failures.insert(failures.end(), {path, ifname, error, 0});
+        it->error = error;
+        ++it->probes;
+        if (news && failure_handler) failure_handler(*it);
+    }
+
+    // A unicast probe for the current round to one target.
+    void probe_unicast(const std::string& who, int family,
+                       const std::pair<std::string, unsigned>& where) {
+        Probe p{run, seq, family, true, {}, pad};
+        SendOptions o;
+        o.type = MessageType::ping_probe;
+        o.family = family;
+        o.ifindex = where.second;
+        o.unicast_to = where.first;
+        if (auto r = session.send("", encode_probe(p), o)) {
+            pending[key(family, true, seq, where.second, who)] = {r.sent_at_ns, seq};
+            stats.sent({family, true}, seq, who);
+        } else if (r.error) {
+            refused({family, true}, where.second, r.error);
+        }
+    }
+
+    // A target accepted: probed by unicast from now on, starting with the current round. False
+    // past max_unicast_targets.
+    bool add_target(const std::string& who, int family, std::pair<std::string, unsigned> where) {
+        auto t = unicast_targets.find(who);
+        if (t == unicast_targets.end() && unicast_targets.size() >= max_unicast_targets)
+            return false;
+        auto& fams = unicast_targets[who];
+        const bool fresh = !fams.count(family);
+        fams[family] = where;
+        // The round in progress sent its multicast probes already: the target's first unicast
+        // probe goes now, so that unicast starts in the same round, not an interval later.
+        if (fresh && seq > 0 && !lingering) probe_unicast(who, family, where);
+        return true;
+    }
+    bool lingering = false; // the last round is out; only its replies are awaited
 
     static std::string key(int family, bool unicast, std::int64_t seq, unsigned ifindex,
                            const std::string& who) {
@@ -126,6 +181,8 @@ struct Pinger::Impl {
                 if (auto r = session.send("", encode_probe(p), o)) {
                     pending[key(family, false, seq, j.index, {})] = {r.sent_at_ns, seq};
                     sent = true;
+                } else if (r.error) {
+                    refused({family, false}, j.index, r.error);
                 }
             }
             if (sent) stats.sent({family, false}, seq);
@@ -145,20 +202,9 @@ struct Pinger::Impl {
                 }
                 c = c->second.where.empty() ? candidates.erase(c) : std::next(c);
             }
-            for (const auto& [who, fams] : unicast_targets) {
-                for (const auto& [family, where] : fams) {
-                    Probe p{run, seq, family, true, {}, pad};
-                    SendOptions o;
-                    o.type = MessageType::ping_probe;
-                    o.family = family;
-                    o.ifindex = where.second;
-                    o.unicast_to = where.first;
-                    if (auto r = session.send("", encode_probe(p), o)) {
-                        pending[key(family, true, seq, where.second, who)] = {r.sent_at_ns, seq};
-                        stats.sent({family, true}, seq, who);
-                    }
-                }
-            }
+            for (const auto& [who, fams] : unicast_targets)
+                for (const auto& [family, where] : fams)
+                    probe_unicast(who, family, where);
         }
         ++probes;
     }
@@ -178,8 +224,15 @@ struct Pinger::Impl {
         bool have = target != unicast_targets.end() && target->second.count(r->family);
         if (!r->unicast && cfg.unicast_too && !have &&
             (candidates.count(who) || candidates.size() < max_unicast_targets)) {
-            auto& c = candidates.try_emplace(who, Candidate{m.sender_id, {}}).first->second;
-            c.where[r->family] = {m.arrival.source, m.arrival.ifindex};
+            std::pair<std::string, unsigned> where{m.arrival.source, m.arrival.ifindex};
+            // Confirmed already (discovery has its announcement): probed by unicast at once.
+            if (!(cfg.unicast_target_ok && !cfg.unicast_target_ok(m.sender_id, where.first)) &&
+                add_target(who, r->family, where)) {
+                candidates.erase(who);
+            } else {
+                auto& c = candidates.try_emplace(who, Candidate{m.sender_id, {}}).first->second;
+                c.where[r->family] = where;
+            }
         }
         PingPath path{r->family, r->unicast};
         auto v = stats.reply(who, path, r->seq, rtt);
@@ -193,7 +246,9 @@ struct Pinger::Impl {
     MonoTime wake(MonoTime now) {
         if (cfg.count == 0 || probes < cfg.count) {
             send_round();
-            return now + (probes < cfg.count || cfg.count == 0 ? cfg.interval : cfg.linger);
+            if (probes < cfg.count || cfg.count == 0) return now + cfg.interval;
+            lingering = true; // the last round's probes are out: a late target waits for none
+            return now + cfg.linger;
         }
         driver.stop();
         if (done_handler) done_handler();
@@ -210,6 +265,22 @@ void Pinger::on_reply(std::function<void(const PingReplyEvent&)> h) {
 }
 void Pinger::on_done(std::function<void()> h) {
     impl_->done_handler = std::move(h);
+}
+
+void Pinger::on_send_failure(std::function<void(const LocalSendFailure&)> h) {
+    impl_->failure_handler = std::move(h);
+}
+
+void Pinger::add_unicast_target(const NodeId& responder, int family, const std::string& address,
+                                unsigned ifindex) {
+    auto& i = *impl_;
+    if (!i.cfg.unicast_too || (family != 4 && family != 6) || ifindex == 0) return;
+    i.add_target(responder.full(), family, {address, ifindex});
+}
+
+std::size_t min_probe_size() {
+    Probe p{{}, 1, 4, false, {}, 0};
+    return min_datagram_size + encoded_size(encode_probe(p));
 }
 
 void Pinger::start() {
@@ -231,6 +302,9 @@ const std::map<std::string, std::string>& Pinger::names() const {
 }
 std::uint64_t Pinger::probes_sent() const {
     return impl_->probes;
+}
+const std::vector<LocalSendFailure>& Pinger::send_failures() const {
+    return impl_->failures;
 }
 
 } // namespace mcast

@@ -22,6 +22,7 @@
 #include <optional>
 #include <set>
 #include <stdexcept>
+#include <tuple>
 
 namespace mcast {
 
@@ -53,6 +54,8 @@ struct Session::Impl {
     std::vector<MessageSub> subs;
     std::vector<Sub<DropHandler>> drop_handlers;
     std::vector<Sub<InterfaceHandler>> interface_handlers;
+    std::vector<Sub<std::function<void(const SendRefusal&)>>> refusal_handlers;
+    std::set<std::tuple<int, unsigned, bool, int>> refusals_told; // family, ifindex, unicast, errno
     std::size_t next_handle = 1;
     asio::steady_timer rescan_timer{io};
     bool running = false;
@@ -236,6 +239,12 @@ Subscription Session::on_interfaces(InterfaceHandler h) {
     return Impl::subscription(impl_, &Impl::interface_handlers, handle);
 }
 
+Subscription Session::on_send_refused(std::function<void(const SendRefusal&)> h) {
+    auto handle = impl_->next_handle++;
+    impl_->refusal_handlers.push_back({handle, std::move(h)});
+    return Impl::subscription(impl_, &Impl::refusal_handlers, handle);
+}
+
 void Session::start() {
     // Three warm-up signatures of a datagram-sized buffer give seal_floor_ns() its first value
     // before any reply is sealed (the first seal of a process runs cold).
@@ -310,6 +319,7 @@ SendResult Session::send(std::string_view topic, const Tuple& values, SendOption
         return r;
     }
     std::optional<ByteBuffer> datagram; // sealed once, when there is somewhere to send it
+    std::vector<SendRefusal> news;      // refusals not told before
     auto out = [&](net::MulticastSocket* sock, unsigned index) {
         if (!datagram) {
             auto t0 = std::chrono::steady_clock::now();
@@ -320,10 +330,14 @@ SendResult Session::send(std::string_view topic, const Tuple& values, SendOption
         int e = unicast ? sock->send_unicast(*datagram, index, opts.unicast_to,
                                              opts.port ? opts.port : i.opts.port)
                         : sock->send(*datagram, index);
-        if (e)
+        if (e) {
             r.error = e;
-        else
+            const int family = sock == s4 ? 4 : 6;
+            if (i.refusals_told.emplace(family, index, unicast, e).second)
+                news.push_back({family, i.joined.at(index).name, index, unicast, e});
+        } else {
             ++r.datagrams;
+        }
     };
     for (const auto& [index, j] : i.joined) {
         if (opts.ifindex && index != opts.ifindex) continue;
@@ -331,6 +345,9 @@ SendResult Session::send(std::string_view topic, const Tuple& values, SendOption
         if (j.ipv6 && s6) out(s6, index);
     }
     r.no_interface = !datagram;
+    for (const auto& n : news)
+        for (auto& h : Impl::copy_of(i.refusal_handlers))
+            h(n);
     return r;
 }
 

@@ -163,8 +163,22 @@ step "ping: replies, summaries, result, error"
 run 1 ping 1 ping --count 2 --interval 100ms --timeout 500ms --unicast-too \
   --peer "${id2:0:12}" --peer "${id3:0:12}" --peer 0123456789ab
 
+step "ping: a local EPERM (this host's firewall refuses IPv4 multicast): local_failures, error"
+"$netlab" exec "$lab" h1 iptables -A OUTPUT -d 224.0.0.0/4 -j DROP
+run 1 ping_eperm 1 ping --count 2 --interval 100ms --timeout 500ms
+"$netlab" exec "$lab" h1 iptables -D OUTPUT -d 224.0.0.0/4 -j DROP
+grep -q '"errno":1' "$out/ping_eperm.jsonl" || fail "ping_eperm: no local failure in $(cat "$out/ping_eperm.jsonl")"
+
+step "discover that finds nothing matching: error"
+run 1 discover_none 1 discover --name 'zzz*' --timeout 1s
+grep -q '"type":"error"' "$out/discover_none.jsonl" || fail "discover_none: no error record"
+
 step "ping --speed, --find-max"
 run 0 speed 1 ping --speed --rate 2000 --duration 300ms
+run 1 speed_short 1 ping --speed --rate 2000 --duration 300ms --expect 5 --max-loss 0
+for t in result error; do
+  grep -q "\"type\":\"$t\"" "$out/speed_short.jsonl" || fail "speed_short: no $t record"
+done
 run "0|1" speed_max 1 ping --speed --find-max --duration 100ms
 
 step "pair: request, code, paired; --list; refused"
@@ -179,6 +193,7 @@ sleep 1.2 # the request repeats every second until answered: --list sees it firs
 run 1 accept_refusing 2 pair --answer --timeout 4s # no --yes and no terminal: refuses
 finish list2 0
 finish pair_refused 1
+grep -q '"type":"error"' "$out/pair_refused.jsonl" || fail "pair_refused: no error record"
 for event in request code paired refused; do
   grep -q "\"event\":\"$event\"" "$out"/{pair,accept3,list2,pair_refused,accept_refusing}.jsonl ||
     fail "no pair record with event $event"

@@ -64,10 +64,48 @@ TEST(PingVerdict, LossOutranksRoundTrips) {
     auto v = judge_responder("aa", {{v4, path(10, 10, 50)}, {v6, path(10, 5, 1)}}, b);
     EXPECT_EQ(v.failure, PingFailure::loss);
     EXPECT_EQ(v.failed_path, v6);
-    // A path that lost everything has no average to judge.
+    // A path that lost everything has no average to judge: it fails as silent, not as slow.
     auto w = judge_responder("aa", {{v4, path(10, 0, 0)}, {v6, path(10, 10, 1)}},
                              bounds(std::nullopt, 10));
-    EXPECT_TRUE(w.ok());
+    EXPECT_EQ(w.failure, PingFailure::silent);
+    EXPECT_EQ(w.failures.size(), 1u);
+}
+
+TEST(PingVerdict, OneFamilyDeadFailsWithoutBounds) {
+    // IPv4 multicast dropped, IPv6 fine: a failure by default, not only under --max-loss.
+    auto v = judge_responder("aa", {{v4, path(5, 0)}, {v6, path(5, 5)}}, {});
+    EXPECT_FALSE(v.ok());
+    EXPECT_EQ(v.failure, PingFailure::silent);
+    EXPECT_EQ(v.failed_path, v4);
+    EXPECT_DOUBLE_EQ(v.figure, 100.0);
+    EXPECT_TRUE(v.answered());
+    // Multicast dead, unicast fine: the snooping fault --unicast-too exists to show.
+    auto u = judge_responder("aa", {{v4, path(5, 0)}, {v4u, path(4, 4)}}, {});
+    EXPECT_EQ(u.failure, PingFailure::silent);
+    EXPECT_EQ(u.failed_path, v4);
+    // A path never probed (sent 0: unicast not started, or not sent from here) is not silent.
+    EXPECT_TRUE(judge_responder("aa", {{v4, path(5, 5)}, {v4u, path(0, 0)}}, {}).ok());
+    // Loss short of everything is still only judged against --max-loss.
+    EXPECT_TRUE(judge_responder("aa", {{v4, path(5, 1)}, {v6, path(5, 5)}}, {}).ok());
+}
+
+TEST(PingVerdict, EveryFailingPathIsNamedWorstFirst) {
+    const PingBounds b = bounds(10, 5);
+    auto v = judge_responder("aa",
+                             {{v4, path(10, 8, 1)},   // loss 20 %
+                              {v6, path(10, 0)},      // silent
+                              {v4u, path(10, 10, 9)}, // slow
+                              {{6, true}, path(10, 6, 1)}},
+                             b); // loss 40 %
+    ASSERT_EQ(v.failures.size(), 4u);
+    EXPECT_EQ(v.failures[0], (PathFailure{v6, PingFailure::silent, 100.0}));
+    EXPECT_EQ(v.failures[1].failure, PingFailure::loss);
+    EXPECT_EQ(v.failures[1].path, (PingPath{6, true}));
+    EXPECT_DOUBLE_EQ(v.failures[1].figure, 40.0);
+    EXPECT_EQ(v.failures[2].path, v4);
+    EXPECT_EQ(v.failures[3], (PathFailure{v4u, PingFailure::rtt, 9.0}));
+    EXPECT_EQ(v.failure, PingFailure::silent); // the worst is the headline
+    EXPECT_EQ(v.failed_path, v6);
 }
 
 TEST(PingVerdict, FamiliesNotAnnouncedAreNotCharged) {
@@ -119,6 +157,24 @@ TEST(PingRunVerdict, Cases) {
     EXPECT_EQ(run.expected, 3u);
     run = judge_run({ok, silent, ok}, bounds(std::nullopt, std::nullopt, 2));
     EXPECT_EQ(run.why, PingRunVerdict::Why::out_of_bounds);
+    EXPECT_EQ(run.ok_count, 2u);
+    EXPECT_EQ(run.responders, 3u);
+}
+
+TEST(PingRunVerdict, ALocalSendFailureFailsTheRunWhateverAnswered) {
+    // IPv4 refused here (EPERM): the IPv6 replies are fine, but the run is not, and the reason
+    // is this host, not the network.
+    const auto ok = judge_responder("a", {{v6, path(5, 5)}}, {});
+    const LocalSendFailure eperm{v4, "eth0", 1, 5};
+    auto run = judge_run({ok, ok}, {}, {eperm});
+    EXPECT_FALSE(run.ok);
+    EXPECT_EQ(run.why, PingRunVerdict::Why::local_send);
+    ASSERT_EQ(run.local_failures.size(), 1u);
+    EXPECT_EQ(run.local_failures[0], eperm);
+    EXPECT_EQ(run.ok_count, 2u);
+    // Nobody answered because nothing could be sent: still the local reason, not "nobody".
+    run = judge_run({}, bounds(std::nullopt, std::nullopt, 3), {eperm});
+    EXPECT_EQ(run.why, PingRunVerdict::Why::local_send);
 }
 
 } // namespace

@@ -165,6 +165,13 @@ TEST(PeerTable, JoinUpdateGoodbyeExpire) {
     e = t.observe(key(1), 10, changed, {4, "10.0.0.2", "eth0"}, now + 2s, false);
     ASSERT_EQ(e.size(), 1u);
     EXPECT_EQ(e[0].kind, PeerEventKind::update);
+    EXPECT_EQ(e[0].changed, std::vector<std::string>{"meta"}); // an update says what changed
+    auto renamed = changed;
+    renamed.name = "other";
+    renamed.addresses.push_back({6, "fe80::9", "eth0"});
+    e = t.observe(key(1), 10, renamed, {4, "10.0.0.2", "eth0"}, now + 2s, true);
+    ASSERT_EQ(e.size(), 1u);
+    EXPECT_EQ(e[0].changed, (std::vector<std::string>{"name", "addresses", "local"}));
     // a goodbye from another incarnation is ignored; from the current one removes it
     EXPECT_TRUE(t.goodbye(key(1), 99, now + 3s).empty());
     e = t.goodbye(key(1), 10, now + 3s);

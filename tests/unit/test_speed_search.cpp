@@ -127,5 +127,46 @@ TEST(RateSearch, StopsAfterMaxTrials) {
     EXPECT_EQ(search.best_rate(), 16000);
 }
 
+SpeedReport named(std::int64_t received, std::string name) {
+    SpeedReport r = report(received, 0, 1'000'000'000);
+    r.name = std::move(name);
+    return r;
+}
+
+TEST(SpeedVerdict, EveryReceiverOverTheBoundIsNamed) {
+    const std::map<std::string, SpeedReport> reports{
+        {"cc", named(900, "node3")}, {"aa", named(1000, "node1")}, {"bb", named(949, "node2")}};
+    auto v = judge_speed(reports, 1000, 512, {.max_loss_percent = 5.0});
+    EXPECT_FALSE(v.ok);
+    EXPECT_EQ(v.why, SpeedVerdict::Why::too_lossy);
+    ASSERT_EQ(v.receivers.size(), 3u);
+    EXPECT_EQ(v.receivers[0].name, "node1"); // sorted by name
+    EXPECT_TRUE(v.receivers[0].ok);
+    EXPECT_FALSE(v.receivers[1].ok); // 5.1 % > 5 %
+    EXPECT_DOUBLE_EQ(v.receivers[1].figures.loss_percent, 5.1);
+    EXPECT_FALSE(v.receivers[2].ok);
+    EXPECT_EQ(v.ok_count, 1u);
+    // Without a bound, loss is reported, not judged.
+    EXPECT_TRUE(judge_speed(reports, 1000, 512, {}).ok);
+    // At the bound is within it.
+    EXPECT_TRUE(judge_speed({{"aa", named(950, "n")}}, 1000, 512, {.max_loss_percent = 5.0}).ok);
+}
+
+TEST(SpeedVerdict, ExpectAndPeersAreHonoured) {
+    const std::map<std::string, SpeedReport> three{
+        {"aa", named(1000, "a")}, {"bb", named(1000, "b")}, {"cc", named(1000, "c")}};
+    auto v = judge_speed(three, 1000, 512, {.expect = 5});
+    EXPECT_FALSE(v.ok); // a CI check with --expect 5 and three receivers fails
+    EXPECT_EQ(v.why, SpeedVerdict::Why::too_few);
+    EXPECT_EQ(v.expected, 5u);
+    EXPECT_TRUE(judge_speed(three, 1000, 512, {.expect = 3}).ok);
+    v = judge_speed(three, 1000, 512, {.expect = 3}, {"node9"});
+    EXPECT_EQ(v.why, SpeedVerdict::Why::missing);
+    EXPECT_EQ(v.missing, std::vector<std::string>{"node9"});
+    v = judge_speed({}, 1000, 512, {});
+    EXPECT_EQ(v.why, SpeedVerdict::Why::nobody);
+    EXPECT_FALSE(v.ok);
+}
+
 } // namespace
 } // namespace mcast

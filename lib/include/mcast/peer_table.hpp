@@ -38,6 +38,8 @@ struct PeerEvent {
     PeerEventKind kind;
     Peer peer;
     std::string reason; // leave: "goodbye" or "expired"
+    // update: what changed, of "name", "addresses", "meta", "lifetime", "local" (in that order)
+    std::vector<std::string> changed = {};
 };
 
 class MCAST_API PeerTable {

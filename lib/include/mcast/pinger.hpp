@@ -7,6 +7,7 @@
 
 #include <mcast/export.hpp>
 #include <mcast/ping.hpp>
+#include <mcast/ping_verdict.hpp>
 #include <mcast/responder.hpp>
 #include <mcast/session.hpp>
 
@@ -33,14 +34,22 @@ inline constexpr std::chrono::milliseconds min_ping_interval{100};
 // Responders probed by unicast (PingConfig::unicast_too) at most.
 inline constexpr std::size_t max_unicast_targets = 256;
 
+// The smallest datagram a probe can be padded to (PingConfig::size): a probe's own size.
+MCAST_API std::size_t min_probe_size();
+
 struct PingConfig {
     std::uint64_t count = 5;                                     // 0: until stopped
     std::chrono::nanoseconds interval = std::chrono::seconds(1); // at least min_ping_interval
-    std::size_t size = 0; // datagram size to pad probes to (0: no padding)
+    // Datagram size to pad probes to; 0: no padding. Below min_probe_size() the Pinger throws
+    // std::invalid_argument.
+    std::size_t size = 0;
     bool unicast_too = false;
     // With unicast_too: whether a responder may be probed by unicast at the address its reply
     // came from (a source address is a claim: the CLI takes only addresses the responder
     // announced, as discovery saw them). Empty: any. At most max_unicast_targets responders.
+    // Pinger::add_unicast_target adds addresses known otherwise (announced, signed), so that a
+    // family whose multicast is dead is still probed by unicast. A new target gets its first
+    // unicast probe at once, not a round later.
     std::function<bool(const NodeId& responder, const std::string& address)> unicast_target_ok;
     std::chrono::nanoseconds linger = std::chrono::seconds(1); // wait for replies after the last
 };
@@ -66,6 +75,12 @@ public:
 
     void on_reply(std::function<void(const PingReplyEvent&)> h);
     void on_done(std::function<void()> h); // after the last probe and the linger time
+    // Once per path, interface and errno: the kernel refused a probe (EPERM from a firewall…).
+    void on_send_failure(std::function<void(const LocalSendFailure&)> h);
+    // With unicast_too: probe `responder` by unicast at `address` (of `family`) out of
+    // interface `ifindex`: an address it announced, signed. Ignored past max_unicast_targets.
+    void add_unicast_target(const NodeId& responder, int family, const std::string& address,
+                            unsigned ifindex);
     void start();
     void stop();
 
@@ -73,6 +88,8 @@ public:
     // Names of the responders heard so far, by full id.
     const std::map<std::string, std::string>& names() const;
     std::uint64_t probes_sent() const;
+    // Every path and interface on which the kernel refused probes, with the rounds it did.
+    const std::vector<LocalSendFailure>& send_failures() const;
 
 private:
     struct Impl;

@@ -122,6 +122,16 @@ struct MCAST_API SendResult {
     std::string why() const;
 };
 
+// A datagram the kernel refused on this host (EPERM from a firewall rule here, ENETUNREACH, an
+// interface that cannot send): a local fault, not the network's.
+struct SendRefusal {
+    int family = 4;
+    std::string interface;
+    unsigned ifindex = 0;
+    bool unicast = false;
+    int error = 0; // errno
+};
+
 // How Session::reply answers an arrival.
 enum class ReplyTo {
     sender, // by unicast to the arrival's source address and port, from the private port
@@ -177,6 +187,10 @@ public:
     [[nodiscard]] Subscription on_drop(DropHandler h);
     // Whenever the set of joined interfaces changes (also once after start()).
     [[nodiscard]] Subscription on_interfaces(InterfaceHandler h);
+    // The first time the kernel refuses a datagram of a family on an interface with an errno
+    // (unicast or not): once for each of these, so that a program warns without flooding.
+    // Called from inside send().
+    [[nodiscard]] Subscription on_send_refused(std::function<void(const SendRefusal&)> h);
 
     // Opens the sockets and joins the groups. Throws SessionError.
     void start();

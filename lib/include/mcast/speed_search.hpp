@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mcast {
 
@@ -33,6 +34,43 @@ MCAST_API ReceiverFigures receiver_figures(const SpeedReport& report, std::int64
 // The highest loss over the receivers, in percent; 100 when none reported or nothing was sent.
 MCAST_API double worst_loss_percent(const std::map<std::string, SpeedReport>& reports,
                                     std::int64_t sent);
+
+// What a script set for one stream (`mcast ping --speed`): each receiver within --max-loss, at
+// least --expect of them reporting, and every --peer among them.
+struct SpeedBounds {
+    std::optional<double> max_loss_percent = {};
+    std::size_t expect = 0; // 0: any number, but at least one
+};
+
+struct SpeedReceiverVerdict {
+    std::string id, name;
+    ReceiverFigures figures;
+    bool ok = true; // loss within the bound (always, without one)
+};
+
+struct SpeedVerdict {
+    enum class Why {
+        none,
+        nobody,   // no receiver reported
+        missing,  // a --peer did not report (missing)
+        too_few,  // fewer than bounds.expect reported
+        too_lossy // a receiver lost more than the bound (the receivers that did: !ok)
+    };
+    bool ok = false;
+    Why why = Why::none;
+    std::vector<SpeedReceiverVerdict> receivers; // every report, by name (unnamed last) then id
+    std::vector<std::string> missing;            // --peer arguments that did not report
+    std::size_t ok_count = 0;                    // receivers within the bound
+    std::size_t expected = 0;                    // bounds.expect
+};
+
+// Judges one stream: `reports` the receivers that count (the caller keeps only its --peer
+// ones), `missing` the --peer arguments none of them matched. Every failing receiver is kept
+// with its figures, so that each can be named; missing peers outrank too few, too few outranks
+// loss.
+MCAST_API SpeedVerdict judge_speed(const std::map<std::string, SpeedReport>& reports,
+                                   std::int64_t sent, std::size_t size, const SpeedBounds& bounds,
+                                   std::vector<std::string> missing = {});
 
 // How one trial went, as RateSearch needs it.
 struct SpeedTrial {

@@ -72,7 +72,13 @@ std::vector<PeerEvent> PeerTable::observe(const PublicKeyBytes& key, std::uint64
         p.previous_seen = p.last_seen;
         p.incarnation = incarnation;
     }
-    bool changed = p.info != info || p.local != local;
+    // An update says what changed: a monitoring log needs more than "something did".
+    std::vector<std::string> changed;
+    if (p.info.name != info.name) changed.emplace_back("name");
+    if (p.info.addresses != info.addresses) changed.emplace_back("addresses");
+    if (p.info.meta != info.meta) changed.emplace_back("meta");
+    if (p.info.lifetime != info.lifetime) changed.emplace_back("lifetime");
+    if (p.local != local) changed.emplace_back("local");
     // The most recent sources only, most recent last: a source address is the sender's claim,
     // so one key heard from many spoofed sources must cost a bounded list and no event.
     if (auto at = std::find(p.seen_from.begin(), p.seen_from.end(), from); at != p.seen_from.end())
@@ -84,7 +90,7 @@ std::vector<PeerEvent> PeerTable::observe(const PublicKeyBytes& key, std::uint64
     p.local = local;
     p.last_seen = now;
     p.expires = now + info.lifetime;
-    if (changed) events.push_back({PeerEventKind::update, p, {}});
+    if (!changed.empty()) events.push_back({PeerEventKind::update, p, {}, std::move(changed)});
     return events;
 }
 

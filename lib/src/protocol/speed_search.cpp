@@ -2,6 +2,7 @@
 #include <mcast/speed_search.hpp>
 
 #include <algorithm>
+#include <tuple>
 
 namespace mcast {
 
@@ -26,6 +27,34 @@ double worst_loss_percent(const std::map<std::string, SpeedReport>& reports, std
         worst = std::max(worst, 100.0 * static_cast<double>(lost) / static_cast<double>(sent));
     }
     return worst;
+}
+
+SpeedVerdict judge_speed(const std::map<std::string, SpeedReport>& reports, std::int64_t sent,
+                         std::size_t size, const SpeedBounds& bounds,
+                         std::vector<std::string> missing) {
+    SpeedVerdict v;
+    v.expected = bounds.expect;
+    v.missing = std::move(missing);
+    for (const auto& [id, report] : reports) {
+        SpeedReceiverVerdict r{id, report.name, receiver_figures(report, sent, size), true};
+        r.ok = !bounds.max_loss_percent || r.figures.loss_percent <= *bounds.max_loss_percent;
+        if (r.ok) ++v.ok_count;
+        v.receivers.push_back(std::move(r));
+    }
+    std::sort(v.receivers.begin(), v.receivers.end(), [](const auto& a, const auto& b) {
+        if (a.name.empty() != b.name.empty()) return b.name.empty();
+        return std::tie(a.name, a.id) < std::tie(b.name, b.id);
+    });
+    if (!v.missing.empty())
+        v.why = SpeedVerdict::Why::missing;
+    else if (bounds.expect && reports.size() < bounds.expect)
+        v.why = SpeedVerdict::Why::too_few;
+    else if (reports.empty())
+        v.why = SpeedVerdict::Why::nobody;
+    else if (v.ok_count < v.receivers.size())
+        v.why = SpeedVerdict::Why::too_lossy;
+    v.ok = v.why == SpeedVerdict::Why::none;
+    return v;
 }
 
 RateSearch::RateSearch(double loss_threshold_percent, double first_rate, int max_trials)
