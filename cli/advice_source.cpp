@@ -16,7 +16,8 @@ AdviceSource node_advice_source(std::filesystem::path control, std::uint8_t prio
                                 std::string& why) {
     // Connect once, ask at each poll, reconnect after an error; nullopt (full speed) while the
     // resident node cannot be reached, and `why` says so once.
-    why = "no resident node to ask for advice on this machine; running at full speed until one answers";
+    why = "no resident node to ask for advice on this machine; running at full speed until one "
+          "answers";
     auto client = std::make_shared<std::optional<ControlClient>>();
     return [client, control = std::move(control), priority, heed]() -> std::optional<Advice> {
         try {

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <system_error>
 #include <unistd.h>
@@ -191,6 +192,28 @@ void StopGuard::release() {
     int st = 0;
     while (::waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
     }
+}
+
+SignalFd::SignalFd() {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int s : forwarded)
+        sigaddset(&set, s);
+    sigaddset(&set, SIGCHLD);
+    ::sigprocmask(SIG_BLOCK, &set, &old_);
+    fd_ = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "signalfd");
+}
+
+SignalFd::~SignalFd() {
+    ::close(fd_);
+    ::sigprocmask(SIG_SETMASK, &old_, nullptr);
+}
+
+int SignalFd::next() const {
+    signalfd_siginfo info{};
+    if (::read(fd_, &info, sizeof info) != static_cast<ssize_t>(sizeof info)) return 0;
+    return static_cast<int>(info.ssi_signo);
 }
 
 } // namespace mcast::cli

@@ -4,6 +4,7 @@
 // through /bin/sh -c, and the StopGuard that continues the group should mcast die.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <optional>
@@ -86,6 +87,26 @@ private:
     void send(char c);
     pid_t pid_ = -1;
     int fd_ = -1;
+};
+
+// SIGINT, SIGTERM, SIGHUP and SIGQUIT (forwarded to a supervised command) and SIGCHLD, read from
+// a signalfd: blocked from construction until destruction (children get them unblocked back, as
+// ChildProcess::spawn resets the mask), so that none is lost between two polls.
+class SignalFd {
+public:
+    SignalFd();
+    ~SignalFd();
+    SignalFd(const SignalFd&) = delete;
+    SignalFd& operator=(const SignalFd&) = delete;
+    int fd() const { return fd_; }
+    // The next pending signal, or 0.
+    int next() const;
+    // The signals a supervisor forwards to its command.
+    static constexpr int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
+private:
+    int fd_ = -1;
+    sigset_t old_{};
 };
 
 } // namespace mcast::cli

@@ -58,7 +58,8 @@ std::pair<std::uint64_t, std::uint64_t> parse_uplink(const std::string& text) {
     };
     if (slash == std::string::npos)
         throw UsageError(fmt::format("--uplink: '{}' is not UP/DOWN, such as 10Mbit/40Mbit", text));
-    return {bits(std::string_view(text).substr(0, slash)), bits(std::string_view(text).substr(slash + 1))};
+    return {bits(std::string_view(text).substr(0, slash)),
+            bits(std::string_view(text).substr(slash + 1))};
 }
 
 void weather_setup(const ParsedArgs& args, Setup& s) {
@@ -149,8 +150,16 @@ Setup make_setup(const ParsedArgs& args, Output& out) {
         throw UsageError(fmt::format("--name/--meta: {} bytes to announce (at most {})", size,
                                      max_payload_size / 2));
     auto sopts = session_options(args);
-    Setup s{std::move(opts), std::move(sopts), load_identity(args, out),
-            args.value("accept").value_or("any"), true, {}, {}, false, {}, true};
+    Setup s{std::move(opts),
+            std::move(sopts),
+            load_identity(args, out),
+            args.value("accept").value_or("any"),
+            true,
+            {},
+            {},
+            false,
+            {},
+            true};
     weather_setup(args, s);
     return s;
 }

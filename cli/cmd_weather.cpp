@@ -47,12 +47,14 @@ public:
             // Home, then each line cleared to its end, then the rest of the screen: no flicker.
             std::string frame = "\x1b[H";
             frame += fmt::format("mcast weather: every update {}\x1b[K\n", source);
-            for (const auto& l : lines) frame += l + "\x1b[K\n";
+            for (const auto& l : lines)
+                frame += l + "\x1b[K\n";
             frame += "\x1b[J";
             out_.line(frame);
             return;
         }
-        for (const auto& l : lines) out_.line(l);
+        for (const auto& l : lines)
+            out_.line(l);
     }
     std::uint64_t shown() const { return shown_; }
 
@@ -104,7 +106,8 @@ int run_weather(const ParsedArgs& args, Output& out) {
             return exit_ok;
         }
         RunLoop loop;
-        return watch(args, loop, show, [&] { return client->weather(heed); }, source);
+        return watch(
+            args, loop, show, [&] { return client->weather(heed); }, source);
     }
 
     // No resident node here: listen ourselves.
@@ -121,11 +124,13 @@ int run_weather(const ParsedArgs& args, Output& out) {
     service.start();
     if (watching) {
         out.note("no resident node on this machine; showing the reports heard here");
-        return watch(args, loop, show, [&] { return service.weather(heed); },
-                     "heard here (no resident node on this machine)");
+        return watch(
+            args, loop, show, [&] { return service.weather(heed); },
+            "heard here (no resident node on this machine)");
     }
     const auto listen = *args.duration("listen");
-    loop.finish_after(args.duration("timeout") ? std::min(*args.duration("timeout"), listen) : listen);
+    loop.finish_after(args.duration("timeout") ? std::min(*args.duration("timeout"), listen)
+                                               : listen);
     loop.run();
     auto w = service.weather(heed);
     show(w, fmt::format("no resident node on this machine: listened {} for reports",

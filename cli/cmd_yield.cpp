@@ -29,7 +29,6 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kPollInterval = 250ms;
-constexpr int kForwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 
 std::string format_bps(std::uint64_t bps) {
     const double v = static_cast<double>(bps);
@@ -42,38 +41,6 @@ std::string format_bps(std::uint64_t bps) {
 double seconds(Clock::duration d) {
     return std::chrono::duration<double>(d).count();
 }
-
-// Signals arrive on a signalfd: blocked from here on (children get them unblocked back).
-class SignalFd {
-public:
-    SignalFd() {
-        sigset_t set;
-        sigemptyset(&set);
-        for (int s : kForwarded)
-            sigaddset(&set, s);
-        sigaddset(&set, SIGCHLD);
-        ::sigprocmask(SIG_BLOCK, &set, &old_);
-        fd_ = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-        if (fd_ < 0) throw std::runtime_error(fmt::format("signalfd: {}", std::strerror(errno)));
-    }
-    ~SignalFd() {
-        ::close(fd_);
-        ::sigprocmask(SIG_SETMASK, &old_, nullptr);
-    }
-    SignalFd(const SignalFd&) = delete;
-    SignalFd& operator=(const SignalFd&) = delete;
-    int fd() const { return fd_; }
-    // The next pending signal, or 0.
-    int next() const {
-        signalfd_siginfo info{};
-        if (::read(fd_, &info, sizeof info) != static_cast<ssize_t>(sizeof info)) return 0;
-        return static_cast<int>(info.ssi_signo);
-    }
-
-private:
-    int fd_ = -1;
-    sigset_t old_{};
-};
 
 // Hook commands (--on-yield, --on-clear) through /bin/sh -c, one at a time and in order, so that
 // a quick yield and clear reach a program's own limit in the order they happened.

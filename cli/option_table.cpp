@@ -873,7 +873,8 @@ const std::vector<CommandSpec>& commands() {
             .name = "activity",
             .summary = "declare what this machine is doing",
             .synopsis = "mcast activity set CLASS [--rate RATE] [--for DURATION] [--label TEXT] "
-                        "[--priority N]\nmcast activity clear [ID]\nmcast activity list",
+                        "[--priority N]\nmcast activity run CLASS [--rate RATE] [--label TEXT] "
+                        "-- CMD [ARGS...]\nmcast activity clear [ID]\nmcast activity list",
             .description =
                 "Tells the resident node of this machine (over its control socket) what this "
                 "machine is doing, so that its weather reports carry it and bulk jobs elsewhere "
@@ -882,7 +883,12 @@ const std::vector<CommandSpec>& commands() {
                 "CLASS is one of interactive (priority 7), live-stream (6; video calls too), "
                 "on-demand-stream (5), bulk-download (2), bulk-upload (2) and backup (1); a "
                 "higher priority goes first. 'set' prints the declaration's id; 'clear ID' ends "
-                "that one, 'clear' alone every declaration of this user; 'list' shows them all.",
+                "that one, 'clear' alone every declaration of this user; 'list' shows them all.\n\n"
+                "'run CLASS -- CMD' declares CLASS exactly while CMD runs: the node ends the "
+                "declaration when CMD ends, and also when mcast itself dies, SIGKILL included "
+                "(the declaration is held by mcast's connection to the node). Signals are "
+                "forwarded to CMD, and mcast exits with CMD's status (127: CMD not found, 126: "
+                "not runnable). CMD finds the declaration's id in MCAST_ACTIVITY.",
             .options =
                 {
                     control_option(),
@@ -912,12 +918,14 @@ const std::vector<CommandSpec>& commands() {
                      .max = 7},
                 },
             .positional_name = "ACTION",
-            .positional_help = "set CLASS, clear [ID] or list.",
+            .positional_help = "set CLASS, clear [ID], list, or run CLASS -- CMD [ARGS...].",
             .positional_many = true,
             .examples =
                 {
                     {"mcast activity set live-stream --rate 8Mbit --for 2h --label 'match'",
                      "Say that this machine streams live video for the next two hours."},
+                    {"mcast activity run interactive -- ssh build-box",
+                     "Say 'interactive' for exactly as long as the ssh session lasts."},
                     {"mcast activity clear", "End this user's declarations now."},
                 },
             .exit_codes =
@@ -926,6 +934,9 @@ const std::vector<CommandSpec>& commands() {
                     {1, "No resident node runs on this machine, or ID matched nothing."},
                     {2, "Error: a bad action, class, option or value, or the node refused the "
                         "request (too many declarations)."},
+                    {126, "run: CMD was found but could not be run (otherwise run exits with "
+                          "CMD's status)."},
+                    {127, "run: CMD was not found."},
                 },
         },
         {

@@ -75,13 +75,13 @@ std::string gateway_text(const Weather& w) {
     const GatewayFigures* g = w.gateway ? &*w.gateway : nullptr;
     if (g && g->rtt_now_us && g->rtt_floor_us) {
         auto added = w.queueing_delay_us.value_or(0);
-        parts.push_back(fmt::format("delay {} over a {} floor: grade {} ({} RPM)",
-                                    ms_text(added), ms_text(*g->rtt_floor_us), delay_grade(added),
+        parts.push_back(fmt::format("delay {} over a {} floor: grade {} ({} RPM)", ms_text(added),
+                                    ms_text(*g->rtt_floor_us), delay_grade(added),
                                     60'000'000 / std::max<std::uint32_t>(*g->rtt_now_us, 1)));
     } else {
-        parts.push_back("delay unknown" +
-                        (g && !g->latency_note.empty() ? " (" + escape_text(g->latency_note) + ")"
-                                                       : std::string()));
+        parts.push_back("delay unknown" + (g && !g->latency_note.empty()
+                                               ? " (" + escape_text(g->latency_note) + ")"
+                                               : std::string()));
     }
     if (g && !g->wan_up_bps && !g->igd_note.empty())
         parts.push_back("IGD unknown (" + escape_text(g->igd_note) + ")");
@@ -90,13 +90,15 @@ std::string gateway_text(const Weather& w) {
                                     bits_per_second(w.unknown_up_bps.value_or(0)),
                                     bits_per_second(w.unknown_down_bps.value_or(0))));
     std::string out;
-    for (const auto& p : parts) out += (out.empty() ? "" : "; ") + p;
+    for (const auto& p : parts)
+        out += (out.empty() ? "" : "; ") + p;
     return out;
 }
 
 json::array history(const std::vector<std::uint64_t>& xs) {
     json::array a;
-    for (auto x : xs) a.emplace_back(x);
+    for (auto x : xs)
+        a.emplace_back(x);
     return a;
 }
 
@@ -122,17 +124,22 @@ std::vector<std::string> weather_lines(const Weather& w, const WeatherView& view
         if (n.local) name += " (this host)";
         if (n.trusted) name += " *";
         std::vector<const Activity*> acts;
-        for (const auto& a : n.activities) acts.push_back(&a);
+        for (const auto& a : n.activities)
+            acts.push_back(&a);
         std::string first = acts.empty() ? "-" : activity_text(*acts[0]);
         std::string prio = acts.empty() ? "-" : std::to_string(acts[0]->priority);
-        std::vector<std::string> row = {name,        n.id.short_form(),         first,
-                                        prio,        bits_per_second(n.up_bps), bits_per_second(n.down_bps),
+        std::vector<std::string> row = {name,
+                                        n.id.short_form(),
+                                        first,
+                                        prio,
+                                        bits_per_second(n.up_bps),
+                                        bits_per_second(n.down_bps),
                                         age_text(n.age_ms)};
         if (view.sparklines) row.push_back(sparkline(n.up_history));
         rows.push_back(std::move(row));
         for (std::size_t i = 1; i < acts.size(); ++i) {
-            std::vector<std::string> more = {"", "", activity_text(*acts[i]),
-                                             std::to_string(acts[i]->priority), "", "", ""};
+            std::vector<std::string> more = {
+                "", "", activity_text(*acts[i]), std::to_string(acts[i]->priority), "", "", ""};
             if (view.sparklines) more.push_back("");
             rows.push_back(std::move(more));
         }
@@ -157,7 +164,8 @@ json::object weather_record(const Weather& w, std::string_view source) {
     json::array nodes;
     for (const auto& n : w.nodes) {
         json::array acts;
-        for (const auto& a : n.activities) acts.emplace_back(activity_record(a));
+        for (const auto& a : n.activities)
+            acts.emplace_back(activity_record(a));
         nodes.emplace_back(json::object{{"id", n.id.full()},
                                         {"name", n.name},
                                         {"trusted", n.trusted},
@@ -170,7 +178,8 @@ json::object weather_record(const Weather& w, std::string_view source) {
                                         {"age_ms", n.age_ms}});
     }
     json::object declared;
-    for (const auto& [cls, bps] : w.declared_bps) declared[to_string(cls)] = bps;
+    for (const auto& [cls, bps] : w.declared_bps)
+        declared[to_string(cls)] = bps;
     json::object gateway;
     if (w.gateway) {
         const auto& g = *w.gateway;
@@ -194,7 +203,8 @@ json::object weather_record(const Weather& w, std::string_view source) {
             {"lan_down_bps", w.lan_down_bps},
             {"declared_bps", std::move(declared)},
             {"gateway", w.gateway ? json::value(std::move(gateway)) : json::value(nullptr)},
-            {"gateway_from", w.gateway_from ? json::value(w.gateway_from->full()) : json::value(nullptr)},
+            {"gateway_from",
+             w.gateway_from ? json::value(w.gateway_from->full()) : json::value(nullptr)},
             {"capacity_up_bps", maybe(w.capacity_up_bps)},
             {"capacity_down_bps", maybe(w.capacity_down_bps)},
             {"capacity_source", to_string(w.capacity_source)},

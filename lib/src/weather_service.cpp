@@ -37,7 +37,8 @@ constexpr auto probe_timeout = std::chrono::milliseconds(900);
 // and not which download it is.
 std::uint64_t round_rate(std::uint64_t bps) {
     std::uint64_t scale = 1;
-    while (bps / scale >= 100) scale *= 10;
+    while (bps / scale >= 100)
+        scale *= 10;
     return (bps + scale / 2) / scale * scale;
 }
 
@@ -89,8 +90,8 @@ struct WeatherService::Impl : std::enable_shared_from_this<WeatherService::Impl>
     Impl(Session& s, WeatherOptions o)
         : session(s), opts(std::move(o)), driver(s.io()),
           table(ActivityTableConfig{.max_declarations = opts.max_declarations}),
-          schedule(ReportScheduleConfig{.interval = opts.interval}, std::chrono::steady_clock::now(),
-                   [] { return random_unit(); }) {}
+          schedule(ReportScheduleConfig{.interval = opts.interval},
+                   std::chrono::steady_clock::now(), [] { return random_unit(); }) {}
 
     NodeId self() const { return session.identity().id(); }
     UplinkConfig uplink() const { return {opts.uplink_up_bps, opts.uplink_down_bps}; }
@@ -102,8 +103,8 @@ struct WeatherService::Impl : std::enable_shared_from_this<WeatherService::Impl>
                                      MessageType::weather_report);
         // A node that says goodbye leaves the weather at once, not three intervals later.
         goodbyes = session.on_message(driver.guard([this](const Message& m) {
-                                          if (map.forget(m.sender_id)) notify(std::chrono::steady_clock::now());
-                                      }),
+            if (map.forget(m.sender_id)) notify(std::chrono::steady_clock::now());
+        }),
                                       {}, MessageType::goodbye);
         driver.start([this](MonoTime now) { return wake(now); });
     }
@@ -158,8 +159,9 @@ struct WeatherService::Impl : std::enable_shared_from_this<WeatherService::Impl>
             link_note = why;
             std::vector<Meter> next;
             for (auto& l : links) {
-                auto old = std::find_if(meters.begin(), meters.end(),
-                                        [&](const Meter& m) { return m.last.interface == l.interface; });
+                auto old = std::find_if(meters.begin(), meters.end(), [&](const Meter& m) {
+                    return m.last.interface == l.interface;
+                });
                 Meter m = old != meters.end() ? std::move(*old) : Meter{};
                 m.last = l;
                 m.up.feed(l.tx_bytes, now);
@@ -169,14 +171,15 @@ struct WeatherService::Impl : std::enable_shared_from_this<WeatherService::Impl>
             meters = std::move(next);
             if (probe && !probing) {
                 probing = true;
-                probe->probe(probe_timeout, driver.guard([this](std::optional<std::chrono::microseconds> rtt_us) {
-                    probing = false;
-                    auto t = std::chrono::steady_clock::now();
-                    if (rtt_us)
-                        rtt.add(static_cast<std::uint32_t>(rtt_us->count()), t);
-                    else
-                        rtt.timeout(t);
-                }));
+                probe->probe(probe_timeout,
+                             driver.guard([this](std::optional<std::chrono::microseconds> rtt_us) {
+                                 probing = false;
+                                 auto t = std::chrono::steady_clock::now();
+                                 if (rtt_us)
+                                     rtt.add(static_cast<std::uint32_t>(rtt_us->count()), t);
+                                 else
+                                     rtt.timeout(t);
+                             }));
             }
         }
         if (opts.igd) {
@@ -331,7 +334,8 @@ struct WeatherService::Impl : std::enable_shared_from_this<WeatherService::Impl>
             clear(id(), peer.uid);
         } else if (name == "list") {
             json::array ds;
-            for (const auto& d : declarations(now)) ds.emplace_back(control::to_json(d));
+            for (const auto& d : declarations(now))
+                ds.emplace_back(control::to_json(d));
             reply["declarations"] = std::move(ds);
         } else if (name == "weather") {
             reply["weather"] = control::to_json(weather(now, heed()));
@@ -353,7 +357,8 @@ struct WeatherService::Impl : std::enable_shared_from_this<WeatherService::Impl>
         auto it = held.find(connection);
         if (it == held.end()) return;
         bool any = false;
-        for (const auto& id : it->second) any |= table.clear(id, ActivityTable::root_uid).empty();
+        for (const auto& id : it->second)
+            any |= table.clear(id, ActivityTable::root_uid).empty();
         held.erase(it);
         if (any) changed();
     }
@@ -380,7 +385,8 @@ struct WeatherService::Impl : std::enable_shared_from_this<WeatherService::Impl>
         std::vector<Declaration> out;
         for (const auto& d : table.list(now))
             out.push_back({d.id, d.activity,
-                           std::chrono::duration_cast<std::chrono::milliseconds>(d.expires - now), d.uid});
+                           std::chrono::duration_cast<std::chrono::milliseconds>(d.expires - now),
+                           d.uid});
         return out;
     }
 
@@ -414,7 +420,8 @@ void WeatherService::serve_control(const std::filesystem::path& path, const std:
         });
 }
 
-std::string WeatherService::declare(const Activity& a, std::chrono::milliseconds lease, unsigned owner_uid) {
+std::string WeatherService::declare(const Activity& a, std::chrono::milliseconds lease,
+                                    unsigned owner_uid) {
     return impl_->declare(a, lease, owner_uid);
 }
 
@@ -446,7 +453,8 @@ Subscription WeatherService::on_update(std::function<void(const Weather&)> h) {
     auto key = impl_->next_handler++;
     impl_->handlers.emplace_back(key, std::move(h));
     return Subscription([weak = std::weak_ptr<Impl>(impl_), key] {
-        if (auto i = weak.lock()) i->handlers.remove_if([key](const auto& p) { return p.first == key; });
+        if (auto i = weak.lock())
+            i->handlers.remove_if([key](const auto& p) { return p.first == key; });
     });
 }
 

@@ -20,8 +20,8 @@ protected:
 
     // A resident node that reports every second (the minimum), so that tests need not wait.
     Process weather_node(int host, const std::string& name, int key_host = 0) {
-        auto p = lab_->spawn_mcast(host, {"announce", "-v", "--name", name, "--weather-interval", "1s",
-                                          "--identity", key(key_host ? key_host : host)});
+        auto p = lab_->spawn_mcast(host, {"announce", "-v", "--name", name, "--weather-interval",
+                                          "1s", "--identity", key(key_host ? key_host : host)});
         EXPECT_TRUE(p.wait_for_line(Stream::err, std::regex("announcing"), 5s)) << p.err();
         return p;
     }
@@ -52,12 +52,14 @@ protected:
     }
 
     // Polls `host`'s weather every 100 ms until `pred` holds; the time it took, or nullopt.
-    std::optional<std::chrono::milliseconds> until(int host, std::chrono::milliseconds limit,
-                                                   const std::function<bool(const json::object&)>& pred) {
+    std::optional<std::chrono::milliseconds>
+    until(int host, std::chrono::milliseconds limit,
+          const std::function<bool(const json::object&)>& pred) {
         auto start = std::chrono::steady_clock::now();
         while (std::chrono::steady_clock::now() - start < limit) {
-            if (pred(weather(host))) return std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - start);
+            if (pred(weather(host)))
+                return std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - start);
             std::this_thread::sleep_for(100ms);
         }
         return std::nullopt;
@@ -78,8 +80,8 @@ TEST_F(Weather, DeclarationsTravelAtOnceAndLeaveWhenCleared) {
     EXPECT_FALSE(node_named(w, "nas")->at("local").as_bool());
     EXPECT_EQ(w.at("source").as_string(), "from the resident node");
 
-    auto set = mcast(2, {"activity", "set", "live-stream", "--rate", "8Mbit", "--for", "1m", "--label",
-                         "match", "--json"});
+    auto set = mcast(2, {"activity", "set", "live-stream", "--rate", "8Mbit", "--for", "1m",
+                         "--label", "match", "--json"});
     ASSERT_EQ(set.code, 0) << set.err;
     auto decl = records(set.out, "activity").at(0);
     EXPECT_EQ(decl.at("class").as_string(), "live-stream");
@@ -88,7 +90,9 @@ TEST_F(Weather, DeclarationsTravelAtOnceAndLeaveWhenCleared) {
     const std::string id(decl.at("id").as_string());
 
     // A declaration goes out at once (debounced 200 ms), not at the next interval.
-    auto seen = until(4, 3s, [](const json::object& now) { return has_activity(node_named(now, "media-pc"), "live-stream"); });
+    auto seen = until(4, 3s, [](const json::object& now) {
+        return has_activity(node_named(now, "media-pc"), "live-stream");
+    });
     ASSERT_TRUE(seen) << "h4 never saw media-pc's live stream";
     EXPECT_LT(*seen, 2s);
     w = weather(1);
@@ -116,7 +120,9 @@ TEST_F(Weather, ALeaseLapsesWithoutItsProgram) {
     auto n1 = weather_node(1, "alpha");
     auto n2 = weather_node(2, "beta");
     ASSERT_EQ(mcast(2, {"activity", "set", "backup", "--for", "2s"}).code, 0);
-    ASSERT_TRUE(until(1, 3s, [](const json::object& w) { return has_activity(node_named(w, "beta"), "backup"); }));
+    ASSERT_TRUE(until(1, 3s, [](const json::object& w) {
+        return has_activity(node_named(w, "beta"), "backup");
+    }));
     // Nobody renews it: two seconds on, beta's own node drops it and tells the others.
     ASSERT_TRUE(until(1, 5s, [](const json::object& w) {
         const auto* n = node_named(w, "beta");
@@ -149,9 +155,11 @@ TEST_F(Weather, WithoutAResidentNodeItListensItself) {
 TEST_F(Weather, ForgedReplayedAndAbsurdReportsChangeNothingAndAreCounted) {
     auto n1 = weather_node(1, "alpha");
     auto n2 = weather_node(2, "media-pc");
-    ASSERT_TRUE(until(1, 5s, [](const json::object& w) { return node_named(w, "media-pc") != nullptr; }));
+    ASSERT_TRUE(
+        until(1, 5s, [](const json::object& w) { return node_named(w, "media-pc") != nullptr; }));
 
-    auto inject = [&](int host, const std::string& keyfile, const std::string& kind, const std::string& age) {
+    auto inject = [&](int host, const std::string& keyfile, const std::string& kind,
+                      const std::string& age) {
         auto forged = run_command({MCAST_WEATHER_FORGE_PATH, keyfile, kind, age});
         ASSERT_EQ(forged.code, 0) << forged.err;
         std::string hex = forged.out.substr(0, forged.out.find('\n'));
@@ -192,7 +200,8 @@ TEST_F(Weather, BadRequestsGetOneLineErrorsAndKeepWhatIsDeclared) {
 
     auto bad_class = mcast(1, {"activity", "set", "torrent"});
     EXPECT_EQ(bad_class.code, 2);
-    EXPECT_NE(bad_class.err.find("unknown activity class 'torrent'"), std::string::npos) << bad_class.err;
+    EXPECT_NE(bad_class.err.find("unknown activity class 'torrent'"), std::string::npos)
+        << bad_class.err;
     auto bad_rate = mcast(1, {"activity", "set", "backup", "--rate", "fast"});
     EXPECT_EQ(bad_rate.code, 2) << bad_rate.err;
     auto unknown = mcast(1, {"activity", "clear", "a99"});
@@ -201,13 +210,75 @@ TEST_F(Weather, BadRequestsGetOneLineErrorsAndKeepWhatIsDeclared) {
 
     auto list = mcast(1, {"activity", "list", "--json"});
     ASSERT_EQ(list.code, 0) << list.err;
-    EXPECT_EQ(records(list.out, "activity").size(), 1u) << "a refused request changed what was declared";
+    EXPECT_EQ(records(list.out, "activity").size(), 1u)
+        << "a refused request changed what was declared";
 
     // A second node on the same host cannot take the socket the user chose for the first.
     auto path = std::string("/run/netlab/runtime/") + lab_->name() + "-h1/mcast/control";
     auto second = mcast(1, {"announce", "--name", "other", "--control", path, "--timeout", "2s"});
     EXPECT_EQ(second.code, 2);
     EXPECT_NE(second.err.find("another resident node"), std::string::npos) << second.err;
+}
+
+} // namespace
+
+namespace {
+
+// `activity run` holds its declaration exactly while CMD runs: gone when CMD ends, and gone when
+// mcast itself is killed with SIGKILL (the node ends what a closed connection held).
+TEST_F(Weather, ActivityRunHoldsItsDeclarationExactlyWhileCmdRuns) {
+    auto n1 = weather_node(1, "alpha");
+    auto n2 = weather_node(2, "beta");
+    auto streaming = [](const json::object& w) {
+        return has_activity(node_named(w, "beta"), "live-stream");
+    };
+
+    auto done = mcast(2, {"activity", "run", "live-stream", "--", "sh", "-c", "sleep 1; exit 3"});
+    EXPECT_EQ(done.code, 3) << done.err; // CMD's status
+    ASSERT_TRUE(until(1, 3s, [&](const json::object& w) { return !streaming(w); }));
+
+    auto run = lab_->spawn_mcast(
+        2, {"activity", "run", "live-stream", "--identity", key(2), "--", "sleep", "30"});
+    ASSERT_TRUE(until(1, 3s, streaming)) << run.err();
+    run.signal(SIGKILL); // mcast only: sleep lives on in its own group
+    auto gone = until(1, 3s, [&](const json::object& w) { return !streaming(w); });
+    EXPECT_TRUE(gone) << "the declaration outlived its killed holder";
+    auto missing = mcast(2, {"activity", "run", "backup", "--", "/nonexistent/cmd"});
+    EXPECT_EQ(missing.code, 127) << missing.err;
+    auto list = mcast(2, {"activity", "list", "--json"});
+    EXPECT_TRUE(records(list.out, "activity").empty()) << list.out;
+}
+
+// The whole chain: a declaration on one host makes `mcast yield` on another pause its job, and
+// the clear lets it go on; the job's status comes back.
+TEST_F(Weather, YieldPausesForANeighboursLiveStreamAndGoesOnWhenItClears) {
+    auto n1 = weather_node(1, "laptop");
+    auto n2 = weather_node(2, "media-pc");
+    ASSERT_TRUE(
+        until(1, 5s, [](const json::object& w) { return node_named(w, "media-pc") != nullptr; }));
+    auto job = lab_->spawn_mcast(1, {"yield", "--priority", "low", "--json", "--identity", key(1),
+                                     "--", "sh", "-c", "sleep 3; exit 5"});
+    ASSERT_TRUE(job.wait_for_line(Stream::out, std::regex(R"("event":"start")"), 5s)) << job.err();
+    auto set = mcast(2, {"activity", "set", "live-stream", "--rate", "8Mbit", "--json"});
+    ASSERT_EQ(set.code, 0) << set.err;
+    const auto t0 = std::chrono::steady_clock::now();
+    ASSERT_TRUE(job.wait_for_line(Stream::out, std::regex(R"("event":"yield")"), 3s))
+        << job.out() << job.err();
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s); // declared traffic: under 2 s
+    // Paused: the job does not end while the stream lasts.
+    EXPECT_FALSE(job.wait(4s).has_value()) << "the job ran on through the live stream";
+    const std::string id(records(set.out, "activity").at(0).at("id").as_string());
+    ASSERT_EQ(mcast(2, {"activity", "clear", id}).code, 0);
+    ASSERT_TRUE(job.wait_for_line(Stream::out, std::regex(R"("event":"clear")"), 3s)) << job.out();
+    EXPECT_EQ(job.wait(10s), 5) << job.err(); // then it finishes, with its own status
+    auto yields = records(job, "yield");
+    ASSERT_FALSE(yields.empty());
+    bool reason_named = false;
+    for (const auto& y : yields)
+        if (y.at("event").as_string() == "yield")
+            reason_named =
+                std::string(y.at("reason").as_string()).find("media-pc") != std::string::npos;
+    EXPECT_TRUE(reason_named) << job.out();
 }
 
 } // namespace

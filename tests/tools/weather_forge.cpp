@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
 
     Header h;
     h.type = type_byte(MessageType::weather_report);
-    h.incarnation = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    h.incarnation =
+        static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
     h.seq = 1;
     const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                             std::chrono::system_clock::now().time_since_epoch())

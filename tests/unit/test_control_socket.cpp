@@ -74,7 +74,8 @@ protected:
         EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
         timeval tv{3, 0};
         ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        EXPECT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL), static_cast<ssize_t>(bytes.size()));
+        EXPECT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+                  static_cast<ssize_t>(bytes.size()));
         std::string got;
         char buf[4096];
         for (;;) {
@@ -230,7 +231,9 @@ TEST_F(ControlSocket, AnotherNodeAtThePathIsRefusedAndALeftoverReplaced) {
 }
 
 TEST_F(ControlSocket, ConnectionsBeyondTheLimitAreTurnedAway) {
-    serve([](const json::object&) { return json::object{{"ok", true}, {"declarations", json::array()}}; });
+    serve([](const json::object&) {
+        return json::object{{"ok", true}, {"declarations", json::array()}};
+    });
     ControlClient a(path_), b(path_);
     a.list();
     b.list();
@@ -247,8 +250,10 @@ TEST(ControlJson, AnActivityNeedsAKnownClassAndSaneFields) {
     std::string error;
     EXPECT_FALSE(control::activity_from_json(json::object{{"class", "torrent"}}, error));
     EXPECT_NE(error.find("torrent"), std::string::npos);
-    EXPECT_FALSE(control::activity_from_json(json::object{{"class", "backup"}, {"priority", 9}}, error));
-    EXPECT_FALSE(control::activity_from_json(json::object{{"class", "backup"}, {"rate_bps", -1}}, error));
+    EXPECT_FALSE(
+        control::activity_from_json(json::object{{"class", "backup"}, {"priority", 9}}, error));
+    EXPECT_FALSE(
+        control::activity_from_json(json::object{{"class", "backup"}, {"rate_bps", -1}}, error));
     auto a = control::activity_from_json(json::object{{"class", "backup"}}, error);
     ASSERT_TRUE(a);
     EXPECT_EQ(a->priority, default_priority(ActivityClass::backup));

@@ -35,16 +35,16 @@ struct GatewayReading {
 };
 
 struct WeatherOptions {
-    std::string name;                              // this node's announced name
-    std::chrono::milliseconds interval{5000};      // steady-state report interval
-    bool send = true;                              // false: listen only, send no reports
-    bool anonymous = false;                        // no name, no labels, rates rounded
-    bool measure = true;                           // sample the link and ping the gateway
-    std::optional<std::uint64_t> uplink_up_bps;    // the `uplink` setting
+    std::string name;                           // this node's announced name
+    std::chrono::milliseconds interval{5000};   // steady-state report interval
+    bool send = true;                           // false: listen only, send no reports
+    bool anonymous = false;                     // no name, no labels, rates rounded
+    bool measure = true;                        // sample the link and ping the gateway
+    std::optional<std::uint64_t> uplink_up_bps; // the `uplink` setting
     std::optional<std::uint64_t> uplink_down_bps;
     AdviceConfig advice;
-    std::function<bool(const NodeId&)> trusted;    // for Heed::trusted and the trusted column
-    std::function<GatewayReading()> igd;           // the IGD monitor; empty: none
+    std::function<bool(const NodeId&)> trusted; // for Heed::trusted and the trusted column
+    std::function<GatewayReading()> igd;        // the IGD monitor; empty: none
     std::size_t max_declarations = 32;
 };
 

@@ -47,10 +47,16 @@ struct ControlClient::Impl {
     json::object call(json::object request) {
         auto line = json::serialize(request) + "\n";
         std::size_t off = 0;
+        int send_error = 0;
         while (off < line.size()) {
             auto n = ::send(fd, line.data() + off, line.size() - off, MSG_NOSIGNAL);
             if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) lost(std::strerror(errno));
+            if (n <= 0) {
+                // The node may have refused the connection with a line and closed it before
+                // the request went out (too many connections): read that line below.
+                send_error = errno;
+                break;
+            }
             off += static_cast<std::size_t>(n);
         }
         for (;;) {
@@ -63,8 +69,9 @@ struct ControlClient::Impl {
                 auto& o = v.as_object();
                 if (const auto* ok = o.if_contains("ok"); !ok || !ok->is_bool() || !ok->as_bool()) {
                     const auto* e = o.if_contains("error");
-                    ControlError err(e && e->is_string() ? std::string(e->as_string())
-                                                         : std::string("the node refused the request"));
+                    ControlError err(e && e->is_string()
+                                         ? std::string(e->as_string())
+                                         : std::string("the node refused the request"));
                     const auto* nf = o.if_contains("not_found");
                     err.not_found = nf && nf->is_bool() && nf->as_bool();
                     throw err;
@@ -75,9 +82,11 @@ struct ControlClient::Impl {
             char buf[8192];
             auto n = ::recv(fd, buf, sizeof buf, 0);
             if (n < 0 && errno == EINTR) continue;
-            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) lost("the node did not answer in time");
-            if (n < 0) lost(std::strerror(errno));
-            if (n == 0) lost("the node closed the connection");
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                lost("the node did not answer in time");
+            if (n < 0) lost(std::strerror(send_error ? send_error : errno));
+            if (n == 0)
+                lost(send_error ? std::strerror(send_error) : "the node closed the connection");
             pending.append(buf, static_cast<std::size_t>(n));
         }
     }
@@ -96,7 +105,8 @@ ControlClient::ControlClient(std::filesystem::path path, std::chrono::millisecon
             }
             tried += (tried.empty() ? "" : " or ") + candidate.string();
         }
-        ControlError e(fmt::format("no resident node on this machine (nothing listens at {})", tried));
+        ControlError e(
+            fmt::format("no resident node on this machine (nothing listens at {})", tried));
         e.no_node = true;
         throw e;
     }
@@ -116,9 +126,10 @@ ControlClient::ControlClient(std::filesystem::path path, std::chrono::millisecon
     ::setsockopt(impl_->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     if (::connect(impl_->fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
         int err = errno;
-        ControlError e(err == ENOENT || err == ECONNREFUSED
-                           ? fmt::format("no resident node on this machine (nothing listens at {})", p)
-                           : fmt::format("control socket {}: {}", p, std::strerror(err)));
+        ControlError e(
+            err == ENOENT || err == ECONNREFUSED
+                ? fmt::format("no resident node on this machine (nothing listens at {})", p)
+                : fmt::format("control socket {}: {}", p, std::strerror(err)));
         e.no_node = err == ENOENT || err == ECONNREFUSED;
         throw e;
     }
@@ -174,8 +185,7 @@ Weather ControlClient::weather(Heed heed) {
 }
 
 Advice ControlClient::advice(std::uint8_t priority, Heed heed) {
-    auto reply = impl_->call(
-        {{"op", "advice"}, {"priority", priority}, {"heed", heed_name(heed)}});
+    auto reply = impl_->call({{"op", "advice"}, {"priority", priority}, {"heed", heed_name(heed)}});
     const auto* a = reply.if_contains("advice");
     if (!a || !a->is_object()) impl_->lost("the node's answer has no advice");
     return control::advice_from_json(a->as_object());

@@ -52,7 +52,8 @@ std::optional<double> as_double(const json::value* v) {
 
 json::array to_json(const std::vector<std::uint64_t>& xs) {
     json::array a;
-    for (auto x : xs) a.emplace_back(x);
+    for (auto x : xs)
+        a.emplace_back(x);
     return a;
 }
 
@@ -184,7 +185,8 @@ json::object to_json(const Weather& w) {
         j["trusted"] = n.trusted;
         j["local"] = n.local;
         json::array acts;
-        for (const auto& a : n.activities) acts.emplace_back(to_json(a));
+        for (const auto& a : n.activities)
+            acts.emplace_back(to_json(a));
         j["activities"] = std::move(acts);
         j["up_bps"] = n.up_bps;
         j["down_bps"] = n.down_bps;
@@ -197,7 +199,8 @@ json::object to_json(const Weather& w) {
     o["lan_up_bps"] = w.lan_up_bps;
     o["lan_down_bps"] = w.lan_down_bps;
     json::object declared;
-    for (const auto& [cls, bps] : w.declared_bps) declared[to_string(cls)] = bps;
+    for (const auto& [cls, bps] : w.declared_bps)
+        declared[to_string(cls)] = bps;
     o["declared_bps"] = std::move(declared);
     if (w.gateway) o["gateway"] = to_json(*w.gateway);
     if (w.gateway_from) o["gateway_from"] = w.gateway_from->full();
@@ -268,7 +271,8 @@ Weather weather_from_json(const json::object& o) {
     for (auto v : {Verdict::clear, Verdict::busy, Verdict::congested})
         if (verdict == to_string(v)) w.verdict = v;
     w.reason = as_string(o.if_contains("reason"));
-    if (const auto* r = o.if_contains("reports"); r && r->is_object()) w.reports = counts_of(r->as_object());
+    if (const auto* r = o.if_contains("reports"); r && r->is_object())
+        w.reports = counts_of(r->as_object());
     return w;
 }
 

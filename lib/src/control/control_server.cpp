@@ -110,7 +110,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                                        dir.string(), opts.group, std::strerror(errno)));
         }
         if (path.string().size() >= sizeof(sockaddr_un{}.sun_path))
-            throw fail(fmt::format("control socket: path too long for a Unix socket: {}", path.string()));
+            throw fail(
+                fmt::format("control socket: path too long for a Unix socket: {}", path.string()));
         if (std::filesystem::exists(std::filesystem::symlink_status(path, fs_ec))) {
             if (someone_listens(io, path))
                 throw fail(fmt::format("another resident node listens at {} (choose another with "
@@ -125,8 +126,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         if (!ec) acceptor.bind(local::endpoint(path.string()), ec);
         ::umask(old);
         if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-        if (ec)
-            throw fail(fmt::format("control socket {}: {}", path.string(), ec.message()));
+        if (ec) throw fail(fmt::format("control socket {}: {}", path.string(), ec.message()));
         if (gid && ::chown(path.c_str(), static_cast<uid_t>(-1), *gid) != 0)
             throw fail(fmt::format("control socket: cannot give {} to group {}: {}", path.string(),
                                    opts.group, std::strerror(errno)));
@@ -139,12 +139,12 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     }
 
     void accept() {
-        acceptor.async_accept([self = shared_from_this()](boost::system::error_code ec,
-                                                          local::socket s) {
-            if (self->closed) return;
-            if (!ec) self->admit(std::move(s));
-            if (ec != asio::error::operation_aborted) self->accept();
-        });
+        acceptor.async_accept(
+            [self = shared_from_this()](boost::system::error_code ec, local::socket s) {
+                if (self->closed) return;
+                if (!ec) self->admit(std::move(s));
+                if (ec != asio::error::operation_aborted) self->accept();
+            });
     }
 
     void admit(local::socket s) {
@@ -156,9 +156,11 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         else
             c->peer = {static_cast<unsigned>(-1), static_cast<unsigned>(-1), 0};
         if (!allowed(c->peer))
-            return refuse(c, fmt::format("uid {} may not use this node's control socket", c->peer.uid));
+            return refuse(
+                c, fmt::format("uid {} may not use this node's control socket", c->peer.uid));
         if (conns.size() >= opts.max_connections)
-            return refuse(c, fmt::format("too many control connections (at most {})", opts.max_connections));
+            return refuse(
+                c, fmt::format("too many control connections (at most {})", opts.max_connections));
         c->peer.connection = next_connection++;
         conns.push_back(c);
         read(c);
@@ -189,19 +191,21 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                 if (ec == asio::error::not_found) {
                     self->conns.remove(c);
                     if (self->opts.on_close) self->opts.on_close(c->peer.connection);
-                    return self->refuse(c, fmt::format("request longer than {} bytes",
-                                                       max_request_line - 1));
+                    return self->refuse(
+                        c, fmt::format("request longer than {} bytes", max_request_line - 1));
                 }
                 if (ec) return self->drop(c);
                 std::string line(asio::buffers_begin(c->in.data()),
-                                 asio::buffers_begin(c->in.data()) + static_cast<std::ptrdiff_t>(n));
+                                 asio::buffers_begin(c->in.data()) +
+                                     static_cast<std::ptrdiff_t>(n));
                 c->in.consume(n);
                 self->answer(c, line);
             });
     }
 
     void answer(const std::shared_ptr<Connection>& c, std::string_view line) {
-        while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+        while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
+            line.remove_suffix(1);
         boost::json::object reply;
         boost::system::error_code parse_ec;
         auto v = boost::json::parse(line, parse_ec);
@@ -217,12 +221,13 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                 reply = error_reply(e.what());
             }
         c->out = boost::json::serialize(reply) + "\n";
-        asio::async_write(c->socket, asio::buffer(c->out),
-                          [self = shared_from_this(), c](boost::system::error_code ec, std::size_t) {
-                              if (self->closed) return;
-                              if (ec) return self->drop(c);
-                              self->read(c);
-                          });
+        asio::async_write(
+            c->socket, asio::buffer(c->out),
+            [self = shared_from_this(), c](boost::system::error_code ec, std::size_t) {
+                if (self->closed) return;
+                if (ec) return self->drop(c);
+                self->read(c);
+            });
     }
 
     void close() {
@@ -230,7 +235,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         closed = true;
         boost::system::error_code ignored;
         acceptor.close(ignored);
-        for (auto& c : conns) c->socket.close(ignored);
+        for (auto& c : conns)
+            c->socket.close(ignored);
         conns.clear();
         ::unlink(opts.path.c_str());
     }
