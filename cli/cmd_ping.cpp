@@ -9,6 +9,7 @@
 #include "progress_ticker.hpp"
 #include "run_loop.hpp"
 
+#include <mcast/control.hpp>
 #include <mcast/discovery.hpp>
 #include <mcast/ping_verdict.hpp>
 #include <mcast/pinger.hpp>
@@ -17,6 +18,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace mcast::cli {
@@ -53,6 +55,22 @@ unicast_addresses(const Peer& peer, const std::vector<JoinedInterface>& joined) 
         if (pick) out.emplace_back(family, pick->address, ifindex);
     }
     return out;
+}
+
+// Full id -> name of every other node the resident node of this host knows; none where no resident
+// node runs (or it runs without weather).
+std::map<std::string, std::string> resident_node_peers(const std::string& control, Output& out) {
+    std::map<std::string, std::string> peers;
+    try {
+        ControlClient client(control, std::chrono::milliseconds(500));
+        for (const auto& n : client.weather().nodes)
+            if (!n.local) peers.emplace(n.id.full(), n.name);
+        out.debug(fmt::format("the resident node knows {} other node{}", peers.size(),
+                              peers.size() == 1 ? "" : "s"));
+    } catch (const ControlError& e) {
+        out.debug(e.what());
+    }
+    return peers;
 }
 
 } // namespace
@@ -97,6 +115,10 @@ int run_ping(const ParsedArgs& args, Output& out) {
     std::map<std::string, std::string> known;      // full id -> name, from discovery
     std::map<std::string, std::set<int>> families; // full id -> families it announces
     std::set<std::string> local;                   // full ids of nodes on this host
+    // The nodes the resident node of this host knows (those whose weather reports are current)
+    // are expected too: one killed a moment ago is listed as silent, not left out.
+    for (const auto& n : resident_node_peers(args.value("control").value_or(""), out))
+        known.emplace(n.first, n.second);
     discovery.on_event([&](const PeerEvent& e) {
         const auto who = e.peer.id.full();
         if (e.kind == PeerEventKind::join || e.kind == PeerEventKind::update) {

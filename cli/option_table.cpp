@@ -565,9 +565,15 @@ const std::vector<CommandSpec>& commands() {
                 "fails it without any bound, and so does a probe this host could not send (a "
                 "firewall rule here: the warning names the errno). Every failing path is named, "
                 "and a closing line counts the responders and those that were ok. Ctrl-C prints "
-                "the summary so far and exits by the same rules.",
+                "the summary so far and exits by the same rules.\n\n"
+                "Every node expected is listed, answering or not: those discovered during the "
+                "run, those named with --peer, and, where a resident node runs on this host "
+                "('mcast announce'), every node it currently knows (whose weather reports are "
+                "current), so that a node killed a moment ago shows as silent rather than "
+                "missing.",
             .options =
                 {
+                    control_option(),
                     accept_option(),
                     {.long_name = "count",
                      .value_name = "N",

@@ -121,20 +121,20 @@ std::vector<std::string> weather_lines(const Weather& w, const WeatherView& view
     if (view.sparklines) rows[0].push_back("LAST MINUTE (UP)");
     for (const auto& n : w.nodes) {
         std::string name = n.name.empty() ? "(anonymous)" : escape_text(n.name);
-        if (n.local) name += " (this host)";
-        if (n.trusted) name += " *";
+        if (n.local)
+            name += " (this host)";
+        else if (n.trusted)
+            name += " (friend)";
         std::vector<const Activity*> acts;
         for (const auto& a : n.activities)
             acts.push_back(&a);
         std::string first = acts.empty() ? "-" : activity_text(*acts[0]);
         std::string prio = acts.empty() ? "-" : std::to_string(acts[0]->priority);
-        std::vector<std::string> row = {name,
-                                        n.id.short_form(),
-                                        first,
-                                        prio,
-                                        bits_per_second(n.up_bps),
-                                        bits_per_second(n.down_bps),
-                                        age_text(n.age_ms)};
+        // A node without a default route measures nothing: unknown, never 0.
+        std::string up = n.measured ? bits_per_second(n.up_bps) : "unknown";
+        std::string down = n.measured ? bits_per_second(n.down_bps) : "unknown";
+        std::vector<std::string> row = {name, n.id.short_form(), first, prio, up,
+                                        down, age_text(n.age_ms)};
         if (view.sparklines) row.push_back(sparkline(n.up_history));
         rows.push_back(std::move(row));
         for (std::size_t i = 1; i < acts.size(); ++i) {
@@ -166,16 +166,17 @@ json::object weather_record(const Weather& w, std::string_view source) {
         json::array acts;
         for (const auto& a : n.activities)
             acts.emplace_back(activity_record(a));
-        nodes.emplace_back(json::object{{"id", n.id.full()},
-                                        {"name", n.name},
-                                        {"trusted", n.trusted},
-                                        {"local", n.local},
-                                        {"activities", std::move(acts)},
-                                        {"up_bps", n.up_bps},
-                                        {"down_bps", n.down_bps},
-                                        {"up_history", history(n.up_history)},
-                                        {"down_history", history(n.down_history)},
-                                        {"age_ms", n.age_ms}});
+        nodes.emplace_back(
+            json::object{{"id", n.id.full()},
+                         {"name", n.name},
+                         {"trusted", n.trusted},
+                         {"local", n.local},
+                         {"activities", std::move(acts)},
+                         {"up_bps", n.measured ? json::value(n.up_bps) : json::value(nullptr)},
+                         {"down_bps", n.measured ? json::value(n.down_bps) : json::value(nullptr)},
+                         {"up_history", history(n.up_history)},
+                         {"down_history", history(n.down_history)},
+                         {"age_ms", n.age_ms}});
     }
     json::object declared;
     for (const auto& [cls, bps] : w.declared_bps)

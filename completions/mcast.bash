@@ -75,6 +75,7 @@ _mcast() {
             esac ;;
         ping)
             case $prev in
+                --control) _mcast_files; return 0 ;;
                 --accept) _mcast_words 'any trusted'; return 0 ;;
                 --count|--interval|--size|--timeout|--peer|--expect|--max-loss|--max-rtt|--rate|--duration) return 0 ;;
             esac ;;
@@ -116,7 +117,7 @@ _mcast() {
             listen) _mcast_words '--accept --topic --count --timeout --stats -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             announce) _mcast_words '--accept --name --meta --interval --lifetime --once --control --control-group --no-weather --anonymous --weather-interval --igd --uplink --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             discover) _mcast_words '--accept --timeout --expect --watch --name --meta -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            ping) _mcast_words '--accept --count --interval --size --timeout --peer --expect --unicast-too --max-loss --max-rtt --respond --speed --rate --duration --find-max -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            ping) _mcast_words '--control --accept --count --interval --size --timeout --peer --expect --unicast-too --max-loss --max-rtt --respond --speed --rate --duration --find-max -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             trust) _mcast_words '--note --id --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             pair) _mcast_words '--answer --list --yes --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             weather) _mcast_words '--control --watch --heed --listen --count --interval --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;

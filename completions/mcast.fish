@@ -132,6 +132,7 @@ complete -c mcast -n '__mcast_command_is discover' -l name -x -d 'Only nodes who
 complete -c mcast -n '__mcast_command_is discover' -l meta -x -d 'Only nodes that announce this metadata (repeat: all must match)'
 
 # mcast ping
+complete -c mcast -n '__mcast_command_is ping' -l control -r -F -d 'The resident node\'s control socket, for running several nodes on one host (as --identity allows)'
 complete -c mcast -n '__mcast_command_is ping' -l accept -x -a 'any trusted' -d 'Whose messages to take: any signed sender, or only friends in the trust store (mcast trust)'
 complete -c mcast -n '__mcast_command_is ping' -l count -x -d 'Send N probes per family'
 complete -c mcast -n '__mcast_command_is ping' -l interval -x -d 'Time between probes'

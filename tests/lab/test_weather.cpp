@@ -282,3 +282,24 @@ TEST_F(Weather, YieldPausesForANeighboursLiveStreamAndGoesOnWhenItClears) {
 }
 
 } // namespace
+
+namespace {
+
+// ping on a host with a resident node expects every node that node knows: one killed with
+// SIGKILL a moment ago is listed as silent and fails the run, not left out.
+TEST_F(Weather, PingListsTheNodesTheResidentNodeKnowsThatDoNotAnswer) {
+    auto n1 = weather_node(1, "alpha");
+    auto n2 = lab_->spawn_mcast(2, {"announce", "-v", "--name", "beta", "--identity", key(2)});
+    ASSERT_TRUE(n2.wait_for_line(Stream::err, std::regex("announcing"), 5s)) << n2.err();
+    ASSERT_TRUE(
+        until(1, 8s, [](const json::object& w) { return node_named(w, "beta") != nullptr; }));
+    n2.kill(); // no goodbye: its last report (5 s interval) stays current for a while
+    auto r = mcast(1, {"ping", "--json", "--count", "3", "--interval", "200ms"});
+    EXPECT_EQ(r.code, 1) << r.out << r.err;
+    bool listed = false;
+    for (const auto& s : records(r.out, "summary"))
+        if (s.at("name").as_string() == "beta") listed = true;
+    EXPECT_TRUE(listed) << r.out;
+}
+
+} // namespace

@@ -114,7 +114,8 @@ struct NodeWeather {
     bool trusted = false;
     bool local = false; // this machine's own node
     std::vector<Activity> activities;
-    std::uint64_t up_bps = 0; // sum of its links
+    bool measured = false;    // it reported at least one link (else: no default route)
+    std::uint64_t up_bps = 0; // sum of its links; 0 and not measured: unknown
     std::uint64_t down_bps = 0;
     std::vector<std::uint64_t>
         up_history; // one sample per report over the last minute, oldest first

@@ -188,6 +188,7 @@ json::object to_json(const Weather& w) {
         for (const auto& a : n.activities)
             acts.emplace_back(to_json(a));
         j["activities"] = std::move(acts);
+        j["measured"] = n.measured;
         j["up_bps"] = n.up_bps;
         j["down_bps"] = n.down_bps;
         j["up_history"] = to_json(n.up_history);
@@ -239,6 +240,7 @@ Weather weather_from_json(const json::object& o) {
                             n.activities.push_back(*act);
                 }
             }
+            n.measured = as_bool(j.if_contains("measured"));
             n.up_bps = as_u64(j.if_contains("up_bps")).value_or(0);
             n.down_bps = as_u64(j.if_contains("down_bps")).value_or(0);
             n.up_history = u64s(j.if_contains("up_history"));

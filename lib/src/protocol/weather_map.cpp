@@ -202,6 +202,7 @@ Weather WeatherMap::snapshot(MonoTime now, const UplinkConfig& uplink, Heed heed
         n.activities = e.report.activities;
         n.up_bps = e.up;
         n.down_bps = e.down;
+        n.measured = !e.report.links.empty();
         for (const auto& s : e.history) {
             if (now - s.at > cfg_.history) continue;
             n.up_history.push_back(s.up);
