@@ -115,6 +115,13 @@ public:
 #endif
     }
 
+#if MCAST_HAVE_GATEWAY
+    // The monitor's thread may be inside a UPnP search (seconds, in miniupnpc's own timeouts):
+    // joining it would hold up the exit on Ctrl-C. The process is ending, so the thread is left
+    // to end with it.
+    ~Gateway() { (void)monitor_.release(); }
+#endif
+
 private:
 #if MCAST_HAVE_GATEWAY
     std::unique_ptr<IgdMonitor> monitor_;

@@ -132,7 +132,7 @@ done
 rm "$tmp/c1/mcast/config"
 
 step "listen -v --stats, send -v, a bad datagram"
-start announce2 2 announce -v --name two --meta role=test --interval 1s --timeout 60s
+start announce2 2 announce -v --name two --meta role=test --interval 1s --weather-interval 1s --timeout 60s
 start respond3 3 ping --respond --timeout 60s
 start listen 1 listen -v --stats --timeout 2500ms
 wait_for "$out/listen.err" "listening on" 10
@@ -218,12 +218,24 @@ for event in start yield clear exit; do
 done
 grep -q '"signal":15' "$out/yield_killed.jsonl" || fail "no signal in yield's exit record"
 
+step "weather and activity: h2's resident node holds a declaration; h3 (no node) listens itself"
+run 0 activity_set 2 activity set live-stream --rate 8Mbit --label json --for 1m
+run 0 activity_list 2 activity list
+wait_for "$out/activity_set.jsonl" '"type":"activity"' 1
+sleep 0.5
+run 0 weather 2 weather
+run 0 weather_watch 2 weather --watch --count 2 --interval 200ms
+run 0 weather_listen 3 weather --listen 2s
+grep -q '"class":"live-stream"' "$out/weather_listen.jsonl" ||
+  fail "h3 did not hear h2's declaration: $(cat "$out/weather_listen.jsonl")"
+run 1 weather_none 1 activity clear a999
+
 stop respond3 0
 stop announce2 0
 
 step "validate every line against docs/json.md"
 types=message,stats,drop,node,join,update,leave,conflict,announce,reply,summary,result,speed
-types+=,speed_max,friend,pair,identity,sent,config_file,setting,yield,error
+types+=,speed_max,friend,pair,identity,sent,config_file,setting,weather,activity,yield,error
 documented=$("$python" "$schema" --list-types | paste -sd, -)
 [[ $(tr , '\n' <<<"$documented" | sort) == $(tr , '\n' <<<"$types" | sort) ]] ||
   fail "docs/json.md documents the types $documented, this test expects $types: run the" \
