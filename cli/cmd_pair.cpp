@@ -95,7 +95,7 @@ int run_flow(const ParsedArgs& args, Output& out, bool initiator, std::optional<
     Session& session = loop.open_session(args, out);
     session.start();
     const auto wait = args.duration("timeout").value_or(std::chrono::seconds(60));
-    const std::string name = own_name(args);
+    const std::string my_name = own_name(args);
     bool paired = false, refused = false;
     std::unique_ptr<PairInitiator> ini;
     std::unique_ptr<PairResponder> resp;
@@ -126,7 +126,7 @@ int run_flow(const ParsedArgs& args, Output& out, bool initiator, std::optional<
         auto digest = from_hex(target->id);
         NodeId nid;
         std::copy(digest->begin(), digest->end(), nid.digest.begin());
-        ini = std::make_unique<PairInitiator>(session, name, nid);
+        ini = std::make_unique<PairInitiator>(session, my_name, nid);
         ini->on_event(handle);
         ini->start();
         // A silent minute looks like a hang: say what is awaited, unless -q.
@@ -137,7 +137,7 @@ int run_flow(const ParsedArgs& args, Output& out, bool initiator, std::optional<
                                  : target->name + " (" + target->id.substr(0, 12) + ")",
                              format_duration(wait)));
     } else {
-        resp = std::make_unique<PairResponder>(session, name,
+        resp = std::make_unique<PairResponder>(session, my_name,
                                                args.positional.empty() ? "" : args.positional[0]);
         resp->on_event(handle);
         resp->start();
