@@ -139,8 +139,8 @@ int run_discover(const ParsedArgs& args, Output& out) {
                               : std::string()));
             }
         } else if (e.kind == PeerEventKind::conflict) {
-            out.note("CONFLICT: two processes announce with the identity of " +
-                     e.peer.id.short_form());
+            out.note(fmt::format("CONFLICT: two processes announce with the identity of {}: {}",
+                                 e.peer.id.short_form(), both_addresses_text(e.peer)));
         }
         if (!cfg.watch && expect && matched.size() >= expect) loop.finish();
     });

@@ -3,9 +3,11 @@
 #include "commands.hpp"
 #include "duration.hpp"
 #include "node_options.hpp"
+#include "option_table.hpp"
 #include "peer_resolve.hpp"
 #include "printers.hpp"
 #include "run_loop.hpp"
+#include "settings.hpp"
 
 #include <mcast/pairing_flow.hpp>
 
@@ -74,11 +76,26 @@ bool ask(const ParsedArgs& args, Output& out, const PairEvent& e) {
     return !line.empty() && (line[0] == 'y' || line[0] == 'Y');
 }
 
+// The name this side gives the other, for its screen and its trust store: --name, else the
+// name this host's node announces ([announce] name in a config file, MCAST_ANNOUNCE_NAME), else
+// the host name, as announce does.
+std::string own_name(const ParsedArgs& args) {
+    if (auto name = args.value("name")) return *name;
+    try {
+        const auto announce = parse_with_settings(*find_command("announce"), {});
+        if (auto name = announce.value("name")) return *name;
+    } catch (const std::exception&) {
+        // A mistake in announce's settings is announce's to report; pair uses the host name.
+    }
+    return host_name();
+}
+
 int run_flow(const ParsedArgs& args, Output& out, bool initiator, std::optional<Candidate> target) {
     RunLoop loop;
     Session& session = loop.open_session(args, out);
     session.start();
     const auto wait = args.duration("timeout").value_or(std::chrono::seconds(60));
+    const std::string my_name = own_name(args);
     bool paired = false, refused = false;
     std::unique_ptr<PairInitiator> ini;
     std::unique_ptr<PairResponder> resp;
@@ -109,24 +126,26 @@ int run_flow(const ParsedArgs& args, Output& out, bool initiator, std::optional<
         auto digest = from_hex(target->id);
         NodeId nid;
         std::copy(digest->begin(), digest->end(), nid.digest.begin());
-        ini = std::make_unique<PairInitiator>(session, host_name(), nid);
+        ini = std::make_unique<PairInitiator>(session, my_name, nid);
         ini->on_event(handle);
         ini->start();
         // A silent minute looks like a hang: say what is awaited, unless -q.
         out.note(fmt::format("asking {} to pair; waiting up to {} for it to run 'mcast pair "
-                             "--accept'",
+                             "--answer'",
                              target->name.empty()
                                  ? target->id.substr(0, 12)
                                  : target->name + " (" + target->id.substr(0, 12) + ")",
                              format_duration(wait)));
     } else {
-        resp = std::make_unique<PairResponder>(session, host_name(),
+        resp = std::make_unique<PairResponder>(session, my_name,
                                                args.positional.empty() ? "" : args.positional[0]);
         resp->on_event(handle);
         resp->start();
-        out.note(fmt::format("waiting for a pairing request, up to {} ('mcast pair PEER' on "
-                             "the other node)",
-                             format_duration(wait)));
+        // pair --answer does not answer discovery: the other side finds this node by name only
+        // while mcast announce (or its service) runs here, else by its full id.
+        out.note(fmt::format("waiting for a pairing request, up to {}: on the other node run "
+                             "'mcast pair {}' (by name only while 'mcast announce' runs here)",
+                             format_duration(wait), session.identity().id().full()));
     }
     bool timed_out = false;
     loop.finish_after(wait, [&] { timed_out = true; });
@@ -182,7 +201,11 @@ int run_pair(const ParsedArgs& args, Output& out) {
     else
         target = resolve(peer, seen_on_network(args, out));
     if (!target) {
-        out.error("no node on the network matches '" + peer + "'");
+        // pair --answer alone is not discoverable: say what makes a node findable.
+        out.error("no node on the network matches '" + peer +
+                  "': a node is found by name or id prefix only while it runs 'mcast announce' "
+                  "(or the mcast-announce service); otherwise give its full id (64 hex digits, "
+                  "'mcast id' prints it)");
         return exit_nothing;
     }
     return run_flow(args, out, true, target);

@@ -161,7 +161,8 @@ const CommandSpec& program() {
                     "--list: no request); "
                     "trust's PEER, NAME or PREFIX matched nothing; weather heard no report; "
                     "activity found no resident node, or no declaration of that ID. yield exits "
-                    "with CMD's own status. id, send, announce, config and help never exit with 1. mcast-COMMAND(1) says what each command "
+                    "with CMD's own status. id, send, announce, config and help never exit with 1. "
+                    "mcast-COMMAND(1) says what each command "
                     "means."},
                 {2, "Error: a bad option, value or command, an unusable key file, no usable "
                     "network interface, or a failure to send. The error is one line on standard "
@@ -758,6 +759,13 @@ const std::vector<CommandSpec>& commands() {
                 "Requests repeat every second and expire at --timeout; an unanswered or refused "
                 "request changes nothing. 'mcast pair --list' shows the requests waiting for "
                 "this node.\n\n"
+                "PEER is found by name or id prefix only if that node runs 'mcast announce' (or "
+                "the mcast-announce service): 'mcast pair --answer' alone does not answer "
+                "discovery, so a node that only runs it is found by its full id, which it "
+                "prints while it waits.\n\n"
+                "Each side gives the other its node's name (shown on the other screen and kept "
+                "in the other's trust store): --name, else the name its announce is configured "
+                "with ([announce] name), else the host name.\n\n"
                 "A script that cannot show a code to a person pairs with --yes, which takes PEER "
                 "as a full id on both sides (mcast id prints it): the ids, passed on another "
                 "channel, are then what is compared.\n\n"
@@ -778,6 +786,11 @@ const std::vector<CommandSpec>& commands() {
                     {.long_name = "list",
                      .help = "List the pairing requests addressed to this node.",
                      .settable = false},
+                    {.long_name = "name",
+                     .value_name = "NAME",
+                     .help = "The name to give the other side, as announce's --name.",
+                     .default_help = "[announce] name, else the host name",
+                     .arity = Arity::One},
                     {.long_name = "yes",
                      .help = "Accept without asking; only with PEER given as a full id, since "
                              "no code is compared: the id alone decides who is paired.",
@@ -823,7 +836,8 @@ const std::vector<CommandSpec>& commands() {
             .options =
                 {
                     control_option(),
-                    {.long_name = "watch", .help = "Keep showing updates until Ctrl-C, --count or --timeout."},
+                    {.long_name = "watch",
+                     .help = "Keep showing updates until Ctrl-C, --count or --timeout."},
                     {.long_name = "heed",
                      .value_name = "WHO",
                      .help = "Whose reports count in the totals and the verdict: any node, or "

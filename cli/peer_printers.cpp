@@ -46,6 +46,13 @@ std::string addresses_text(const std::vector<NodeAddress>& addrs) {
     return out.empty() ? "-" : out;
 }
 
+// A cloned identity shows both machines: this incarnation's addresses, then the twin's.
+std::string both_addresses_text(const Peer& p) {
+    auto text = addresses_text(p.info.addresses);
+    if (p.twin) text += " | " + addresses_text(p.twin->info.addresses);
+    return text;
+}
+
 namespace {
 
 // A key or value as the META column shows it: quoted when it is empty or holds a space (or, for
@@ -80,9 +87,8 @@ std::vector<std::string> peer_table_lines(const std::vector<Peer>& peers, MonoTi
     for (const auto& p : sorted) {
         std::string flags = p.local ? " (this host)" : "";
         if (p.conflict) flags += " (CONFLICT)";
-        rows.push_back({display_name(p) + flags, p.id.short_form(),
-                        addresses_text(p.info.addresses), meta_text(p.info.meta),
-                        trust_mark(p, trust), age_text(p.last_seen, now)});
+        rows.push_back({display_name(p) + flags, p.id.short_form(), both_addresses_text(p),
+                        meta_text(p.info.meta), trust_mark(p, trust), age_text(p.last_seen, now)});
     }
     return table_lines(rows, {.color = color, .accent_column = 1});
 }
@@ -115,6 +121,14 @@ json::object json_peer(const Peer& p, MonoTime now, const TrustStore* trust,
             {"local", p.local},
             {"conflict", p.conflict},
             {"incarnation", hex64(p.incarnation)},
+            {"twin", p.twin ? json::value(json::object{
+                                  {"incarnation", hex64(p.twin->incarnation)},
+                                  {"name", p.twin->info.name},
+                                  {"addresses", json_addresses(p.twin->info.addresses)},
+                                  {"age_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 now - p.twin->last_seen)
+                                                 .count()}})
+                            : json::value(nullptr)},
             {"lifetime_ms", p.info.lifetime.count()},
             {"age_ms",
              std::chrono::duration_cast<std::chrono::milliseconds>(now - p.last_seen).count()}};
@@ -140,7 +154,8 @@ std::string human_event(const PeerEvent& e, MonoTime now, const TrustStore* trus
         return row("leave",
                    fmt::format("({}, last heard {} ago)", e.reason, age_text(p.last_seen, now)));
     case PeerEventKind::conflict:
-        return row("CONFLICT", "two processes announce with this identity");
+        return row("CONFLICT", fmt::format("two processes announce with this identity: {}",
+                                           both_addresses_text(p)));
     }
     return {};
 }

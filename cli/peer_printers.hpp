@@ -16,6 +16,8 @@ namespace mcast::cli {
 
 // "10.77.0.2%eth0 fe80::1%eth0"
 std::string addresses_text(const std::vector<NodeAddress>& addrs);
+// A peer's addresses and, for a cloned identity, " | " and its twin's.
+std::string both_addresses_text(const Peer& p);
 // The addresses as JSON: [{"family": 4, "address": "...", "interface": "eth0"}, ...].
 boost::json::array json_addresses(const std::vector<NodeAddress>& addresses);
 std::string meta_text(const Meta& meta);

@@ -158,6 +158,7 @@ complete -c mcast -n '__mcast_command_is trust; and not __fish_seen_subcommand_f
 # mcast pair
 complete -c mcast -n '__mcast_command_is pair' -l answer -d 'Answer a pairing request (from PEER only, when given)'
 complete -c mcast -n '__mcast_command_is pair' -l list -d 'List the pairing requests addressed to this node'
+complete -c mcast -n '__mcast_command_is pair' -l name -x -d 'The name to give the other side, as announce\'s --name'
 complete -c mcast -n '__mcast_command_is pair' -l yes -d 'Accept without asking'
 complete -c mcast -n '__mcast_command_is pair' -l timeout -x -d 'Give up after DURATION (with --list: listen this long, 3s)'
 

@@ -103,6 +103,9 @@ struct Node::Impl {
         if (m.header.timestamp_ns < started_wall_ns - std::int64_t{5'000'000'000}) return;
         if (!reported_twins.insert(m.header.incarnation).second) return;
         conflict_handler(m);
+        // Announce at once, so that the twin hears this identity from another incarnation too
+        // and warns on its side, rather than an interval later (or never, if it only answers).
+        changed();
     }
 };
 

@@ -3,6 +3,8 @@
 // unanswered request expires with nothing changed.
 #include "lab_fixture.hpp"
 
+#include <filesystem>
+#include <fstream>
 #include <regex>
 
 using namespace mcast::testlab;
@@ -50,6 +52,40 @@ TEST_F(Pair, BothSeeTheSameCodeAndBecomeFriends) {
     ASSERT_EQ(fb.size(), 1u);
     EXPECT_EQ(fa[0].at("id").as_string(), ids_[2]);
     EXPECT_EQ(fb[0].at("id").as_string(), ids_[1]);
+}
+
+TEST_F(Pair, EachSideGivesItsNodesNameAndAnAnswerOnlyNodeIsFoundByIdNotByName) {
+    // h2's node is called media-pc (announce's name in its config), not the host name.
+    std::filesystem::create_directories(dir_ / "c2" / "mcast");
+    std::ofstream(dir_ / "c2" / "mcast" / "config") << "[announce]\nname = media-pc\n";
+    auto b = lab_->spawn(
+        2, argv(2, {"pair", "--answer", ids_[1], "--yes", "--json", "--timeout", "20s"}));
+    // While it waits it says how the other side finds it: by its full id, since it runs no
+    // announce and answers no discovery.
+    ASSERT_TRUE(
+        b.wait_for_line(Stream::err, std::regex("mcast pair " + ids_[2] + ".*mcast announce"), 5s))
+        << b.err();
+    // By name it cannot be found, and the error says why and what to do.
+    auto by_name =
+        run_command(lab_->exec_argv(1, argv(1, {"pair", "media-pc", "--timeout", "3s"})), 20s);
+    EXPECT_EQ(by_name.code, 1);
+    EXPECT_NE(by_name.err.find("mcast announce"), std::string::npos) << by_name.err;
+    EXPECT_NE(by_name.err.find("full id"), std::string::npos) << by_name.err;
+    // By id it pairs; each side shows and stores the other's node name.
+    auto a = run_command(lab_->exec_argv(1, argv(1, {"pair", ids_[2], "--yes", "--json", "--name",
+                                                     "desk", "--timeout", "15s"})),
+                         20s);
+    ASSERT_EQ(a.code, 0) << a.err;
+    ASSERT_EQ(b.wait(10s), 0) << b.err();
+    for (auto& r : records(a.out, "pair"))
+        EXPECT_EQ(r.at("name").as_string(), "media-pc") << a.out;
+    for (auto& r : records(b.out(), "pair"))
+        EXPECT_EQ(r.at("name").as_string(), "desk") << b.out();
+    auto fa = friends(1), fb = friends(2);
+    ASSERT_EQ(fa.size(), 1u);
+    ASSERT_EQ(fb.size(), 1u);
+    EXPECT_EQ(fa[0].at("name").as_string(), "media-pc");
+    EXPECT_EQ(fb[0].at("name").as_string(), "desk");
 }
 
 TEST_F(Pair, AcceptYesPairsWithTheGivenIdOnlyNotWhoeverAsksFirst) {

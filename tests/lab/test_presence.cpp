@@ -165,6 +165,57 @@ TEST_F(SmallLan, TwoNodesWithOneKeyAreAConflict) {
     EXPECT_TRUE(rows[0].at("conflict").as_bool());
 }
 
+TEST_F(SmallLan, AClonedKeyShowsBothMachinesInDiscoverAndWatchAndWarnsOnBoth) {
+    // One key file, used by announce on host 1 and host 2 (a cloned machine); host 3 watches.
+    auto watch = lab_->spawn_mcast(3, {"discover", "--watch", "--json", "--identity", key(3)});
+    nodes_.emplace(1, lab_->spawn_mcast(1, {"announce", "--identity", key(1)}));
+    nodes_.emplace(2, lab_->spawn_mcast(2, {"announce", "--identity", key(1)}));
+    // Both clones warn, each about the other's address: the one that hears first announces
+    // at once, so the other hears its twin too.
+    const auto id12 = ids_[1].substr(0, 12);
+    for (int h : {1, 2}) {
+        const int other = h == 1 ? 2 : 1;
+        auto& n = nodes_.at(h);
+        EXPECT_TRUE(n.wait_for_line(
+            Stream::err,
+            std::regex("CONFLICT.*" + id12 + ".*" +
+                       std::regex_replace(lab_->addr(other, 4), std::regex("\\."), "\\.")),
+            10s))
+            << "host " << h << ": " << n.err();
+    }
+    // --watch emits the conflict, with both machines' addresses.
+    ASSERT_TRUE(watch.wait_for_line(Stream::out, std::regex("\"type\":\"conflict\""), 10s))
+        << watch.out() << watch.err();
+    const auto has = [](const json::array& addrs, const std::string& a) {
+        for (const auto& x : addrs)
+            if (x.as_object().at("address").as_string() == a) return true;
+        return false;
+    };
+    const auto both = [&](const json::object& rec) {
+        if (rec.at("twin").is_null()) return false;
+        const auto& mine = rec.at("addresses").as_array();
+        const auto& twin = rec.at("twin").as_object().at("addresses").as_array();
+        return (has(mine, lab_->addr(1, 4)) && has(twin, lab_->addr(2, 4))) ||
+               (has(mine, lab_->addr(2, 4)) && has(twin, lab_->addr(1, 4)));
+    };
+    auto conflicts = records(watch.out(), "conflict");
+    ASSERT_EQ(conflicts.size(), 1u) << watch.out();
+    EXPECT_EQ(conflicts[0].at("id").as_string(), ids_[1]);
+    EXPECT_TRUE(conflicts[0].at("conflict").as_bool());
+    EXPECT_TRUE(both(conflicts[0])) << watch.out();
+
+    // discover lists the identity once, with both machines, in JSON and in the table.
+    auto d = mcast(3, {"discover", "--timeout", "3s", "--json"});
+    auto rows = records(d.out, "node");
+    ASSERT_EQ(rows.size(), 1u) << d.out;
+    EXPECT_TRUE(rows[0].at("conflict").as_bool());
+    EXPECT_TRUE(both(rows[0])) << d.out;
+    auto table = mcast(3, {"discover", "--timeout", "3s"});
+    EXPECT_NE(table.out.find(lab_->addr(1, 4)), std::string::npos) << table.out;
+    EXPECT_NE(table.out.find(lab_->addr(2, 4)), std::string::npos) << table.out;
+    EXPECT_NE(table.out.find("CONFLICT"), std::string::npos) << table.out;
+}
+
 TEST_F(SmallLan, AReplayOfAnEarlierRunIsNoConflictATwinIsReportedOnce) {
     announce(2, 2);
     // Datagrams signed with node2's own key, as a capture of an earlier run (old timestamp) and

@@ -208,6 +208,46 @@ TEST(PeerTable, RestartIsAnUpdateButTwoLiveIncarnationsAreAConflict) {
     EXPECT_TRUE(t.peers().begin()->second.conflict);
 }
 
+TEST(PeerTable, ACloneKeepsBothMachinesAddressesAndAlternatingIsNoUpdate) {
+    PeerTable t;
+    MonoTime now{};
+    auto a = sample_info("a"), b = sample_info("b");
+    a.addresses = {{4, "10.0.0.2", "eth0"}};
+    b.addresses = {{4, "10.0.0.3", "eth0"}};
+    t.observe(key(5), 1, a, {4, "10.0.0.2", "eth0"}, now, false);
+    // Both answer the same query: one conflict event that names both machines, no update.
+    auto e = t.observe(key(5), 2, b, {4, "10.0.0.3", "eth0"}, now + 100ms, false);
+    ASSERT_EQ(e.size(), 1u);
+    EXPECT_EQ(e[0].kind, PeerEventKind::conflict);
+    EXPECT_EQ(e[0].peer.info.addresses, b.addresses);
+    ASSERT_TRUE(e[0].peer.twin);
+    EXPECT_EQ(e[0].peer.twin->incarnation, 1u);
+    EXPECT_EQ(e[0].peer.twin->info.addresses, a.addresses);
+    // Each speaks again in turn: they swap places, each with its own addresses, and nothing
+    // changed (neither a second conflict nor an update).
+    EXPECT_TRUE(t.observe(key(5), 1, a, {4, "10.0.0.2", "eth0"}, now + 30s, false).empty());
+    const Peer& p = t.peers().begin()->second;
+    EXPECT_EQ(p.incarnation, 1u);
+    EXPECT_EQ(p.info.addresses, a.addresses);
+    EXPECT_EQ(p.twin->info.addresses, b.addresses);
+    EXPECT_TRUE(t.observe(key(5), 2, b, {4, "10.0.0.3", "eth0"}, now + 31s, false).empty());
+    // A real change of one of them is an update.
+    auto b2 = b;
+    b2.addresses.push_back({6, "fe80::3", "eth0"});
+    e = t.observe(key(5), 2, b2, {4, "10.0.0.3", "eth0"}, now + 32s, false);
+    ASSERT_EQ(e.size(), 1u);
+    EXPECT_EQ(e[0].changed, std::vector<std::string>{"addresses"});
+    // One says goodbye: the other stays, alone.
+    EXPECT_TRUE(t.goodbye(key(5), 2, now + 33s).empty());
+    ASSERT_EQ(t.size(), 1u);
+    EXPECT_EQ(t.peers().begin()->second.incarnation, 1u);
+    EXPECT_FALSE(t.peers().begin()->second.twin);
+    EXPECT_EQ(t.peers().begin()->second.info.addresses, a.addresses);
+    // Then the second goodbye removes the node.
+    ASSERT_EQ(t.goodbye(key(5), 1, now + 34s).size(), 1u);
+    EXPECT_EQ(t.size(), 0u);
+}
+
 TEST(PeerTable, OneKeyFromAHundredThousandSourcesKeepsABoundedList) {
     PeerTable t;
     MonoTime now{};

@@ -235,7 +235,7 @@ TEST_F(SettingFiles, TheTopHoldsOnlyGlobalOptions) {
     const std::string u = user().string();
     write(user(), "name = media-pc\n");
     EXPECT_EQ(error_of(ping()), u + ":1: 'name' is not a setting of every command; put it under "
-                                    "[announce], [discover]");
+                                    "[announce], [discover], [pair]");
     write(user(), "[announce]\nname = \"living room\"\n[discover]\nname = media*\n");
     EXPECT_EQ(parse_with_settings(*find_command("announce"), Args{}).value("name"), "living room");
     EXPECT_EQ(parse_with_settings(*find_command("discover"), Args{}).value("name"), "media*");

@@ -30,6 +30,14 @@ struct Peer {
     bool conflict = false;                  // two processes announce with this key
     std::uint64_t previous_incarnation = 0; // the one this replaced, to tell restarts from twins
     MonoTime previous_seen{};
+    // In a conflict, the other incarnation heard with this key (another machine, a clone) and
+    // the addresses it announced: both machines are shown, not whichever spoke last.
+    struct Twin {
+        std::uint64_t incarnation = 0;
+        NodeInfo info;
+        MonoTime last_seen{};
+    };
+    std::optional<Twin> twin;
 };
 
 enum class PeerEventKind { join, update, leave, conflict };

@@ -57,27 +57,43 @@ std::vector<PeerEvent> PeerTable::observe(const PublicKeyBytes& key, std::uint64
         return events;
     }
     Peer& p = it->second;
-    if (incarnation != p.incarnation) {
+    // What this incarnation announced before, to tell a real change from the twin's.
+    NodeInfo before = p.info;
+    bool new_twin = false;
+    if (incarnation != p.incarnation && p.twin && p.twin->incarnation == incarnation) {
+        // The twin speaks again: the two swap places, each keeping what it announced.
+        before = p.twin->info;
+        *p.twin = {p.incarnation, p.info, p.last_seen};
+        p.previous_incarnation = p.incarnation;
+        p.previous_seen = p.last_seen;
+        p.incarnation = incarnation;
+    } else if (incarnation != p.incarnation) {
         // Two processes with one key: the old incarnation comes back (A, B, A), or the new one
         // speaks within a second of the old one (both answered the same query). A restart
         // leaves a gap.
         bool flapping = (incarnation == p.previous_incarnation &&
                          now - p.previous_seen < std::max(info.lifetime, p.info.lifetime)) ||
                         now - p.last_seen < std::chrono::seconds(1);
-        if (flapping && !p.conflict) {
+        if (flapping) {
+            // Both machines are kept: the other one is the twin, shown beside this one.
+            p.twin = Peer::Twin{p.incarnation, p.info, p.last_seen};
+            before = info;
+            new_twin = !p.conflict;
             p.conflict = true;
-            events.push_back({PeerEventKind::conflict, p, {}});
+        } else {
+            p.twin.reset(); // a restart: the old incarnation is gone
         }
         p.previous_incarnation = p.incarnation;
         p.previous_seen = p.last_seen;
         p.incarnation = incarnation;
     }
+    if (p.twin && now - p.twin->last_seen > p.twin->info.lifetime) p.twin.reset(); // gone
     // An update says what changed: a monitoring log needs more than "something did".
     std::vector<std::string> changed;
-    if (p.info.name != info.name) changed.emplace_back("name");
-    if (p.info.addresses != info.addresses) changed.emplace_back("addresses");
-    if (p.info.meta != info.meta) changed.emplace_back("meta");
-    if (p.info.lifetime != info.lifetime) changed.emplace_back("lifetime");
+    if (before.name != info.name) changed.emplace_back("name");
+    if (before.addresses != info.addresses) changed.emplace_back("addresses");
+    if (before.meta != info.meta) changed.emplace_back("meta");
+    if (before.lifetime != info.lifetime) changed.emplace_back("lifetime");
     if (p.local != local) changed.emplace_back("local");
     // The most recent sources only, most recent last: a source address is the sender's claim,
     // so one key heard from many spoofed sources must cost a bounded list and no event.
@@ -90,6 +106,9 @@ std::vector<PeerEvent> PeerTable::observe(const PublicKeyBytes& key, std::uint64
     p.local = local;
     p.last_seen = now;
     p.expires = now + info.lifetime;
+    if (p.twin) p.expires = std::max(p.expires, p.twin->last_seen + p.twin->info.lifetime);
+    // A new twin is reported once, with both machines' addresses.
+    if (new_twin) events.push_back({PeerEventKind::conflict, p, {}});
     if (!changed.empty()) events.push_back({PeerEventKind::update, p, {}, std::move(changed)});
     return events;
 }
@@ -99,7 +118,24 @@ std::vector<PeerEvent> PeerTable::goodbye(const PublicKeyBytes& key, std::uint64
     std::vector<PeerEvent> events;
     auto it = peers_.find(NodeId::of(key));
     // A goodbye from an incarnation that was already replaced says nothing about the new one.
-    if (it == peers_.end() || it->second.incarnation != incarnation) return events;
+    if (it == peers_.end()) return events;
+    auto& p = it->second;
+    // One of two twins leaves: the other stays.
+    if (p.twin && p.twin->incarnation == incarnation) {
+        p.twin.reset();
+        return events;
+    }
+    if (p.incarnation != incarnation) return events;
+    if (p.twin) {
+        p.previous_incarnation = p.incarnation;
+        p.previous_seen = p.last_seen;
+        p.incarnation = p.twin->incarnation;
+        p.info = p.twin->info;
+        p.last_seen = p.twin->last_seen;
+        p.expires = p.last_seen + p.info.lifetime;
+        p.twin.reset();
+        return events;
+    }
     events.push_back({PeerEventKind::leave, it->second, "goodbye"});
     erase(it);
     return events;
