@@ -148,7 +148,7 @@ run 0 trust_list 1 trust list
 run 0 trust_show 1 trust show two
 
 step "discover --watch: a join and a leave, a conflict and updates"
-start watch 1 discover --watch --timeout 5s
+start watch 1 discover --watch --timeout 8s
 sleep 0.5
 # h3 announces with its own key the name of friend "two" (name_of_friend, name_seen_with), and a
 # twin on h3 uses h2's key (conflict in discover and in both announce processes).
@@ -157,6 +157,15 @@ argv_of 3 announce -v --name twin --timeout 3s
 argv[-1]=$tmp/h2.pem
 "${argv[@]}" >"$out/twin.jsonl" 2>"$out/twin.err" </dev/null || fail "twin: $(cat "$out/twin.err")"
 finish announce3 0
+# An update: h3's node reads new metadata on SIGHUP (a twin is no update: it keeps its own row).
+mkdir -p "$tmp/c3/mcast"
+printf '[announce]\nmeta = v=1\n' >"$tmp/c3/mcast/config"
+start reload3 3 announce --name three --timeout 3s
+sleep 1
+printf '[announce]\nmeta = v=2\n' >"$tmp/c3/mcast/config"
+kill -HUP "${bg_pid[reload3]}"
+finish reload3 0
+rm "$tmp/c3/mcast/config"
 finish watch 0
 
 step "ping: replies, summaries, result, error"
