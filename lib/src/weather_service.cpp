@@ -33,15 +33,6 @@ namespace {
 constexpr auto sample_every = std::chrono::seconds(1);
 constexpr auto probe_timeout = std::chrono::milliseconds(900);
 
-// Rates in an anonymous report: two significant figures, so that a report says "about 8 Mbit/s"
-// and not which download it is.
-std::uint64_t round_rate(std::uint64_t bps) {
-    std::uint64_t scale = 1;
-    while (bps / scale >= 100)
-        scale *= 10;
-    return (bps + scale / 2) / scale * scale;
-}
-
 double random_unit() {
     static thread_local std::mt19937_64 g{std::random_device{}()};
     return std::uniform_real_distribution<double>(0, 1)(g);
@@ -215,30 +206,15 @@ struct WeatherService::Impl : std::enable_shared_from_this<WeatherService::Impl>
 
     WeatherReport report(MonoTime now) const {
         WeatherReport r;
-        r.name = opts.anonymous ? std::string() : opts.name;
+        r.name = opts.name;
         r.interval_ms = static_cast<std::uint32_t>(opts.interval.count());
-        for (auto a : table.activities(now)) {
-            if (opts.anonymous) {
-                a.label.clear();
-                a.rate_bps = round_rate(a.rate_bps);
-            }
-            r.activities.push_back(std::move(a));
-        }
-        for (const auto& m : meters) {
-            LinkLoad l;
-            l.interface = opts.anonymous ? std::string() : m.last.interface;
-            l.ipv4 = m.last.ipv4;
-            l.ipv6 = m.last.ipv6;
-            l.up_bps = m.up.bps().value_or(0);
-            l.down_bps = m.down.bps().value_or(0);
-            if (opts.anonymous) {
-                l.up_bps = round_rate(l.up_bps);
-                l.down_bps = round_rate(l.down_bps);
-            }
-            r.links.push_back(std::move(l));
-        }
+        r.activities = table.activities(now);
+        for (const auto& m : meters)
+            r.links.push_back({m.last.interface, m.last.ipv4, m.last.ipv6, m.up.bps().value_or(0),
+                               m.down.bps().value_or(0)});
         r.gateway = gateway_figures();
-        return r;
+        // --anonymous: no name, labels or interface names, rates to two significant figures.
+        return opts.anonymous ? anonymized(std::move(r)) : r;
     }
 
     void send_report(MonoTime now) {
