@@ -19,11 +19,6 @@
 namespace mcast::cli {
 namespace {
 
-std::filesystem::path control_path(const ParsedArgs& args) {
-    if (auto p = args.value("control")) return *p;
-    return {}; // the first of control_paths() that answers
-}
-
 Activity activity_of(const ParsedArgs& args, std::string_view class_name) {
     auto cls = parse_activity_class(class_name);
     if (!cls) {
@@ -69,7 +64,7 @@ int run_with_declaration(const ParsedArgs& args, Output& out, const Activity& a,
     using namespace std::chrono_literals;
     constexpr auto lease = 30s;
     constexpr auto renew_every = 10s;
-    ControlClient client(control_path(args));
+    ControlClient client(args.value("control").value_or(""));
     SignalFd signals; // before the child starts, so that no signal is missed
     const auto id = client.declare(a, lease, true);
     out.debug(
@@ -131,14 +126,14 @@ int run_activity(const ParsedArgs& args, Output& out) {
         expect_args(1, 1, "set CLASS [--rate RATE] [--for DURATION] [--label TEXT]");
         auto a = activity_of(args, pos[1]);
         auto lease = std::chrono::duration_cast<std::chrono::milliseconds>(*args.duration("for"));
-        ControlClient client(control_path(args));
+        ControlClient client(args.value("control").value_or(""));
         auto id = client.declare(a, lease);
         print(out, Declaration{id, a, lease, static_cast<unsigned>(::getuid())});
         return exit_ok;
     }
     if (action == "clear") {
         expect_args(0, 1, "clear [ID]");
-        ControlClient client(control_path(args));
+        ControlClient client(args.value("control").value_or(""));
         if (pos.size() == 2) {
             client.clear(pos[1]);
             out.note("cleared " + pos[1]);
@@ -162,7 +157,7 @@ int run_activity(const ParsedArgs& args, Output& out) {
     }
     if (action == "list") {
         expect_args(0, 0, "list");
-        ControlClient client(control_path(args));
+        ControlClient client(args.value("control").value_or(""));
         auto ds = client.list();
         for (const auto& d : ds)
             print(out, d);

@@ -20,11 +20,6 @@
 namespace mcast::cli {
 namespace {
 
-std::filesystem::path control_path(const ParsedArgs& args) {
-    if (auto p = args.value("control")) return *p;
-    return {}; // the first of control_paths() that answers
-}
-
 Heed heed_of(const ParsedArgs& args) {
     return args.value("heed").value_or("any") == "trusted" ? Heed::trusted : Heed::any;
 }
@@ -93,7 +88,7 @@ int run_weather(const ParsedArgs& args, Output& out) {
     Show show(out, watching);
     std::optional<ControlClient> client;
     try {
-        client.emplace(control_path(args));
+        client.emplace(args.value("control").value_or(""));
     } catch (const ControlError& e) {
         if (!e.no_node) throw;
         out.debug(e.what());
