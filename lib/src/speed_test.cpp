@@ -24,7 +24,9 @@ struct SpeedResponder::Impl {
     struct Test {
         PublicKeyBytes sender; // counters belong to the key that started the test
         SpeedCounter counter;
-        std::int64_t reported = -1; // `received` when the last report went out
+        std::int64_t reported = -1;     // `received` when the last report went out
+        std::uint64_t drops_before = 0; // the session's kernel drops when the test began
+        bool reported_drops = false;    // the last report carried kernel_drops
     };
     std::deque<Test> tests; // most recent last
     std::vector<Subscription> subs;
@@ -36,7 +38,7 @@ struct SpeedResponder::Impl {
             if (t.sender == sender && t.counter.report().test == test) return &t;
         if (!create) return nullptr;
         if (tests.size() >= max_tests) tests.pop_front();
-        tests.push_back({sender, SpeedCounter(test)});
+        tests.push_back({sender, SpeedCounter(test), -1, session.kernel_drops(), false});
         return &tests.back();
     }
 
@@ -55,14 +57,25 @@ struct SpeedResponder::Impl {
         // once per state of its counters: a stray, forged or repeated end marker makes no node
         // send anything more. (The end marker repeats, over both families: one that overtakes
         // the data still queued on the other family's socket gets an updated report later.)
+        // A marker that asks for kernel_drops gets a report with it even when one without it
+        // (the answer to the plain marker, which the sender also sends for older responders)
+        // went out for the same counts.
         auto* t = find(m.header.sender, e->test, false);
-        if (!t || t->reported == t->counter.report().received) return;
+        if (!t) return;
+        const auto received = t->counter.report().received;
+        if (t->reported == received && (t->reported_drops || !e->wants_kernel_drops)) return;
         SpeedReport r = t->counter.report();
         r.test = e->test;
         r.name = name;
+        // What the kernel dropped meanwhile: this node read too slowly (it counts datagrams of
+        // anything on its sockets, so the figure is an upper bound for this test's).
+        if (e->wants_kernel_drops)
+            r.kernel_drops = static_cast<std::int64_t>(session.kernel_drops() - t->drops_before);
         // Back to the sender's private port: reports need not reach anyone else.
-        if (session.reply(m.arrival, "", encode_speed_report(r), MessageType::speed_report))
+        if (session.reply(m.arrival, "", encode_speed_report(r), MessageType::speed_report)) {
             t->reported = r.received;
+            t->reported_drops = e->wants_kernel_drops;
+        }
     }
 };
 
@@ -154,7 +167,10 @@ struct SpeedSender::Impl {
         SendOptions o;
         o.type = MessageType::speed_end;
         o.private_port = true;
-        (void)session.send("", encode_speed_end({test, result.sent}), o);
+        // The marker that asks for kernel_drops first, then the plain one, which older
+        // responders (they ignore a three-field marker) answer.
+        (void)session.send("", encode_speed_end({test, result.sent, true}), o);
+        (void)session.send("", encode_speed_end({test, result.sent, false}), o);
         return now + std::chrono::milliseconds(200);
     }
 
@@ -162,7 +178,11 @@ struct SpeedSender::Impl {
         auto r = decode_speed_report(m.values);
         if (!r || r->test != test) return;
         if (!result.reports.count(m.sender_id.full())) last_news = std::chrono::steady_clock::now();
-        result.reports[m.sender_id.full()] = *r;
+        auto& kept = result.reports[m.sender_id.full()];
+        // A report without kernel_drops (the answer to a plain marker) keeps the figure an
+        // earlier report gave: kernel drops only grow, so it stays a lower bound.
+        if (!r->kernel_drops) r->kernel_drops = kept.kernel_drops;
+        kept = *r;
     }
 };
 

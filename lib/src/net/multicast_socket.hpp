@@ -47,6 +47,9 @@ public:
 
     // Datagrams dropped because the send queue was full (unicast never waits for room).
     std::uint64_t unsent() const { return unsent_; }
+    // Datagrams the kernel dropped because this socket's receive queue was full (SO_RXQ_OVFL:
+    // the count each read carries, so it is as recent as the last datagram read).
+    std::uint64_t kernel_drops() const { return kernel_drops_; }
 
     void start(Handler h);
     void close();
@@ -66,6 +69,7 @@ private:
     std::uint16_t port_;
     Handler handler_;
     std::uint64_t unsent_ = 0;
+    std::uint64_t kernel_drops_ = 0;
     std::vector<std::uint8_t> buffer_;
     // A handler may destroy this socket (by destroying its Session): drain checks the token.
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
