@@ -33,12 +33,14 @@ struct SpeedResponder::Impl {
 
     Impl(Session& s, std::string n) : session(s), name(std::move(n)) {}
 
-    Test* find(const PublicKeyBytes& sender, const Nonce& test, bool create) {
+    // `before`: the session's kernel drops before the datagram that creates the test.
+    Test* find(const PublicKeyBytes& sender, const Nonce& test, bool create,
+               std::uint64_t before = 0) {
         for (auto& t : tests)
             if (t.sender == sender && t.counter.report().test == test) return &t;
         if (!create) return nullptr;
         if (tests.size() >= max_tests) tests.pop_front();
-        tests.push_back({sender, SpeedCounter(test), -1, session.kernel_drops(), false});
+        tests.push_back({sender, SpeedCounter(test), -1, before, false});
         return &tests.back();
     }
 
@@ -47,7 +49,9 @@ struct SpeedResponder::Impl {
         if (!d) return;
         auto rx = m.arrival.rx_wall_ns ? m.arrival.rx_wall_ns : detail::wall_now_ns();
         auto bytes = min_datagram_size + m.header.topic.size() + encoded_size(m.values);
-        find(m.header.sender, d->test, true)->counter.add(d->seq, m.header.timestamp_ns, rx, bytes);
+        // The kernel's count as this datagram was queued: for a new test, its drops before.
+        find(m.header.sender, d->test, true, session.kernel_drops())
+            ->counter.add(d->seq, m.header.timestamp_ns, rx, bytes);
     }
 
     void on_end(const Message& m) {
@@ -67,8 +71,9 @@ struct SpeedResponder::Impl {
         SpeedReport r = t->counter.report();
         r.test = e->test;
         r.name = name;
-        // What the kernel dropped meanwhile: this node read too slowly (it counts datagrams of
-        // anything on its sockets, so the figure is an upper bound for this test's).
+        // What the kernel dropped between the test's first datagram and this end marker (they
+        // came the same way, the marker last): this node read too slowly. It counts datagrams
+        // of anything on its sockets, so the figure is an upper bound for this test's.
         if (e->wants_kernel_drops)
             r.kernel_drops = static_cast<std::int64_t>(session.kernel_drops() - t->drops_before);
         // Back to the sender's private port: reports need not reach anyone else.

@@ -238,9 +238,12 @@ void MulticastSocket::drain() {
                 std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
                 d.rx_wall_ns = std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
             } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
-                std::uint32_t dropped = 0; // cumulative since the socket opened
+                // The socket's drops before this datagram was queued (absent while none).
+                std::uint32_t dropped = 0;
                 std::memcpy(&dropped, CMSG_DATA(c), sizeof dropped);
-                kernel_drops_ = dropped;
+                // A 32-bit counter that wraps: the difference still counts what is new.
+                kernel_drops_ += static_cast<std::uint32_t>(dropped - last_ovfl_);
+                last_ovfl_ = dropped;
             } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
                 in_pktinfo pi;
                 std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
