@@ -85,17 +85,17 @@ json::value kernel_drops_json(const ReceiverFigures& f) {
     return nullptr;
 }
 
-// What limited one stream: this machine's sending CPU, a receiver too slow to read (its kernel
-// dropped more than the network lost), the network, or nothing (no loss).
+// What limited one stream: this machine's sending CPU; else the receiver that lost most, by
+// where it lost them: its own kernel (a receiver too slow to read, when that dropped more than
+// the network lost) or the network; or nothing (no loss).
 const char* trial_limit(const SpeedResult& t, const SpeedConfig& cfg, const SpeedVerdict& v) {
     if (t.sender_limited && cfg.rate > 0) return "sender_cpu";
-    if (std::any_of(v.receivers.begin(), v.receivers.end(),
-                    [](const auto& r) { return r.figures.receiver_limited; }))
-        return "receiver";
-    if (std::any_of(v.receivers.begin(), v.receivers.end(),
-                    [](const auto& r) { return r.figures.network_lost > 0; }))
-        return "network";
-    return "none";
+    const auto worst =
+        std::max_element(v.receivers.begin(), v.receivers.end(), [](const auto& a, const auto& b) {
+            return a.figures.lost < b.figures.lost;
+        });
+    if (worst == v.receivers.end() || worst->figures.lost == 0) return "none";
+    return worst->figures.receiver_limited ? "receiver" : "network";
 }
 
 // "lost 1234 (16.00%): 0.40% on the network, 15.60% dropped by its kernel (receiver too slow)";
@@ -159,10 +159,10 @@ void print_trial(Output& out, const SpeedResult& t, const SpeedConfig& cfg, cons
     }
     const std::string limit = trial_limit(t, cfg, v);
     if (limit == "receiver")
-        out.line("  limited by the receivers: their kernels dropped datagrams they did not read "
-                 "in time (CPU, verifying), more than the network lost");
+        out.line("  limited by the receiver that lost most: its kernel dropped datagrams it did "
+                 "not read in time (CPU, verifying), more than the network lost");
     else if (limit == "network")
-        out.line("  limited by the network: datagrams lost on the way");
+        out.line("  limited by the network: the receiver that lost most lost them on the way");
     if (t.sender_limited && cfg.rate > 0)
         out.note(fmt::format("this machine sent only {:.0f} of the {:.0f} datagrams/s asked: the "
                              "figure is limited by its CPU (signing), not by the network",
