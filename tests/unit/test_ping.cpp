@@ -148,7 +148,7 @@ TEST(Speed, OptionalFieldsAreBackwardCompatible) {
     longer.emplace_back(std::int64_t{0});
     EXPECT_FALSE(decode_speed_report(longer)); // 11 fields: the wrong shape (section 9.0)
 
-    auto plain = encode_speed_end(SpeedEnd{r.test, 100});
+    auto plain = encode_speed_end(SpeedEnd{r.test, 100, false});
     EXPECT_EQ(plain.size(), 2u); // what older responders answer
     auto e = decode_speed_end(plain);
     ASSERT_TRUE(e);
