@@ -98,12 +98,12 @@ const char* trial_limit(const SpeedResult& t, const SpeedConfig& cfg, const Spee
     return worst->figures.receiver_limited ? "receiver" : "network";
 }
 
-// "lost 1234 (16.00%): 0.40% on the network, 15.60% dropped by its kernel (receiver too slow)";
+// "lost 1234 (16.00%): 0.40% on the network, 15.60% dropped by the receiver (receiver too slow)";
 // without a kernel figure (an older responder) the loss is not split.
 std::string loss_text(const ReceiverFigures& f) {
     std::string s = fmt::format("lost {:>7} ({:5.2f}%)", f.lost, f.loss_percent);
     if (f.kernel_drops && f.lost > 0)
-        s += fmt::format(": {:.2f}% on the network, {:.2f}% dropped by its kernel{}",
+        s += fmt::format(": {:.2f}% on the network, {:.2f}% dropped by the receiver{}",
                          f.network_loss_percent, f.kernel_drop_percent,
                          f.receiver_limited ? " (receiver too slow)" : "");
     return s;
@@ -159,8 +159,8 @@ void print_trial(Output& out, const SpeedResult& t, const SpeedConfig& cfg, cons
     }
     const std::string limit = trial_limit(t, cfg, v);
     if (limit == "receiver")
-        out.line("  limited by the receiver that lost most: its kernel dropped datagrams it did "
-                 "not read in time (CPU, verifying), more than the network lost");
+        out.line("  limited by the receiver that lost most: it dropped datagrams it could not "
+                 "read or verify in time (CPU), more than the network lost");
     else if (limit == "network")
         out.line("  limited by the network: the receiver that lost most lost them on the way");
     if (t.sender_limited && cfg.rate > 0)

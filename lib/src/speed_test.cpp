@@ -33,7 +33,14 @@ struct SpeedResponder::Impl {
 
     Impl(Session& s, std::string n) : session(s), name(std::move(n)) {}
 
-    // `before`: the session's kernel drops before the datagram that creates the test.
+    // What this node dropped unread or unverified because it was too slow: its kernel's receive
+    // queue overflowed, or, overloaded, it skipped a busy source's datagrams from its backlog
+    // (fair share: counted as rate_limited).
+    std::uint64_t receiver_drops() const {
+        return session.kernel_drops() + session.counters()[DropReason::rate_limited];
+    }
+
+    // `before`: the session's receiver drops before the datagram that creates the test.
     Test* find(const PublicKeyBytes& sender, const Nonce& test, bool create,
                std::uint64_t before = 0) {
         for (auto& t : tests)
@@ -50,7 +57,7 @@ struct SpeedResponder::Impl {
         auto rx = m.arrival.rx_wall_ns ? m.arrival.rx_wall_ns : detail::wall_now_ns();
         auto bytes = min_datagram_size + m.header.topic.size() + encoded_size(m.values);
         // The kernel's count as this datagram was queued: for a new test, its drops before.
-        find(m.header.sender, d->test, true, session.kernel_drops())
+        find(m.header.sender, d->test, true, receiver_drops())
             ->counter.add(d->seq, m.header.timestamp_ns, rx, bytes);
     }
 
@@ -75,7 +82,7 @@ struct SpeedResponder::Impl {
         // came the same way, the marker last): this node read too slowly. It counts datagrams
         // of anything on its sockets, so the figure is an upper bound for this test's.
         if (e->wants_kernel_drops)
-            r.kernel_drops = static_cast<std::int64_t>(session.kernel_drops() - t->drops_before);
+            r.kernel_drops = static_cast<std::int64_t>(receiver_drops() - t->drops_before);
         // Back to the sender's private port: reports need not reach anyone else.
         if (session.reply(m.arrival, "", encode_speed_report(r), MessageType::speed_report)) {
             t->reported = r.received;
