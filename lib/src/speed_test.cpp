@@ -34,10 +34,12 @@ struct SpeedResponder::Impl {
     Impl(Session& s, std::string n) : session(s), name(std::move(n)) {}
 
     // What this node dropped unread or unverified because it was too slow: its kernel's receive
-    // queue overflowed, or, overloaded, it skipped a busy source's datagrams from its backlog
-    // (fair share: counted as rate_limited).
+    // queue overflowed; or, overloaded, it skipped a busy source's datagrams from its backlog
+    // (fair share: counted as rate_limited) or read them too late for the replay window (their
+    // timestamps had aged out: counted as replay, as real replays are, hence an upper bound).
     std::uint64_t receiver_drops() const {
-        return session.kernel_drops() + session.counters()[DropReason::rate_limited];
+        const auto& c = session.counters();
+        return session.kernel_drops() + c[DropReason::rate_limited] + c[DropReason::replay];
     }
 
     // `before`: the session's receiver drops before the datagram that creates the test.
@@ -189,7 +191,12 @@ struct SpeedSender::Impl {
     void on_report(const Message& m) {
         auto r = decode_speed_report(m.values);
         if (!r || r->test != test) return;
-        if (!result.reports.count(m.sender_id.full())) last_news = std::chrono::steady_clock::now();
+        // News: a new responder, or one that counted more since its last report (it answered an
+        // end marker on the other family's socket while its backlog was still queued on this
+        // one): wait for its backlog, so that what it had not yet read is not taken for loss.
+        auto it = result.reports.find(m.sender_id.full());
+        if (it == result.reports.end() || r->received > it->second.received)
+            last_news = std::chrono::steady_clock::now();
         auto& kept = result.reports[m.sender_id.full()];
         // A report without kernel_drops (the answer to a plain marker) keeps the figure an
         // earlier report gave: kernel drops only grow, so it stays a lower bound.
