@@ -80,6 +80,35 @@ SpeedResult run_trial(const ParsedArgs& args, Output& out, const Identity& id, S
     return result;
 }
 
+json::value kernel_drops_json(const ReceiverFigures& f) {
+    if (f.kernel_drops) return *f.kernel_drops;
+    return nullptr;
+}
+
+// What limited one stream: this machine's sending CPU; else the receiver that lost most, by
+// where it lost them: its own kernel (a receiver too slow to read, when that dropped more than
+// the network lost) or the network; or nothing (no loss).
+const char* trial_limit(const SpeedResult& t, const SpeedConfig& cfg, const SpeedVerdict& v) {
+    if (t.sender_limited && cfg.rate > 0) return "sender_cpu";
+    const auto worst =
+        std::max_element(v.receivers.begin(), v.receivers.end(), [](const auto& a, const auto& b) {
+            return a.figures.lost < b.figures.lost;
+        });
+    if (worst == v.receivers.end() || worst->figures.lost == 0) return "none";
+    return worst->figures.receiver_limited ? "receiver" : "network";
+}
+
+// "lost 1234 (16.00%): 0.40% on the network, 15.60% dropped by the receiver (receiver too slow)";
+// without a kernel figure (an older responder) the loss is not split.
+std::string loss_text(const ReceiverFigures& f) {
+    std::string s = fmt::format("lost {:>7} ({:5.2f}%)", f.lost, f.loss_percent);
+    if (f.kernel_drops && f.lost > 0)
+        s += fmt::format(": {:.2f}% on the network, {:.2f}% dropped by the receiver{}",
+                         f.network_loss_percent, f.kernel_drop_percent,
+                         f.receiver_limited ? " (receiver too slow)" : "");
+    return s;
+}
+
 json::object trial_json(const SpeedResult& t, const SpeedConfig& cfg, const SpeedVerdict& v) {
     json::array receivers;
     for (const auto& rv : v.receivers) {
@@ -90,6 +119,11 @@ json::object trial_json(const SpeedResult& t, const SpeedConfig& cfg, const Spee
                                          {"received", f.received},
                                          {"lost", f.lost},
                                          {"loss_percent", f.loss_percent},
+                                         {"network_lost", f.network_lost},
+                                         {"network_loss_percent", f.network_loss_percent},
+                                         {"kernel_drops", kernel_drops_json(f)},
+                                         {"kernel_drop_percent", f.kernel_drop_percent},
+                                         {"receiver_limited", f.receiver_limited},
                                          {"reordered", f.reordered},
                                          {"jitter_ms", f.jitter_ms},
                                          {"rate_pps", f.rate_pps},
@@ -102,6 +136,7 @@ json::object trial_json(const SpeedResult& t, const SpeedConfig& cfg, const Spee
             {"seconds", t.seconds},
             {"rate_sent", t.sent_rate},
             {"sender_limited", t.sender_limited},
+            {"limited_by", trial_limit(t, cfg, v)},
             {"receivers", std::move(receivers)}};
 }
 
@@ -117,12 +152,17 @@ void print_trial(Output& out, const SpeedResult& t, const SpeedConfig& cfg, cons
     if (v.receivers.empty()) out.line("  no responder reported");
     for (const auto& rv : v.receivers) {
         const ReceiverFigures& f = rv.figures;
-        out.line(fmt::format("  {:<16} {}  received {:>8}  lost {:>7} ({:5.2f}%)  reordered {:>5}  "
-                             "jitter {:.3f} ms  {:.0f}/s{}",
-                             escape_text(rv.name), rv.id.substr(0, 12), f.received, f.lost,
-                             f.loss_percent, f.reordered, f.jitter_ms, f.rate_pps,
-                             rv.ok ? "" : "  FAIL"));
+        out.line(fmt::format("  {:<16} {}  received {:>8} at {:.0f}/s  reordered {:>5}  jitter "
+                             "{:.3f} ms  {}{}",
+                             escape_text(rv.name), rv.id.substr(0, 12), f.received, f.rate_pps,
+                             f.reordered, f.jitter_ms, loss_text(f), rv.ok ? "" : "  FAIL"));
     }
+    const std::string limit = trial_limit(t, cfg, v);
+    if (limit == "receiver")
+        out.line("  limited by the receiver that lost most: it dropped datagrams it could not "
+                 "read or verify in time (CPU), more than the network lost");
+    else if (limit == "network")
+        out.line("  limited by the network: the receiver that lost most lost them on the way");
     if (t.sender_limited && cfg.rate > 0)
         out.note(fmt::format("this machine sent only {:.0f} of the {:.0f} datagrams/s asked: the "
                              "figure is limited by its CPU (signing), not by the network",
@@ -152,9 +192,12 @@ int print_speed_verdict(Output& out, const SpeedVerdict& v, const SpeedBounds& b
     if (!out.json()) {
         for (const auto& rv : v.receivers)
             if (!rv.ok)
-                out.line(fmt::format("FAIL: {} lost {:.1f}% > {}%",
+                out.line(fmt::format("FAIL: {} lost {:.1f}% > {}%{}",
                                      rv.name.empty() ? rv.id.substr(0, 12) : escape_text(rv.name),
-                                     rv.figures.loss_percent, bounds.max_loss_percent.value_or(0)));
+                                     rv.figures.loss_percent, bounds.max_loss_percent.value_or(0),
+                                     rv.figures.receiver_limited
+                                         ? " (mostly dropped by its own kernel: too slow)"
+                                         : ""));
         for (const auto& m : v.missing)
             out.line(fmt::format("FAIL: {} did not report", escape_text(m)));
         out.line(fmt::format("{} receiver{}, {} ok", v.receivers.size() + v.missing.size(),
@@ -215,7 +258,8 @@ int run_ping_speed(const ParsedArgs& args, Output& out) {
                        .reported = !reports.empty(),
                        .worst_loss = worst_loss_percent(reports, t.sent),
                        .sender_limited = t.sender_limited,
-                       .sent_rate = t.sent_rate});
+                       .sent_rate = t.sent_rate,
+                       .receiver_limited = worst_receiver_limited(reports, t.sent)});
         if (search.nobody()) {
             out.error("no responder reported");
             return exit_nothing;
@@ -223,6 +267,7 @@ int run_ping_speed(const ParsedArgs& args, Output& out) {
     }
     const double good = search.best_rate();
     const bool sender_bound = search.limited_by_sender();
+    const bool receiver_bound = search.limited_by_receiver();
     double mbps = good * static_cast<double>(cfg.size) * 8 / 1e6;
     if (out.json()) {
         out.record({{"type", "speed_max"},
@@ -230,13 +275,16 @@ int run_ping_speed(const ParsedArgs& args, Output& out) {
                     {"mbit_per_s", mbps},
                     {"size", cfg.size},
                     {"loss_threshold_percent", threshold},
-                    {"limited_by", sender_bound ? "sender_cpu" : "loss"}});
+                    {"limited_by", sender_bound     ? "sender_cpu"
+                                   : receiver_bound ? "receiver"
+                                                    : "loss"}});
     } else {
         out.line(fmt::format(
             "highest rate with loss <= {}%: {:.0f} datagrams/s ({:.1f} Mbit/s at {} B), {}",
             threshold, good, mbps, cfg.size,
-            sender_bound ? "limited by this machine's signing CPU"
-                         : "limited by the receivers' loss"));
+            sender_bound     ? "limited by this machine's signing CPU"
+            : receiver_bound ? "limited by a receiver too slow to read (its kernel dropped them)"
+                             : "limited by the receivers' loss"));
     }
     if (good > 0) return exit_ok;
     out.error(fmt::format("no rate had loss <= {}%", threshold));

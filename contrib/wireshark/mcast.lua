@@ -337,9 +337,11 @@ local schemas = {
     [0x07] = { { "run", "bytes", len = 16 }, { "seq", "int64" }, { "family", "int64", oneof = { 4, 6 } },
         { "unicast", "bool" }, nonneg("hold_ns"), { "name", "string" } },
     [0x08] = { { "test", "bytes", len = 16 }, { "seq", "int64", min = 1 }, { "pad", "bytes" } },
-    [0x09] = { { "test", "bytes", len = 16 }, nonneg("sent") },
+    -- min_n: the fields after the first min_n are optional (section 10).
+    [0x09] = { { "test", "bytes", len = 16 }, nonneg("sent"), nonneg("options"), min_n = 2 },
     [0x0a] = { { "test", "bytes", len = 16 }, nonneg("received"), nonneg("highest"), nonneg("reordered"),
-        nonneg("bytes"), nonneg("jitter_ns"), nonneg("first_rx_ns"), nonneg("last_rx_ns"), { "name", "string" } },
+        nonneg("bytes"), nonneg("jitter_ns"), nonneg("first_rx_ns"), nonneg("last_rx_ns"), { "name", "string" },
+        nonneg("kernel_drops"), min_n = 9 },
     [0x0b] = { { "session", "bytes", len = 16 }, { "commitment", "bytes", len = 32 }, { "name", "string" },
         { "target", "bytes", len = 8 } },
     [0x0c] = { { "session", "bytes", len = 16 }, { "nonce", "bytes", len = 16 }, { "name", "string" } },
@@ -562,8 +564,9 @@ function Ctx:tuple(off, stop, tree, schema)
         self:fail("truncated", count_item, string.format("Count %d is more than the %d bytes left", n, stop - p))
         return nil
     end
-    if schema and n ~= #schema then
-        self:shape(string.format("%d values, expected %d", n, #schema))
+    if schema and (n > #schema or n < (schema.min_n or #schema)) then
+        self:shape(string.format("%d values, expected %s", n,
+            schema.min_n and string.format("%d to %d", schema.min_n, #schema) or tostring(#schema)))
     end
     local nodes = {}
     for i = 0, n - 1 do
@@ -608,8 +611,8 @@ local info_of = {
         (v[4] and v[4].text == "true") and "unicast" or "multicast", field(v, 6), field(v, 5)) end,
     [0x08] = function(v) return string.format("#%s", field(v, 2)) end,
     [0x09] = function(v) return string.format("%s sent", field(v, 2)) end,
-    [0x0a] = function(v) return string.format("from %s: %s received, highest %s, %s reordered", field(v, 9),
-        field(v, 2), field(v, 3), field(v, 4)) end,
+    [0x0a] = function(v) return string.format("from %s: %s received, highest %s, %s reordered%s", field(v, 9),
+        field(v, 2), field(v, 3), field(v, 4), v[10] and (", " .. field(v, 10) .. " kernel drops") or "") end,
     [0x0b] = function(v) return string.format("from %s to %s", field(v, 3), v[4] and v[4].hex or "?") end,
     [0x0c] = function(v) return string.format("from %s", field(v, 3)) end,
     [0x0f] = function(v)

@@ -389,6 +389,13 @@ std::uint64_t Session::unsent() const {
         if (sock) n += sock->unsent();
     return n;
 }
+std::uint64_t Session::kernel_drops() const {
+    std::uint64_t n = 0;
+    for (auto* sock :
+         {impl_->sock4.get(), impl_->sock6.get(), impl_->priv4.get(), impl_->priv6.get()})
+        if (sock) n += sock->kernel_drops();
+    return n;
+}
 std::string Session::no_interface_reason() const {
     const auto& o = impl_->opts;
     if (o.interfaces.empty())

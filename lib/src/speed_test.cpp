@@ -24,19 +24,32 @@ struct SpeedResponder::Impl {
     struct Test {
         PublicKeyBytes sender; // counters belong to the key that started the test
         SpeedCounter counter;
-        std::int64_t reported = -1; // `received` when the last report went out
+        std::int64_t reported = -1;     // `received` when the last report went out
+        std::uint64_t drops_before = 0; // the session's kernel drops when the test began
+        bool reported_drops = false;    // the last report carried kernel_drops
     };
     std::deque<Test> tests; // most recent last
     std::vector<Subscription> subs;
 
     Impl(Session& s, std::string n) : session(s), name(std::move(n)) {}
 
-    Test* find(const PublicKeyBytes& sender, const Nonce& test, bool create) {
+    // What this node dropped unread or unverified because it was too slow: its kernel's receive
+    // queue overflowed; or, overloaded, it skipped a busy source's datagrams from its backlog
+    // (fair share: counted as rate_limited) or read them too late for the replay window (their
+    // timestamps had aged out: counted as replay, as real replays are, hence an upper bound).
+    std::uint64_t receiver_drops() const {
+        const auto& c = session.counters();
+        return session.kernel_drops() + c[DropReason::rate_limited] + c[DropReason::replay];
+    }
+
+    // `before`: the session's receiver drops before the datagram that creates the test.
+    Test* find(const PublicKeyBytes& sender, const Nonce& test, bool create,
+               std::uint64_t before = 0) {
         for (auto& t : tests)
             if (t.sender == sender && t.counter.report().test == test) return &t;
         if (!create) return nullptr;
         if (tests.size() >= max_tests) tests.pop_front();
-        tests.push_back({sender, SpeedCounter(test)});
+        tests.push_back({sender, SpeedCounter(test), -1, before, false});
         return &tests.back();
     }
 
@@ -45,7 +58,9 @@ struct SpeedResponder::Impl {
         if (!d) return;
         auto rx = m.arrival.rx_wall_ns ? m.arrival.rx_wall_ns : detail::wall_now_ns();
         auto bytes = min_datagram_size + m.header.topic.size() + encoded_size(m.values);
-        find(m.header.sender, d->test, true)->counter.add(d->seq, m.header.timestamp_ns, rx, bytes);
+        // The kernel's count as this datagram was queued: for a new test, its drops before.
+        find(m.header.sender, d->test, true, receiver_drops())
+            ->counter.add(d->seq, m.header.timestamp_ns, rx, bytes);
     }
 
     void on_end(const Message& m) {
@@ -55,14 +70,26 @@ struct SpeedResponder::Impl {
         // once per state of its counters: a stray, forged or repeated end marker makes no node
         // send anything more. (The end marker repeats, over both families: one that overtakes
         // the data still queued on the other family's socket gets an updated report later.)
+        // A marker that asks for kernel_drops gets a report with it even when one without it
+        // (the answer to the plain marker, which the sender also sends for older responders)
+        // went out for the same counts.
         auto* t = find(m.header.sender, e->test, false);
-        if (!t || t->reported == t->counter.report().received) return;
+        if (!t) return;
+        const auto received = t->counter.report().received;
+        if (t->reported == received && (t->reported_drops || !e->wants_kernel_drops)) return;
         SpeedReport r = t->counter.report();
         r.test = e->test;
         r.name = name;
+        // What the kernel dropped between the test's first datagram and this end marker (they
+        // came the same way, the marker last): this node read too slowly. It counts datagrams
+        // of anything on its sockets, so the figure is an upper bound for this test's.
+        if (e->wants_kernel_drops)
+            r.kernel_drops = static_cast<std::int64_t>(receiver_drops() - t->drops_before);
         // Back to the sender's private port: reports need not reach anyone else.
-        if (session.reply(m.arrival, "", encode_speed_report(r), MessageType::speed_report))
+        if (session.reply(m.arrival, "", encode_speed_report(r), MessageType::speed_report)) {
             t->reported = r.received;
+            t->reported_drops = e->wants_kernel_drops;
+        }
     }
 };
 
@@ -154,15 +181,27 @@ struct SpeedSender::Impl {
         SendOptions o;
         o.type = MessageType::speed_end;
         o.private_port = true;
-        (void)session.send("", encode_speed_end({test, result.sent}), o);
+        // The marker that asks for kernel_drops first, then the plain one, which older
+        // responders (they ignore a three-field marker) answer.
+        (void)session.send("", encode_speed_end({test, result.sent, true}), o);
+        (void)session.send("", encode_speed_end({test, result.sent, false}), o);
         return now + std::chrono::milliseconds(200);
     }
 
     void on_report(const Message& m) {
         auto r = decode_speed_report(m.values);
         if (!r || r->test != test) return;
-        if (!result.reports.count(m.sender_id.full())) last_news = std::chrono::steady_clock::now();
-        result.reports[m.sender_id.full()] = *r;
+        // News: a new responder, or one that counted more since its last report (it answered an
+        // end marker on the other family's socket while its backlog was still queued on this
+        // one): wait for its backlog, so that what it had not yet read is not taken for loss.
+        auto it = result.reports.find(m.sender_id.full());
+        if (it == result.reports.end() || r->received > it->second.received)
+            last_news = std::chrono::steady_clock::now();
+        auto& kept = result.reports[m.sender_id.full()];
+        // A report without kernel_drops (the answer to a plain marker) keeps the figure an
+        // earlier report gave: kernel drops only grow, so it stays a lower bound.
+        if (!r->kernel_drops) r->kernel_drops = kept.kernel_drops;
+        kept = *r;
     }
 };
 

@@ -11,6 +11,7 @@
 #include <map>
 #include <regex>
 #include <set>
+#include <thread>
 
 using namespace mcast::testlab;
 using namespace std::chrono_literals;
@@ -316,6 +317,53 @@ TEST_F(Ping, SpeedTestLossShowsOnTheLossyResponder) {
         ASSERT_TRUE(loss.count(ids_[h])) << "host " << h;
         EXPECT_LE(loss.at(ids_[h]), load_margin_percent) << "host " << h;
     }
+    // The injected loss is the network's, not the receiver's kernel's.
+    for (const auto& v : s.at("receivers").as_array()) {
+        if (v.at("id").as_string() != ids_[4]) continue;
+        EXPECT_FALSE(v.at("receiver_limited").as_bool()) << json::serialize(v);
+        EXPECT_GT(v.at("network_loss_percent").to_number<double>(), 12.0);
+        EXPECT_TRUE(v.at("kernel_drops").is_int64()) << json::serialize(v);
+    }
+    EXPECT_EQ(s.at("limited_by").as_string(), "network");
+}
+
+// A receiver too slow to read (here: stopped for 2 s of a 3 s stream, so its socket's receive
+// queue overflows) loses datagrams in its own kernel: they are reported as its drops, not as
+// the network's loss, and the stream as limited by the receiver.
+// DISABLED: a stopped responder's losses are not yet attributed to it. Its socket queue (4 MB)
+// holds the whole backlog (no SO_RXQ_OVFL drops, Udp RcvbufErrors 0), its session does not
+// count them rate_limited or replay, yet about half never reach its counters. Where they go is
+// the open question (see the branch's report).
+TEST_F(Ping, DISABLED_SpeedTestTellsAReceiversKernelDropsFromNetworkLoss) {
+    auto p =
+        lab_->spawn_mcast(1, {"ping", "--speed", "--rate", "10000", "--duration", "3s", "--json"});
+    std::this_thread::sleep_for(500ms);
+    responders_.at(4).signal(SIGSTOP);
+    std::this_thread::sleep_for(2s);
+    responders_.at(4).signal(SIGCONT);
+    ASSERT_EQ(p.wait(30s), 0) << p.err();
+    auto s = records(p, "speed").at(0);
+    const auto sent = s.at("sent").as_int64();
+    bool seen = false;
+    for (const auto& v : s.at("receivers").as_array()) {
+        if (v.at("id").as_string() != ids_[4]) continue;
+        seen = true;
+        SCOPED_TRACE(json::serialize(v));
+        const auto lost = v.at("lost").as_int64();
+        ASSERT_TRUE(v.at("kernel_drops").is_int64());
+        const auto drops = v.at("kernel_drops").as_int64();
+        // About 2 s of the stream arrived while it was stopped, more than its queue holds.
+        EXPECT_GT(lost, sent / 10);
+        EXPECT_GT(drops, 0);
+        EXPECT_LE(drops, lost);
+        EXPECT_EQ(v.at("network_lost").as_int64(), lost - drops);
+        // Nothing lost them on the way: the lab's links do not (a loaded machine may lose a
+        // few in its network stack, far fewer than the stopped receiver's queue).
+        EXPECT_TRUE(v.at("receiver_limited").as_bool());
+        EXPECT_LT(v.at("network_lost").as_int64(), drops);
+    }
+    EXPECT_TRUE(seen) << p.out();
+    EXPECT_EQ(s.at("limited_by").as_string(), "receiver");
 }
 
 TEST_F(Ping, SpeedFindMaxReportsARate) {

@@ -227,11 +227,22 @@ int main(int argc, char** argv) {
         typed("valid-speed-data", "speed data (0x08), seq 1, 8 bytes of padding",
               type_byte(MessageType::speed_data), encode_speed_data(SpeedData{nonce, 1, 8}), 16);
         typed("valid-speed-end", "speed end (0x09)", type_byte(MessageType::speed_end),
-              encode_speed_end(SpeedEnd{nonce, 1000}), 17);
+              encode_speed_end(SpeedEnd{nonce, 1000, false}), 17);
         typed("valid-speed-report", "speed report (0x0a)", type_byte(MessageType::speed_report),
               encode_speed_report(SpeedReport{nonce, 990, 1000, 3, 506'880, 41'000, t0 + 1'000'000,
-                                              t0 + 1'001'000'000, "media-pc"}),
+                                              t0 + 1'001'000'000, "media-pc", std::nullopt}),
               18);
+        // Section 10's optional trailing fields: the end marker that asks for kernel_drops, and
+        // the report that carries them.
+        typed("valid-speed-end-options", "speed end (0x09) with options 1: report kernel_drops",
+              type_byte(MessageType::speed_end), encode_speed_end(SpeedEnd{nonce, 1000, true}), 28);
+        typed("valid-speed-report-kernel-drops",
+              "speed report (0x0a) with kernel_drops: 8 of the 10 lost were dropped by the "
+              "responder's own kernel",
+              type_byte(MessageType::speed_report),
+              encode_speed_report(SpeedReport{nonce, 990, 1000, 3, 506'880, 41'000, t0 + 1'000'000,
+                                              t0 + 1'001'000'000, "media-pc", 8}),
+              29);
         Nonce n_i{}, n_r{};
         n_i.fill(0x11);
         n_r.fill(0x22);

@@ -120,6 +120,56 @@ TEST(Speed, CodecsRoundTripAndRejectNegatives) {
     EXPECT_FALSE(decode_speed_end(Tuple{}));
 }
 
+// Section 10's optional fields: kernel_drops only when present, the end marker's options bit,
+// both old shapes still decode, and no other arity.
+TEST(Speed, OptionalFieldsAreBackwardCompatible) {
+    SpeedReport r;
+    r.test.fill(9);
+    r.received = 10;
+    r.name = "n";
+    auto t = encode_speed_report(r);
+    EXPECT_EQ(t.size(), 9u); // without the figure: what older senders take
+    auto back = decode_speed_report(t);
+    ASSERT_TRUE(back);
+    EXPECT_FALSE(back->kernel_drops);
+    r.kernel_drops = 7;
+    t = encode_speed_report(r);
+    ASSERT_EQ(t.size(), 10u);
+    back = decode_speed_report(t);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->kernel_drops, 7);
+    auto negative = t;
+    negative[9] = Value{std::int64_t{-1}};
+    EXPECT_FALSE(decode_speed_report(negative));
+    auto text = t;
+    text[9] = Value{std::string("7")};
+    EXPECT_FALSE(decode_speed_report(text));
+    auto longer = t;
+    longer.emplace_back(std::int64_t{0});
+    EXPECT_FALSE(decode_speed_report(longer)); // 11 fields: the wrong shape (section 9.0)
+
+    auto plain = encode_speed_end(SpeedEnd{r.test, 100, false});
+    EXPECT_EQ(plain.size(), 2u); // what older responders answer
+    auto e = decode_speed_end(plain);
+    ASSERT_TRUE(e);
+    EXPECT_FALSE(e->wants_kernel_drops);
+    auto asking = encode_speed_end(SpeedEnd{r.test, 100, true});
+    ASSERT_EQ(asking.size(), 3u);
+    e = decode_speed_end(asking);
+    ASSERT_TRUE(e);
+    EXPECT_TRUE(e->wants_kernel_drops);
+    EXPECT_EQ(e->sent, 100);
+    asking[2] = Value{std::int64_t{2}}; // unknown bits are ignored
+    e = decode_speed_end(asking);
+    ASSERT_TRUE(e);
+    EXPECT_FALSE(e->wants_kernel_drops);
+    asking[2] = Value{std::int64_t{-1}};
+    EXPECT_FALSE(decode_speed_end(asking));
+    asking[2] = Value{std::int64_t{1}};
+    asking.emplace_back(std::int64_t{0});
+    EXPECT_FALSE(decode_speed_end(asking));
+}
+
 TEST(Speed, CounterCountsReorderingAndJitter) {
     Nonce n{};
     SpeedCounter c(n);

@@ -48,6 +48,62 @@ TEST(SpeedFigures, WorstLoss) {
         worst_loss_percent({{"a", report(100)}, {"b", report(90)}, {"c", report(120)}}, 100), 10.0);
 }
 
+// A receiver's kernel drops are its own, not the network's: loss splits into the two, the kernel
+// part never above the loss, and the receiver is the limit when its kernel dropped more.
+TEST(SpeedFigures, KernelDropsAreTheReceiversNotTheNetworks) {
+    SpeedReport r = report(840, 0, 1'000'000'000);
+    r.kernel_drops = 156;
+    auto f = receiver_figures(r, 1000, 512);
+    EXPECT_EQ(f.lost, 160);
+    EXPECT_DOUBLE_EQ(f.loss_percent, 16.0);
+    EXPECT_EQ(f.kernel_drops, 156);
+    EXPECT_DOUBLE_EQ(f.kernel_drop_percent, 15.6);
+    EXPECT_EQ(f.network_lost, 4);
+    EXPECT_DOUBLE_EQ(f.network_loss_percent, 0.4);
+    EXPECT_TRUE(f.receiver_limited);
+
+    // Mostly the network's: the network is the limit.
+    r.kernel_drops = 10;
+    f = receiver_figures(r, 1000, 512);
+    EXPECT_EQ(f.network_lost, 150);
+    EXPECT_FALSE(f.receiver_limited);
+
+    // The kernel figure counts whatever the socket dropped (other traffic too): never more of
+    // this test's loss than there was.
+    r.kernel_drops = 5000;
+    f = receiver_figures(r, 1000, 512);
+    EXPECT_EQ(f.network_lost, 0);
+    EXPECT_DOUBLE_EQ(f.kernel_drop_percent, 16.0);
+    EXPECT_TRUE(f.receiver_limited);
+
+    // Drops but no loss (they were other traffic's): nothing limited this stream.
+    f = receiver_figures(report(1000, 0, 1), 1000, 512);
+    EXPECT_FALSE(f.kernel_drops);
+    r = report(1000);
+    r.kernel_drops = 20;
+    f = receiver_figures(r, 1000, 512);
+    EXPECT_EQ(f.network_lost, 0);
+    EXPECT_EQ(f.kernel_drop_percent, 0);
+    EXPECT_FALSE(f.receiver_limited);
+
+    // An older responder says nothing of its kernel: all of the loss is the network's.
+    f = receiver_figures(report(900), 1000, 512);
+    EXPECT_FALSE(f.kernel_drops);
+    EXPECT_EQ(f.network_lost, 100);
+    EXPECT_FALSE(f.receiver_limited);
+}
+
+TEST(SpeedFigures, WorstReceiverDecidesWhoLimited) {
+    SpeedReport slow = report(800);
+    slow.kernel_drops = 200;
+    SpeedReport lossy = report(950);
+    lossy.kernel_drops = 0;
+    EXPECT_TRUE(worst_receiver_limited({{"a", slow}, {"b", lossy}}, 1000));
+    lossy.received = 700; // now the network loses more at b than a's kernel drops
+    EXPECT_FALSE(worst_receiver_limited({{"a", slow}, {"b", lossy}}, 1000));
+    EXPECT_FALSE(worst_receiver_limited({}, 1000));
+}
+
 // Runs a search against a network that loses beyond `capacity` datagrams/s, and a sender that
 // cannot go beyond `sender_max`.
 struct Scripted {
@@ -91,6 +147,39 @@ TEST(RateSearch, SenderLimitIsReported) {
         search.record(net.trial(*rate));
     EXPECT_TRUE(search.limited_by_sender());
     EXPECT_EQ(search.best_rate(), 5000); // what it really sent, not what it asked
+}
+
+TEST(RateSearch, ReceiverLimitIsReported) {
+    // Loss above 10000/s, all of it in the receiver's kernel: the lowest lossy rate decides.
+    Scripted net{.capacity = 10'000};
+    RateSearch search(1.0);
+    while (auto rate = search.next_rate()) {
+        auto t = net.trial(*rate);
+        t.receiver_limited = t.worst_loss > 1.0;
+        search.record(t);
+    }
+    EXPECT_TRUE(search.limited_by_receiver());
+    EXPECT_FALSE(search.limited_by_sender());
+    EXPECT_GE(search.best_rate(), 10'000 * 0.95);
+
+    // A lossy trial at a high rate that was the receiver's, then one at a lower rate that was
+    // the network's: the network set the limit.
+    RateSearch mixed(1.0);
+    SpeedTrial t;
+    t.reported = true;
+    t.rate = 1000;
+    t.worst_loss = 0;
+    mixed.record(t);
+    t.rate = 2000;
+    t.worst_loss = 30;
+    t.receiver_limited = true;
+    mixed.record(t);
+    EXPECT_TRUE(mixed.limited_by_receiver());
+    t.rate = *mixed.next_rate(); // 1500
+    t.worst_loss = 5;
+    t.receiver_limited = false;
+    mixed.record(t);
+    EXPECT_FALSE(mixed.limited_by_receiver());
 }
 
 TEST(RateSearch, NobodyEndsAtOnce) {

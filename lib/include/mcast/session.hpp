@@ -224,6 +224,9 @@ public:
     // address; 400 a second in all), so that spoofed queries cannot aim the node at a third
     // host. A flood of spoofed queries shows up here.
     std::uint64_t unsent() const;
+    // Datagrams the kernel dropped because a receive queue of this session was full (the
+    // session read too slowly), as of the last datagram read on each socket.
+    std::uint64_t kernel_drops() const;
     boost::asio::io_context& io();
     std::vector<JoinedInterface> interfaces() const;
     std::uint64_t incarnation() const;

@@ -23,6 +23,16 @@ struct ReceiverFigures {
     std::int64_t received = 0;
     std::int64_t lost = 0; // sent - received, never below 0
     double loss_percent = 0;
+    // How `lost` splits: dropped by the receiver's own kernel (its receive queue was full: the
+    // receiver read too slowly; at most `lost`) and the rest, lost on the network. The
+    // receiver's kernel figure is nullopt when its report does not carry one (older version):
+    // then all of `lost` counts as the network's.
+    std::optional<std::int64_t> kernel_drops;
+    double kernel_drop_percent = 0;
+    std::int64_t network_lost = 0;
+    double network_loss_percent = 0;
+    // Its kernel dropped more than the network lost: the receiver, not the network, set the limit.
+    bool receiver_limited = false;
     std::int64_t reordered = 0;
     double jitter_ms = 0;
     double rate_pps = 0; // datagrams per second between its first and last arrival
@@ -34,6 +44,10 @@ MCAST_API ReceiverFigures receiver_figures(const SpeedReport& report, std::int64
 // The highest loss over the receivers, in percent; 100 when none reported or nothing was sent.
 MCAST_API double worst_loss_percent(const std::map<std::string, SpeedReport>& reports,
                                     std::int64_t sent);
+// Whether the receiver with the highest loss lost mostly to its own kernel's drops
+// (ReceiverFigures::receiver_limited): then a slow receiver, not the network, set the limit.
+MCAST_API bool worst_receiver_limited(const std::map<std::string, SpeedReport>& reports,
+                                      std::int64_t sent);
 
 // What a script set for one stream (`mcast ping --speed`): each receiver within --max-loss, at
 // least --expect of them reporting, and every --peer among them.
@@ -78,7 +92,8 @@ struct SpeedTrial {
     bool reported = false;   // some receiver reported
     double worst_loss = 100; // worst_loss_percent()
     bool sender_limited = false;
-    double sent_rate = 0; // datagrams per second really sent
+    double sent_rate = 0;          // datagrams per second really sent
+    bool receiver_limited = false; // worst_receiver_limited()
 };
 
 // Doubles the rate from first_rate until a trial loses more than the threshold or the sender
@@ -98,6 +113,9 @@ public:
     double best_rate() const { return good_; }
     // Whether this machine's sending (signing) CPU, not the receivers, set the limit.
     bool limited_by_sender() const { return sender_bound_; }
+    // Whether the lowest lossy rate lost mostly to a receiver's kernel drops (a receiver too
+    // slow to read), not to the network. False when the sender set the limit.
+    bool limited_by_receiver() const { return !sender_bound_ && receiver_bound_; }
 
 private:
     double threshold_;
@@ -106,6 +124,7 @@ private:
     int trials_ = 0;
     double good_ = 0, bad_ = 0;
     bool sender_bound_ = false;
+    bool receiver_bound_ = false;
     bool nobody_ = false;
     bool done_ = false;
 };

@@ -52,6 +52,10 @@ MulticastSocket::MulticastSocket(boost::asio::io_context& io, int family, const 
     int fd = socket_.native_handle();
     if (port != 0) set_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
     set_opt(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1, "SO_TIMESTAMPNS");
+    // Each read then carries the socket's count of datagrams dropped for a full receive queue:
+    // a speed test tells a receiver too slow to read from a network that lost them.
+    int ovfl = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &ovfl, sizeof ovfl);
     int rcvbuf = 4 << 20;
     if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0)
         ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
@@ -233,6 +237,13 @@ void MulticastSocket::drain() {
                 timespec ts;
                 std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
                 d.rx_wall_ns = std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+            } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+                // The socket's drops before this datagram was queued (absent while none).
+                std::uint32_t dropped = 0;
+                std::memcpy(&dropped, CMSG_DATA(c), sizeof dropped);
+                // A 32-bit counter that wraps: the difference still counts what is new.
+                kernel_drops_ += static_cast<std::uint32_t>(dropped - last_ovfl_);
+                last_ovfl_ = dropped;
             } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
                 in_pktinfo pi;
                 std::memcpy(&pi, CMSG_DATA(c), sizeof pi);

@@ -47,6 +47,10 @@ public:
 
     // Datagrams dropped because the send queue was full (unicast never waits for room).
     std::uint64_t unsent() const { return unsent_; }
+    // Datagrams the kernel dropped because this socket's receive queue was full (SO_RXQ_OVFL:
+    // each datagram carries the count from when it was queued, so this is the count before
+    // the last datagram read was queued).
+    std::uint64_t kernel_drops() const { return kernel_drops_; }
 
     void start(Handler h);
     void close();
@@ -66,6 +70,8 @@ private:
     std::uint16_t port_;
     Handler handler_;
     std::uint64_t unsent_ = 0;
+    std::uint64_t kernel_drops_ = 0;
+    std::uint32_t last_ovfl_ = 0; // the SO_RXQ_OVFL counter of the last read
     std::vector<std::uint8_t> buffer_;
     // A handler may destroy this socket (by destroying its Session): drain checks the token.
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -13,6 +13,15 @@ ReceiverFigures receiver_figures(const SpeedReport& r, std::int64_t sent, std::s
     f.rate_pps = span > 0 ? static_cast<double>(r.received - 1) / span : 0;
     f.lost = std::max<std::int64_t>(0, sent - r.received);
     f.loss_percent = sent ? 100.0 * static_cast<double>(f.lost) / static_cast<double>(sent) : 0.0;
+    f.kernel_drops = r.kernel_drops;
+    const auto kernel = std::clamp<std::int64_t>(r.kernel_drops.value_or(0), 0, f.lost);
+    f.network_lost = f.lost - kernel;
+    if (sent > 0) {
+        f.kernel_drop_percent = 100.0 * static_cast<double>(kernel) / static_cast<double>(sent);
+        f.network_loss_percent =
+            100.0 * static_cast<double>(f.network_lost) / static_cast<double>(sent);
+    }
+    f.receiver_limited = kernel > 0 && kernel > f.network_lost;
     f.reordered = r.reordered;
     f.jitter_ms = static_cast<double>(r.jitter_ns) / 1e6;
     f.mbit_per_s = f.rate_pps * static_cast<double>(size) * 8 / 1e6;
@@ -27,6 +36,13 @@ double worst_loss_percent(const std::map<std::string, SpeedReport>& reports, std
         worst = std::max(worst, 100.0 * static_cast<double>(lost) / static_cast<double>(sent));
     }
     return worst;
+}
+
+bool worst_receiver_limited(const std::map<std::string, SpeedReport>& reports, std::int64_t sent) {
+    const SpeedReport* worst = nullptr;
+    for (const auto& [_, rep] : reports)
+        if (!worst || rep.received < worst->received) worst = &rep;
+    return worst && receiver_figures(*worst, sent, 0).receiver_limited;
 }
 
 SpeedVerdict judge_speed(const std::map<std::string, SpeedReport>& reports, std::int64_t sent,
@@ -75,7 +91,10 @@ void RateSearch::record(const SpeedTrial& t) {
         return;
     }
     const bool ok = t.reported && t.worst_loss <= threshold_;
-    const auto lower_bad = [&] { bad_ = bad_ > 0 ? std::min(bad_, t.rate) : t.rate; };
+    const auto lower_bad = [&] {
+        if (bad_ == 0 || t.rate <= bad_) receiver_bound_ = t.receiver_limited;
+        bad_ = bad_ > 0 ? std::min(bad_, t.rate) : t.rate;
+    };
     if (t.sender_limited) {
         sender_bound_ = true;
         if (ok) good_ = std::max(good_, t.sent_rate);
