@@ -236,6 +236,13 @@ int run_ping_speed(const ParsedArgs& args, Output& out) {
     SpeedBounds bounds;
     if (args.given("max-loss")) bounds.max_loss_percent = threshold;
     bounds.expect = static_cast<std::size_t>(args.number("expect").value_or(0));
+    // A trial waits for what the verdict needs: --expect receivers and every --peer.
+    cfg.complete = [&](const std::map<std::string, SpeedReport>& reports) {
+        std::vector<std::string> missing;
+        SpeedResult so_far;
+        so_far.reports = reports;
+        return wanted_reports(so_far, peers, &missing).size() >= bounds.expect && missing.empty();
+    };
     auto id = load_identity(args, out);
 
     if (!args.flag("find-max")) {

@@ -102,7 +102,8 @@ SpeedResponder::SpeedResponder(Session& session, std::string name)
         session.on_message([&i](const Message& m) { i.on_end(m); }, {}, MessageType::speed_end));
 }
 
-SpeedResponder::~SpeedResponder() = default; // the Impl's Subscription handles unregister its handlers
+SpeedResponder::~SpeedResponder() =
+    default; // the Impl's Subscription handles unregister its handlers
 
 struct SpeedSender::Impl {
     Session& session;
@@ -167,11 +168,14 @@ struct SpeedSender::Impl {
     }
 
     // The end marker repeats every 200 ms (against loss, and because a receiver that fell
-    // behind reads it only after its backlog) until reports stop coming: 500 ms after the last
-    // new one, or 4 s at most. Reports come back by unicast to the private port it leaves from.
+    // behind reads it only after its backlog) until reports stop coming: for at least 1 s and
+    // 500 ms after the last news, or 4 s at most; and while the caller's `complete` says some
+    // receiver it waits for has not reported. Reports come back by unicast to the private port
+    // it leaves from.
     MonoTime send_end(MonoTime now) {
-        bool settled = !result.reports.empty() && ends_sent >= 2 &&
-                       now - last_news >= std::chrono::milliseconds(500);
+        bool settled = !result.reports.empty() && ends_sent >= 5 &&
+                       now - last_news >= std::chrono::milliseconds(500) &&
+                       (!cfg.complete || cfg.complete(result.reports));
         if (settled || ends_sent >= 20) {
             driver.stop();
             if (done_handler) done_handler(result);

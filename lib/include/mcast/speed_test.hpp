@@ -29,6 +29,11 @@ struct SpeedConfig {
     std::chrono::nanoseconds duration = std::chrono::seconds(2);
     std::size_t size = 512; // datagram size in bytes
     int family = 4;
+    // Whether the reports gathered so far are all the caller waits for (ping --speed --expect
+    // or --peer): until then the sender keeps asking, up to its 4 s limit, instead of settling
+    // when reports stop coming (a receiver slowed by a busy machine answers late). Unset:
+    // settle on silence alone.
+    std::function<bool(const std::map<std::string, SpeedReport>&)> complete;
 };
 
 struct SpeedResult {
