@@ -80,32 +80,33 @@ SpeedResult run_trial(const ParsedArgs& args, Output& out, const Identity& id, S
     return result;
 }
 
-json::value kernel_drops_json(const ReceiverFigures& f) {
-    if (f.kernel_drops) return *f.kernel_drops;
+json::value optional_json(const std::optional<std::int64_t>& n) {
+    if (n) return *n;
     return nullptr;
 }
 
-// What limited one stream: this machine's sending CPU; else the receiver that lost most, by
-// where it lost them: its own kernel (a receiver too slow to read, when that dropped more than
-// the network lost) or the network; or nothing (no loss).
+// What limited one stream: the receiver that lost most, when it dropped more itself (a
+// receiver too slow to read or verify) than the network lost; else this machine's sending CPU
+// when it could not keep the rate; else the network, when the receiver that lost most lost
+// them on the way; or nothing (no loss).
 const char* trial_limit(const SpeedResult& t, const SpeedConfig& cfg, const SpeedVerdict& v) {
-    if (t.sender_limited && cfg.rate > 0) return "sender_cpu";
     const auto worst =
         std::max_element(v.receivers.begin(), v.receivers.end(), [](const auto& a, const auto& b) {
             return a.figures.lost < b.figures.lost;
         });
-    if (worst == v.receivers.end() || worst->figures.lost == 0) return "none";
-    return worst->figures.receiver_limited ? "receiver" : "network";
+    const bool lossy = worst != v.receivers.end() && worst->figures.lost > 0;
+    if (lossy && worst->figures.receiver_limited) return "receiver";
+    if (t.sender_limited && cfg.rate > 0) return "sender_cpu";
+    return lossy ? "network" : "none";
 }
 
-// "lost 1234 (16.00%): 0.40% on the network, 15.60% dropped by the receiver (receiver too slow)";
-// without a kernel figure (an older responder) the loss is not split.
+// "lost 1234 (16.00%): 0.40% network, 12.60% receiver's kernel, 3.00% receiver's backlog";
+// without the receiver's figures (an older responder) the loss is not split.
 std::string loss_text(const ReceiverFigures& f) {
     std::string s = fmt::format("lost {:>7} ({:5.2f}%)", f.lost, f.loss_percent);
     if (f.kernel_drops && f.lost > 0)
-        s += fmt::format(": {:.2f}% on the network, {:.2f}% dropped by the receiver{}",
-                         f.network_loss_percent, f.kernel_drop_percent,
-                         f.receiver_limited ? " (receiver too slow)" : "");
+        s += fmt::format(": {:.2f}% network, {:.2f}% receiver's kernel, {:.2f}% receiver's backlog",
+                         f.network_loss_percent, f.kernel_drop_percent, f.backlog_drop_percent);
     return s;
 }
 
@@ -121,8 +122,10 @@ json::object trial_json(const SpeedResult& t, const SpeedConfig& cfg, const Spee
                                          {"loss_percent", f.loss_percent},
                                          {"network_lost", f.network_lost},
                                          {"network_loss_percent", f.network_loss_percent},
-                                         {"kernel_drops", kernel_drops_json(f)},
+                                         {"kernel_drops", optional_json(f.kernel_drops)},
                                          {"kernel_drop_percent", f.kernel_drop_percent},
+                                         {"backlog_drops", optional_json(f.backlog_drops)},
+                                         {"backlog_drop_percent", f.backlog_drop_percent},
                                          {"receiver_limited", f.receiver_limited},
                                          {"reordered", f.reordered},
                                          {"jitter_ms", f.jitter_ms},
@@ -160,7 +163,7 @@ void print_trial(Output& out, const SpeedResult& t, const SpeedConfig& cfg, cons
     const std::string limit = trial_limit(t, cfg, v);
     if (limit == "receiver")
         out.line("  limited by the receiver that lost most: it dropped datagrams it could not "
-                 "read or verify in time (CPU), more than the network lost");
+                 "read or verify in time (its CPU), more than the network lost");
     else if (limit == "network")
         out.line("  limited by the network: the receiver that lost most lost them on the way");
     if (t.sender_limited && cfg.rate > 0)
@@ -196,7 +199,7 @@ int print_speed_verdict(Output& out, const SpeedVerdict& v, const SpeedBounds& b
                                      rv.name.empty() ? rv.id.substr(0, 12) : escape_text(rv.name),
                                      rv.figures.loss_percent, bounds.max_loss_percent.value_or(0),
                                      rv.figures.receiver_limited
-                                         ? " (mostly dropped by its own kernel: too slow)"
+                                         ? " (mostly dropped by the receiver itself: too slow)"
                                          : ""));
         for (const auto& m : v.missing)
             out.line(fmt::format("FAIL: {} did not report", escape_text(m)));
@@ -290,7 +293,7 @@ int run_ping_speed(const ParsedArgs& args, Output& out) {
             "highest rate with loss <= {}%: {:.0f} datagrams/s ({:.1f} Mbit/s at {} B), {}",
             threshold, good, mbps, cfg.size,
             sender_bound     ? "limited by this machine's signing CPU"
-            : receiver_bound ? "limited by a receiver too slow to read (its kernel dropped them)"
+            : receiver_bound ? "limited by a receiver too slow to read (it dropped them itself)"
                              : "limited by the receivers' loss"));
     }
     if (good > 0) return exit_ok;

@@ -639,11 +639,13 @@ const std::vector<CommandSpec>& commands() {
                              "or --timeout.",
                      .conflicts = {"count", "speed", "peer", "expect", "unicast-too"}},
                     {.long_name = "speed",
-                     .help = "Speed test: stream signed datagrams at --rate for --duration; each "
-                             "responder reports what it received and what its own kernel dropped "
-                             "because it read too slowly, so loss shows as the network's or the "
-                             "receiver's, and the line after says which limited the stream. "
-                             "Takes --peer, --expect and --max-loss as a ping does.",
+                     .help =
+                         "Speed test: stream signed datagrams at --rate for --duration; each "
+                         "responder reports what it received and what it dropped itself because "
+                         "it was too slow (its kernel's queue overflowed, or it read its "
+                         "backlog too late), so loss shows as the network's or the "
+                         "receiver's, and the line after says which limited the stream. "
+                         "Takes --peer, --expect and --max-loss as a ping does.",
                      .conflicts = {"count", "interval", "max-rtt", "unicast-too"}},
                     {.long_name = "rate",
                      .value_name = "RATE",

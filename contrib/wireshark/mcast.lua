@@ -341,7 +341,7 @@ local schemas = {
     [0x09] = { { "test", "bytes", len = 16 }, nonneg("sent"), nonneg("options"), min_n = 2 },
     [0x0a] = { { "test", "bytes", len = 16 }, nonneg("received"), nonneg("highest"), nonneg("reordered"),
         nonneg("bytes"), nonneg("jitter_ns"), nonneg("first_rx_ns"), nonneg("last_rx_ns"), { "name", "string" },
-        nonneg("kernel_drops"), min_n = 9 },
+        nonneg("kernel_drops"), nonneg("backlog_drops"), min_n = 9 },
     [0x0b] = { { "session", "bytes", len = 16 }, { "commitment", "bytes", len = 32 }, { "name", "string" },
         { "target", "bytes", len = 8 } },
     [0x0c] = { { "session", "bytes", len = 16 }, { "nonce", "bytes", len = 16 }, { "name", "string" } },

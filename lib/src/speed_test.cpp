@@ -16,6 +16,17 @@ namespace {
 
 constexpr std::size_t max_tests = 4; // tests a responder keeps counters for
 
+// What this node dropped unread or unverified because it was too slow, as running totals:
+// its kernel, for a full receive queue (SO_RXQ_OVFL, summed over its sockets); and its
+// session, from a backlog read too late: a busy source's datagrams skipped by fair share
+// (counted rate_limited) or read after their timestamps had left the replay window (counted
+// replay, as real replays are, hence an upper bound).
+struct Drops {
+    std::uint64_t kernel = 0, backlog = 0;
+    bool operator==(const Drops&) const = default;
+    Drops operator-(const Drops& o) const { return {kernel - o.kernel, backlog - o.backlog}; }
+};
+
 } // namespace
 
 struct SpeedResponder::Impl {
@@ -24,32 +35,27 @@ struct SpeedResponder::Impl {
     struct Test {
         PublicKeyBytes sender; // counters belong to the key that started the test
         SpeedCounter counter;
-        std::int64_t reported = -1;     // `received` when the last report went out
-        std::uint64_t drops_before = 0; // the session's kernel drops when the test began
-        bool reported_drops = false;    // the last report carried kernel_drops
+        Drops before;                        // the session's drops before the test's first datagram
+        std::int64_t reported = -1;          // `received` when the last report went out
+        std::optional<Drops> reported_drops; // the drops in the last report that carried them
     };
     std::deque<Test> tests; // most recent last
     std::vector<Subscription> subs;
 
     Impl(Session& s, std::string n) : session(s), name(std::move(n)) {}
 
-    // What this node dropped unread or unverified because it was too slow: its kernel's receive
-    // queue overflowed; or, overloaded, it skipped a busy source's datagrams from its backlog
-    // (fair share: counted as rate_limited) or read them too late for the replay window (their
-    // timestamps had aged out: counted as replay, as real replays are, hence an upper bound).
-    std::uint64_t receiver_drops() const {
+    Drops receiver_drops() const {
         const auto& c = session.counters();
-        return session.kernel_drops() + c[DropReason::rate_limited] + c[DropReason::replay];
+        return {session.kernel_drops(), c[DropReason::rate_limited] + c[DropReason::replay]};
     }
 
-    // `before`: the session's receiver drops before the datagram that creates the test.
-    Test* find(const PublicKeyBytes& sender, const Nonce& test, bool create,
-               std::uint64_t before = 0) {
+    // `before`: the session's drops before the datagram that creates the test.
+    Test* find(const PublicKeyBytes& sender, const Nonce& test, bool create, Drops before = {}) {
         for (auto& t : tests)
             if (t.sender == sender && t.counter.report().test == test) return &t;
         if (!create) return nullptr;
         if (tests.size() >= max_tests) tests.pop_front();
-        tests.push_back({sender, SpeedCounter(test), -1, before, false});
+        tests.push_back({sender, SpeedCounter(test), before, -1, std::nullopt});
         return &tests.back();
     }
 
@@ -70,25 +76,29 @@ struct SpeedResponder::Impl {
         // once per state of its counters: a stray, forged or repeated end marker makes no node
         // send anything more. (The end marker repeats, over both families: one that overtakes
         // the data still queued on the other family's socket gets an updated report later.)
-        // A marker that asks for kernel_drops gets a report with it even when one without it
+        // A marker that asks for the drops gets a report with them even when one without them
         // (the answer to the plain marker, which the sender also sends for older responders)
-        // went out for the same counts.
+        // went out for the same counts, and again when only the drops grew: a backlog read late
+        // and dropped counts nothing as received, yet it is what the sender must hear about.
         auto* t = find(m.header.sender, e->test, false);
         if (!t) return;
         const auto received = t->counter.report().received;
-        if (t->reported == received && (t->reported_drops || !e->wants_kernel_drops)) return;
+        // Dropped between the test's first datagram and this end marker (they came the same
+        // way, the marker last): this node read too slowly. The totals count datagrams of
+        // anything on its sockets, so the figures are upper bounds for this test's.
+        const Drops drops = receiver_drops() - t->before;
+        if (t->reported == received && (!e->wants_drops || t->reported_drops == drops)) return;
         SpeedReport r = t->counter.report();
         r.test = e->test;
         r.name = name;
-        // What the kernel dropped between the test's first datagram and this end marker (they
-        // came the same way, the marker last): this node read too slowly. It counts datagrams
-        // of anything on its sockets, so the figure is an upper bound for this test's.
-        if (e->wants_kernel_drops)
-            r.kernel_drops = static_cast<std::int64_t>(receiver_drops() - t->drops_before);
+        if (e->wants_drops) {
+            r.kernel_drops = static_cast<std::int64_t>(drops.kernel);
+            r.backlog_drops = static_cast<std::int64_t>(drops.backlog);
+        }
         // Back to the sender's private port: reports need not reach anyone else.
         if (session.reply(m.arrival, "", encode_speed_report(r), MessageType::speed_report)) {
             t->reported = r.received;
-            t->reported_drops = e->wants_kernel_drops;
+            if (e->wants_drops) t->reported_drops = drops;
         }
     }
 };
@@ -185,7 +195,7 @@ struct SpeedSender::Impl {
         SendOptions o;
         o.type = MessageType::speed_end;
         o.private_port = true;
-        // The marker that asks for kernel_drops first, then the plain one, which older
+        // The marker that asks for the drops first, then the plain one, which older
         // responders (they ignore a three-field marker) answer.
         (void)session.send("", encode_speed_end({test, result.sent, true}), o);
         (void)session.send("", encode_speed_end({test, result.sent, false}), o);
@@ -195,16 +205,24 @@ struct SpeedSender::Impl {
     void on_report(const Message& m) {
         auto r = decode_speed_report(m.values);
         if (!r || r->test != test) return;
-        // News: a new responder, or one that counted more since its last report (it answered an
-        // end marker on the other family's socket while its backlog was still queued on this
-        // one): wait for its backlog, so that what it had not yet read is not taken for loss.
+        // News: a new responder, or one that counted or dropped more since its last report (it
+        // answered an end marker on the other family's socket while its backlog was still
+        // queued on this one): wait for its backlog, so that what it had not yet read is not
+        // taken for loss, and what it read too late is known as its own drops.
+        const auto dropped = [](const SpeedReport& x) {
+            return x.kernel_drops.value_or(0) + x.backlog_drops.value_or(0);
+        };
         auto it = result.reports.find(m.sender_id.full());
-        if (it == result.reports.end() || r->received > it->second.received)
+        if (it == result.reports.end() || r->received > it->second.received ||
+            dropped(*r) > dropped(it->second))
             last_news = std::chrono::steady_clock::now();
         auto& kept = result.reports[m.sender_id.full()];
-        // A report without kernel_drops (the answer to a plain marker) keeps the figure an
-        // earlier report gave: kernel drops only grow, so it stays a lower bound.
-        if (!r->kernel_drops) r->kernel_drops = kept.kernel_drops;
+        // A report without the drops (the answer to a plain marker) keeps the figures an
+        // earlier report gave: drops only grow, so they stay lower bounds.
+        if (!r->kernel_drops) {
+            r->kernel_drops = kept.kernel_drops;
+            r->backlog_drops = kept.backlog_drops;
+        }
         kept = *r;
     }
 };

@@ -328,15 +328,12 @@ TEST_F(Ping, SpeedTestLossShowsOnTheLossyResponder) {
 }
 
 // A receiver too slow to read (here: stopped for 2 s of a 3 s stream, so its socket's receive
-// queue overflows) loses datagrams in its own kernel: they are reported as its drops, not as
-// the network's loss, and the stream as limited by the receiver.
-// DISABLED: a stopped responder's losses are not yet attributed to it. Its socket queue (4 MB)
-// holds the whole backlog (no SO_RXQ_OVFL drops, Udp RcvbufErrors 0), its session does not
-// count them rate_limited or replay, yet about half never reach its counters. Where they go is
-// the open question (see the branch's report).
-TEST_F(Ping, DISABLED_SpeedTestTellsAReceiversKernelDropsFromNetworkLoss) {
+// queue overflows and what it holds is read late) loses datagrams itself: they are reported as
+// its kernel's and its backlog's drops, not as the network's loss, and the stream as limited by
+// the receiver (whatever this machine's load did to the sender's rate).
+TEST_F(Ping, SpeedTestTellsAReceiversOwnDropsFromNetworkLoss) {
     auto p =
-        lab_->spawn_mcast(1, {"ping", "--speed", "--rate", "10000", "--duration", "3s", "--json"});
+        lab_->spawn_mcast(1, {"ping", "--speed", "--rate", "5000", "--duration", "3s", "--json"});
     std::this_thread::sleep_for(500ms);
     responders_.at(4).signal(SIGSTOP);
     std::this_thread::sleep_for(2s);
@@ -351,16 +348,18 @@ TEST_F(Ping, DISABLED_SpeedTestTellsAReceiversKernelDropsFromNetworkLoss) {
         SCOPED_TRACE(json::serialize(v));
         const auto lost = v.at("lost").as_int64();
         ASSERT_TRUE(v.at("kernel_drops").is_int64());
-        const auto drops = v.at("kernel_drops").as_int64();
-        // About 2 s of the stream arrived while it was stopped, more than its queue holds.
+        ASSERT_TRUE(v.at("backlog_drops").is_int64());
+        const auto own = v.at("kernel_drops").as_int64() + v.at("backlog_drops").as_int64();
+        // About 2 s of the stream arrived while it was stopped, more than its queue holds; what
+        // it held was read late (how much of each depends on the machine's load).
         EXPECT_GT(lost, sent / 10);
-        EXPECT_GT(drops, 0);
-        EXPECT_LE(drops, lost);
-        EXPECT_EQ(v.at("network_lost").as_int64(), lost - drops);
+        EXPECT_GT(own, 0);
+        EXPECT_LE(own, lost);
+        EXPECT_EQ(v.at("network_lost").as_int64(), lost - own);
         // Nothing lost them on the way: the lab's links do not (a loaded machine may lose a
-        // few in its network stack, far fewer than the stopped receiver's queue).
+        // few in its network stack, far fewer than the stopped receiver).
         EXPECT_TRUE(v.at("receiver_limited").as_bool());
-        EXPECT_LT(v.at("network_lost").as_int64(), drops);
+        EXPECT_LT(v.at("network_lost").as_int64(), own / 10);
     }
     EXPECT_TRUE(seen) << p.out();
     EXPECT_EQ(s.at("limited_by").as_string(), "receiver");

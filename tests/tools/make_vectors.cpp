@@ -4,10 +4,10 @@
 #include "forge.hpp"
 #include "value_json.hpp"
 
+#include "protocol/receiver.hpp"
 #include <mcast/pairing.hpp>
 #include <mcast/ping.hpp>
 #include <mcast/presence.hpp>
-#include "protocol/receiver.hpp"
 #include <mcast/speed.hpp>
 #include <mcast/tuple_codec.hpp>
 #include <mcast/weather.hpp>
@@ -230,18 +230,20 @@ int main(int argc, char** argv) {
               encode_speed_end(SpeedEnd{nonce, 1000, false}), 17);
         typed("valid-speed-report", "speed report (0x0a)", type_byte(MessageType::speed_report),
               encode_speed_report(SpeedReport{nonce, 990, 1000, 3, 506'880, 41'000, t0 + 1'000'000,
-                                              t0 + 1'001'000'000, "media-pc", std::nullopt}),
+                                              t0 + 1'001'000'000, "media-pc", std::nullopt,
+                                              std::nullopt}),
               18);
-        // Section 10's optional trailing fields: the end marker that asks for kernel_drops, and
-        // the report that carries them.
-        typed("valid-speed-end-options", "speed end (0x09) with options 1: report kernel_drops",
+        // Section 10's optional trailing fields: the end marker that asks for the receiver's
+        // drops, and the report that carries them.
+        typed("valid-speed-end-options",
+              "speed end (0x09) with options 1: report kernel_drops and backlog_drops",
               type_byte(MessageType::speed_end), encode_speed_end(SpeedEnd{nonce, 1000, true}), 28);
         typed("valid-speed-report-kernel-drops",
-              "speed report (0x0a) with kernel_drops: 8 of the 10 lost were dropped by the "
-              "responder's own kernel",
+              "speed report (0x0a) with the receiver's drops: of the 10 lost, its kernel dropped "
+              "6 and it dropped 2 from its backlog",
               type_byte(MessageType::speed_report),
               encode_speed_report(SpeedReport{nonce, 990, 1000, 3, 506'880, 41'000, t0 + 1'000'000,
-                                              t0 + 1'001'000'000, "media-pc", 8}),
+                                              t0 + 1'001'000'000, "media-pc", 6, 2}),
               29);
         Nonce n_i{}, n_r{};
         n_i.fill(0x11);
@@ -251,10 +253,10 @@ int main(int argc, char** argv) {
               encode_pair(PairRequest{nonce, pair_commitment(n_i), "media-pc", id_prefix(id.id())}),
               19);
         typed("valid-pair-response", "pair response (0x0c), nR = 22...22",
-              type_byte(MessageType::pair_response), encode_pair(PairResponse{nonce, n_r, "kitchen-pi"}),
-              20);
-        typed("valid-pair-reveal", "pair reveal (0x0d), nI = 11...11", type_byte(MessageType::pair_reveal),
-              encode_pair(PairReveal{nonce, n_i}), 21);
+              type_byte(MessageType::pair_response),
+              encode_pair(PairResponse{nonce, n_r, "kitchen-pi"}), 20);
+        typed("valid-pair-reveal", "pair reveal (0x0d), nI = 11...11",
+              type_byte(MessageType::pair_reveal), encode_pair(PairReveal{nonce, n_i}), 21);
         typed("valid-pair-confirm", "pair confirm (0x0e)", type_byte(MessageType::pair_confirm),
               encode_pair(PairConfirm{nonce}), 22);
         typed("valid-private-type",

@@ -120,7 +120,8 @@ TEST(Speed, CodecsRoundTripAndRejectNegatives) {
     EXPECT_FALSE(decode_speed_end(Tuple{}));
 }
 
-// Section 10's optional fields: kernel_drops only when present, the end marker's options bit,
+// Section 10's optional fields: the receiver's drops only when present (both), the end marker's
+// options bit,
 // both old shapes still decode, and no other arity.
 TEST(Speed, OptionalFieldsAreBackwardCompatible) {
     SpeedReport r;
@@ -132,37 +133,50 @@ TEST(Speed, OptionalFieldsAreBackwardCompatible) {
     auto back = decode_speed_report(t);
     ASSERT_TRUE(back);
     EXPECT_FALSE(back->kernel_drops);
+    EXPECT_FALSE(back->backlog_drops);
     r.kernel_drops = 7;
     t = encode_speed_report(r);
-    ASSERT_EQ(t.size(), 10u);
+    ASSERT_EQ(t.size(), 11u); // one figure set: both go out, the other as 0
     back = decode_speed_report(t);
     ASSERT_TRUE(back);
     EXPECT_EQ(back->kernel_drops, 7);
-    auto negative = t;
-    negative[9] = Value{std::int64_t{-1}};
-    EXPECT_FALSE(decode_speed_report(negative));
-    auto text = t;
-    text[9] = Value{std::string("7")};
-    EXPECT_FALSE(decode_speed_report(text));
+    EXPECT_EQ(back->backlog_drops, 0);
+    r.backlog_drops = 3;
+    back = decode_speed_report(encode_speed_report(r));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->kernel_drops, 7);
+    EXPECT_EQ(back->backlog_drops, 3);
+    t = encode_speed_report(r);
+    for (std::size_t i : {9u, 10u}) {
+        auto negative = t;
+        negative[i] = Value{std::int64_t{-1}};
+        EXPECT_FALSE(decode_speed_report(negative)) << i;
+        auto text = t;
+        text[i] = Value{std::string("7")};
+        EXPECT_FALSE(decode_speed_report(text)) << i;
+    }
+    auto shorter = t;
+    shorter.pop_back();
+    EXPECT_FALSE(decode_speed_report(shorter)); // 10 fields: the wrong shape (section 9.0)
     auto longer = t;
     longer.emplace_back(std::int64_t{0});
-    EXPECT_FALSE(decode_speed_report(longer)); // 11 fields: the wrong shape (section 9.0)
+    EXPECT_FALSE(decode_speed_report(longer)); // 12 fields: the wrong shape
 
     auto plain = encode_speed_end(SpeedEnd{r.test, 100, false});
     EXPECT_EQ(plain.size(), 2u); // what older responders answer
     auto e = decode_speed_end(plain);
     ASSERT_TRUE(e);
-    EXPECT_FALSE(e->wants_kernel_drops);
+    EXPECT_FALSE(e->wants_drops);
     auto asking = encode_speed_end(SpeedEnd{r.test, 100, true});
     ASSERT_EQ(asking.size(), 3u);
     e = decode_speed_end(asking);
     ASSERT_TRUE(e);
-    EXPECT_TRUE(e->wants_kernel_drops);
+    EXPECT_TRUE(e->wants_drops);
     EXPECT_EQ(e->sent, 100);
     asking[2] = Value{std::int64_t{2}}; // unknown bits are ignored
     e = decode_speed_end(asking);
     ASSERT_TRUE(e);
-    EXPECT_FALSE(e->wants_kernel_drops);
+    EXPECT_FALSE(e->wants_drops);
     asking[2] = Value{std::int64_t{-1}};
     EXPECT_FALSE(decode_speed_end(asking));
     asking[2] = Value{std::int64_t{1}};

@@ -89,8 +89,44 @@ TEST(SpeedFigures, KernelDropsAreTheReceiversNotTheNetworks) {
     // An older responder says nothing of its kernel: all of the loss is the network's.
     f = receiver_figures(report(900), 1000, 512);
     EXPECT_FALSE(f.kernel_drops);
+    EXPECT_FALSE(f.backlog_drops);
     EXPECT_EQ(f.network_lost, 100);
     EXPECT_FALSE(f.receiver_limited);
+}
+
+// What a receiver read too late (its backlog) is its own too: the loss splits three ways, the
+// kernel's part first, the backlog's never beyond what is left, and together they decide.
+TEST(SpeedFigures, BacklogDropsAreTheReceiversToo) {
+    SpeedReport r = report(700, 0, 1'000'000'000);
+    r.kernel_drops = 100;
+    r.backlog_drops = 150;
+    auto f = receiver_figures(r, 1000, 512);
+    EXPECT_EQ(f.lost, 300);
+    EXPECT_EQ(f.backlog_drops, 150);
+    EXPECT_DOUBLE_EQ(f.kernel_drop_percent, 10.0);
+    EXPECT_DOUBLE_EQ(f.backlog_drop_percent, 15.0);
+    EXPECT_EQ(f.network_lost, 50);
+    EXPECT_DOUBLE_EQ(f.network_loss_percent, 5.0);
+    EXPECT_TRUE(f.receiver_limited);
+
+    // Neither alone beats the network, both together do.
+    r.received = 600; // lost 400: 100 kernel + 150 backlog + 150 network
+    f = receiver_figures(r, 1000, 512);
+    EXPECT_EQ(f.network_lost, 150);
+    EXPECT_TRUE(f.receiver_limited);
+    r.received = 400; // lost 600: the network's 350 is the larger part
+    f = receiver_figures(r, 1000, 512);
+    EXPECT_EQ(f.network_lost, 350);
+    EXPECT_FALSE(f.receiver_limited);
+
+    // The backlog figure is clamped to what the kernel's leaves.
+    r.received = 900;
+    r.kernel_drops = 80;
+    r.backlog_drops = 500;
+    f = receiver_figures(r, 1000, 512);
+    EXPECT_DOUBLE_EQ(f.kernel_drop_percent, 8.0);
+    EXPECT_DOUBLE_EQ(f.backlog_drop_percent, 2.0);
+    EXPECT_EQ(f.network_lost, 0);
 }
 
 TEST(SpeedFigures, WorstReceiverDecidesWhoLimited) {

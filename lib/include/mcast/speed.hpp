@@ -23,9 +23,9 @@ struct SpeedData {
 struct SpeedEnd {
     Nonce test{};
     std::int64_t sent = 0;
-    // The sender reads kernel_drops in reports (an optional third field, `options` bit 0):
-    // a responder adds the field only then, because older senders ignore a 10-field report.
-    bool wants_kernel_drops = false;
+    // The sender reads the responder's own drops in reports (an optional third field, `options`
+    // bit 0): a responder adds them only then, because older senders ignore an 11-field report.
+    bool wants_drops = false;
 };
 
 struct SpeedReport {
@@ -37,11 +37,13 @@ struct SpeedReport {
     std::int64_t jitter_ns = 0; // RFC 3550 interarrival jitter
     std::int64_t first_rx_ns = 0, last_rx_ns = 0;
     std::string name;
-    // Datagrams the responder's kernel dropped during the test because its receive queue was
-    // full (the responder read too slowly), not the network. Absent in reports of older
-    // responders, and in answers to end markers that do not ask for it (protocol.md section
-    // 10: an optional trailing field).
+    // What the responder itself dropped during the test because it was too slow, not the
+    // network: its kernel, for a full receive queue (SO_RXQ_OVFL); and its session, from a
+    // backlog read too late (skipped by fair share, or aged out of the replay window). Absent
+    // in reports of older responders, and in answers to end markers that do not ask for them
+    // (protocol.md section 10: optional trailing fields).
     std::optional<std::int64_t> kernel_drops;
+    std::optional<std::int64_t> backlog_drops;
 };
 
 MCAST_API Tuple encode_speed_data(const SpeedData& d);

@@ -24,14 +24,18 @@ struct ReceiverFigures {
     std::int64_t lost = 0; // sent - received, never below 0
     double loss_percent = 0;
     // How `lost` splits: dropped by the receiver's own kernel (its receive queue was full: the
-    // receiver read too slowly; at most `lost`) and the rest, lost on the network. The
-    // receiver's kernel figure is nullopt when its report does not carry one (older version):
-    // then all of `lost` counts as the network's.
+    // receiver read too slowly), dropped by the receiver from a backlog it read too late, and
+    // the rest, lost on the network (the receiver's figures are clamped so that the three add
+    // up to `lost`). Its figures are nullopt when its report does not carry them (an older
+    // version): then all of `lost` counts as the network's.
     std::optional<std::int64_t> kernel_drops;
+    std::optional<std::int64_t> backlog_drops;
     double kernel_drop_percent = 0;
+    double backlog_drop_percent = 0;
     std::int64_t network_lost = 0;
     double network_loss_percent = 0;
-    // Its kernel dropped more than the network lost: the receiver, not the network, set the limit.
+    // The receiver dropped more (kernel and backlog) than the network lost: the receiver, not
+    // the network, set the limit.
     bool receiver_limited = false;
     std::int64_t reordered = 0;
     double jitter_ms = 0;
@@ -44,7 +48,7 @@ MCAST_API ReceiverFigures receiver_figures(const SpeedReport& report, std::int64
 // The highest loss over the receivers, in percent; 100 when none reported or nothing was sent.
 MCAST_API double worst_loss_percent(const std::map<std::string, SpeedReport>& reports,
                                     std::int64_t sent);
-// Whether the receiver with the highest loss lost mostly to its own kernel's drops
+// Whether the receiver with the highest loss lost mostly to its own drops, kernel and backlog
 // (ReceiverFigures::receiver_limited): then a slow receiver, not the network, set the limit.
 MCAST_API bool worst_receiver_limited(const std::map<std::string, SpeedReport>& reports,
                                       std::int64_t sent);

@@ -18,7 +18,7 @@ std::int64_t saturating_sub(std::int64_t a, std::int64_t b) {
                  : std::numeric_limits<std::int64_t>::min();
 }
 
-constexpr std::int64_t options_kernel_drops = 1; // speed end `options` bit 0
+constexpr std::int64_t options_drops = 1; // speed end `options` bit 0
 
 bool all_ints(const Tuple& t, std::size_t from, std::size_t to) {
     for (std::size_t i = from; i < to; ++i)
@@ -51,7 +51,7 @@ Tuple encode_speed_end(const SpeedEnd& e) {
     Tuple t;
     t.emplace_back(detail::bytes_value(e.test));
     t.emplace_back(e.sent);
-    if (e.wants_kernel_drops) t.emplace_back(std::int64_t{options_kernel_drops});
+    if (e.wants_drops) t.emplace_back(std::int64_t{options_drops});
     return t;
 }
 
@@ -62,7 +62,7 @@ std::optional<SpeedEnd> decode_speed_end(const Tuple& t) {
         !all_ints(t, 1, t.size()))
         return std::nullopt;
     e.sent = t[1].as<std::int64_t>();
-    e.wants_kernel_drops = t.size() == 3 && (t[2].as<std::int64_t>() & options_kernel_drops);
+    e.wants_drops = t.size() == 3 && (t[2].as<std::int64_t>() & options_drops);
     return e;
 }
 
@@ -73,19 +73,23 @@ Tuple encode_speed_report(const SpeedReport& r) {
          {r.received, r.highest, r.reordered, r.bytes, r.jitter_ns, r.first_rx_ns, r.last_rx_ns})
         t.emplace_back(v);
     t.emplace_back(r.name);
-    if (r.kernel_drops) t.emplace_back(*r.kernel_drops);
+    if (r.kernel_drops || r.backlog_drops) {
+        t.emplace_back(r.kernel_drops.value_or(0));
+        t.emplace_back(r.backlog_drops.value_or(0));
+    }
     return t;
 }
 
 std::optional<SpeedReport> decode_speed_report(const Tuple& t) {
     SpeedReport r;
-    // Nine fields, or ten with kernel_drops.
-    if ((t.size() != 9 && t.size() != 10) || !detail::fixed_bytes(t[0], r.test) ||
+    // Nine fields, or eleven with kernel_drops and backlog_drops.
+    if ((t.size() != 9 && t.size() != 11) || !detail::fixed_bytes(t[0], r.test) ||
         !all_ints(t, 1, 8) || !t[8].is<std::string>())
         return std::nullopt;
-    if (t.size() == 10) {
-        if (!all_ints(t, 9, 10)) return std::nullopt;
+    if (t.size() == 11) {
+        if (!all_ints(t, 9, 11)) return std::nullopt;
         r.kernel_drops = t[9].as<std::int64_t>();
+        r.backlog_drops = t[10].as<std::int64_t>();
     }
     r.received = t[1].as<std::int64_t>();
     r.highest = t[2].as<std::int64_t>();

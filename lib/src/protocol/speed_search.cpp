@@ -14,14 +14,19 @@ ReceiverFigures receiver_figures(const SpeedReport& r, std::int64_t sent, std::s
     f.lost = std::max<std::int64_t>(0, sent - r.received);
     f.loss_percent = sent ? 100.0 * static_cast<double>(f.lost) / static_cast<double>(sent) : 0.0;
     f.kernel_drops = r.kernel_drops;
+    f.backlog_drops = r.backlog_drops;
     const auto kernel = std::clamp<std::int64_t>(r.kernel_drops.value_or(0), 0, f.lost);
-    f.network_lost = f.lost - kernel;
+    const auto backlog = std::clamp<std::int64_t>(r.backlog_drops.value_or(0), 0, f.lost - kernel);
+    f.network_lost = f.lost - kernel - backlog;
     if (sent > 0) {
-        f.kernel_drop_percent = 100.0 * static_cast<double>(kernel) / static_cast<double>(sent);
-        f.network_loss_percent =
-            100.0 * static_cast<double>(f.network_lost) / static_cast<double>(sent);
+        const auto percent = [&](std::int64_t n) {
+            return 100.0 * static_cast<double>(n) / static_cast<double>(sent);
+        };
+        f.kernel_drop_percent = percent(kernel);
+        f.backlog_drop_percent = percent(backlog);
+        f.network_loss_percent = percent(f.network_lost);
     }
-    f.receiver_limited = kernel > 0 && kernel > f.network_lost;
+    f.receiver_limited = kernel + backlog > 0 && kernel + backlog > f.network_lost;
     f.reordered = r.reordered;
     f.jitter_ms = static_cast<double>(r.jitter_ns) / 1e6;
     f.mbit_per_s = f.rate_pps * static_cast<double>(size) * 8 / 1e6;
