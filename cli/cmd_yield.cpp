@@ -7,7 +7,6 @@
 #include "advice_source.hpp"
 #include "child_process.hpp"
 #include "commands.hpp"
-#include "host_counters.hpp"
 #include "yield_controller.hpp"
 
 #include <fmt/format.h>

@@ -2,6 +2,7 @@
 // activity_table, report_schedule, rate_meter, rtt_floor) and the edge that measures (net/
 // link_stats, icmp_probe, the IGD monitor it is handed). One timer: a sample every second, the
 // report when the schedule says, the next lease to lapse.
+#include <mcast/duty_cycle.hpp>
 #include <mcast/weather_service.hpp>
 
 #include "control/control_json.hpp"
@@ -432,6 +433,13 @@ Subscription WeatherService::on_update(std::function<void(const Weather&)> h) {
         if (auto i = weak.lock())
             i->handlers.remove_if([key](const auto& p) { return p.first == key; });
     });
+}
+
+// The same links the service measures this machine by (see duty_cycle.hpp).
+std::optional<ByteCounters> read_host_counters() {
+    auto c = net::read_host_traffic();
+    if (!c) return std::nullopt;
+    return ByteCounters{c->tx_bytes, c->rx_bytes};
 }
 
 } // namespace mcast

@@ -93,5 +93,25 @@ TEST(ProcNetDev, ReadsBothCountersOfOneInterface) {
     EXPECT_FALSE(parse_proc_net_dev("  eth0: 1 2 3\n", "eth0")); // truncated line
 }
 
+// Every interface, in order, for a host without a default route (yield then sums them all but
+// loopback); header and truncated lines are left out.
+TEST(ProcNetDev, ListsEveryInterfaceThatParses) {
+    const char* text = "Inter-|   Receive |  Transmit\n"
+                       " face |bytes packets|bytes packets\n"
+                       "    lo: 10 1 0 0 0 0 0 0 20 2 0 0 0 0 0 0\n"
+                       "  eth0: 30 3 0 0 0 0 0 0 40 4 0 0 0 0 0 0\n"
+                       "  eth1: 1 2 3\n"
+                       "  veth-a: 50 5 0 0 0 0 0 0 60 6 0 0 0 0 0 0";
+    auto all = parse_proc_net_dev(text);
+    ASSERT_EQ(all.size(), 3u);
+    EXPECT_EQ(all[0].first, "lo");
+    EXPECT_EQ(all[1].first, "eth0");
+    EXPECT_EQ(all[1].second.rx_bytes, 30u);
+    EXPECT_EQ(all[1].second.tx_bytes, 40u);
+    EXPECT_EQ(all[2].first, "veth-a"); // the last line needs no newline
+    EXPECT_EQ(all[2].second.tx_bytes, 60u);
+    EXPECT_TRUE(parse_proc_net_dev("").empty());
+}
+
 } // namespace
 } // namespace mcast::net

@@ -31,6 +31,11 @@ struct ByteCounters {
     std::uint64_t rx = 0;
 };
 
+// This host's counters, as the weather service measures the machine: the interfaces that hold a
+// default route (every interface but loopback on a host without one) of the calling process's
+// network namespace, summed; nullopt when none can be read. What to feed step() with.
+MCAST_API std::optional<ByteCounters> read_host_counters();
+
 class MCAST_API DutyCycle {
 public:
     explicit DutyCycle(DutyCycleConfig cfg, MonoTime now);

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace mcast::net {
@@ -33,5 +34,11 @@ struct DevCounters {
     std::uint64_t tx_bytes = 0;
 };
 std::optional<DevCounters> parse_proc_net_dev(std::string_view text, std::string_view interface);
+// Every interface's counters in that text, in its order (lines that do not parse are left out).
+std::vector<std::pair<std::string, DevCounters>> parse_proc_net_dev(std::string_view text);
+
+// This host's traffic: the summed counters of the interfaces that hold a default route, or of
+// every interface but loopback on a host without one; nullopt when none can be read.
+std::optional<DevCounters> read_host_traffic();
 
 } // namespace mcast::net
