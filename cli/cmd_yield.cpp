@@ -29,14 +29,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr auto kPollInterval = 250ms;
 
-std::string format_bps(std::uint64_t bps) {
-    const double v = static_cast<double>(bps);
-    if (v >= 1e9) return fmt::format("{:.3g} Gbit/s", v / 1e9);
-    if (v >= 1e6) return fmt::format("{:.3g} Mbit/s", v / 1e6);
-    if (v >= 1e3) return fmt::format("{:.3g} kbit/s", v / 1e3);
-    return fmt::format("{} bit/s", bps);
-}
-
 double seconds(Clock::duration d) {
     return std::chrono::duration<double>(d).count();
 }
@@ -158,7 +150,7 @@ int supervise(const YieldRun& run, Output& out) {
             const std::string what =
                 !c.target_bps
                     ? fmt::format("pausing {}", cmd_name)
-                    : fmt::format("throttling {} towards {}", cmd_name, format_bps(*c.target_bps));
+                    : fmt::format("throttling {} towards {}", cmd_name, rate_text(*c.target_bps));
             out.note(c.reason.empty() ? fmt::format("yielding: {}", what)
                                       : fmt::format("yielding to {}: {}", c.reason, what));
             {

@@ -12,15 +12,6 @@ namespace mcast::cli {
 
 namespace json = boost::json;
 
-std::string bits_per_second(std::uint64_t bps) {
-    const double b = static_cast<double>(bps);
-    if (bps >= 1'000'000'000) return fmt::format("{:.1f} Gbit/s", b / 1e9);
-    if (bps >= 10'000'000) return fmt::format("{:.0f} Mbit/s", b / 1e6);
-    if (bps >= 1'000'000) return fmt::format("{:.1f} Mbit/s", b / 1e6);
-    if (bps >= 1'000) return fmt::format("{:.0f} kbit/s", b / 1e3);
-    return fmt::format("{} bit/s", bps);
-}
-
 std::string sparkline(const std::vector<std::uint64_t>& samples) {
     static constexpr std::array<std::string_view, 8> bars = {"▁", "▂", "▃", "▄",
                                                              "▅", "▆", "▇", "█"};
@@ -36,7 +27,7 @@ std::string sparkline(const std::vector<std::uint64_t>& samples) {
 
 std::string activity_text(const Activity& a) {
     std::string s(to_string(a.cls));
-    if (a.rate_bps) s += " " + bits_per_second(a.rate_bps);
+    if (a.rate_bps) s += " " + rate_text(a.rate_bps);
     if (!a.label.empty()) s += " \"" + escape_text(a.label) + "\"";
     return s;
 }
@@ -61,9 +52,8 @@ std::string ms_text(std::uint32_t us) {
 std::string direction_text(std::string_view name, std::optional<double> share,
                            std::optional<std::uint64_t> capacity, CapacitySource source) {
     if (!capacity) return fmt::format("{} capacity unknown", name);
-    if (!share)
-        return fmt::format("{} {} ({})", name, bits_per_second(*capacity), to_string(source));
-    return fmt::format("{} {} of {} ({})", name, percent(*share), bits_per_second(*capacity),
+    if (!share) return fmt::format("{} {} ({})", name, rate_text(*capacity), to_string(source));
+    return fmt::format("{} {} of {} ({})", name, percent(*share), rate_text(*capacity),
                        to_string(source));
 }
 
@@ -87,8 +77,8 @@ std::string gateway_text(const Weather& w) {
         parts.push_back("IGD unknown (" + escape_text(g->igd_note) + ")");
     if (w.unknown_up_bps || w.unknown_down_bps)
         parts.push_back(fmt::format("other machines: up {}, down {}",
-                                    bits_per_second(w.unknown_up_bps.value_or(0)),
-                                    bits_per_second(w.unknown_down_bps.value_or(0))));
+                                    rate_text(w.unknown_up_bps.value_or(0)),
+                                    rate_text(w.unknown_down_bps.value_or(0))));
     std::string out;
     for (const auto& p : parts)
         out += (out.empty() ? "" : "; ") + p;
@@ -131,8 +121,8 @@ std::vector<std::string> weather_lines(const Weather& w, const WeatherView& view
         std::string first = acts.empty() ? "-" : activity_text(*acts[0]);
         std::string prio = acts.empty() ? "-" : std::to_string(acts[0]->priority);
         // A node without a default route measures nothing: unknown, never 0.
-        std::string up = n.measured ? bits_per_second(n.up_bps) : "unknown";
-        std::string down = n.measured ? bits_per_second(n.down_bps) : "unknown";
+        std::string up = n.measured ? rate_text(n.up_bps) : "unknown";
+        std::string down = n.measured ? rate_text(n.down_bps) : "unknown";
         std::vector<std::string> row = {name, n.id.short_form(), first, prio, up,
                                         down, age_text(n.age_ms)};
         if (view.sparklines) row.push_back(sparkline(n.up_history));
@@ -149,9 +139,9 @@ std::vector<std::string> weather_lines(const Weather& w, const WeatherView& view
         lines.push_back("no weather reports (no node on the LAN shares its weather)");
     else
         lines = table_lines(rows, {.color = color, .accent_column = 1});
-    lines.push_back(fmt::format("LAN total: up {}, down {} ({} node{})",
-                                bits_per_second(w.lan_up_bps), bits_per_second(w.lan_down_bps),
-                                w.nodes.size(), w.nodes.size() == 1 ? "" : "s"));
+    lines.push_back(fmt::format("LAN total: up {}, down {} ({} node{})", rate_text(w.lan_up_bps),
+                                rate_text(w.lan_down_bps), w.nodes.size(),
+                                w.nodes.size() == 1 ? "" : "s"));
     lines.push_back("gateway: " + gateway_text(w));
     std::string verdict(to_string(w.verdict));
     if (!w.reason.empty()) verdict += ": " + escape_text(w.reason);

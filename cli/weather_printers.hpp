@@ -16,8 +16,6 @@
 
 namespace mcast::cli {
 
-// "8.2 Mbit/s", "950 kbit/s", "0 bit/s".
-std::string bits_per_second(std::uint64_t bps);
 // Eight-level bars of `samples` scaled to their maximum ("▁▂▅▇").
 std::string sparkline(const std::vector<std::uint64_t>& samples);
 

@@ -210,7 +210,6 @@ TEST(WeatherGrade, BufferbloatTable) {
 }
 
 TEST(WeatherText, Rates) {
-    using detail::rate_text;
     EXPECT_EQ(rate_text(0), "0 bit/s");
     EXPECT_EQ(rate_text(999), "999 bit/s");
     EXPECT_EQ(rate_text(1000), "1 kbit/s");

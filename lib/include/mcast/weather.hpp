@@ -100,6 +100,10 @@ MCAST_API std::optional<WeatherReport> decode_weather_report(const Tuple& t);
 // A+ < 5 ms, A < 30 ms, B < 60 ms, C < 200 ms, D < 400 ms, F otherwise.
 MCAST_API std::string_view delay_grade(std::uint32_t added_delay_us);
 
+// A rate as the verdicts and advice reasons word it, for printers to say it the same way:
+// "950 bit/s", "512 kbit/s", "1.5 Mbit/s", "11 Mbit/s", "2.5 Gbit/s".
+MCAST_API std::string rate_text(std::uint64_t bps);
+
 enum class Verdict : std::uint8_t { clear, busy, congested };
 MCAST_API std::string_view to_string(Verdict v);
 

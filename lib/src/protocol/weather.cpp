@@ -276,8 +276,6 @@ std::string_view to_string(CapacitySource s) {
     return "unknown";
 }
 
-namespace detail {
-
 std::string rate_text(std::uint64_t bps) {
     const auto v = static_cast<double>(bps);
     if (bps < 1000) return std::to_string(bps) + " bit/s";
@@ -285,6 +283,8 @@ std::string rate_text(std::uint64_t bps) {
     if (bps < 999'500'000) return one_decimal(v / 1e6, "Mbit/s");
     return one_decimal(v / 1e9, "Gbit/s");
 }
+
+namespace detail {
 
 std::string node_text(const NodeWeather& n) {
     return n.name.empty() ? n.id.short_form() : n.name;

@@ -48,16 +48,15 @@ std::string contributors(const Weather& w) {
         if (n.activities.empty() && std::max(n.up_bps, n.down_bps) >= contributor_min_bps) {
             const bool up = n.up_bps >= n.down_bps;
             items.push_back({0, 0, std::max(n.up_bps, n.down_bps),
-                             detail::node_text(n) + " " +
-                                 detail::rate_text(up ? n.up_bps : n.down_bps) +
+                             detail::node_text(n) + " " + rate_text(up ? n.up_bps : n.down_bps) +
                                  (up ? " up" : " down")});
         }
     }
     const auto unknown = std::max(w.unknown_up_bps.value_or(0), w.unknown_down_bps.value_or(0));
     if (unknown >= contributor_min_bps) {
         const bool up = w.unknown_up_bps.value_or(0) >= w.unknown_down_bps.value_or(0);
-        items.push_back({0, 0, unknown,
-                         "unknown traffic " + detail::rate_text(unknown) + (up ? " up" : " down")});
+        items.push_back(
+            {0, 0, unknown, "unknown traffic " + rate_text(unknown) + (up ? " up" : " down")});
     }
     std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
         if (a.rank != b.rank) return a.rank > b.rank;

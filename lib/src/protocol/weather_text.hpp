@@ -9,8 +9,6 @@
 
 namespace mcast::detail {
 
-// "950 bit/s", "512 kbit/s", "1.5 Mbit/s", "11 Mbit/s", "2.5 Gbit/s".
-std::string rate_text(std::uint64_t bps);
 // The node's name, or its short id when it has none (anonymous).
 std::string node_text(const NodeWeather& n);
 // "media-pc live-stream 8 Mbit/s": the rate only when declared.
