@@ -57,22 +57,6 @@ unicast_addresses(const Peer& peer, const std::vector<JoinedInterface>& joined) 
     return out;
 }
 
-// Full id -> name of every other node the resident node of this host knows; none where no resident
-// node runs (or it runs without weather).
-std::map<std::string, std::string> resident_node_peers(const std::string& control, Output& out) {
-    std::map<std::string, std::string> peers;
-    try {
-        ControlClient client(control, std::chrono::milliseconds(500));
-        for (const auto& n : client.weather().nodes)
-            if (!n.local) peers.emplace(n.id.full(), n.name);
-        out.debug(fmt::format("the resident node knows {} other node{}", peers.size(),
-                              peers.size() == 1 ? "" : "s"));
-    } catch (const ControlError& e) {
-        out.debug(e.what());
-    }
-    return peers;
-}
-
 } // namespace
 
 int run_ping(const ParsedArgs& args, Output& out) {
@@ -100,11 +84,16 @@ int run_ping(const ParsedArgs& args, Output& out) {
     RunLoop loop;
     Session& session = loop.open_session(args, out);
     // Unicast probes go only to an address the responder announced itself (signed), as
-    // discovery saw it: a reply's source address alone is anyone's claim.
+    // discovery saw it: a reply's source address alone is anyone's claim. Never to a node on
+    // this host: it shares this process's port 7767, where the kernel hands a unicast datagram
+    // to one of the sockets only (docs/protocol.md section 10).
     std::map<std::string, std::set<std::string>> announced; // full id -> its addresses
-    cfg.unicast_target_ok = [&announced](const NodeId& responder, const std::string& address) {
+    std::set<std::string> local;                            // full ids of nodes on this host
+    cfg.unicast_target_ok = [&announced, &local](const NodeId& responder,
+                                                 const std::string& address) {
         auto it = announced.find(responder.full());
-        return it != announced.end() && it->second.count(address) > 0;
+        return it != announced.end() && it->second.count(address) > 0 &&
+               !local.count(responder.full());
     };
     Pinger pinger(session, cfg);
     // Nodes that announce but never answer are listed with 100 % loss: discovery finds them.
@@ -114,10 +103,9 @@ int run_ping(const ParsedArgs& args, Output& out) {
     Discovery discovery(session, qc);
     std::map<std::string, std::string> known;      // full id -> name, from discovery
     std::map<std::string, std::set<int>> families; // full id -> families it announces
-    std::set<std::string> local;                   // full ids of nodes on this host
     // The nodes the resident node of this host knows (those whose weather reports are current)
     // are expected too: one killed a moment ago is listed as silent, not left out.
-    for (const auto& n : resident_node_peers(args.value("control").value_or(""), out))
+    for (const auto& n : resident_node_peers(args, out))
         known.emplace(n.first, n.second);
     discovery.on_event([&](const PeerEvent& e) {
         const auto who = e.peer.id.full();

@@ -18,6 +18,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cstring>
 
 namespace mcast::cli {
 
@@ -85,11 +86,12 @@ json::value optional_json(const std::optional<std::int64_t>& n) {
     return nullptr;
 }
 
-// What limited one stream: the receiver that lost most, when it dropped more itself (a
-// receiver too slow to read or verify) than the network lost; else this machine's sending CPU
-// when it could not keep the rate; else the network, when the receiver that lost most lost
-// them on the way; or nothing (no loss).
+// What limited one stream: this host, when it refused to send; the receiver that lost most, when it
+// dropped more itself (a receiver too slow to read or verify) than the network lost; else this
+// machine's sending CPU when it could not keep the rate; else the network, when the receiver that
+// lost most lost them on the way; or nothing (no loss).
 const char* trial_limit(const SpeedResult& t, const SpeedConfig& cfg, const SpeedVerdict& v) {
+    if (!t.send_failure.empty()) return "local_send"; // this host refused to send it
     const auto worst =
         std::max_element(v.receivers.begin(), v.receivers.end(), [](const auto& a, const auto& b) {
             return a.figures.lost < b.figures.lost;
@@ -110,7 +112,16 @@ std::string loss_text(const ReceiverFigures& f) {
     return s;
 }
 
-json::object trial_json(const SpeedResult& t, const SpeedConfig& cfg, const SpeedVerdict& v) {
+// Why one receiver failed ("lost 30.0% > 5%"); "" when it did not.
+std::string receiver_why(const SpeedReceiverVerdict& rv, const SpeedBounds& bounds) {
+    if (rv.ok) return {};
+    return fmt::format(
+        "lost {:.1f}% > {}%{}", rv.figures.loss_percent, bounds.max_loss_percent.value_or(0),
+        rv.figures.receiver_limited ? " (mostly dropped by the receiver itself: too slow)" : "");
+}
+
+json::object trial_json(const SpeedResult& t, const SpeedConfig& cfg, const SpeedVerdict& v,
+                        const SpeedBounds& bounds) {
     json::array receivers;
     for (const auto& rv : v.receivers) {
         const ReceiverFigures& f = rv.figures;
@@ -130,9 +141,11 @@ json::object trial_json(const SpeedResult& t, const SpeedConfig& cfg, const Spee
                                          {"reordered", f.reordered},
                                          {"jitter_ms", f.jitter_ms},
                                          {"rate_pps", f.rate_pps},
-                                         {"mbit_per_s", f.mbit_per_s}});
+                                         {"mbit_per_s", f.mbit_per_s},
+                                         {"why", receiver_why(rv, bounds)}});
     }
     return {{"type", "speed"},
+            {"family", cfg.family},
             {"rate_requested", cfg.rate},
             {"size", cfg.size},
             {"sent", t.sent},
@@ -140,19 +153,25 @@ json::object trial_json(const SpeedResult& t, const SpeedConfig& cfg, const Spee
             {"rate_sent", t.sent_rate},
             {"sender_limited", t.sender_limited},
             {"limited_by", trial_limit(t, cfg, v)},
-            {"receivers", std::move(receivers)}};
+            {"receivers", std::move(receivers)},
+            {"time", rfc3339_now()}};
 }
 
-void print_trial(Output& out, const SpeedResult& t, const SpeedConfig& cfg, const SpeedVerdict& v) {
+void print_trial(Output& out, const SpeedResult& t, const SpeedConfig& cfg, const SpeedVerdict& v,
+                 const SpeedBounds& bounds) {
     if (out.json()) {
-        out.record(trial_json(t, cfg, v));
+        out.record(trial_json(t, cfg, v, bounds));
         return;
     }
     out.line(fmt::format(
-        "speed: {} datagrams of {} B in {:.2f} s: {:.0f}/s ({:.1f} Mbit/s){}", t.sent, cfg.size,
-        t.seconds, t.sent_rate, t.sent_rate * static_cast<double>(cfg.size) * 8 / 1e6,
+        "speed: IPv{}, {} datagrams of {} B in {:.2f} s: {:.0f}/s ({:.1f} Mbit/s){}", cfg.family,
+        t.sent, cfg.size, t.seconds, t.sent_rate,
+        t.sent_rate * static_cast<double>(cfg.size) * 8 / 1e6,
         cfg.rate > 0 ? fmt::format(", asked {:.0f}/s", cfg.rate) : ", as fast as possible"));
-    if (v.receivers.empty()) out.line("  no responder reported");
+    if (!t.send_failure.empty())
+        out.line(fmt::format("  this host refused to send the stream: {}", t.send_failure));
+    else if (v.receivers.empty())
+        out.line("  no responder reported");
     for (const auto& rv : v.receivers) {
         const ReceiverFigures& f = rv.figures;
         out.line(fmt::format("  {:<16} {}  received {:>8} at {:.0f}/s  reordered {:>5}  jitter "
@@ -172,54 +191,75 @@ void print_trial(Output& out, const SpeedResult& t, const SpeedConfig& cfg, cons
                              t.sent_rate, cfg.rate));
 }
 
-std::string speed_why(const SpeedVerdict& v) {
-    switch (v.why) {
-    case SpeedVerdict::Why::none:
-        break;
-    case SpeedVerdict::Why::nobody:
-        return "no responder reported";
-    case SpeedVerdict::Why::missing:
-        return fmt::format("{} did not report", fmt::join(v.missing, ", "));
-    case SpeedVerdict::Why::too_few:
-        return fmt::format("{} receiver(s) reported, {} expected", v.receivers.size(), v.expected);
-    case SpeedVerdict::Why::too_lossy:
-        return fmt::format("{} of {} receiver(s) over --max-loss", v.receivers.size() - v.ok_count,
-                           v.receivers.size());
-    }
-    return {};
+// Every reason the stream failed, the most serious first: this host could not send, receivers
+// that did not report, too few reports, each receiver over --max-loss.
+std::string speed_why(const SpeedResult& t, const SpeedVerdict& v, const SpeedBounds& bounds) {
+    std::vector<std::string> why;
+    if (!t.send_failure.empty()) why.push_back("this host could not send: " + t.send_failure);
+    if (v.why == SpeedVerdict::Why::nobody && t.send_failure.empty())
+        why.push_back("no responder reported");
+    for (const auto& m : v.missing)
+        why.push_back(m + " did not report");
+    if (v.receivers.size() < v.expected)
+        why.push_back(
+            fmt::format("{} receiver(s) reported, {} expected", v.receivers.size(), v.expected));
+    for (const auto& rv : v.receivers)
+        if (!rv.ok)
+            why.push_back(fmt::format("{} {}",
+                                      rv.name.empty() ? rv.id.substr(0, 12) : escape_text(rv.name),
+                                      receiver_why(rv, bounds)));
+    return fmt::format("{}", fmt::join(why, "; "));
 }
 
 // Every failing receiver named ("FAIL: node2 lost 10.0% > 5%"), every missing --peer, the
 // closing line or the "result" record, and the error; the exit status.
-int print_speed_verdict(Output& out, const SpeedVerdict& v, const SpeedBounds& bounds) {
+int print_speed_verdict(Output& out, const SpeedResult& t, const SpeedVerdict& v,
+                        const SpeedBounds& bounds, int family) {
+    const bool ok = v.ok && t.send_failure.empty();
+    const auto responders = v.receivers.size() + v.missing.size();
     if (!out.json()) {
+        if (!t.send_failure.empty()) out.line("FAIL: this host could not send: " + t.send_failure);
         for (const auto& rv : v.receivers)
             if (!rv.ok)
-                out.line(fmt::format("FAIL: {} lost {:.1f}% > {}%{}",
+                out.line(fmt::format("FAIL: {} {}",
                                      rv.name.empty() ? rv.id.substr(0, 12) : escape_text(rv.name),
-                                     rv.figures.loss_percent, bounds.max_loss_percent.value_or(0),
-                                     rv.figures.receiver_limited
-                                         ? " (mostly dropped by the receiver itself: too slow)"
-                                         : ""));
+                                     receiver_why(rv, bounds)));
         for (const auto& m : v.missing)
             out.line(fmt::format("FAIL: {} did not report", escape_text(m)));
-        out.line(fmt::format("{} receiver{}, {} ok", v.receivers.size() + v.missing.size(),
-                             v.receivers.size() + v.missing.size() == 1 ? "" : "s", v.ok_count));
+        out.line(fmt::format("{} receiver{}, {} ok", responders, responders == 1 ? "" : "s",
+                             v.ok_count));
     } else {
+        json::array local;
+        for (const auto& r : t.refusals)
+            local.push_back(json::object{{"family", r.family},
+                                         {"unicast", r.unicast},
+                                         {"interface", r.interface},
+                                         {"errno", r.error},
+                                         {"error", std::strerror(r.error)},
+                                         {"probes", 0}});
+        if (local.empty() && !t.send_failure.empty()) // refused before any interface was tried
+            local.push_back(json::object{{"family", family},
+                                         {"unicast", false},
+                                         {"interface", ""},
+                                         {"errno", t.send_error},
+                                         {"error", t.send_failure},
+                                         {"probes", 0}});
+        json::array missing;
+        for (const auto& m : v.missing)
+            missing.push_back(json::string(m));
         out.record({{"type", "result"},
-                    {"ok", v.ok},
-                    {"responders", v.receivers.size() + v.missing.size()},
+                    {"ok", ok},
+                    {"responders", responders},
                     {"answered", v.receivers.size()},
                     {"ok_responders", v.ok_count},
                     {"expected", v.expected},
-                    {"local_failures", json::array{}},
-                    {"why", speed_why(v)},
-                    {"time", rfc3339_ns(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                            std::chrono::system_clock::now().time_since_epoch())
-                                            .count())}});
+                    {"missing", std::move(missing)},
+                    {"local_failures", std::move(local)},
+                    {"why", ok ? "" : speed_why(t, v, bounds)},
+                    {"time", rfc3339_now()}});
     }
-    if (v.ok) return exit_ok;
-    out.error(speed_why(v));
+    if (ok) return exit_ok;
+    out.error(speed_why(t, v, bounds));
     return exit_nothing;
 }
 
@@ -239,12 +279,24 @@ int run_ping_speed(const ParsedArgs& args, Output& out) {
     SpeedBounds bounds;
     if (args.given("max-loss")) bounds.max_loss_percent = threshold;
     bounds.expect = static_cast<std::size_t>(args.number("expect").value_or(0));
-    // A trial waits for what the verdict needs: --expect receivers and every --peer.
+    // The nodes the resident node of this host knows (those --peer names, when given) are
+    // expected to report, as plain ping expects them to answer: one that stays silent fails the
+    // run instead of being left out. A node a --peer names is that --peer's to report missing.
+    std::map<std::string, std::string> known;
+    for (const auto& [who, name] : resident_node_peers(args, out))
+        if (wanted(who, name, peers) &&
+            std::none_of(peers.begin(), peers.end(),
+                         [&](const PeerArg& p) { return matches(who, name, p); }))
+            known.emplace(who, name);
+    // A trial waits for what the verdict needs: --expect receivers, every --peer, every node
+    // the resident node knows.
     cfg.complete = [&](const std::map<std::string, SpeedReport>& reports) {
         std::vector<std::string> missing;
         SpeedResult so_far;
         so_far.reports = reports;
-        return wanted_reports(so_far, peers, &missing).size() >= bounds.expect && missing.empty();
+        return wanted_reports(so_far, peers, &missing).size() >= bounds.expect && missing.empty() &&
+               std::all_of(known.begin(), known.end(),
+                           [&](const auto& k) { return reports.count(k.first) > 0; });
     };
     auto id = load_identity(args, out);
 
@@ -252,9 +304,11 @@ int run_ping_speed(const ParsedArgs& args, Output& out) {
         auto t = run_trial(args, out, id, cfg);
         std::vector<std::string> missing;
         const auto reports = wanted_reports(t, peers, &missing);
+        for (const auto& [who, name] : known)
+            if (!t.reports.count(who)) missing.push_back(name.empty() ? who.substr(0, 12) : name);
         const SpeedVerdict v = judge_speed(reports, t.sent, cfg.size, bounds, missing);
-        print_trial(out, t, cfg, v);
-        return print_speed_verdict(out, v, bounds);
+        print_trial(out, t, cfg, v, bounds);
+        return print_speed_verdict(out, t, v, bounds, cfg.family);
     }
 
     RateSearch search(threshold);
@@ -263,7 +317,11 @@ int run_ping_speed(const ParsedArgs& args, Output& out) {
         auto t = run_trial(args, out, id, cfg);
         if (interrupted) break; // report the best rate so far
         const auto reports = wanted_reports(t, peers);
-        print_trial(out, t, cfg, judge_speed(reports, t.sent, cfg.size, {}));
+        print_trial(out, t, cfg, judge_speed(reports, t.sent, cfg.size, {}), {});
+        if (!t.send_failure.empty()) { // no rate to search for: this host sends nothing
+            out.error("this host could not send: " + t.send_failure);
+            return exit_nothing;
+        }
         search.record({.rate = *rate,
                        .reported = !reports.empty(),
                        .worst_loss = worst_loss_percent(reports, t.sent),

@@ -4,6 +4,7 @@
 #include "node_options.hpp"
 #include "value_json.hpp"
 
+#include <mcast/control.hpp>
 #include <mcast/discovery.hpp>
 #include <mcast/known_names.hpp>
 #include <mcast/trust_store.hpp>
@@ -87,6 +88,31 @@ std::string now_rfc3339() {
                   std::chrono::system_clock::now().time_since_epoch())
                   .count();
     return rfc3339_ns(ns - ns % 1'000'000'000).substr(0, 19) + "Z";
+}
+
+std::map<std::string, std::string> resident_node_peers(const ParsedArgs& args, Output& out) {
+    std::map<std::string, std::string> peers;
+    for (const auto* option : {"group", "port"})
+        if (args.has(option, Arity::One) || args.has(option, Arity::Many)) {
+            const auto o = args.origin(option);
+            if (o == Origin::command_line || o == Origin::environment) {
+                out.debug(fmt::format("--{} chosen for this run: the resident node's nodes are "
+                                      "not expected",
+                                      option));
+                return peers;
+            }
+        }
+    const std::string control = args.value("control").value_or("");
+    try {
+        ControlClient client(control, std::chrono::milliseconds(500));
+        for (const auto& n : client.weather().nodes)
+            if (!n.local) peers.emplace(n.id.full(), n.name);
+        out.debug(fmt::format("the resident node knows {} other node{}", peers.size(),
+                              peers.size() == 1 ? "" : "s"));
+    } catch (const ControlError& e) {
+        out.debug(e.what());
+    }
+    return peers;
 }
 
 } // namespace mcast::cli

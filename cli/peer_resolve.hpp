@@ -5,6 +5,7 @@
 #include "option_parser.hpp"
 #include "output.hpp"
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,12 @@ std::vector<PeerArg> peer_args(const std::vector<std::string>& given);
 bool matches(const std::string& id, const std::string& name, const PeerArg& p);
 // Whether any of `peers` names it; true when there are none.
 bool wanted(const std::string& id, const std::string& name, const std::vector<PeerArg>& peers);
+
+// Full id -> name of every other node the resident node of this host knows (ping expects them
+// to answer); none where no resident node runs (or it runs without weather), and none when this
+// run's --group or --port was chosen on the command line or in the environment: the resident
+// node's nodes are on its own group and port, and need not answer on another.
+std::map<std::string, std::string> resident_node_peers(const ParsedArgs& args, Output& out);
 
 // A timestamp for the trust store, to the second: 2026-11-26T01:02:03Z
 std::string now_rfc3339();

@@ -43,12 +43,6 @@ json::object json_reply(const PingReplyEvent& r) {
 
 namespace {
 
-std::string now_text() {
-    return rfc3339_ns(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count());
-}
-
 std::string failure_text(const PathFailure& f, const PingBounds& bounds) {
     switch (f.failure) {
     case PingFailure::none:
@@ -122,7 +116,7 @@ json::object json_summary(const ResponderSummary& s, const PingBounds& bounds) {
     }
     json::object o{
         {"type", "summary"},    {"responder", v.id}, {"name", s.name}, {"paths", std::move(paths)},
-        {"trusted", s.trusted}, {"local", s.local},  {"ok", v.ok()}};
+        {"trusted", s.trusted}, {"local", s.local},  {"ok", v.ok()},   {"time", rfc3339_now()}};
     if (!v.ok()) {
         o["why"] = why_text(v, bounds);
         json::array failures;
@@ -177,7 +171,7 @@ json::object json_result(const PingRunVerdict& run) {
             {"expected", run.expected},
             {"local_failures", std::move(local)},
             {"why", why_text(run)},
-            {"time", now_text()}};
+            {"time", rfc3339_now()}};
 }
 
 std::string closing_line(const PingRunVerdict& run) {

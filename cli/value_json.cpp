@@ -1,6 +1,7 @@
 // Conversions between tuple values and JSON, exact in both directions for every value.
 #include "value_json.hpp"
 
+#include <chrono>
 #include <mcast/base64.hpp>
 
 #include <fmt/format.h>
@@ -198,6 +199,12 @@ std::string rfc3339_ns(std::int64_t ns) {
     if (!::gmtime_r(&secs, &tm)) return std::to_string(ns) + "ns";
     return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", tm.tm_year + 1900,
                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+}
+
+std::string rfc3339_now() {
+    return rfc3339_ns(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count());
 }
 
 } // namespace mcast::cli

@@ -23,5 +23,7 @@ Tuple tuple_from_json_text(std::string_view text);
 std::string hex64(std::uint64_t v);
 // RFC 3339 UTC with nanoseconds: 2026-11-26T00:06:57.123456789Z
 std::string rfc3339_ns(std::int64_t ns);
+// The same for now: the `time` of a record.
+std::string rfc3339_now();
 
 } // namespace mcast::cli

@@ -121,7 +121,7 @@ struct SpeedSender::Impl {
     Nonce test{};
     SpeedResult result;
     ServiceDriver driver{session.io()};
-    Subscription sub;
+    Subscription sub, refused_sub;
     std::size_t pad = 0;
     MonoTime start{}, stop_at{};
     bool sending = true; // then the end markers, until the reports settle
@@ -143,7 +143,11 @@ struct SpeedSender::Impl {
         SendOptions o;
         o.type = MessageType::speed_data;
         o.family = cfg.family;
-        if (!session.send("", encode_speed_data(d), o)) return false;
+        if (auto r = session.send("", encode_speed_data(d), o); !r) {
+            result.send_error = r.error;
+            result.send_failure = r.why();
+            return false;
+        }
         ++result.sent;
         return true;
     }
@@ -157,7 +161,7 @@ struct SpeedSender::Impl {
         std::int64_t due =
             cfg.rate > 0 ? static_cast<std::int64_t>(elapsed * cfg.rate) + 1 : result.sent + 64;
         for (int n = 0; result.sent < due && n < 256; ++n)
-            if (!send_one()) return finish_sending(now); // no interface of that family: end now
+            if (!send_one()) return finish_sending(now); // refused, or no interface: end now
         if (cfg.rate > 0 && result.sent >= due) {
             auto next =
                 start +
@@ -173,7 +177,9 @@ struct SpeedSender::Impl {
         result.seconds = std::chrono::duration<double>(now - start).count();
         result.sent_rate =
             result.seconds > 0 ? static_cast<double>(result.sent) / result.seconds : 0;
-        result.sender_limited = cfg.rate == 0 || result.sent_rate < 0.95 * cfg.rate;
+        // Not when this host refused to send: that is no measure of its CPU.
+        result.sender_limited =
+            result.send_failure.empty() && (cfg.rate == 0 || result.sent_rate < 0.95 * cfg.rate);
         return send_end(now);
     }
 
@@ -240,6 +246,8 @@ void SpeedSender::start() {
     auto& i = *impl_;
     i.sub = i.session.on_message(i.driver.guard([&i](const Message& m) { i.on_report(m); }), {},
                                  MessageType::speed_report);
+    i.refused_sub =
+        i.session.on_send_refused([&i](const SendRefusal& r) { i.result.refusals.push_back(r); });
     i.start = std::chrono::steady_clock::now();
     i.stop_at = i.start + i.cfg.duration;
     i.driver.start([&i](MonoTime now) { return i.wake(now); }, i.start);

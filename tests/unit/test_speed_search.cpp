@@ -218,6 +218,22 @@ TEST(RateSearch, ReceiverLimitIsReported) {
     EXPECT_FALSE(mixed.limited_by_receiver());
 }
 
+// This machine could not keep the higher rates, and what was lost there the receiver dropped
+// itself: the receiver set the limit (a review saw "limited by this machine's signing CPU"
+// while every lossy step lost 14-33 % in the receiver's backlog).
+TEST(RateSearch, AReceiversOwnDropsOutrankASlowSender) {
+    Scripted net{.capacity = 3000, .sender_max = 5000};
+    RateSearch search(1.0);
+    while (auto rate = search.next_rate()) {
+        auto t = net.trial(*rate);
+        t.receiver_limited = t.worst_loss > 1.0;
+        search.record(t);
+    }
+    EXPECT_TRUE(search.limited_by_receiver());
+    EXPECT_FALSE(search.limited_by_sender());
+    EXPECT_LE(search.best_rate(), 3000 / 0.99);
+}
+
 TEST(RateSearch, NobodyEndsAtOnce) {
     Scripted net{.anyone = false};
     RateSearch search(1.0);

@@ -115,11 +115,13 @@ public:
     bool nobody() const { return nobody_; }
     // The highest rate with loss under the threshold (0: none).
     double best_rate() const { return good_; }
-    // Whether this machine's sending (signing) CPU, not the receivers, set the limit.
-    bool limited_by_sender() const { return sender_bound_; }
-    // Whether the lowest lossy rate lost mostly to a receiver's kernel drops (a receiver too
-    // slow to read), not to the network. False when the sender set the limit.
-    bool limited_by_receiver() const { return !sender_bound_ && receiver_bound_; }
+    // Whether the lowest lossy rate lost mostly to a receiver's own drops (a receiver too slow
+    // to read or verify), not to the network: it set the limit, even where this machine could
+    // not keep some rate either.
+    bool limited_by_receiver() const { return receiver_bound_; }
+    // Whether this machine's sending (signing) CPU, not the receivers, set the limit: it could
+    // not keep some rate, and no receiver's own drops set the limit first.
+    bool limited_by_sender() const { return sender_bound_ && !receiver_bound_; }
 
 private:
     double threshold_;

@@ -11,6 +11,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace mcast {
 
@@ -38,9 +40,14 @@ struct SpeedConfig {
 
 struct SpeedResult {
     std::int64_t sent = 0;
-    double seconds = 0;                         // sending time
-    double sent_rate = 0;                       // datagrams/s actually sent
-    bool sender_limited = false;                // could not keep the requested rate
+    double seconds = 0;          // sending time
+    double sent_rate = 0;        // datagrams/s actually sent
+    bool sender_limited = false; // could not keep the requested rate
+    // This host refused to send the stream (a firewall rule here, an interface that cannot
+    // send): the kernel's errno and the reason in words; the stream ended there.
+    int send_error = 0;
+    std::string send_failure;
+    std::vector<SendRefusal> refusals; // each family/interface/errno the kernel refused, once
     std::map<std::string, SpeedReport> reports; // by full responder id
 };
 
