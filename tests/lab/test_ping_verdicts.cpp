@@ -212,6 +212,29 @@ TEST_F(PingVerdicts, SpeedRefusesWhatAStreamCannotHonour) {
     EXPECT_NE(s.err.find("--size: bad value '20' (at least"), std::string::npos) << s.err;
 }
 
+// The same refusal under --speed is this host's fault too: named with its errno, not taken for
+// a slow CPU or for receivers that did not report.
+TEST_F(PingVerdicts, ALocalSendFailureFailsASpeedTestWithItsReason) {
+    ASSERT_EQ(lab_->run(1, {"iptables", "-A", "OUTPUT", "-d", "224.0.0.0/4", "-j", "DROP"}), 0);
+    auto r = mcast(1, {"ping", "--speed", "--rate", "200", "--duration", "300ms", "--json"});
+    EXPECT_EQ(r.code, 1) << r.err << r.out;
+    const auto speed = records(r.out, "speed").at(0);
+    EXPECT_EQ(speed.at("limited_by").as_string(), "local_send") << json::serialize(speed);
+    EXPECT_FALSE(speed.at("sender_limited").as_bool());
+    const auto result = records(r.out, "result").at(0);
+    const auto& local = result.at("local_failures").as_array();
+    ASSERT_EQ(local.size(), 1u) << json::serialize(result);
+    EXPECT_EQ(local[0].at("errno").as_int64(), EPERM);
+    EXPECT_EQ(local[0].at("interface").as_string(), "eth0");
+    const std::string why(result.at("why").as_string());
+    EXPECT_NE(why.find("this host could not send"), std::string::npos) << why;
+    EXPECT_NE(why.find("Operation not permitted"), std::string::npos) << why;
+    auto text = mcast(1, {"ping", "--speed", "--rate", "200", "--duration", "300ms"});
+    EXPECT_EQ(text.code, 1);
+    EXPECT_EQ(text.err.find("CPU"), std::string::npos) << text.err;
+    EXPECT_NE(text.out.find("FAIL: this host could not send"), std::string::npos) << text.out;
+}
+
 TEST_F(PingVerdicts, ALocalSendFailureFailsWithItsReason) {
     // This host's own firewall refuses IPv4 multicast: sendmsg fails with EPERM. That is not
     // the network's fault, and not "no responder answered".

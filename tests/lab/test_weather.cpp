@@ -300,6 +300,45 @@ TEST_F(Weather, PingListsTheNodesTheResidentNodeKnowsThatDoNotAnswer) {
     for (const auto& s : records(r.out, "summary"))
         if (s.at("name").as_string() == "beta") listed = true;
     EXPECT_TRUE(listed) << r.out;
+
+    // A speed test expects them too: the silent one fails the run, named, instead of being
+    // left out of "1 receiver, 1 ok".
+    auto speed = mcast(1, {"ping", "--speed", "--rate", "200", "--duration", "300ms", "--json"});
+    EXPECT_EQ(speed.code, 1) << speed.out << speed.err;
+    const auto result = records(speed.out, "result").at(0);
+    const auto& missing = result.at("missing").as_array();
+    ASSERT_EQ(missing.size(), 1u) << json::serialize(result);
+    EXPECT_EQ(missing[0].as_string(), "beta");
+    EXPECT_NE(std::string(result.at("why").as_string()).find("beta did not report"),
+              std::string::npos);
+
+    // On another group the resident node's nodes are not expected to answer.
+    auto other = mcast(1, {"ping", "-4", "--group", "239.9.9.9", "--count", "1", "--json"});
+    for (const auto& s : records(other.out, "summary"))
+        EXPECT_NE(s.at("name").as_string(), "beta") << other.out;
+}
+
+// --unicast-too does not fail this host's own node: it shares this port, so unicast probes to
+// it would reach one of the two sockets only.
+TEST_F(Weather, UnicastTooDoesNotFailThisHostsOwnNode) {
+    auto n1 = weather_node(1, "alpha");
+    auto n2 = lab_->spawn_mcast(2, {"announce", "-v", "--name", "beta", "--identity", key(2)});
+    ASSERT_TRUE(n2.wait_for_line(Stream::err, std::regex("announcing"), 5s)) << n2.err();
+    auto r = mcast(1, {"ping", "--unicast-too", "--json", "--count", "3", "--interval", "200ms"});
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+    bool own = false, beta_unicast = false;
+    for (const auto& s : records(r.out, "summary")) {
+        if (s.at("local").as_bool()) {
+            own = true;
+            EXPECT_TRUE(s.at("ok").as_bool()) << json::serialize(s);
+        }
+        if (s.at("name").as_string() == "beta")
+            for (const auto& p : s.at("paths").as_array())
+                if (p.at("unicast").as_bool() && p.at("received").as_int64() > 0)
+                    beta_unicast = true;
+    }
+    EXPECT_TRUE(own) << r.out;
+    EXPECT_TRUE(beta_unicast) << r.out; // the other node is still probed by unicast
 }
 
 } // namespace
