@@ -88,6 +88,19 @@ bool openssl_verifies(const PublicKeyBytes& key, ByteView msg, const Signature& 
     return EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), msg.data(), msg.size()) == 1;
 }
 
+// The signature with S + L for S: the same scalar mod L (no carry out: S < L < 2^253).
+Signature s_plus_group_order(const Signature& sig) {
+    Signature out = sig;
+    auto l = from_hex(s_L);
+    unsigned carry = 0;
+    for (std::size_t i = 0; i < 32; ++i) {
+        unsigned v = sig[32 + i] + (*l)[i] + carry;
+        out[32 + i] = static_cast<std::uint8_t>(v);
+        carry = v >> 8;
+    }
+    return out;
+}
+
 // libsodium's verification alone, without mcast's checks in front of it.
 bool sodium_verifies(const PublicKeyBytes& key, ByteView msg, const Signature& sig) {
     if (sodium_init() < 0) return false;
@@ -112,9 +125,12 @@ ByteBuffer datagram_with(std::optional<PublicKeyBytes> k, std::optional<Signatur
     return d;
 }
 
+// Sized first, then copied into: GCC 12 reports a vector insert here as out of bounds once it
+// is inlined into the vectors test (-Warray-bounds, a false positive of the 105329 family).
 ByteBuffer signed_message(const ByteBuffer& d) {
-    ByteBuffer m(signature_domain.begin(), signature_domain.end());
-    m.insert(m.end(), d.begin(), d.end() - signature_size);
+    ByteBuffer m(signature_domain.size() + d.size() - signature_size);
+    auto at = std::copy(signature_domain.begin(), signature_domain.end(), m.begin());
+    std::copy(d.begin(), d.end() - static_cast<std::ptrdiff_t>(signature_size), at);
     return m;
 }
 
@@ -186,16 +202,7 @@ TEST(StrictSignature, SAtOrAboveTheGroupOrderIsRefused) {
     EXPECT_FALSE(check_signature(sig_hex(r, s_zero).data()));
 
     // S + L is the same scalar mod L: a second encoding of a valid signature (malleability).
-    std::array<std::uint8_t, 32> s_plus_l{};
-    auto l = from_hex(s_L);
-    unsigned carry = 0;
-    for (std::size_t i = 0; i < 32; ++i) {
-        unsigned v = real[32 + i] + (*l)[i] + carry;
-        s_plus_l[i] = static_cast<std::uint8_t>(v);
-        carry = v >> 8;
-    }
-    ASSERT_EQ(carry, 0u); // S < L < 2^253, so S + L < 2^254
-    auto mauled = sig_hex(r, to_hex(ByteView(s_plus_l.data(), 32)));
+    auto mauled = s_plus_group_order(real);
     EXPECT_EQ(check_signature(mauled.data()), DropReason::noncanonical_s);
     EXPECT_FALSE(Verifier(id.public_key()).verify(ByteView{}, mauled.data()));
 }
@@ -273,18 +280,8 @@ TEST(StrictSignature, LibsodiumAloneRefusesSAtOrAboveTheGroupOrder) {
     ByteView msg{};
     auto real = id.sign(msg);
     ASSERT_TRUE(sodium_verifies(id.public_key(), msg, real));
-    std::array<std::uint8_t, 32> s_plus_l{};
-    auto l = from_hex(s_L);
-    unsigned carry = 0;
-    for (std::size_t i = 0; i < 32; ++i) {
-        unsigned v = real[32 + i] + (*l)[i] + carry;
-        s_plus_l[i] = static_cast<std::uint8_t>(v);
-        carry = v >> 8;
-    }
-    ASSERT_EQ(carry, 0u);
+    EXPECT_FALSE(sodium_verifies(id.public_key(), msg, s_plus_group_order(real)));
     auto r = to_hex(ByteView(real.data(), 32));
-    EXPECT_FALSE(
-        sodium_verifies(id.public_key(), msg, sig_hex(r, to_hex(ByteView(s_plus_l.data(), 32)))));
     for (auto s : {s_L, s_L_plus_1, s_max})
         EXPECT_FALSE(sodium_verifies(id.public_key(), msg, sig_hex(r, s))) << s;
     // Non-canonical R: y + p for the real R's y is out of reach (y < 19 is needed), so the
