@@ -133,6 +133,7 @@ for d in libc6 libstdc++6 libboost-program-options libboost-json libfmt "libmcas
   grep -qF "$d" <<<"$depends" || fail "mcast's Depends lacks $d: $depends"
 done
 grep -q "libssl3" <<<"$(dpkg-deb -f "$libdeb" Depends)" || fail "libmcast$so must depend on libssl3"
+grep -q "libsodium23" <<<"$(dpkg-deb -f "$libdeb" Depends)" || fail "libmcast$so must depend on libsodium23"
 grep -qF "libmcast$so (= $version)" <<<"$(dpkg-deb -f "$devdeb" Depends)" ||
   fail "libmcast-dev must depend on libmcast$so (= $version)"
 grep -q "libmcast.so.$version" <<<"$(dpkg-deb -c "$libdeb")" || fail "the library is not in libmcast$so"

@@ -24,9 +24,11 @@ import tempfile
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 SOURCE_EXT = ('.cpp', '.hpp', '.h', '.cc')
 
-# System headers a protocol file may name: the C++ standard library (no slash, no .h) and OpenSSL.
+# System headers a protocol file may name: the C++ standard library (no slash, no .h), OpenSSL and
+# libsodium (Ed25519 signing and verifying: docs/security.md).
 def protocol_system_ok(name):
-    return ('/' not in name and not name.endswith('.h')) or name.startswith('openssl/')
+    return (('/' not in name and not name.endswith('.h')) or name.startswith('openssl/')
+            or name == 'sodium.h')
 
 SOCKET_HEADERS = ('sys/socket.h', 'netinet/', 'arpa/inet.h', 'net/if.h', 'ifaddrs.h', 'netdb.h',
                   'poll.h', 'sys/epoll.h', 'linux/rtnetlink.h', 'linux/netlink.h', 'sys/un.h')
@@ -39,7 +41,7 @@ def why_not_in_protocol(name):
         return 'fmt (the core formats nothing for people)'
     if name.startswith(SOCKET_HEADERS):
         return 'a socket header'
-    return 'not on the protocol allowlist (C++ standard library, openssl/)'
+    return 'not on the protocol allowlist (C++ standard library, openssl/, sodium.h)'
 
 
 class Tree:

@@ -1,12 +1,14 @@
 // Linux multicast socket details, kept in one place: IP_MULTICAST_ALL off so the socket only sees
 // groups it joined, V6ONLY so each family has its own socket, pktinfo both ways, SO_TIMESTAMPNS
-// for receive times close to the wire, and a drain loop so one wake-up reads a burst.
+// for receive times close to the wire, and a drain loop so one wake-up reads a burst, recv_batch
+// datagrams per recvmmsg (each with its own ancillary data), and sendmmsg for bursts.
 #include "net/multicast_socket.hpp"
 
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
 #include <arpa/inet.h>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <poll.h>
@@ -27,14 +29,23 @@ void set_opt(int fd, int level, int name, int value, const char* what) {
 }
 
 constexpr std::size_t recv_buffer_size = 65536;
-constexpr int burst = 64; // datagrams per wake-up before yielding to other handlers
+constexpr unsigned burst = 64;      // datagrams per wake-up before yielding to other handlers
+constexpr unsigned send_batch = 64; // datagrams per sendmmsg
+constexpr int wait_attempts = 50;   // for room in a full send queue, 20 ms each (multicast only)
 
 } // namespace
 
 MulticastSocket::MulticastSocket(boost::asio::io_context& io, int family, const std::string& group,
                                  std::uint16_t group_port, std::uint16_t bind_port, int ttl,
                                  bool loop)
-    : socket_(io), family_(family), port_(group_port), buffer_(recv_buffer_size) {
+    : socket_(io), family_(family), port_(group_port),
+      buffers_(std::make_unique_for_overwrite<std::uint8_t[]>(recv_batch * recv_buffer_size)),
+      slots_(recv_batch), iovecs_(recv_batch), msgs_(recv_batch) {
+    for (unsigned i = 0; i < recv_batch; ++i) {
+        iovecs_[i] = {buffers_.get() + std::size_t{i} * recv_buffer_size, recv_buffer_size};
+        msgs_[i].msg_hdr.msg_iov = &iovecs_[i];
+        msgs_[i].msg_hdr.msg_iovlen = 1;
+    }
     const std::uint16_t port = bind_port;
     namespace ip = boost::asio::ip;
     if (family == 4) {
@@ -141,25 +152,16 @@ int MulticastSocket::send_unicast(ByteView datagram, unsigned ifindex, const std
     return EINVAL;
 }
 
-int MulticastSocket::send_to(ByteView datagram, unsigned ifindex, const in_addr* to4,
-                             const in6_addr* to6, std::uint16_t port) {
-    int fd = socket_.native_handle();
-    iovec iov{const_cast<std::uint8_t*>(datagram.data()), datagram.size()};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in6_pktinfo))]{};
-    sockaddr_in dst4{};
-    sockaddr_in6 dst6{};
-    msg.msg_control = control;
+MulticastSocket::Destination MulticastSocket::destination(unsigned ifindex, const in_addr* to4,
+                                                          const in6_addr* to6,
+                                                          std::uint16_t port) const {
+    Destination d;
+    cmsghdr* c = reinterpret_cast<cmsghdr*>(d.control);
     if (family_ == 4) {
-        dst4.sin_family = AF_INET;
-        dst4.sin_port = htons(port);
-        dst4.sin_addr = *to4;
-        msg.msg_name = &dst4;
-        msg.msg_namelen = sizeof dst4;
-        msg.msg_controllen = CMSG_SPACE(sizeof(in_pktinfo));
-        auto* c = CMSG_FIRSTHDR(&msg);
+        d.dst4.sin_family = AF_INET;
+        d.dst4.sin_port = htons(port);
+        d.dst4.sin_addr = *to4;
+        d.control_len = CMSG_SPACE(sizeof(in_pktinfo));
         c->cmsg_level = IPPROTO_IP;
         c->cmsg_type = IP_PKTINFO;
         c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
@@ -167,14 +169,11 @@ int MulticastSocket::send_to(ByteView datagram, unsigned ifindex, const in_addr*
         pi.ipi_ifindex = static_cast<int>(ifindex);
         std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
     } else {
-        dst6.sin6_family = AF_INET6;
-        dst6.sin6_port = htons(port);
-        dst6.sin6_addr = *to6;
-        dst6.sin6_scope_id = ifindex;
-        msg.msg_name = &dst6;
-        msg.msg_namelen = sizeof dst6;
-        msg.msg_controllen = CMSG_SPACE(sizeof(in6_pktinfo));
-        auto* c = CMSG_FIRSTHDR(&msg);
+        d.dst6.sin6_family = AF_INET6;
+        d.dst6.sin6_port = htons(port);
+        d.dst6.sin6_addr = *to6;
+        d.dst6.sin6_scope_id = ifindex;
+        d.control_len = CMSG_SPACE(sizeof(in6_pktinfo));
         c->cmsg_level = IPPROTO_IPV6;
         c->cmsg_type = IPV6_PKTINFO;
         c->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
@@ -188,17 +187,85 @@ int MulticastSocket::send_to(ByteView datagram, unsigned ifindex, const in_addr*
     // thread. Such a datagram is dropped and counted (unsent()). Multicast is our own traffic,
     // never held by the neighbour cache: a full queue there is a fast sender, which waits a
     // little for room rather than lose its own datagram.
-    const bool may_wait =
-        family_ == 4 ? IN_MULTICAST(ntohl(to4->s_addr)) : IN6_IS_ADDR_MULTICAST(to6);
-    for (int attempt = 0; attempt < (may_wait ? 50 : 1); ++attempt) {
+    d.may_wait = family_ == 4 ? IN_MULTICAST(ntohl(to4->s_addr)) : IN6_IS_ADDR_MULTICAST(to6);
+    return d;
+}
+
+// The kernel only reads name and control: one Destination serves every message of a batch.
+void MulticastSocket::Destination::fill(msghdr& msg) const {
+    if (dst4.sin_family == AF_INET) {
+        msg.msg_name = const_cast<sockaddr_in*>(&dst4);
+        msg.msg_namelen = sizeof dst4;
+    } else {
+        msg.msg_name = const_cast<sockaddr_in6*>(&dst6);
+        msg.msg_namelen = sizeof dst6;
+    }
+    msg.msg_control = const_cast<char*>(control);
+    msg.msg_controllen = control_len;
+}
+
+int MulticastSocket::send_to(ByteView datagram, unsigned ifindex, const in_addr* to4,
+                             const in6_addr* to6, std::uint16_t port) {
+    int fd = socket_.native_handle();
+    const auto dst = destination(ifindex, to4, to6, port);
+    iovec iov{const_cast<std::uint8_t*>(datagram.data()), datagram.size()};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    dst.fill(msg);
+    for (int attempt = 0; attempt < (dst.may_wait ? wait_attempts : 1); ++attempt) {
         if (::sendmsg(fd, &msg, MSG_DONTWAIT) >= 0) return 0;
         if (errno != EAGAIN && errno != ENOBUFS) return errno;
-        if (!may_wait) break;
+        if (!dst.may_wait) break;
         pollfd p{fd, POLLOUT, 0};
         ::poll(&p, 1, 20);
     }
     ++unsent_;
     return EAGAIN;
+}
+
+std::size_t MulticastSocket::send_many(std::span<const ByteView> datagrams, unsigned ifindex,
+                                       int* error) {
+    int fd = socket_.native_handle();
+    const auto dst = family_ == 4 ? destination(ifindex, &group4_, nullptr, port_)
+                                  : destination(ifindex, nullptr, &group6_, port_);
+    std::array<mmsghdr, send_batch> msgs{};
+    std::array<iovec, send_batch> iovs{};
+    std::size_t done = 0, sent = 0;
+    int last_error = 0, waits = 0;
+    while (done < datagrams.size()) {
+        const auto n =
+            static_cast<unsigned>(std::min<std::size_t>(datagrams.size() - done, send_batch));
+        for (unsigned i = 0; i < n; ++i) {
+            const auto& d = datagrams[done + i];
+            iovs[i] = {const_cast<std::uint8_t*>(d.data()), d.size()};
+            msgs[i] = {};
+            msgs[i].msg_hdr.msg_iov = &iovs[i];
+            msgs[i].msg_hdr.msg_iovlen = 1;
+            dst.fill(msgs[i].msg_hdr);
+        }
+        int k = ::sendmmsg(fd, msgs.data(), n, MSG_DONTWAIT);
+        if (k > 0) { // the kernel took the first k; a refusal after them shows on the next call
+            done += static_cast<std::size_t>(k);
+            sent += static_cast<std::size_t>(k);
+            waits = 0;
+            continue;
+        }
+        if (errno == EAGAIN || errno == ENOBUFS) {
+            if (++waits < wait_attempts) { // as send(): wait a little for room, a bounded time
+                pollfd p{fd, POLLOUT, 0};
+                ::poll(&p, 1, 20);
+                continue;
+            }
+            unsent_ += datagrams.size() - done; // the queue stayed full: the rest is lost
+            last_error = EAGAIN;
+            break;
+        }
+        last_error = errno; // refused (a firewall here, no route): this one is not sent
+        ++done;
+    }
+    if (error) *error = last_error;
+    return sent;
 }
 
 void MulticastSocket::start(Handler h) {
@@ -216,51 +283,69 @@ void MulticastSocket::arm() {
                        });
 }
 
+int MulticastSocket::receive_buffer() {
+    int v = 0;
+    socklen_t len = sizeof v;
+    if (::getsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVBUF, &v, &len) != 0) return 0;
+    return v;
+}
+
 void MulticastSocket::drain() {
     int fd = socket_.native_handle();
-    for (int i = 0; i < burst; ++i) {
-        Datagram d;
-        d.family = family_;
-        iovec iov{buffer_.data(), buffer_.size()};
-        alignas(cmsghdr) char control[512];
-        msghdr msg{};
-        msg.msg_name = &d.source;
-        msg.msg_namelen = sizeof d.source;
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        ssize_t n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
-        if (n < 0) break; // EAGAIN (drained) or a transient error
-        for (auto* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-                timespec ts;
-                std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
-                d.rx_wall_ns = std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-            } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
-                // The socket's drops before this datagram was queued (absent while none).
-                std::uint32_t dropped = 0;
-                std::memcpy(&dropped, CMSG_DATA(c), sizeof dropped);
-                // A 32-bit counter that wraps: the difference still counts what is new.
-                kernel_drops_ += static_cast<std::uint32_t>(dropped - last_ovfl_);
-                last_ovfl_ = dropped;
-            } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-                in_pktinfo pi;
-                std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
-                d.ifindex = static_cast<unsigned>(pi.ipi_ifindex);
-                d.multicast = IN_MULTICAST(ntohl(pi.ipi_addr.s_addr));
-            } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
-                in6_pktinfo pi;
-                std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
-                d.ifindex = pi.ipi6_ifindex;
-                d.multicast = IN6_IS_ADDR_MULTICAST(&pi.ipi6_addr);
-            }
+    unsigned left = burst;
+    while (left > 0) {
+        const unsigned want = std::min(left, recv_batch);
+        for (unsigned i = 0; i < want; ++i) {
+            auto& h = msgs_[i].msg_hdr;
+            h.msg_name = &slots_[i].source;
+            h.msg_namelen = sizeof slots_[i].source;
+            h.msg_control = slots_[i].control;
+            h.msg_controllen = sizeof slots_[i].control;
+            h.msg_flags = 0;
         }
-        // The buffer holds the largest UDP payload of either family, so nothing is cut short.
-        d.bytes = ByteView(buffer_.data(), static_cast<std::size_t>(n));
-        std::weak_ptr<bool> alive = alive_;
-        handler_(d);
-        if (alive.expired() || !socket_.is_open()) return;
+        int got = ::recvmmsg(fd, msgs_.data(), want, MSG_DONTWAIT, nullptr);
+        if (got <= 0) break; // EAGAIN (drained) or a transient error
+        const auto n = static_cast<unsigned>(got);
+        for (unsigned i = 0; i < n; ++i) {
+            // Each datagram with its own ancillary data, handled before the next is looked at:
+            // kernel_drops() is the count from when this one was queued while its handler runs.
+            auto& msg = msgs_[i].msg_hdr;
+            Datagram d;
+            d.family = family_;
+            d.source = slots_[i].source;
+            for (auto* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+                    timespec ts;
+                    std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+                    d.rx_wall_ns = std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+                } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+                    // The socket's drops before this datagram was queued (absent while none).
+                    std::uint32_t dropped = 0;
+                    std::memcpy(&dropped, CMSG_DATA(c), sizeof dropped);
+                    // A 32-bit counter that wraps: the difference still counts what is new.
+                    kernel_drops_ += static_cast<std::uint32_t>(dropped - last_ovfl_);
+                    last_ovfl_ = dropped;
+                } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+                    in_pktinfo pi;
+                    std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
+                    d.ifindex = static_cast<unsigned>(pi.ipi_ifindex);
+                    d.multicast = IN_MULTICAST(ntohl(pi.ipi_addr.s_addr));
+                } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+                    in6_pktinfo pi;
+                    std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
+                    d.ifindex = pi.ipi6_ifindex;
+                    d.multicast = IN6_IS_ADDR_MULTICAST(&pi.ipi6_addr);
+                }
+            }
+            // Each buffer holds the largest UDP payload of either family: nothing is cut short.
+            d.bytes =
+                ByteView(static_cast<const std::uint8_t*>(iovecs_[i].iov_base), msgs_[i].msg_len);
+            std::weak_ptr<bool> alive = alive_;
+            handler_(d);
+            if (alive.expired() || !socket_.is_open()) return;
+        }
+        left -= n;
+        if (n < want) break; // the queue is empty for now
     }
     arm();
 }

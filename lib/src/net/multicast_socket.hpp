@@ -1,6 +1,8 @@
 // One UDP socket for one address family, bound to the mcast port, joined to the group per
 // interface. Sends with a per-datagram output interface (IP_PKTINFO / IPV6_PKTINFO) and receives
-// with the arrival interface and the kernel's receive timestamp. Knows nothing of message types.
+// with the arrival interface and the kernel's receive timestamp. Reads up to recv_batch datagrams
+// per system call (recvmmsg) and sends bursts to the group in one (sendmmsg). Knows nothing of
+// message types.
 #pragma once
 
 #include <mcast/bytes.hpp>
@@ -9,11 +11,14 @@
 #include <boost/asio/ip/udp.hpp>
 
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
+#include <vector>
 
 namespace mcast::net {
 
@@ -41,6 +46,11 @@ public:
     void leave(unsigned ifindex);
     // Sends to the group out of `ifindex`; returns 0 or an errno value.
     int send(ByteView datagram, unsigned ifindex);
+    // Sends each datagram, in order, to the group out of `ifindex`, as many per system call as
+    // the kernel takes (sendmmsg), waiting for room as send() does. Returns how many the kernel
+    // took; `*error` (when given) gets 0 or the errno of the last refusal.
+    std::size_t send_many(std::span<const ByteView> datagrams, unsigned ifindex,
+                          int* error = nullptr);
     // Sends to one address and port of this family out of `ifindex`.
     int send_unicast(ByteView datagram, unsigned ifindex, const std::string& address,
                      std::uint16_t port);
@@ -52,12 +62,29 @@ public:
     // the last datagram read was queued).
     std::uint64_t kernel_drops() const { return kernel_drops_; }
 
+    // The receive buffer the kernel granted (SO_RCVBUF: twice the 4 MiB asked for, its
+    // bookkeeping included, unless SO_RCVBUFFORCE was refused and rmem_max caps it).
+    int receive_buffer();
+
     void start(Handler h);
     void close();
     int family() const { return family_; }
 
+    static constexpr unsigned recv_batch = 32; // datagrams per recvmmsg
+
 private:
     int membership(unsigned ifindex, bool join);
+    // Where a datagram goes and out of which interface, as sendmsg wants it.
+    struct Destination {
+        sockaddr_in dst4{};
+        sockaddr_in6 dst6{};
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in6_pktinfo))]{};
+        std::size_t control_len = 0;
+        bool may_wait = false; // multicast: our own traffic waits a little for room
+        void fill(msghdr& msg) const;
+    };
+    Destination destination(unsigned ifindex, const in_addr* to4, const in6_addr* to6,
+                            std::uint16_t port) const;
     int send_to(ByteView datagram, unsigned ifindex, const in_addr* to4, const in6_addr* to6,
                 std::uint16_t port);
     void arm();
@@ -72,7 +99,16 @@ private:
     std::uint64_t unsent_ = 0;
     std::uint64_t kernel_drops_ = 0;
     std::uint32_t last_ovfl_ = 0; // the SO_RXQ_OVFL counter of the last read
-    std::vector<std::uint8_t> buffer_;
+    // recv_batch buffers of the largest UDP payload, left uninitialised: pages the kernel never
+    // writes (small datagrams use the first of each) are never made resident.
+    std::unique_ptr<std::uint8_t[]> buffers_;
+    struct RecvSlot {
+        sockaddr_storage source{};
+        alignas(cmsghdr) char control[256];
+    };
+    std::vector<RecvSlot> slots_;
+    std::vector<iovec> iovecs_;
+    std::vector<mmsghdr> msgs_;
     // A handler may destroy this socket (by destroying its Session): drain checks the token.
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
