@@ -24,6 +24,19 @@ ByteBuffer Sender::seal(std::uint8_t type, std::string_view topic, const Tuple& 
     return d;
 }
 
+ByteBuffer Sender::body(std::uint8_t type, std::string_view topic, const Tuple& values,
+                        std::int64_t wall_ns) {
+    Header h;
+    h.type = type;
+    h.incarnation = incarnation_;
+    h.seq = seq_ + 1;
+    h.timestamp_ns = wall_ns;
+    h.topic = std::string(topic);
+    auto d = encode_body(h, values, id_.public_key());
+    ++seq_;
+    return d;
+}
+
 std::uint64_t random_incarnation() {
     std::uint64_t v = 0;
     while (v == 0) {
