@@ -122,17 +122,27 @@ struct SpeedSender::Impl {
     Impl(Session& s, SpeedConfig c) : session(s), cfg(c) {
         RAND_bytes(test.data(), static_cast<int>(test.size()));
         SpeedData probe{test, 1, 0};
-        auto base = min_datagram_size + encoded_size(encode_speed_data(probe));
+        // Batch-signed data carries its batch fields and path too: where batches fill (32
+        // datagrams within the batch delay, or an unpaced stream) the pad leaves room for a full
+        // batch's, so the datagram is the size asked for. Slower streams make smaller batches,
+        // whose datagrams are up to that much larger (or exact, for a batch of one).
+        const double per_delay = cfg.rate * std::chrono::duration<double>(s.batch_delay()).count();
+        const bool full = cfg.rate <= 0 || per_delay >= static_cast<double>(max_batch_size);
+        auto base = min_datagram_size + (full ? s.batch_overhead() : 0) +
+                    encoded_size(encode_speed_data(probe));
         pad = cfg.size > base ? cfg.size - base : 0;
     }
 
     // One seal per datagram, sent on every interface of the family: a receiver reached twice
-    // sees the second copy as a duplicate, dropped before it is counted.
+    // sees the second copy as a duplicate, dropped before it is counted. Data is batch-signed
+    // (up to 32 datagrams a signature, within the session's batch delay); the end markers are
+    // not, and flush the open batch before them.
     bool send_one() {
         SpeedData d{test, result.sent + 1, pad};
         SendOptions o;
         o.type = MessageType::speed_data;
         o.family = cfg.family;
+        o.batch = true;
         if (!session.send("", encode_speed_data(d), o)) return false;
         ++result.sent;
         return true;

@@ -53,6 +53,9 @@ MCAST_API std::string_view to_string(DropReason r);
 struct DropCounters {
     std::uint64_t received = 0;  // datagrams seen, delivered or not
     std::uint64_t delivered = 0; // accepted and handed on
+    // Ed25519 verifications done: one per per-datagram signed datagram that got that far, one
+    // per batch root (docs/protocol.md section 3.4), whatever their outcome.
+    std::uint64_t verifications = 0;
     std::array<std::uint64_t, drop_reason_count> dropped{};
 
     std::uint64_t& operator[](DropReason r) { return dropped[static_cast<std::size_t>(r)]; }

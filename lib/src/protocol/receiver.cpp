@@ -48,7 +48,7 @@ IngestResult Receiver::ingest(ByteView datagram, MonoTime now, std::uint64_t sou
         if ((failures_.active() && !failures_.allow(source, h.sender, known, now)) ||
             !fair_.admit(source, lag, now))
             return drop(DropReason::rate_limited);
-        ++verifications_;
+        ++counters_.verifications;
         if (!verify_signature(hp.parsed, replay_.verifier(h.sender))) {
             failures_.failed(source, h.sender, now, known);
             return drop(DropReason::bad_signature);
@@ -83,7 +83,7 @@ std::optional<DropReason> Receiver::check_batch(const ParsedHeader& p, std::uint
     if ((failures_.active() && !failures_.allow(source, key, known, now)) ||
         !fair_.admit(source, lag, now))
         return DropReason::rate_limited;
-    ++verifications_;
+    ++counters_.verifications;
     if (!verify_batch_root(p, replay_.verifier(key))) {
         failures_.failed(source, key, now, known);
         roots_.failed(key, p.batch->root, p.signature);

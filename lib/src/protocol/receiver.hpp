@@ -51,7 +51,7 @@ public:
     const DropCounters& counters() const { return counters_; }
     // Signature verifications done (per-datagram and batch roots alike): what batch signing
     // saves shows here.
-    std::uint64_t verifications() const { return verifications_; }
+    std::uint64_t verifications() const { return counters_.verifications; }
     const RootCache& roots() const { return roots_; }
     // Counts a datagram dropped after ingest (for example a type nothing handles).
     void count_drop(DropReason r);
@@ -69,7 +69,6 @@ private:
     FailureLimiter failures_;
     FairShare fair_;
     RootCache roots_;
-    std::uint64_t verifications_ = 0;
     DropCounters counters_;
     AcceptPolicy accept_;
 };
