@@ -23,6 +23,8 @@ public:
     std::uint64_t next_seq() const { return seq_ + 1; }
 
 private:
+    Header next_header(std::uint8_t type, std::string_view topic, std::int64_t wall_ns) const;
+
     const Identity& id_; // owned by the caller (the Session), outlives the Sender
     std::uint64_t incarnation_;
     std::uint64_t seq_ = 0;
