@@ -16,8 +16,10 @@
 #include <csignal>
 #include <iostream>
 #include <iterator>
+#include <poll.h>
 #include <signal.h>
 #include <thread>
+#include <unistd.h>
 
 namespace mcast::cli {
 
@@ -48,6 +50,11 @@ Tuple tuple_from_args(const std::vector<std::string>& values, bool json) {
 class Pacer {
 public:
     explicit Pacer(std::optional<std::chrono::nanoseconds> gap) : gap_(gap) {}
+    // When message number n (0-based) is due.
+    std::chrono::steady_clock::time_point due(std::uint64_t n) const {
+        if (!gap_ || n == 0) return start_;
+        return start_ + *gap_ * static_cast<std::int64_t>(n);
+    }
     // Waits until message number n (0-based) is due.
     void wait(std::uint64_t n) {
         if (!gap_ || n == 0) return;
@@ -131,10 +138,23 @@ int run_send(const ParsedArgs& args, Output& out) {
     Pacer pacer(gap);
     std::uint64_t sent = 0, datagrams = 0;
     auto t0 = std::chrono::steady_clock::now();
+    // Bulk streams are batch-signed (docs/protocol.md section 3.4): --rate faster than one
+    // message per batch delay, and --lines. This loop blocks its thread (pacing, reading
+    // stdin), so the session's batch timer cannot run: the open batch is flushed here before
+    // any wait that could pass the delay.
+    const auto batch_delay = session_options(args).batch_delay;
+    const bool batch =
+        batch_delay.count() > 0 &&
+        (lines ? !gap || *gap < batch_delay : args.given("rate") && gap && *gap < batch_delay);
     auto send_one = [&](const Tuple& t) {
+        if (batch)
+            if (auto closes = session.batch_deadline(); closes && pacer.due(sent) >= *closes)
+                session.flush();
         pacer.wait(sent);
         if (stop_requested) return;
-        auto r = session.send(topic, t);
+        SendOptions o;
+        o.batch = batch;
+        auto r = session.send(topic, t, o);
         if (!r) throw SessionError(r.why());
         datagrams += r.datagrams;
         ++sent;
@@ -152,7 +172,13 @@ int run_send(const ParsedArgs& args, Output& out) {
         // number, and skipped; the exit status says that something was.
         std::string line;
         std::uint64_t number = 0;
-        while (!stop_requested && std::getline(std::cin, line)) {
+        // Before a read that may block, what waits in a batch goes out.
+        auto flush_before_read = [&] {
+            if (!batch || std::cin.rdbuf()->in_avail() > 0) return;
+            pollfd p{STDIN_FILENO, POLLIN, 0};
+            if (::poll(&p, 1, 0) <= 0) session.flush();
+        };
+        while (!stop_requested && (flush_before_read(), std::getline(std::cin, line))) {
             ++number;
             if (!line.empty() && line.back() == '\r') line.pop_back();
             Tuple t;

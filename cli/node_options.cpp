@@ -23,6 +23,8 @@ SessionOptions session_options(const ParsedArgs& args) {
     if (only4 && !only6) o.ipv6 = false;
     if (only6 && !only4) o.ipv4 = false;
     o.interfaces = args.values("interface");
+    if (args.has("batch-delay", Arity::One))
+        if (auto d = args.duration("batch-delay")) o.batch_delay = *d;
     bool have4 = false, have6 = false;
     for (const auto& g : args.values("group")) {
         in_addr a4{};

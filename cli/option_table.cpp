@@ -28,6 +28,17 @@ OptionSpec accept_option() {
             .choices = {"any", "trusted"}};
 }
 
+// Batch signing (docs/protocol.md section 3.4) of a command's bulk stream.
+OptionSpec batch_delay_option(std::string_view help) {
+    return {.long_name = "batch-delay",
+            .value_name = "DURATION",
+            .help = help,
+            .default_value = "1ms",
+            .arity = Arity::One,
+            .hint = Hint::Duration,
+            .max_duration = std::chrono::milliseconds(100)};
+}
+
 OptionSpec control_option() {
     return {.long_name = "control",
             .value_name = "PATH",
@@ -297,6 +308,11 @@ const std::vector<CommandSpec>& commands() {
                      .hint = Hint::Number,
                      .min = 1,
                      .max = 10'000'000},
+                    batch_delay_option(
+                        "How long a message of a stream (--rate faster than one message per "
+                        "DURATION, and --lines) may wait to be signed with the next ones: up to "
+                        "32 messages share one signature, which receivers verify once. 0 signs "
+                        "each message alone. Other sends never wait."),
                 },
             .positional_name = "VALUE",
             .positional_help = "One value of the message: a string, or with --json-values, a "
@@ -655,6 +671,16 @@ const std::vector<CommandSpec>& commands() {
                      .arity = Arity::One,
                      .hint = Hint::Rate,
                      .needs = {"speed"}},
+                    [] {
+                        auto o = batch_delay_option(
+                            "With --speed: how long a datagram may wait to be signed with the "
+                            "next ones (up to 32 share one signature, which responders verify "
+                            "once). 0 signs each alone, as probes and replies always are.");
+                        o.default_value = {};
+                        o.default_help = "1ms";
+                        o.needs = {"speed"};
+                        return o;
+                    }(),
                     {.long_name = "duration",
                      .value_name = "DURATION",
                      .help = "With --speed: how long each stream lasts.",

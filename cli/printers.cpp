@@ -151,6 +151,8 @@ std::string human_stats(const DropCounters& c) {
         reasons += fmt::format("{} {}", c.dropped[i], to_string(static_cast<DropReason>(i)));
     }
     if (!reasons.empty()) out += " (" + reasons + ")";
+    out +=
+        fmt::format("; {} signature{} verified", c.verifications, c.verifications == 1 ? "" : "s");
     return out;
 }
 
@@ -162,6 +164,7 @@ json::object json_stats(const DropCounters& c) {
             {"received", c.received},
             {"delivered", c.delivered},
             {"dropped_total", c.total_dropped()},
+            {"verifications", c.verifications},
             {"dropped", std::move(dropped)}};
 }
 

@@ -54,7 +54,7 @@ _mcast() {
     case $command in
         send)
             case $prev in
-                --topic|--repeat|--interval|--rate) return 0 ;;
+                --topic|--repeat|--interval|--rate|--batch-delay) return 0 ;;
             esac ;;
         listen)
             case $prev in
@@ -77,7 +77,7 @@ _mcast() {
             case $prev in
                 --control) _mcast_files; return 0 ;;
                 --accept) _mcast_words 'any trusted'; return 0 ;;
-                --count|--interval|--size|--timeout|--peer|--expect|--max-loss|--max-rtt|--rate|--duration) return 0 ;;
+                --count|--interval|--size|--timeout|--peer|--expect|--max-loss|--max-rtt|--rate|--batch-delay|--duration) return 0 ;;
             esac ;;
         trust)
             case $prev in
@@ -113,11 +113,11 @@ _mcast() {
         case $command in
             "") _mcast_words '--version -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             id) _mcast_words '--new --force -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            send) _mcast_words '--topic --json-values --lines --stdin --repeat --interval --rate -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            send) _mcast_words '--topic --json-values --lines --stdin --repeat --interval --rate --batch-delay -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             listen) _mcast_words '--accept --topic --count --timeout --stats -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             announce) _mcast_words '--accept --name --meta --interval --lifetime --once --control --control-group --no-weather --anonymous --weather-interval --igd --uplink --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             discover) _mcast_words '--accept --timeout --expect --watch --name --meta -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            ping) _mcast_words '--control --accept --count --interval --size --timeout --peer --expect --unicast-too --max-loss --max-rtt --respond --speed --rate --duration --find-max -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            ping) _mcast_words '--control --accept --count --interval --size --timeout --peer --expect --unicast-too --max-loss --max-rtt --respond --speed --rate --batch-delay --duration --find-max -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             trust) _mcast_words '--note --id --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             pair) _mcast_words '--answer --list --name --yes --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             weather) _mcast_words '--control --watch --heed --listen --count --interval --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;

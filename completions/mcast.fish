@@ -99,6 +99,7 @@ complete -c mcast -n '__mcast_command_is send' -l stdin -d 'Send all of standard
 complete -c mcast -n '__mcast_command_is send' -l repeat -x -d 'Send the message N times'
 complete -c mcast -n '__mcast_command_is send' -l interval -x -d 'Time to wait between repeats'
 complete -c mcast -n '__mcast_command_is send' -l rate -x -d 'Send at most N messages per second, evenly spaced'
+complete -c mcast -n '__mcast_command_is send' -l batch-delay -x -d 'How long a message of a stream (--rate faster than one message per DURATION, and --lines) may wait to be signed with the next ones: up to 32 messages share one signature, which receivers verify once'
 
 # mcast listen
 complete -c mcast -n '__mcast_command_is listen' -l accept -x -a 'any trusted' -d 'Whose messages to take: any signed sender, or only friends in the trust store (mcast trust)'
@@ -146,6 +147,7 @@ complete -c mcast -n '__mcast_command_is ping' -l max-rtt -x -d 'Fail (exit 1) w
 complete -c mcast -n '__mcast_command_is ping' -l respond -d 'Only answer other hosts\' pings (a bare responder), until Ctrl-C or --timeout'
 complete -c mcast -n '__mcast_command_is ping' -l speed -d 'Speed test: stream signed datagrams at --rate for --duration'
 complete -c mcast -n '__mcast_command_is ping' -l rate -x -d 'With --speed: datagrams per second (1000, 20k), bits per second (50Mbit, 1Gbit), or max'
+complete -c mcast -n '__mcast_command_is ping' -l batch-delay -x -d 'With --speed: how long a datagram may wait to be signed with the next ones (up to 32 share one signature, which responders verify once)'
 complete -c mcast -n '__mcast_command_is ping' -l duration -x -d 'With --speed: how long each stream lasts'
 complete -c mcast -n '__mcast_command_is ping' -l find-max -d 'With --speed: search for the highest rate every responder receives with loss under --max-loss (default 1%)'
 

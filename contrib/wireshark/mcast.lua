@@ -3,7 +3,9 @@
 -- without mcast itself: every header field, the typed tuple down to each value, the well-known
 -- payloads (presence, ping, speed test, pairing) by name, and the spec's strict decoding rules
 -- as expert info, named after the receiver's drop reasons (bad_magic, bad_length, truncated, ...).
--- It does not verify the Ed25519 signature: Wireshark's Lua has no Ed25519.
+-- It does not verify the Ed25519 signature: Wireshark's Lua has no Ed25519. Batch-signed
+-- datagrams (section 3.4) are decoded field by field and their Merkle path is checked (SHA-256)
+-- against the root they carry; the root's signature is not verified either.
 --
 -- Use:   tshark -X lua_script:contrib/wireshark/mcast.lua -r capture.pcapng -Y mcast
 -- or install it for Wireshark and tshark alike:
@@ -24,6 +26,9 @@ local MAX_PAYLOAD = 65000
 local SIG_LEN = 64
 local MAX_DEPTH = 8
 local CRITICAL_MASK = 0x00ff
+local BATCH_FLAG = 0x0001   -- critical bit 0: batch-signed (section 3.4)
+local MAX_BATCH = 32
+local BATCH_FIELDS = 34     -- size, index, root
 
 local type_names = {
     [0x01] = "data",
@@ -60,6 +65,13 @@ f.type = ProtoField.uint8("mcast.type", "Type", base.HEX, type_names)
 f.flags = ProtoField.uint16("mcast.flags", "Flags", base.HEX)
 f.flags_critical = ProtoField.uint16("mcast.flags.critical", "Critical bits 0-7", base.HEX, nil, 0x00ff)
 f.flags_ignorable = ProtoField.uint16("mcast.flags.ignorable", "Ignorable bits 8-15", base.HEX, nil, 0xff00)
+f.flags_batch = ProtoField.bool("mcast.flags.batch", "Batch-signed", 16, nil, BATCH_FLAG)
+f.batch = ProtoField.none("mcast.batch", "Batch")
+f.batch_size = ProtoField.uint8("mcast.batch.size", "Batch size")
+f.batch_index = ProtoField.uint8("mcast.batch.index", "Index in the batch")
+f.batch_root = ProtoField.bytes("mcast.batch.root", "Merkle root")
+f.batch_path = ProtoField.bytes("mcast.batch.path", "Path hash")
+f.batch_path_status = ProtoField.string("mcast.batch.path_status", "Path status")
 f.sender_key = ProtoField.bytes("mcast.sender_key", "Sender key (Ed25519 public key)")
 f.sender_id = ProtoField.string("mcast.sender_id", "Sender id (SHA-256 of the key)")
 f.sender_short = ProtoField.string("mcast.sender_short", "Sender short id")
@@ -111,6 +123,9 @@ local ex = {
     too_deep = ProtoExpert.new("mcast.too_deep", "Lists nested deeper than 8 (too_deep)", MALFORMED, ERROR),
     unknown_type = ProtoExpert.new("mcast.unknown_type", "Unknown value tag (unknown_type)", MALFORMED, ERROR),
     trailing = ProtoExpert.new("mcast.trailing", "Bytes after the last value (trailing)", MALFORMED, ERROR),
+    bad_batch = ProtoExpert.new("mcast.bad_batch", "Batch size not 1-32, or a path not of its length (bad_batch)", MALFORMED, ERROR),
+    bad_index = ProtoExpert.new("mcast.bad_index", "Index not below the batch size (bad_index)", MALFORMED, ERROR),
+    bad_path = ProtoExpert.new("mcast.bad_path", "Leaf and path do not lead to the root (bad_path)", MALFORMED, ERROR),
     ignorable_flags = ProtoExpert.new("mcast.ignorable_flags", "Unknown ignorable flag set (receivers ignore it)",
         expert.group.PROTOCOL, expert.severity.NOTE),
     unknown_msg_type = ProtoExpert.new("mcast.unknown_msg_type", "Message type not defined by version 1",
@@ -123,12 +138,15 @@ local ex = {
 mcast.experts = { ex.too_short, ex.too_long, ex.bad_magic, ex.bad_version, ex.bad_type, ex.bad_flags,
     ex.bad_length, ex.bad_header, ex.noncanonical_key, ex.small_order_key, ex.noncanonical_r,
     ex.small_order_r, ex.noncanonical_s, ex.bad_utf8, ex.truncated, ex.too_deep, ex.unknown_type, ex.trailing,
+    ex.bad_batch, ex.bad_index, ex.bad_path,
     ex.ignorable_flags, ex.unknown_msg_type, ex.bad_shape, ex.cut }
 
 -- The order in which a receiver checks (section 6): the first failure is what it counts.
+-- The batch checks of step 3 come between the lengths and the header; the path after the payload.
 local check_order = { too_short = 1, too_long = 2, bad_magic = 3, bad_version = 4, bad_type = 5,
-    bad_flags = 6, bad_length = 7, bad_header = 8, noncanonical_key = 9, small_order_key = 10,
-    noncanonical_r = 11, small_order_r = 12, noncanonical_s = 13 }
+    bad_flags = 6, bad_length = 7, bad_batch = 7.3, bad_index = 7.6, bad_header = 8,
+    noncanonical_key = 9, small_order_key = 10, noncanonical_r = 11, small_order_r = 12,
+    noncanonical_s = 13, bad_path = 100 }
 
 mcast.prefs.port = Pref.uint("UDP port", DEFAULT_PORT, "UDP port mcast runs on (mcast --port); default 7767")
 
@@ -706,12 +724,15 @@ local function dissect(tvb, pinfo, root)
         local item = tree:add(f.flags, tvb(6, 2))
         item:add(f.flags_critical, tvb(6, 2))
         item:add(f.flags_ignorable, tvb(6, 2))
-        if band(flags, CRITICAL_MASK) ~= 0 then
-            ctx:fail("bad_flags", item, string.format("Critical bits 0x%04x; version 1 defines none", band(flags, CRITICAL_MASK)))
-        elseif flags ~= 0 then
-            item:add_proto_expert_info(ex.ignorable_flags, string.format("Ignorable bits 0x%04x", flags))
+        item:add(f.flags_batch, tvb(6, 2))
+        local unknown = band(flags, CRITICAL_MASK - BATCH_FLAG)
+        if unknown ~= 0 then
+            ctx:fail("bad_flags", item, string.format("Critical bits 0x%04x; version 1 defines only bit 0 (batch)", unknown))
+        elseif band(flags, 0xff00) ~= 0 then
+            item:add_proto_expert_info(ex.ignorable_flags, string.format("Ignorable bits 0x%04x", band(flags, 0xff00)))
         end
     end
+    local batched = have(6, 2) and band(tvb(6, 2):uint(), BATCH_FLAG) ~= 0
     local short
     local raw_key
     if have(8, 32) then
@@ -770,10 +791,31 @@ local function dissect(tvb, pinfo, root)
             ctx:fail("bad_length", item, string.format("Topic of %d bytes and payload length run past the datagram", T))
         end
     end
+    local batch -- { size, index, depth, at }: the batch fields of a well-formed batch-signed datagram
     if P then
         local expected = MIN_LEN + T + P
+        local at = FIXED + T + 4 + P
         if P > MAX_PAYLOAD then
             ctx:fail("bad_length", P_item, string.format("Payload of %d bytes; at most %d", P, MAX_PAYLOAD))
+        elseif batched then
+            if expected + BATCH_FIELDS > wire then
+                ctx:fail("bad_length", P_item, string.format("Lengths and batch fields need %d bytes, datagram has %d",
+                    expected + BATCH_FIELDS, wire))
+            elseif have(at, 2) then
+                local n, i = tvb(at, 1):uint(), tvb(at + 1, 1):uint()
+                local depth = 0
+                while 2 ^ depth < n do depth = depth + 1 end
+                if n == 0 or n > MAX_BATCH then
+                    ctx:fail("bad_batch", tree, string.format("Batch size %d; 1-%d", n, MAX_BATCH))
+                elseif i >= n then
+                    ctx:fail("bad_index", tree, string.format("Index %d in a batch of %d", i, n))
+                elseif expected + BATCH_FIELDS + 32 * depth ~= wire then
+                    ctx:fail("bad_batch", tree, string.format("A batch of %d has a path of %d hashes: %d bytes, datagram has %d",
+                        n, depth, expected + BATCH_FIELDS + 32 * depth, wire))
+                else
+                    batch = { size = n, index = i, depth = depth, at = at }
+                end
+            end
         elseif expected ~= wire then
             ctx:fail("bad_length", P_item, string.format("Lengths say %d bytes (133 + %d + %d), datagram has %d",
                 expected, T, P, wire))
@@ -812,6 +854,41 @@ local function dissect(tvb, pinfo, root)
             end
         end
         sig_at = start + P
+        if batched and have(sig_at, 2) then
+            local btree = tree:add(f.batch, tvb(sig_at, math.min(cap, wire - SIG_LEN) - sig_at))
+            btree:set_text("Batch")
+            btree:add(f.batch_size, tvb(sig_at, 1))
+            btree:add(f.batch_index, tvb(sig_at + 1, 1))
+            if batch then
+                btree:append_text(string.format(": datagram %d of %d", batch.index, batch.size))
+                info[#info + 1] = string.format("batch %d/%d", batch.index, batch.size)
+                local root_at, path_at = sig_at + 2, sig_at + BATCH_FIELDS
+                if have(root_at, 32) then btree:add(f.batch_root, tvb(root_at, 32)) end
+                for k = 0, batch.depth - 1 do
+                    if have(path_at + 32 * k, 32) then btree:add(f.batch_path, tvb(path_at + 32 * k, 32)) end
+                end
+                if have(path_at, 32 * batch.depth) then
+                    -- The leaf covers everything before the root; fold the path up (section 3.4).
+                    local h = from_hex(sha256_hex("\0" .. tvb(0, root_at):raw()))
+                    local index = batch.index
+                    for k = 0, batch.depth - 1 do
+                        local sib = tvb(path_at + 32 * k, 32):raw()
+                        if index % 2 == 1 then h = from_hex(sha256_hex("\1" .. sib .. h))
+                        else h = from_hex(sha256_hex("\1" .. h .. sib)) end
+                        index = math.floor(index / 2)
+                    end
+                    if h == tvb(root_at, 32):raw() then
+                        btree:add(f.batch_path_status, tvb(path_at, 32 * batch.depth),
+                            "leads to the root (the root's signature is not verified here)"):set_generated()
+                    else
+                        ctx:fail("bad_path", btree, "Leaf and path do not lead to the root")
+                    end
+                end
+                sig_at = path_at + 32 * batch.depth
+            else
+                sig_at = nil
+            end
+        end
     end
 
     if sig_at and have(sig_at, SIG_LEN) then

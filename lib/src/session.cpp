@@ -5,6 +5,7 @@
 #include "net/address.hpp"
 #include "net/interfaces.hpp"
 #include "net/multicast_socket.hpp"
+#include "protocol/batcher.hpp"
 #include "protocol/receiver.hpp"
 #include "protocol/sender.hpp"
 
@@ -18,6 +19,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -46,6 +48,17 @@ struct Session::Impl {
     std::uint64_t incarnation = random_incarnation();
     Receiver receiver{id.public_key(), incarnation, opts.replay};
     Sender sender{id, incarnation};
+    // Bulk streams (SendOptions::batch): datagrams wait here up to opts.batch_delay and are
+    // signed 32 at a time; `batch_to` says where each goes, in the same order.
+    struct BatchDest {
+        int family;
+        unsigned ifindex;
+        bool priv;
+    };
+    Batcher batcher{id, {.max_size = max_batch_size, .delay = opts.batch_delay}};
+    std::deque<BatchDest> batch_to;
+    asio::steady_timer batch_timer{io};
+    bool batch_timer_armed = false;
     // Per family: the shared socket (mcast port, joined to the group) and a private one (an
     // ephemeral port) that unicast goes out of, so unicast answers come back to this process
     // even when other mcast processes on the host share the mcast port.
@@ -76,6 +89,7 @@ struct Session::Impl {
 
     Impl(asio::io_context& io_, Identity id_, SessionOptions o)
         : io(io_), id(std::move(id_)), opts(std::move(o)) {
+        if (opts.batch_delay.count() < 0) throw SessionError("batch delay must not be negative");
         if (opts.accept) receiver.set_accept(opts.accept);
         if (opts.prefer) receiver.set_protected(opts.prefer);
     }
@@ -201,6 +215,51 @@ struct Session::Impl {
         }
     }
 
+    // Sends sealed batch datagrams to the group, each where its send asked, and tells new
+    // refusals as send() does.
+    void transmit_batch(std::vector<ByteBuffer> sealed) {
+        std::vector<SendRefusal> news;
+        for (auto& d : sealed) {
+            if (batch_to.empty()) break; // cannot happen: one destination per datagram added
+            const auto dest = batch_to.front();
+            batch_to.pop_front();
+            auto* s4 = dest.family == 6 ? nullptr : dest.priv ? priv4.get() : sock4.get();
+            auto* s6 = dest.family == 4 ? nullptr : dest.priv ? priv6.get() : sock6.get();
+            for (const auto& [index, j] : joined) {
+                if (dest.ifindex && index != dest.ifindex) continue;
+                auto out = [&](net::MulticastSocket* sock, int family) {
+                    if (int e = sock->send(d, index))
+                        if (refusals_told.emplace(family, index, false, e).second)
+                            news.push_back({family, j.name, index, false, e});
+                };
+                if (s4 && j.ipv4) out(s4, 4);
+                if (s6 && j.ipv6) out(s6, 6);
+            }
+        }
+        for (const auto& n : news)
+            for (auto& h : copy_of(refusal_handlers))
+                h(n);
+    }
+
+    void flush_batch() {
+        if (batcher.pending() > 0) transmit_batch(batcher.flush());
+    }
+
+    // The batch timer: armed for the open batch's bound whenever one is open.
+    void arm_batch_timer() {
+        auto when = batcher.next_wakeup();
+        if (!when || batch_timer_armed || !running) return;
+        batch_timer_armed = true;
+        batch_timer.expires_at(*when);
+        batch_timer.async_wait(
+            [this, alive = std::weak_ptr<bool>(alive)](boost::system::error_code ec) {
+                if (ec || alive.expired()) return;
+                batch_timer_armed = false;
+                transmit_batch(batcher.wake(std::chrono::steady_clock::now()));
+                arm_batch_timer();
+            });
+    }
+
     Arrival arrival(const net::Datagram& d) const {
         Arrival a;
         a.family = d.family;
@@ -291,8 +350,10 @@ void Session::start() {
 
 void Session::close() {
     if (!impl_) return;
+    if (impl_->running) impl_->flush_batch(); // what waits goes out before the goodbye
     impl_->running = false;
     impl_->rescan_timer.cancel();
+    impl_->batch_timer.cancel();
     for (const auto& [index, j] : impl_->joined) {
         if (j.ipv4 && impl_->sock4) impl_->sock4->leave(index);
         if (j.ipv6 && impl_->sock6) impl_->sock6->leave(index);
@@ -313,6 +374,25 @@ SendResult Session::send(std::string_view topic, const Tuple& values, SendOption
     auto* s4 = opts.family == 6 ? nullptr : priv ? i.priv4.get() : i.sock4.get();
     auto* s6 = opts.family == 4 ? nullptr : priv ? i.priv6.get() : i.sock6.get();
     SendResult r;
+    if (opts.batch && !unicast && i.opts.batch_delay.count() > 0) {
+        bool somewhere = false;
+        for (const auto& [index, j] : i.joined)
+            if ((!opts.ifindex || index == opts.ifindex) && ((j.ipv4 && s4) || (j.ipv6 && s6)))
+                somewhere = true;
+        if (!somewhere) {
+            r.no_interface = true;
+            return r;
+        }
+        auto body = i.sender.body(type_byte(opts.type), topic, values, detail::wall_now_ns());
+        i.batch_to.push_back({opts.family, opts.ifindex, priv});
+        r.queued = true;
+        r.sent_at_ns = detail::wall_now_ns();
+        i.transmit_batch(i.batcher.add(std::move(body), std::chrono::steady_clock::now()));
+        i.arm_batch_timer();
+        return r;
+    }
+    // Whatever waits in a batch goes first: a session's datagrams leave in sequence order.
+    i.flush_batch();
     if (unicast && !i.unicast_budget.allow(opts.unicast_to, std::chrono::steady_clock::now())) {
         ++i.unicast_refused; // beyond the destination's share: see unsent()
         r.refused = true;
@@ -413,6 +493,23 @@ std::string SendResult::why() const {
     if (refused) return "not sent: beyond the destination's share of unicast";
     if (error) return std::string("send failed: ") + std::strerror(error);
     return "no usable interface (none is up with multicast and an address; name one with -i)";
+}
+
+void Session::flush() {
+    impl_->flush_batch();
+}
+
+std::optional<std::chrono::steady_clock::time_point> Session::batch_deadline() const {
+    return impl_->batcher.next_wakeup();
+}
+
+std::chrono::nanoseconds Session::batch_delay() const {
+    return impl_->opts.batch_delay;
+}
+
+std::size_t Session::batch_overhead() const {
+    if (impl_->opts.batch_delay.count() == 0) return 0;
+    return batch_fields_size + 32 * 5; // size, index, root and a path of 5 (a batch of 17-32)
 }
 
 std::int64_t Session::seal_floor_ns() const {

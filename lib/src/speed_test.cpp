@@ -9,6 +9,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
 
 namespace mcast {
@@ -133,17 +134,27 @@ struct SpeedSender::Impl {
     Impl(Session& s, SpeedConfig c) : session(s), cfg(c) {
         RAND_bytes(test.data(), static_cast<int>(test.size()));
         SpeedData probe{test, 1, 0};
-        auto base = min_datagram_size + encoded_size(encode_speed_data(probe));
+        // Batch-signed data carries its batch fields and path too: where batches fill (32
+        // datagrams within the batch delay, or an unpaced stream) the pad leaves room for a full
+        // batch's, so the datagram is the size asked for. Slower streams make smaller batches,
+        // whose datagrams are up to that much larger (or exact, for a batch of one).
+        const double per_delay = cfg.rate * std::chrono::duration<double>(s.batch_delay()).count();
+        const bool full = cfg.rate <= 0 || per_delay >= static_cast<double>(max_batch_size);
+        auto base = min_datagram_size + (full ? s.batch_overhead() : 0) +
+                    encoded_size(encode_speed_data(probe));
         pad = cfg.size > base ? cfg.size - base : 0;
     }
 
     // One seal per datagram, sent on every interface of the family: a receiver reached twice
-    // sees the second copy as a duplicate, dropped before it is counted.
+    // sees the second copy as a duplicate, dropped before it is counted. Data is batch-signed
+    // (up to 32 datagrams a signature, within the session's batch delay); the end markers are
+    // not, and flush the open batch before them.
     bool send_one() {
         SpeedData d{test, result.sent + 1, pad};
         SendOptions o;
         o.type = MessageType::speed_data;
         o.family = cfg.family;
+        o.batch = true;
         if (auto r = session.send("", encode_speed_data(d), o); !r) {
             result.send_error = r.error;
             result.send_failure = r.why();
@@ -247,8 +258,15 @@ void SpeedSender::start() {
     auto& i = *impl_;
     i.sub = i.session.on_message(i.driver.guard([&i](const Message& m) { i.on_report(m); }), {},
                                  MessageType::speed_report);
-    i.refused_sub =
-        i.session.on_send_refused([&i](const SendRefusal& r) { i.result.refusals.push_back(r); });
+    // Batched datagrams go out (and may be refused) after send() returned: the refusal is
+    // heard here, and the stream's result says so.
+    i.refused_sub = i.session.on_send_refused([&i](const SendRefusal& r) {
+        i.result.refusals.push_back(r);
+        if (i.result.send_failure.empty()) {
+            i.result.send_error = r.error;
+            i.result.send_failure = std::string("send failed: ") + std::strerror(r.error);
+        }
+    });
     i.start = std::chrono::steady_clock::now();
     i.stop_at = i.start + i.cfg.duration;
     i.driver.start([&i](MonoTime now) { return i.wake(now); }, i.start);

@@ -3,7 +3,7 @@
 # what mcast really sends. Two parts, each a ctest of its own:
 #   --vectors  every datagram of tests/vectors/ wrapped in UDP (text2pcap): the valid ones decode
 #              to the expected fields and values, each reject vector is marked with the reason a
-#              receiver counts (those the dissector can tell: not bad_signature); and each
+#              receiver counts (those the dissector can tell: not bad_signature or forged_root); and each
 #              sequence of tests/vectors/sequences decodes step by step, repeats marked as copies;
 #   --lab      in a two-host lab, tshark captures on h2 what `mcast send`, `mcast announce` and
 #              mcast-inject (malformed datagrams) send from h1, over IPv4 and IPv6, and the capture
@@ -146,8 +146,9 @@ vectors_test() {
     name=$(basename "$v" .json)
     reject=$(sed -nE 's/.*"reject":"([a-z_0-9]+)".*/\1/p' "$v")
     if [[ -n $reject ]]; then
-      # The dissector has no Ed25519: a bad signature is the one reject it cannot see.
-      [[ $reject == bad_signature ]] && reject=""
+      # The dissector has no Ed25519: a bad signature (of a datagram or of a batch's root) is
+      # the one reject it cannot see.
+      [[ $reject == bad_signature || $reject == forged_root ]] && reject=""
       expect_eq "$name: marked as" "$reason" "$reject"
       continue
     fi
@@ -196,6 +197,12 @@ vectors_test() {
   expect_eq "bad_shape exactly on the vectors marked \"shape\": false" "$shaped" \
     "$(printf '%s' "$want_shaped" | sort -n)"
   [[ -n $shaped ]] || fail "no vector of the wrong shape"
+  # Section 3.4: the batch fields of the batch-signed vectors, their paths checked by SHA-256
+  # (the forged root's path is sound: only its signature, which the dissector cannot check, is not).
+  local batches
+  batches=$(decode "$tmp/vectors.pcap" -Y 'mcast.batch.path_status' -T fields -E separator='|' \
+    -e mcast.batch.index -e mcast.batch.size -e mcast.flags.batch | sort)
+  expect_eq "batch-signed vectors whose path leads to their root" "$batches" $'0|3|1\n1|3|1\n2|3|1'
   check_no_lua_errors "$tmp/vectors.pcap"
   sequences_test
 }

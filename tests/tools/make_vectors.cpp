@@ -4,6 +4,7 @@
 #include "forge.hpp"
 #include "value_json.hpp"
 
+#include "protocol/batcher.hpp"
 #include "protocol/receiver.hpp"
 #include <mcast/pairing.hpp>
 #include <mcast/ping.hpp>
@@ -372,8 +373,8 @@ int main(int argc, char** argv) {
     v2[4] = 2;
     bad("reject-version", "version 2 (signed)", resign(v2, id), DropReason::bad_version);
     auto flags = base;
-    flags[7] = 0x01;
-    bad("reject-critical-flag", "unknown critical flag bit 0 (signed)", resign(flags, id),
+    flags[7] = 0x02; // bit 0 is the batch flag (section 3.4)
+    bad("reject-critical-flag", "unknown critical flag bit 1 (signed)", resign(flags, id),
         DropReason::bad_flags);
     auto shortd = ByteBuffer(base.begin(), base.begin() + 132);
     bad("reject-too-short", "132 bytes", shortd, DropReason::too_short);
@@ -490,6 +491,82 @@ int main(int argc, char** argv) {
         }
         bad("reject-s-plus-l", "the real signature with S + L (the same scalar mod L)", d,
             DropReason::noncanonical_s);
+    }
+    // Batch signing (protocol section 3.4): a batch of 3 (a path of 2 hashes, position 3 of the
+    // tree empty), two of its datagrams as valid vectors with their batch fields, and one
+    // datagram of it altered for each batch reason.
+    {
+        std::vector<Header> hs;
+        std::vector<Tuple> vs;
+        std::vector<ByteBuffer> bodies;
+        for (std::uint64_t i = 0; i < 3; ++i) {
+            hs.push_back(header("bulk", 40 + i));
+            vs.push_back({std::int64_t(i), "batch"});
+            bodies.push_back(encode_body(hs.back(), vs.back(), id.public_key()));
+        }
+        auto sealed = seal_batch(std::move(bodies), id);
+        auto batched = [&](std::size_t i) {
+            auto h = hs[i];
+            h.flags = batch_flag;
+            auto e = valid(h, vs[i], id);
+            auto hp = parse_header(sealed[i]);
+            json::array path;
+            for (std::size_t k = 0; k < hp.parsed.batch->path.size(); k += 32)
+                path.push_back(json::string(to_hex(hp.parsed.batch->path.subspan(k, 32))));
+            e["batch"] = json::object{{"size", hp.parsed.batch->size},
+                                      {"index", hp.parsed.batch->index},
+                                      {"root", to_hex(ByteView(hp.parsed.batch->root, 32))},
+                                      {"path", std::move(path)}};
+            return e;
+        };
+        write(dir, "valid-batch-0-of-3",
+              "batch-signed (flag bit 0): datagram 0 of a batch of 3, path of 2 hashes", seed,
+              sealed[0], batched(0));
+        write(dir, "valid-batch-2-of-3",
+              "batch-signed: datagram 2 of a batch of 3, whose sibling is the empty position 3",
+              seed, sealed[2], batched(2));
+        const ByteBuffer& b1 = sealed[1];
+        const std::size_t at = b1.size() - 64 - 64 - 32 - 2; // the batch size field
+        auto change = [&](std::size_t offset, std::uint8_t value) {
+            auto d = b1;
+            d[offset] = value;
+            return d;
+        };
+        bad("reject-batch-size-0", "batch size 0", change(at, 0), DropReason::bad_batch);
+        bad("reject-batch-size-33", "batch size 33 (at most 32)", change(at, 33),
+            DropReason::bad_batch);
+        bad("reject-batch-size-path", "batch size 5 (a path of 3 hashes) with a path of 2",
+            change(at, 5), DropReason::bad_batch);
+        bad("reject-batch-index", "index 3 in a batch of 3", change(at + 1, 3),
+            DropReason::bad_index);
+        {
+            auto d = b1;
+            d.erase(d.end() - 64 - 32, d.end() - 64);
+            bad("reject-batch-short-path", "the path's last hash cut out", d,
+                DropReason::bad_batch);
+        }
+        bad("reject-batch-path", "a bit of the path flipped",
+            change(at + 34 + 3, static_cast<std::uint8_t>(b1[at + 34 + 3] ^ 0x04)),
+            DropReason::bad_path);
+        bad("reject-batch-moved", "index 1 changed to 0: the leaf covers the index",
+            change(at + 1, 0), DropReason::bad_path);
+        {
+            // A canonical signature of the right root message, by another key.
+            std::array<std::uint8_t, 32> other_seed{};
+            auto other = seeded(0x43, other_seed);
+            auto d = b1;
+            auto sig = other.sign(ByteView(batch_root_message(3, d.data() + at + 2)));
+            std::copy(sig.begin(), sig.end(), d.end() - 64);
+            bad("reject-batch-forged-root", "the root signed by another key", d,
+                DropReason::forged_root);
+            // The batch signature under the datagram domain: a single datagram whose signature
+            // is the batch's does not verify.
+            auto single = encode_datagram(hs[1], vs[1], id);
+            std::copy(b1.end() - 64, b1.end(), single.end() - 64);
+            bad("reject-batch-signature-as-datagram",
+                "a datagram carrying its batch's root signature instead of its own", single,
+                DropReason::bad_signature);
+        }
     }
     write_sequences(dir + "/sequences", id, seed);
     return 0;

@@ -618,7 +618,10 @@ TEST(CliHelp, SectionsInOrder) {
 
 TEST(CliHelp, ShowsDefaultsFromTheTable) {
     const std::string help = help_text(&command("send"));
-    EXPECT_TRUE(contains(help, "[default: 7767]"));
+    // Where the text wraps depends on the widest option (--batch-delay DURATION): the port's
+    // default is checked in its own help, as the TTL's below.
+    EXPECT_EQ(option_help(*find_option(command("send"), "port")),
+              "UDP port to send to and listen on. [default: 7767]");
     EXPECT_TRUE(contains(help, "[default: 1s]"));
     EXPECT_TRUE(contains(help, "[default: default]"));
     EXPECT_TRUE(contains(help, "[repeatable]"));

@@ -5,10 +5,11 @@
 // stated outcome at every step.
 #include "value_json.hpp"
 
+#include "protocol/merkle.hpp"
+#include "protocol/receiver.hpp"
 #include <mcast/pairing.hpp>
 #include <mcast/ping.hpp>
 #include <mcast/presence.hpp>
-#include "protocol/receiver.hpp"
 #include <mcast/speed.hpp>
 #include <mcast/weather.hpp>
 #include <mcast/wire.hpp>
@@ -90,7 +91,31 @@ TEST(Vectors, EachDecodesAsExpected) {
         Tuple values;
         for (auto& j : expect.at("values").as_array())
             values.push_back(cli::value_from_json(j));
-        EXPECT_EQ(encode_datagram(h, values, Identity::from_seed(seed)), datagram);
+        auto id = Identity::from_seed(seed);
+        if (!expect.contains("batch")) {
+            EXPECT_EQ(encode_datagram(h, values, id), datagram);
+            continue;
+        }
+        // A batch-signed vector (section 3.4): the body, size and index from the fields, the
+        // root from its leaf and the path given, the signature over the root message.
+        const auto& b = expect.at("batch").as_object();
+        auto body = encode_body(h, values, id.public_key());
+        const auto size = b.at("size").to_number<std::uint8_t>();
+        const auto index = b.at("index").to_number<std::uint8_t>();
+        body.push_back(size);
+        body.push_back(index);
+        ByteBuffer path;
+        for (auto& p : b.at("path").as_array()) {
+            auto hash = hex(p);
+            path.insert(path.end(), hash.begin(), hash.end());
+        }
+        auto root = merkle_root_from_path(merkle_leaf(body), index, path);
+        EXPECT_EQ(to_hex(root), std::string_view(b.at("root").as_string()));
+        auto sig = id.sign(ByteView(batch_root_message(size, root.data())));
+        body.insert(body.end(), root.begin(), root.end());
+        body.insert(body.end(), path.begin(), path.end());
+        body.insert(body.end(), sig.begin(), sig.end());
+        EXPECT_EQ(body, datagram);
     }
 }
 
@@ -154,10 +179,12 @@ TEST(Vectors, EveryMessageTypeAndEveryStatelessReasonHasOne) {
     for (int t = 0x01; t <= 0x0f; ++t)
         EXPECT_TRUE(types.count(t)) << "no vector of type " << t;
     // Every reason a datagram alone decides (section 6, steps 1-4 and 7, and 9).
-    for (auto r : {"too_short", "too_long", "bad_magic", "bad_version", "bad_type", "bad_flags",
-                   "bad_length", "bad_header", "noncanonical_key", "small_order_key",
-                   "noncanonical_r", "small_order_r", "noncanonical_s", "bad_utf8", "truncated",
-                   "too_deep", "unknown_type", "trailing", "bad_signature"})
+    for (auto r : {"too_short",        "too_long",        "bad_magic",      "bad_version",
+                   "bad_type",         "bad_flags",       "bad_length",     "bad_header",
+                   "noncanonical_key", "small_order_key", "noncanonical_r", "small_order_r",
+                   "noncanonical_s",   "bad_utf8",        "truncated",      "too_deep",
+                   "unknown_type",     "trailing",        "bad_signature",  "bad_batch",
+                   "bad_index",        "bad_path",        "forged_root"})
         EXPECT_TRUE(reasons.count(r)) << "no vector rejected as " << r;
     EXPECT_TRUE(wrong_shape.count(0x0f)) << "no weather report of the wrong shape";
 }

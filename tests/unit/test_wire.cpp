@@ -130,7 +130,7 @@ TEST(Wire, HeaderChecksInOrder) {
     m[5] = 0;
     EXPECT_EQ(parse_header(m).error, DropReason::bad_type);
     m = d;
-    m[7] = 1; // critical flag bit 0
+    m[7] = 2; // critical flag bit 1 (bit 0 is the batch flag)
     EXPECT_EQ(parse_header(m).error, DropReason::bad_flags);
     m = d;
     m[6] = 1; // ignorable flag bit 8: passes the header, fails the signature

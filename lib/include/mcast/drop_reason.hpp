@@ -36,7 +36,12 @@ enum class DropReason : std::uint8_t {
     unhandled,
     untrusted,    // signed by a key the receiver's policy does not accept (--accept trusted)
     rate_limited, // from a (source, key) whose recent signatures failed too often
-    count_        // not a reason: the number of reasons
+    // batch-signed datagrams (docs/protocol.md section 3.4)
+    bad_batch,   // batch size 0 or above 32, or a path not of the size's length
+    bad_index,   // index not below the batch size
+    bad_path,    // the leaf and path do not lead to the root the datagram carries
+    forged_root, // the root's signature does not verify
+    count_       // not a reason: the number of reasons
 };
 
 inline constexpr std::size_t drop_reason_count = static_cast<std::size_t>(DropReason::count_);
@@ -48,6 +53,9 @@ MCAST_API std::string_view to_string(DropReason r);
 struct DropCounters {
     std::uint64_t received = 0;  // datagrams seen, delivered or not
     std::uint64_t delivered = 0; // accepted and handed on
+    // Ed25519 verifications done: one per per-datagram signed datagram that got that far, one
+    // per batch root (docs/protocol.md section 3.4), whatever their outcome.
+    std::uint64_t verifications = 0;
     std::array<std::uint64_t, drop_reason_count> dropped{};
 
     std::uint64_t& operator[](DropReason r) { return dropped[static_cast<std::size_t>(r)]; }

@@ -53,6 +53,10 @@ struct SessionOptions {
     std::function<bool(const NodeId&)> accept;
     // Senders to keep state for longest when tables are full (friends).
     std::function<bool(const NodeId&)> prefer;
+    // How long a datagram sent with SendOptions::batch may wait to be signed with others (up
+    // to 32, one signature for all: docs/protocol.md section 3.4). 0: every datagram is signed
+    // alone. Sends without SendOptions::batch never wait.
+    std::chrono::nanoseconds batch_delay = std::chrono::milliseconds(1);
 };
 
 // Where and when a datagram arrived.
@@ -109,6 +113,10 @@ struct SendOptions {
     // share (see Session::unsent).
     std::string unicast_to;
     std::uint16_t port = 0;
+    // Part of a bulk stream: may wait up to SessionOptions::batch_delay to be batch-signed with
+    // the datagrams sent after it (multicast only; ignored for unicast). A send without it
+    // first sends whatever waits, so a session's datagrams leave in sequence order.
+    bool batch = false;
 };
 
 // What a send did.
@@ -118,7 +126,10 @@ struct MCAST_API SendResult {
     int error = 0;               // errno of the last send the kernel refused; 0: none
     bool no_interface = false;   // nothing to send on: no joined interface matched
     bool refused = false;        // unicast beyond its destination's share (Session::unsent)
-    explicit operator bool() const { return datagrams > 0; }
+    // SendOptions::batch: the datagram waits in the open batch and goes out within the batch
+    // delay (refusals are told through on_send_refused then).
+    bool queued = false;
+    explicit operator bool() const { return datagrams > 0 || queued; }
     // One line for a send that went out nowhere: "send failed: …" or "no usable interface …".
     std::string why() const;
 };
@@ -216,6 +227,16 @@ public:
     // its sender (ReplyTo::sender) or to the group there (ReplyTo::group).
     SendResult reply(const Arrival& to, std::string_view topic, const Tuple& values,
                      MessageType type, ReplyTo how = ReplyTo::sender);
+    // Sends the datagrams that wait in the open batch now (SendOptions::batch). A caller that
+    // blocks its thread (and so the timer that closes a batch) calls this first; close() does.
+    void flush();
+    // When the open batch closes (its first datagram has waited the batch delay); nullopt
+    // when no datagram waits.
+    std::optional<std::chrono::steady_clock::time_point> batch_deadline() const;
+    // The bytes a batch-signed datagram carries beyond a per-datagram signed one, at most (194
+    // for a full batch), when this session batch-signs; 0 when batch_delay is 0.
+    std::size_t batch_overhead() const;
+    std::chrono::nanoseconds batch_delay() const;
 
     // How long sealing (encode + sign) a datagram takes here at least (the fastest seal so far,
     // warm-up seals at start() included), in ns: a responder adds it to its hold time for the

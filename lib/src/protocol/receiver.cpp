@@ -5,8 +5,9 @@
 
 namespace mcast {
 
-Receiver::Receiver(const PublicKeyBytes& self, std::uint64_t self_incarnation, ReplayConfig cfg)
-    : self_(self), self_incarnation_(self_incarnation), replay_(cfg) {}
+Receiver::Receiver(const PublicKeyBytes& self, std::uint64_t self_incarnation, ReplayConfig cfg,
+                   RootCacheConfig roots)
+    : self_(self), self_incarnation_(self_incarnation), replay_(cfg), roots_(roots) {}
 
 IngestResult Receiver::drop(DropReason r) {
     ++counters_[r];
@@ -40,13 +41,18 @@ IngestResult Receiver::ingest(ByteView datagram, MonoTime now, std::uint64_t sou
     if (!is_valid_utf8(h.topic)) return drop(DropReason::bad_utf8);
     auto tuple = decode_tuple(hp.parsed.payload);
     if (tuple.error) return drop(*tuple.error);
-    const bool known = replay_.knows(h.sender);
-    if ((failures_.active() && !failures_.allow(source, h.sender, known, now)) ||
-        !fair_.admit(source, lag, now))
-        return drop(DropReason::rate_limited);
-    if (!verify_signature(hp.parsed, replay_.verifier(h.sender))) {
-        failures_.failed(source, h.sender, now, known);
-        return drop(DropReason::bad_signature);
+    if (hp.parsed.batch) {
+        if (auto why = check_batch(hp.parsed, source, lag, now)) return drop(*why);
+    } else {
+        const bool known = replay_.knows(h.sender);
+        if ((failures_.active() && !failures_.allow(source, h.sender, known, now)) ||
+            !fair_.admit(source, lag, now))
+            return drop(DropReason::rate_limited);
+        ++counters_.verifications;
+        if (!verify_signature(hp.parsed, replay_.verifier(h.sender))) {
+            failures_.failed(source, h.sender, now, known);
+            return drop(DropReason::bad_signature);
+        }
     }
 
     replay_.accept(h.sender, h.incarnation, h.seq, h.timestamp_ns, now);
@@ -56,6 +62,35 @@ IngestResult Receiver::ingest(ByteView datagram, MonoTime now, std::uint64_t sou
     out.message.values = std::move(tuple.values);
     out.message.sender_id = NodeId::of(out.message.header.sender);
     return out;
+}
+
+std::optional<DropReason> Receiver::check_batch(const ParsedHeader& p, std::uint64_t source,
+                                                std::chrono::nanoseconds lag, MonoTime now) {
+    const auto& key = p.header.sender;
+    // Hashes only: a datagram altered anywhere, or given another batch's path, stops here and
+    // costs no verification.
+    if (!batch_path_matches(p)) return DropReason::bad_path;
+    switch (roots_.lookup(key, p.batch->root, p.signature)) {
+    case RootCache::Verdict::verified:
+        return std::nullopt; // the root verified before: hashes were enough
+    case RootCache::Verdict::failed:
+        return DropReason::forged_root; // failed before: not verified twice
+    case RootCache::Verdict::unknown:
+        break;
+    }
+    // A root not seen before is rationed and verified exactly as a per-datagram signature.
+    const bool known = replay_.knows(key);
+    if ((failures_.active() && !failures_.allow(source, key, known, now)) ||
+        !fair_.admit(source, lag, now))
+        return DropReason::rate_limited;
+    ++counters_.verifications;
+    if (!verify_batch_root(p, replay_.verifier(key))) {
+        failures_.failed(source, key, now, known);
+        roots_.failed(key, p.batch->root, p.signature);
+        return DropReason::forged_root;
+    }
+    roots_.verified(key, p.batch->root, p.signature);
+    return std::nullopt;
 }
 
 std::string_view to_string(DropReason r) {
@@ -110,6 +145,14 @@ std::string_view to_string(DropReason r) {
         return "untrusted";
     case DropReason::rate_limited:
         return "rate_limited";
+    case DropReason::bad_batch:
+        return "bad_batch";
+    case DropReason::bad_index:
+        return "bad_index";
+    case DropReason::bad_path:
+        return "bad_path";
+    case DropReason::forged_root:
+        return "forged_root";
     case DropReason::count_:
         break;
     }

@@ -5,6 +5,7 @@
 #include "protocol/failure_limiter.hpp"
 #include "protocol/fair_share.hpp"
 #include "protocol/replay_window.hpp"
+#include "protocol/root_cache.hpp"
 #include <mcast/drop_reason.hpp>
 #include <mcast/wire.hpp>
 
@@ -27,7 +28,8 @@ struct IngestResult {
 class Receiver {
 public:
     // `self`/`self_incarnation` identify this process's own datagrams (dropped as `own`).
-    Receiver(const PublicKeyBytes& self, std::uint64_t self_incarnation, ReplayConfig cfg = {});
+    Receiver(const PublicKeyBytes& self, std::uint64_t self_incarnation, ReplayConfig cfg = {},
+             RootCacheConfig roots = {});
 
     // `source` identifies the sender's address (any stable hash of it; 0 when unknown): it
     // keys the ration of signature failures (failure_limiter.hpp).
@@ -47,17 +49,26 @@ public:
     }
 
     const DropCounters& counters() const { return counters_; }
+    // Signature verifications done (per-datagram and batch roots alike): what batch signing
+    // saves shows here.
+    std::uint64_t verifications() const { return counters_.verifications; }
+    const RootCache& roots() const { return roots_; }
     // Counts a datagram dropped after ingest (for example a type nothing handles).
     void count_drop(DropReason r);
 
 private:
     IngestResult drop(DropReason r);
+    // Steps 9-10 of docs/protocol.md section 6 for a batch-signed datagram (section 3.4): its
+    // path, then its root (the cache, or the ration and one verification).
+    std::optional<DropReason> check_batch(const ParsedHeader& p, std::uint64_t source,
+                                          std::chrono::nanoseconds lag, MonoTime now);
 
     PublicKeyBytes self_;
     std::uint64_t self_incarnation_;
     ReplayWindow replay_;
     FailureLimiter failures_;
     FairShare fair_;
+    RootCache roots_;
     DropCounters counters_;
     AcceptPolicy accept_;
 };

@@ -11,16 +11,27 @@ Sender::Sender(const Identity& id, std::uint64_t incarnation) : id_(id), incarna
     if (incarnation == 0) throw std::invalid_argument("incarnation must not be 0");
 }
 
-ByteBuffer Sender::seal(std::uint8_t type, std::string_view topic, const Tuple& values,
-                        std::int64_t wall_ns) {
+Header Sender::next_header(std::uint8_t type, std::string_view topic, std::int64_t wall_ns) const {
     Header h;
     h.type = type;
     h.incarnation = incarnation_;
     h.seq = seq_ + 1;
     h.timestamp_ns = wall_ns;
     h.topic = std::string(topic);
-    auto d = encode_datagram(h, values, id_);
+    return h;
+}
+
+ByteBuffer Sender::seal(std::uint8_t type, std::string_view topic, const Tuple& values,
+                        std::int64_t wall_ns) {
+    auto d = encode_datagram(next_header(type, topic, wall_ns), values, id_);
     ++seq_; // only once the datagram was built: a refused message uses no number
+    return d;
+}
+
+ByteBuffer Sender::body(std::uint8_t type, std::string_view topic, const Tuple& values,
+                        std::int64_t wall_ns) {
+    auto d = encode_body(next_header(type, topic, wall_ns), values, id_.public_key());
+    ++seq_;
     return d;
 }
 

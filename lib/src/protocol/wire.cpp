@@ -1,6 +1,7 @@
 // Wire format v1: build signed datagrams, split received ones into checked parts. The layout
 // is docs/protocol.md section 3; the signature covers a domain prefix plus the datagram body.
 #include "protocol/byte_order.hpp"
+#include "protocol/merkle.hpp"
 
 #include <mcast/tuple_codec.hpp>
 #include <mcast/wire.hpp>
@@ -30,7 +31,10 @@ bool strings_valid(const List& items) {
 
 } // namespace
 
-ByteBuffer encode_datagram(const Header& h, const Tuple& values, const Identity& id) {
+namespace {
+
+// The checks of every encoder; returns the payload's size.
+std::size_t check_encodable(const Header& h, const Tuple& values) {
     if (h.topic.size() > max_topic_size)
         throw EncodeError("topic is " + std::to_string(h.topic.size()) + " bytes (at most " +
                           std::to_string(max_topic_size) + ")");
@@ -43,20 +47,20 @@ ByteBuffer encode_datagram(const Header& h, const Tuple& values, const Identity&
         throw EncodeError("message payload is " + std::to_string(payload) + " bytes (at most " +
                           std::to_string(max_payload_size) + ")");
     if (h.incarnation == 0 || h.seq == 0) throw EncodeError("incarnation and seq must not be 0");
+    return payload;
+}
 
-    // The buffer starts with the signature domain so the signed message needs no copy; the
-    // fixed header is written in place at the offsets of docs/protocol.md section 3.
-    const std::size_t pre = signature_domain.size();
-    ByteBuffer buf(pre + header_fixed_size);
-    std::uint8_t* p = buf.data();
-    std::memcpy(p, signature_domain.data(), pre);
-    p += pre;
+// Writes the header, topic and payload after what `buf` holds (the fixed header's room must be
+// there already, `at` its start).
+void write_body(ByteBuffer& buf, std::size_t at, const Header& h, const Tuple& values,
+                const PublicKeyBytes& sender, std::size_t payload) {
+    std::uint8_t* p = buf.data() + at;
     std::memcpy(p, magic, 4);
     p[4] = wire_version;
     p[5] = h.type;
     p[6] = static_cast<std::uint8_t>(h.flags >> 8);
     p[7] = static_cast<std::uint8_t>(h.flags);
-    std::memcpy(p + 8, id.public_key().data(), public_key_size);
+    std::memcpy(p + 8, sender.data(), public_key_size);
     for (int i = 0; i < 8; ++i) {
         int shift = 56 - 8 * i;
         p[40 + i] = static_cast<std::uint8_t>(h.incarnation >> shift);
@@ -64,10 +68,31 @@ ByteBuffer encode_datagram(const Header& h, const Tuple& values, const Identity&
         p[56 + i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(h.timestamp_ns) >> shift);
     }
     p[64] = static_cast<std::uint8_t>(h.topic.size());
-    buf.reserve(pre + min_datagram_size + h.topic.size() + payload);
     buf.insert(buf.end(), h.topic.begin(), h.topic.end());
     detail::put_be(buf, static_cast<std::uint32_t>(payload));
     encode_tuple(values, buf);
+}
+
+} // namespace
+
+ByteBuffer encode_body(const Header& h, const Tuple& values, const PublicKeyBytes& sender) {
+    const std::size_t payload = check_encodable(h, values);
+    ByteBuffer buf(header_fixed_size);
+    buf.reserve(min_datagram_size + h.topic.size() + payload + batch_fields_size +
+                32 * merkle_depth(max_batch_size));
+    write_body(buf, 0, h, values, sender, payload);
+    return buf;
+}
+
+ByteBuffer encode_datagram(const Header& h, const Tuple& values, const Identity& id) {
+    const std::size_t payload = check_encodable(h, values);
+    // The buffer starts with the signature domain so the signed message needs no copy; the
+    // fixed header is written in place at the offsets of docs/protocol.md section 3.
+    const std::size_t pre = signature_domain.size();
+    ByteBuffer buf(pre + header_fixed_size);
+    std::memcpy(buf.data(), signature_domain.data(), pre);
+    buf.reserve(pre + min_datagram_size + h.topic.size() + payload);
+    write_body(buf, pre, h, values, id.public_key(), payload);
 
     auto sig = id.sign(ByteView(buf));
     buf.insert(buf.end(), sig.begin(), sig.end());
@@ -89,15 +114,36 @@ HeaderParseResult parse_header(ByteView d) {
     h.type = d[5];
     if (h.type == 0) return fail(DropReason::bad_type);
     h.flags = detail::get_be<std::uint16_t>(&d[6]);
-    if (h.flags & critical_flags_mask) return fail(DropReason::bad_flags);
+    if (h.flags & critical_flags_mask & ~batch_flag) return fail(DropReason::bad_flags);
+    const bool batched = (h.flags & batch_flag) != 0;
 
     std::size_t topic_len = d[64];
     // The payload length field must lie inside the datagram before it is read.
     if (header_fixed_size + topic_len + 4 + signature_size > d.size())
         return fail(DropReason::bad_length);
     std::size_t payload_len = detail::get_be<std::uint32_t>(&d[header_fixed_size + topic_len]);
-    if (payload_len > max_payload_size || min_datagram_size + topic_len + payload_len != d.size())
-        return fail(DropReason::bad_length);
+    const std::size_t body_len = min_datagram_size - signature_size + topic_len + payload_len;
+    if (!batched) {
+        if (payload_len > max_payload_size || body_len + signature_size != d.size())
+            return fail(DropReason::bad_length);
+    } else {
+        // Section 3.4: the batch fields must lie inside the datagram before they are read; then
+        // size, index, and a path of the size's length.
+        if (payload_len > max_payload_size ||
+            body_len + batch_fields_size + signature_size > d.size())
+            return fail(DropReason::bad_length);
+        BatchFields b;
+        b.size = d[body_len];
+        b.index = d[body_len + 1];
+        if (b.size == 0 || b.size > max_batch_size) return fail(DropReason::bad_batch);
+        if (b.index >= b.size) return fail(DropReason::bad_index);
+        const std::size_t path_len = 32 * std::size_t{merkle_depth(b.size)};
+        if (body_len + batch_fields_size + path_len + signature_size != d.size())
+            return fail(DropReason::bad_batch);
+        b.root = &d[body_len + 2];
+        b.path = d.subspan(body_len + batch_fields_size, path_len);
+        r.parsed.batch = b;
+    }
 
     std::memcpy(h.sender.data(), &d[8], public_key_size);
     h.incarnation = detail::get_be<std::uint64_t>(&d[40]);
@@ -108,16 +154,37 @@ HeaderParseResult parse_header(ByteView d) {
     // Strict Ed25519 (section 6, step 4): encodings that plain verification would accept for
     // any message, or that give one key two ids, are refused before anything else is looked at.
     if (auto why = check_public_key(h.sender)) return fail(*why);
-    if (auto why = check_signature(d.data() + payload_at + payload_len)) return fail(*why);
+    const std::uint8_t* signature = d.data() + d.size() - signature_size;
+    if (auto why = check_signature(signature)) return fail(*why);
     h.topic.assign(reinterpret_cast<const char*>(&d[header_fixed_size]), topic_len);
 
     r.parsed.payload = d.subspan(payload_at, payload_len);
-    r.parsed.signed_part = d.first(payload_at + payload_len);
-    r.parsed.signature = d.data() + payload_at + payload_len;
+    // A batch's leaf covers the body and the size and index (section 3.4).
+    r.parsed.signed_part = d.first(body_len + (batched ? 2 : 0));
+    r.parsed.signature = signature;
     return r;
 }
 
+bool batch_path_matches(const ParsedHeader& p) {
+    if (!p.batch) return false;
+    auto root = merkle_root_from_path(merkle_leaf(p.signed_part), p.batch->index, p.batch->path);
+    return std::memcmp(root.data(), p.batch->root, root.size()) == 0;
+}
+
+ByteBuffer batch_root_message(std::uint8_t size, const std::uint8_t* root) {
+    ByteBuffer m(batch_signature_domain.begin(), batch_signature_domain.end());
+    m.push_back(size);
+    m.insert(m.end(), root, root + 32);
+    return m;
+}
+
+bool verify_batch_root(const ParsedHeader& p, const Verifier& v) {
+    if (!p.batch) return false;
+    return v.verify(ByteView(batch_root_message(p.batch->size, p.batch->root)), p.signature);
+}
+
 bool verify_signature(const ParsedHeader& p, const Verifier& v) {
+    if (p.batch) return batch_path_matches(p) && verify_batch_root(p, v);
     // Domain prefix and body must be contiguous for one-shot Ed25519; a thread-local scratch
     // buffer keeps this to one memcpy and no allocation in the steady state.
     thread_local ByteBuffer scratch;
@@ -143,8 +210,13 @@ DecodedDatagram decode_datagram(ByteView datagram) {
         out.error = t.error;
         return out;
     }
-    if (!verify_signature(hp.parsed, Verifier(out.header.sender))) {
-        out.error = DropReason::bad_signature;
+    if (hp.parsed.batch && !batch_path_matches(hp.parsed)) {
+        out.error = DropReason::bad_path;
+        return out;
+    }
+    if (hp.parsed.batch ? !verify_batch_root(hp.parsed, Verifier(out.header.sender))
+                        : !verify_signature(hp.parsed, Verifier(out.header.sender))) {
+        out.error = hp.parsed.batch ? DropReason::forged_root : DropReason::bad_signature;
         return out;
     }
     out.values = std::move(t.values);
