@@ -308,6 +308,8 @@ TEST(StrictSignature, LibsodiumAloneOnTheVectors) {
                                name.find("noncanonical") != std::string::npos ||
                                name == "reject-s-is-l" || name == "reject-s-plus-l";
         if (!is_valid && !is_strict) continue;
+        // Batch-signed datagrams are signed over their batch's root, not the datagram itself.
+        if (name.find("-batch-") != std::string::npos) continue;
         auto d = from_hex(v.at("datagram").as_string());
         ASSERT_TRUE(d && d->size() > 40 + signature_size) << name;
         PublicKeyBytes k{};
