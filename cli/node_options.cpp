@@ -69,6 +69,9 @@ void check_scope_and_sources(const ParsedArgs& args, const SessionOptions& o, Sc
                              "' (expected an IPv4 or IPv6 address)");
         }
     }
+    // A sender needs no sources; a command that joins to receive does (a (*,G) join of an SSM
+    // group hears nothing behind an SSM router).
+    if (!args.has("source", Arity::Many)) return;
     if (o.ipv4 && is_ssm_group(bytes4(o.group_v4)) && !sources4)
         throw UsageError(fmt::format("--group {}: a source-specific group needs its senders "
                                      "(--source ADDR)",
