@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <csignal>
 #include <map>
 #include <regex>
@@ -166,6 +167,27 @@ TEST_F(Routed, ListenSurvivesARoutingDaemonRestart) {
     l.signal(SIGINT);
     l.wait(5s);
     EXPECT_EQ(topics(l), (std::set<std::string>{"before", "after"})) << l.out();
+}
+
+// Bad input ends at once with one line and exit 2 (run in the lab: a command that did start
+// would join groups).
+TEST_F(Routed, BadScopeInputIsOneLineAndExitTwo) {
+    const std::vector<std::vector<std::string>> bad = {
+        {"listen", "--scope", "site", "--group", "ff02::1", "--timeout", "1s"},
+        {"listen", "--scope", "org", "-4", "--group", "239.255.1.1", "--timeout", "1s"},
+        {"ping", "--source", "10.77.0.1", "--count", "1"},
+        {"discover", "--group", "232.1.1.1", "--timeout", "1s"},
+        {"send", "--ttl", "256", "x"},
+        {"listen", "--scope", "site", "-4", "--group", "224.0.0.99", "--timeout", "1s"},
+    };
+    for (const auto& args : bad) {
+        auto r = mcast(1, args, 5s);
+        std::string line;
+        for (const auto& a : args)
+            line += a + " ";
+        EXPECT_EQ(r.code, 2) << line << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << line << r.err;
+    }
 }
 
 // pimd: a real SSM router. Its (S,G) state comes from the listeners' IGMPv3 reports.
