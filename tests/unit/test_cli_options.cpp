@@ -339,7 +339,7 @@ TEST(CliScope, ExpandsToGroupsAndTtl) {
     EXPECT_EQ(own.group_v4, "239.255.1.2");
     EXPECT_EQ(own.group_v6, "ff15::9");
     EXPECT_EQ(error_of("send", {"--scope", "global"}),
-              "--scope: bad value 'global' (expected link, site or org)");
+              "--scope: bad value 'global' (expected one of link, site, org)");
 }
 
 TEST(CliScope, GroupsMustFitTheScopeAskedFor) {
