@@ -105,7 +105,9 @@ TEST_F(Routed, PingShowsTheHopDistanceAndRepliesGetBack) {
         families.insert(rep.at("family").as_int64());
         EXPECT_EQ(rep.at("dist").as_int64(), 1) << json::serialize(rep);
         // Site-scope IPv6 comes from a routable source: a router never forwards a link-local one.
-        if (rep.at("family").as_int64() == 6) EXPECT_EQ(rep.at("source").as_string(), lab_->ula(3));
+        if (rep.at("family").as_int64() == 6) {
+            EXPECT_EQ(rep.at("source").as_string(), lab_->ula(3));
+        }
     }
     EXPECT_EQ(families, (std::set<std::int64_t>{4, 6})) << r.out;
     auto text = mcast(1, {"ping", "--scope", "site", "--count", "2", "--interval", "200ms", "-4"});
