@@ -83,7 +83,7 @@ void check_scope_and_sources(const ParsedArgs& args, const SessionOptions& o, Sc
 }
 } // namespace
 
-SessionOptions session_options(const ParsedArgs& args) {
+SessionOptions network_options(const ParsedArgs& args) {
     SessionOptions o;
     bool only4 = args.flag("ipv4"), only6 = args.flag("ipv6");
     if (only4 && !only6) o.ipv6 = false;
@@ -130,6 +130,11 @@ SessionOptions session_options(const ParsedArgs& args) {
     if (auto t = args.number("ttl")) o.ttl = static_cast<int>(*t);
     if (args.has("source", Arity::Many)) o.sources = args.values("source");
     check_scope_and_sources(args, o, scope);
+    return o;
+}
+
+SessionOptions session_options(const ParsedArgs& args) {
+    SessionOptions o = network_options(args);
     if (!args.has("accept", Arity::One)) return o;
     // The checks read the store in use when they run (no copy per datagram, and a store read
     // again on SIGHUP counts at once).

@@ -35,8 +35,7 @@ OptionSpec source_option() {
             .help = "Hear this sender only: join the group source-specifically ((S,G) with "
                     "IGMPv3 / MLDv2), for each address given. The group of its family must be a "
                     "source-specific one (232.0.0.0/8, ff3x::/32), given with --group.",
-            .arity = Arity::Many,
-            .hint = Hint::Address};
+            .arity = Arity::Many};
 }
 
 OptionSpec control_option() {
