@@ -97,7 +97,8 @@ Expansion expansion(const ParsedArgs& args) {
         in_addr a4{};
         (::inet_pton(AF_INET, g.c_str(), &a4) == 1 ? e.group_v4 : e.group_v6) = g;
     }
-    if (auto t = args.number("ttl")) e.ttl = static_cast<int>(*t);
+    if (args.origin("ttl") != Origin::default_value)
+        if (auto t = args.number("ttl")) e.ttl = static_cast<int>(*t);
     return e;
 }
 

@@ -127,7 +127,9 @@ SessionOptions network_options(const ParsedArgs& args) {
         (have4 ? o.ipv6 : o.ipv4) = false;
     }
     if (auto p = args.number("port")) o.port = static_cast<std::uint16_t>(*p);
-    if (auto t = args.number("ttl")) o.ttl = static_cast<int>(*t);
+    // The table's default TTL (1) is link scope's; another scope brings its own.
+    if (args.origin("ttl") != Origin::default_value)
+        if (auto t = args.number("ttl")) o.ttl = static_cast<int>(*t);
     if (args.has("source", Arity::Many)) o.sources = args.values("source");
     check_scope_and_sources(args, o, scope);
     return o;

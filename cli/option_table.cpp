@@ -66,8 +66,8 @@ const std::vector<OptionSpec>& global_options() {
          .help = "Use this multicast group instead of the default one of its address family. A "
                  "group of one family alone turns the other family off, so that the run stays "
                  "apart from nodes on the default groups; give --group twice (one of each "
-                 "family) to use both.",
-         .default_help = "those of --scope; link: 239.255.77.67 and ff02::4d43",
+                 "family) to use both. --scope picks other default groups.",
+         .default_help = "239.255.77.67 and ff02::4d43",
          .arity = Arity::Many,
          .hint = Hint::Address},
         {.long_name = "scope",
@@ -93,9 +93,9 @@ const std::vector<OptionSpec>& global_options() {
         {.long_name = "ttl",
          .value_name = "N",
          .help = "IPv4 time-to-live and IPv6 hop limit of the messages sent; 1 keeps them on the "
-                 "local network. Answers to a node behind routers leave with what gets them back, "
-                 "never more than this.",
-         .default_help = "that of --scope: 1 link, 15 site, 63 org",
+                 "local network; unless given, --scope picks it (15 site, 63 org). Answers to a "
+                 "node behind routers leave with what gets them back, never more than this.",
+         .default_value = "1",
          .arity = Arity::One,
          .hint = Hint::Number,
          .min = 0,

@@ -93,7 +93,7 @@ TEST(CliParse, DefaultsComeFromTheTable) {
     EXPECT_EQ(args.number("repeat"), 1);
     EXPECT_EQ(args.duration("interval"), 1s);
     EXPECT_EQ(args.number("port"), 7767);
-    EXPECT_EQ(args.number("ttl"), std::nullopt); // from --scope, at run time
+    EXPECT_EQ(args.number("ttl"), 1); // link scope's; another --scope brings its own
     EXPECT_EQ(args.value("scope"), "link");
     EXPECT_EQ(args.number("rate"), std::nullopt);
     EXPECT_EQ(args.value("identity"), std::nullopt); // worked out at run time, not by the parser
