@@ -696,7 +696,9 @@ TEST(CliHelp, ShowsDefaultsFromTheTable) {
     EXPECT_TRUE(contains(help, "[repeatable]"));
     EXPECT_EQ(option_help(*find_option(command("send"), "ttl")),
               "IPv4 time-to-live and IPv6 hop limit of the messages sent; 1 keeps them on the "
-              "local network. [default: 1]");
+              "local network; unless given, --scope picks it (15 site, 63 org). Answers to a "
+              "node behind routers leave with what gets them back, never more than this. "
+              "[default: 1]");
 }
 
 TEST(CliHelp, AlignsOptionsInTwoColumns) {
