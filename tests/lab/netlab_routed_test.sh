@@ -39,10 +39,14 @@ tmp=$(mktemp -d)
 # shellcheck disable=SC2064 # expand now
 trap "'$netlab' destroy '$lab'; rm -rf '$tmp'" EXIT
 
-# listen NAME HOST GROUP [SOURCE]: a receiver in the background, writing to $tmp/NAME, joined on return.
+# listen NAME HOST GROUP [SOURCE]: a receiver in the background, writing to $tmp/NAME, joined on return;
+# it runs until `stop` (at most 60 s), so that a slow start of the senders on a loaded machine cannot make a
+# receiver give up before they send.
+listeners=()
 listen() {
   local name=$1 host=$2 group=$3 source=${4:-} i
-  "$netlab" exec "$lab" "$host" "$probe" recv "$group" 7000 6 $source >"$tmp/$name" 2>&1 &
+  "$netlab" exec "$lab" "$host" "$probe" recv "$group" 7000 60 $source >"$tmp/$name" 2>&1 &
+  listeners+=($!)
   for ((i = 0; i < 100; i++)); do
     grep -q '^joined' "$tmp/$name" 2>/dev/null && return 0
     sleep 0.05
@@ -50,6 +54,13 @@ listen() {
   fail "receiver $name did not join: $(cat "$tmp/$name")"
 }
 send() { "$netlab" exec "$lab" "$1" "$probe" send "$2" 7000 "$3" 3 "$4"; }
+# stop: end the receivers once what was sent has had time to arrive (netlab exec runs the probe itself).
+stop() {
+  sleep 0.5
+  kill "${listeners[@]}" 2>/dev/null || true
+  wait "${listeners[@]}" 2>/dev/null || true
+  listeners=()
+}
 heard() { grep -c "^$2 " "$tmp/$1" || true; }
 
 "$netlab" create "$lab" 4 --routed
@@ -66,7 +77,7 @@ send h1 239.255.77.67 15 site4
 send h1 239.255.77.67 1 link4
 send h2 ff05::4d43 15 site6
 send h2 ff02::4d43 15 link6
-wait
+stop
 (($(heard a site4) == 3)) || fail "site-scope IPv4 did not cross: $(cat "$tmp/a")"
 grep -q '^site4 0 10.77.0.1 14$' "$tmp/a" || fail "site-scope IPv4 did not arrive one hop away: $(cat "$tmp/a")"
 (($(heard a link4) == 0)) || fail "TTL 1 crossed the router: $(cat "$tmp/a")"
@@ -77,12 +88,12 @@ grep -q '^site6 0 fd77:4d::2 14$' "$tmp/b" || fail "ff05:: did not arrive one ho
 "$netlab" router "$lab" stop
 listen d h3 239.255.77.67
 send h1 239.255.77.67 15 stopped
-wait
+stop
 (($(heard d stopped) == 0)) || fail "a stopped router forwarded: $(cat "$tmp/d")"
 "$netlab" router "$lab" start
 listen e h3 239.255.77.67
 send h1 239.255.77.67 15 again
-wait
+stop
 (($(heard e again) == 3)) || fail "the restarted router does not forward: $(cat "$tmp/e")"
 "$netlab" destroy "$lab"
 
@@ -93,9 +104,11 @@ fi
 listen f h3 232.1.2.3 10.77.0.1
 listen g h4 232.1.2.3 10.77.0.2
 send h1 232.1.2.3 15 from1 &
+sender=$!
 send h2 232.1.2.3 15 from2
+wait "$sender"
 routes=$("$netlab" router "$lab" status) # while the listeners are still joined
-wait
+stop
 (($(heard f from1) == 3 && $(heard f from2) == 0)) || fail "SSM listener of h1 heard: $(cat "$tmp/f")"
 (($(heard g from2) == 3 && $(heard g from1) == 0)) || fail "SSM listener of h2 heard: $(cat "$tmp/g")"
 grep -qE '^\(10\.77\.0\.[12],232\.1\.2\.3\).*Oifs: eth1' <<<"$routes" ||
