@@ -192,7 +192,9 @@ TEST_F(Routed, BadScopeInputIsOneLineAndExitTwo) {
     }
 }
 
-// pimd: a real SSM router. Its (S,G) state comes from the listeners' IGMPv3 reports.
+// pimd: a real SSM router. Its (S,G) state comes from the listeners' IGMPv3 reports (the router's
+// routes themselves are checked by netlab's own test: pimd rewrites them as data flows, so a
+// snapshot here would be a race).
 class RoutedPim : public Routed {
 protected:
     void SetUp() override { make_lab(4, "rp", {"--routed", "--router", "pimd"}); }
@@ -206,10 +208,8 @@ TEST_F(RoutedPim, SsmListenerJoinsItsSourceThroughPimd) {
         ASSERT_EQ(send(h, {"-4", "--scope", "site", "--group", g4, "--topic",
                            "from" + std::to_string(h), "x"}),
                   0);
-    const auto routes = lab_->router("status"); // while the listener is joined
     l.wait(10s);
     EXPECT_EQ(topics(l), (std::set<std::string>{"from2"})) << l.out();
-    EXPECT_NE(routes.find("(10.77.0.2,232.77.0.67)"), std::string::npos) << routes;
 }
 
 } // namespace
