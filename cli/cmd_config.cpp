@@ -5,6 +5,9 @@
 #include "settings.hpp"
 #include "table.hpp"
 
+#include <mcast/scope.hpp>
+
+#include <arpa/inet.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -79,6 +82,26 @@ Row row_of(const OptionSpec& option, const ParsedArgs& args) {
     return row;
 }
 
+// What --scope expands to, after --group and --ttl: the groups and the TTL a command would use.
+struct Expansion {
+    std::string scope, group_v4, group_v6;
+    int ttl = 1;
+};
+
+Expansion expansion(const ParsedArgs& args) {
+    const auto scope = parse_scope(args.value("scope").value_or("link")).value_or(Scope::link);
+    const auto d = scope_defaults(scope);
+    Expansion e{std::string(scope_name(scope)), std::string(d.group_v4), std::string(d.group_v6),
+                d.ttl};
+    for (const auto& g : args.values("group")) {
+        in_addr a4{};
+        (::inet_pton(AF_INET, g.c_str(), &a4) == 1 ? e.group_v4 : e.group_v6) = g;
+    }
+    if (args.origin("ttl") != Origin::default_value)
+        if (auto t = args.number("ttl")) e.ttl = static_cast<int>(*t);
+    return e;
+}
+
 } // namespace
 
 int run_config(const CommandSpec& spec, const ParsedArgs& effective, Output& out) {
@@ -121,6 +144,12 @@ int run_config(const CommandSpec& spec, const ParsedArgs& effective, Output& out
                         {"source", source_name(r.origin)},
                         {"variable", r.variable}});
         }
+        const auto e = expansion(effective);
+        out.record({{"type", "scope"},
+                    {"scope", e.scope},
+                    {"group_v4", e.group_v4},
+                    {"group_v6", e.group_v6},
+                    {"ttl", e.ttl}});
         return exit_ok;
     }
     std::vector<std::vector<std::string>> table = {{"SETTING", "VALUE", "FROM"}};
@@ -132,6 +161,9 @@ int run_config(const CommandSpec& spec, const ParsedArgs& effective, Output& out
     }
     for (const auto& line : table_lines(table, style))
         out.line(line);
+    const auto e = expansion(effective);
+    out.line(fmt::format("# scope {}: IPv4 group {}, IPv6 group {}, TTL and hop limit {}", e.scope,
+                         e.group_v4, e.group_v6, e.ttl));
     return exit_ok;
 }
 

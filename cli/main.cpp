@@ -88,6 +88,7 @@ int dispatch(const CommandLine& cl) {
     if (asks_for_help(config_target ? *config_target : *cmd, cmd_args)) return print_help(cmd);
     auto args = parse_with_settings(config_target ? *config_target : *cmd, cmd_args);
     Output out(cl.command, args.flag("json"), args.flag("quiet"), args.flag("verbose"));
+    (void)network_options(args); // groups against --scope and --source: before any note
     for (const auto& note : group_notes(args))
         out.note(note);
     try {

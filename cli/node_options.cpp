@@ -1,6 +1,8 @@
 // Global flags to SessionOptions and Identity; see node_options.hpp.
 #include "node_options.hpp"
 
+#include <mcast/scope.hpp>
+
 #include <arpa/inet.h>
 #include <cstdlib>
 #include <fmt/format.h>
@@ -15,9 +17,73 @@ std::shared_ptr<const TrustStore>& loaded_store() {
     static std::shared_ptr<const TrustStore> store;
     return store;
 }
+
+Ipv4Bytes bytes4(const std::string& text) {
+    Ipv4Bytes b{};
+    ::inet_pton(AF_INET, text.c_str(), b.data());
+    return b;
+}
+
+Ipv6Bytes bytes6(const std::string& text) {
+    Ipv6Bytes b{};
+    ::inet_pton(AF_INET6, text.c_str(), b.data());
+    return b;
+}
+
+// --scope and --source against the groups in use (o's, after --group): a group must fit a scope
+// that was asked for, an SSM source needs an SSM group of its family, and an SSM group its
+// sources (a (*,G) join of one means nothing).
+void check_scope_and_sources(const ParsedArgs& args, const SessionOptions& o, Scope scope) {
+    const bool scope_given = args.given("scope");
+    const auto given_groups = args.values("group");
+    const auto fits = [&](const std::string& g, std::string why) {
+        if (why.empty()) return;
+        throw UsageError(fmt::format("--group {}: {} (--scope {})", g, why, scope_name(scope)));
+    };
+    if (scope_given) {
+        if (o.ipv4) fits(o.group_v4, group_scope_mismatch(scope, bytes4(o.group_v4)));
+        if (o.ipv6) fits(o.group_v6, group_scope_mismatch(scope, bytes6(o.group_v6)));
+    }
+    bool sources4 = false, sources6 = false;
+    for (const auto& src : o.sources) {
+        in6_addr a6{};
+        in_addr a4{};
+        if (::inet_pton(AF_INET, src.c_str(), &a4) == 1) {
+            if (!o.ipv4)
+                throw UsageError(fmt::format("--source {}: an IPv4 source, but IPv4 is off", src));
+            if (!is_ssm_group(bytes4(o.group_v4)))
+                throw UsageError(fmt::format("--source {}: group {} is not source-specific (give "
+                                             "one in 232.0.0.0/8 with --group)",
+                                             src, o.group_v4));
+            sources4 = true;
+        } else if (::inet_pton(AF_INET6, src.c_str(), &a6) == 1) {
+            if (!o.ipv6)
+                throw UsageError(fmt::format("--source {}: an IPv6 source, but IPv6 is off", src));
+            if (!is_ssm_group(bytes6(o.group_v6)))
+                throw UsageError(fmt::format("--source {}: group {} is not source-specific (give "
+                                             "one in ff3x::/32 with --group)",
+                                             src, o.group_v6));
+            sources6 = true;
+        } else {
+            throw UsageError("--source: bad value '" + src +
+                             "' (expected an IPv4 or IPv6 address)");
+        }
+    }
+    // A sender needs no sources; a command that joins to receive does (a (*,G) join of an SSM
+    // group hears nothing behind an SSM router).
+    if (!args.has("source", Arity::Many)) return;
+    if (o.ipv4 && is_ssm_group(bytes4(o.group_v4)) && !sources4)
+        throw UsageError(fmt::format("--group {}: a source-specific group needs its senders "
+                                     "(--source ADDR)",
+                                     o.group_v4));
+    if (o.ipv6 && is_ssm_group(bytes6(o.group_v6)) && !sources6)
+        throw UsageError(fmt::format("--group {}: a source-specific group needs its senders "
+                                     "(--source ADDR)",
+                                     o.group_v6));
+}
 } // namespace
 
-SessionOptions session_options(const ParsedArgs& args) {
+SessionOptions network_options(const ParsedArgs& args) {
     SessionOptions o;
     bool only4 = args.flag("ipv4"), only6 = args.flag("ipv6");
     if (only4 && !only6) o.ipv6 = false;
@@ -25,6 +91,11 @@ SessionOptions session_options(const ParsedArgs& args) {
     o.interfaces = args.values("interface");
     if (args.has("batch-delay", Arity::One))
         if (auto d = args.duration("batch-delay")) o.batch_delay = *d;
+    const auto scope = parse_scope(args.value("scope").value_or("link")).value_or(Scope::link);
+    const auto defaults = scope_defaults(scope);
+    o.group_v4 = std::string(defaults.group_v4);
+    o.group_v6 = std::string(defaults.group_v6);
+    o.ttl = defaults.ttl;
     bool have4 = false, have6 = false;
     for (const auto& g : args.values("group")) {
         in_addr a4{};
@@ -58,7 +129,16 @@ SessionOptions session_options(const ParsedArgs& args) {
         (have4 ? o.ipv6 : o.ipv4) = false;
     }
     if (auto p = args.number("port")) o.port = static_cast<std::uint16_t>(*p);
-    if (auto t = args.number("ttl")) o.ttl = static_cast<int>(*t);
+    // The table's default TTL (1) is link scope's; another scope brings its own.
+    if (args.origin("ttl") != Origin::default_value)
+        if (auto t = args.number("ttl")) o.ttl = static_cast<int>(*t);
+    if (args.has("source", Arity::Many)) o.sources = args.values("source");
+    check_scope_and_sources(args, o, scope);
+    return o;
+}
+
+SessionOptions session_options(const ParsedArgs& args) {
+    SessionOptions o = network_options(args);
     if (!args.has("accept", Arity::One)) return o;
     // The checks read the store in use when they run (no copy per datagram, and a store read
     // again on SIGHUP counts at once).

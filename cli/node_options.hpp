@@ -24,6 +24,10 @@ namespace mcast::cli {
 // opposite), so that a run on its own group does not meet the others on the default group of
 // the other family.
 SessionOptions session_options(const ParsedArgs& args);
+// The part of session_options() that reads only the command line and settings (families,
+// interfaces, --scope, groups, port, TTL, --source), checked: main() calls it before anything
+// is printed, so that bad input is one line.
+SessionOptions network_options(const ParsedArgs& args);
 
 // The notes a command prints about its --group values: a warning for each group that is
 // reserved or used by another protocol (group_caution), and why one family is off when a

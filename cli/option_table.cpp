@@ -39,6 +39,16 @@ OptionSpec batch_delay_option(std::string_view help) {
             .max_duration = std::chrono::milliseconds(100)};
 }
 
+// --source, for the commands that join the group to receive (listen, discover, ping).
+OptionSpec source_option() {
+    return {.long_name = "source",
+            .value_name = "ADDR",
+            .help = "Hear this sender only: join the group source-specifically ((S,G) with "
+                    "IGMPv3 / MLDv2), for each address given. The group of its family must be a "
+                    "source-specific one (232.0.0.0/8, ff3x::/32), given with --group.",
+            .arity = Arity::Many};
+}
+
 OptionSpec control_option() {
     return {.long_name = "control",
             .value_name = "PATH",
@@ -67,10 +77,22 @@ const std::vector<OptionSpec>& global_options() {
          .help = "Use this multicast group instead of the default one of its address family. A "
                  "group of one family alone turns the other family off, so that the run stays "
                  "apart from nodes on the default groups; give --group twice (one of each "
-                 "family) to use both.",
+                 "family) to use both. --scope picks other default groups.",
          .default_help = "239.255.77.67 and ff02::4d43",
          .arity = Arity::Many,
          .hint = Hint::Address},
+        {.long_name = "scope",
+         .value_name = "SCOPE",
+         .help = "How far messages go, on the network's own multicast routing: link (this "
+                 "network), site (across the site's routers) or org (the organisation's). It "
+                 "picks each family's group and the TTL together: link 239.255.77.67 and "
+                 "ff02::4d43 with TTL 1, site 239.255.77.67 and ff05::4d43 with 15, org "
+                 "239.192.77.67 and ff08::4d43 with 63; --group and --ttl override them, and a "
+                 "group must fit the scope.",
+         .default_value = "link",
+         .arity = Arity::One,
+         .hint = Hint::Choice,
+         .choices = {"link", "site", "org"}},
         {.long_name = "port",
          .value_name = "N",
          .help = "UDP port to send to and listen on.",
@@ -82,7 +104,8 @@ const std::vector<OptionSpec>& global_options() {
         {.long_name = "ttl",
          .value_name = "N",
          .help = "IPv4 time-to-live and IPv6 hop limit of the messages sent; 1 keeps them on the "
-                 "local network.",
+                 "local network; unless given, --scope picks it (15 site, 63 org). Answers to a "
+                 "node behind routers leave with what gets them back, never more than this.",
          .default_value = "1",
          .arity = Arity::One,
          .hint = Hint::Number,
@@ -124,9 +147,10 @@ const CommandSpec& program() {
             "IPv4 and IPv6 multicast. Every message is signed with the sender's Ed25519 key, and "
             "receivers show only messages whose signature verifies, together with the id of the "
             "key that signed them.\n\n"
-            "By default mcast uses the groups 239.255.77.67 (IPv4, organization-local scope, RFC "
+            "By default mcast uses the groups 239.255.77.67 (IPv4, the IPv4 Local Scope of RFC "
             "2365) and ff02::4d43 (IPv6, link-local scope) on UDP port 7767, with a TTL and hop "
-            "limit of 1, so nothing it sends leaves the local network. It uses every interface "
+            "limit of 1, so nothing it sends leaves the local network; --scope site or org lets "
+            "it cross multicast routers. It uses every interface "
             "that is up and can multicast, except loopback; -i chooses interfaces, and -4 or -6 "
             "restricts it to one address family.\n\n"
             "Each node signs with its own key, created on first use ('mcast id --new' makes a new "
@@ -354,6 +378,7 @@ const std::vector<CommandSpec>& commands() {
             .options =
                 {
                     accept_option(),
+                    source_option(),
                     {.long_name = "topic",
                      .value_name = "TOPIC",
                      .help = "Print only messages on this topic.",
@@ -519,6 +544,7 @@ const std::vector<CommandSpec>& commands() {
             .options =
                 {
                     accept_option(),
+                    source_option(),
                     {.long_name = "timeout",
                      .value_name = "DURATION",
                      .help = "Give up after DURATION (with --watch: stop watching).",
@@ -592,6 +618,7 @@ const std::vector<CommandSpec>& commands() {
                 {
                     control_option(),
                     accept_option(),
+                    source_option(),
                     {.long_name = "count",
                      .value_name = "N",
                      .help = "Send N probes per family; 0 keeps going until Ctrl-C.",
@@ -1124,7 +1151,7 @@ const std::vector<CommandSpec>& commands() {
                 "A config file is INI. A setting is an option's long name, '=', and its value, "
                 "as on the command line: 'ttl = 2', 'interface = eth0'. At the top of the file go "
                 "the global options, which mean the same to every command (interface, group, "
-                "port, ttl, identity, ipv4, ipv6, quiet, verbose); a command's own options, "
+                "scope, port, ttl, identity, ipv4, ipv6, quiet, verbose); a command's own options, "
                 "and global ones for that command alone, go under a heading '[COMMAND]' and win "
                 "over the top ones of the same file. Flags take true or false (or yes/no, on/off, "
                 "1/0); false in the user's file undoes true in the system's. An option that takes "

@@ -79,7 +79,7 @@ std::string meta_text(const Meta& meta) {
 std::vector<std::string> peer_table_lines(const std::vector<Peer>& peers, MonoTime now, bool color,
                                           const TrustStore* trust) {
     std::vector<std::vector<std::string>> rows;
-    rows.push_back({"NAME", "ID", "ADDRESSES", "META", "TRUST", "AGE"});
+    rows.push_back({"NAME", "ID", "ADDRESSES", "META", "TRUST", "AGE", "DIST"});
     auto sorted = peers;
     std::sort(sorted.begin(), sorted.end(), [](const Peer& a, const Peer& b) {
         return std::tie(a.info.name, a.id.digest) < std::tie(b.info.name, b.id.digest);
@@ -88,7 +88,8 @@ std::vector<std::string> peer_table_lines(const std::vector<Peer>& peers, MonoTi
         std::string flags = p.local ? " (this host)" : "";
         if (p.conflict) flags += " (CONFLICT)";
         rows.push_back({display_name(p) + flags, p.id.short_form(), both_addresses_text(p),
-                        meta_text(p.info.meta), trust_mark(p, trust), age_text(p.last_seen, now)});
+                        meta_text(p.info.meta), trust_mark(p, trust), age_text(p.last_seen, now),
+                        p.hops >= 0 ? std::to_string(p.hops) : "-"});
     }
     return table_lines(rows, {.color = color, .accent_column = 1});
 }
@@ -119,6 +120,7 @@ json::object json_peer(const Peer& p, MonoTime now, const TrustStore* trust,
             {"meta", std::move(meta)},
             {"trusted", trust && trust->trusts(p.id)},
             {"local", p.local},
+            {"dist", p.hops >= 0 ? json::value(p.hops) : json::value(nullptr)},
             {"conflict", p.conflict},
             {"incarnation", hex64(p.incarnation)},
             {"twin", p.twin ? json::value(json::object{

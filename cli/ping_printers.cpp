@@ -18,9 +18,11 @@ std::string path_name(const PingPath& p) {
 
 std::string human_reply(const PingReplyEvent& r) {
     auto name = r.name.empty() ? std::string("?") : escape_text(r.name);
-    return fmt::format("from {} ({}) {}: {}seq={} time={:.3f} ms{}{}", name,
+    // dist: routers between (omping's dist), from the hop limit the reply arrived with.
+    return fmt::format("from {} ({}) {}: {}seq={} time={:.3f} ms{}{}{}", name,
                        r.responder.short_form(), source_text(r.arrival),
                        r.path.unicast ? "unicast " : "", r.seq, r.rtt_ms,
+                       r.arrival.hops >= 0 ? fmt::format(" dist={}", r.arrival.hops) : "",
                        r.duplicate ? " (DUP!)" : "", r.reordered ? " (reordered)" : "");
 }
 
@@ -38,6 +40,7 @@ json::object json_reply(const PingReplyEvent& r) {
             {"hold_ms", r.hold_ms},
             {"duplicate", r.duplicate},
             {"reordered", r.reordered},
+            {"dist", r.arrival.hops >= 0 ? json::value(r.arrival.hops) : json::value(nullptr)},
             {"time", rfc3339_ns(r.arrival.rx_wall_ns)}};
 }
 

@@ -35,7 +35,7 @@ _mcast() {
     local command="" i
     for ((i = 1; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
-            -i|--interface|--group|--port|--ttl|--identity)
+            -i|--interface|--group|--scope|--port|--ttl|--identity)
                 [[ ${COMP_WORDS[i + 1]-} == "=" ]] && ((i += 1))
                 ((i += 1)) ;;
             -*) ;;
@@ -49,6 +49,7 @@ _mcast() {
     case $prev in
         -i|--interface) _mcast_interfaces; return 0 ;;
         --group|--port|--ttl) return 0 ;;
+        --scope) _mcast_words 'link site org'; return 0 ;;
         --identity) _mcast_files; return 0 ;;
     esac
     case $command in
@@ -59,7 +60,7 @@ _mcast() {
         listen)
             case $prev in
                 --accept) _mcast_words 'any trusted'; return 0 ;;
-                --topic|--count|--timeout) return 0 ;;
+                --source|--topic|--count|--timeout) return 0 ;;
             esac ;;
         announce)
             case $prev in
@@ -71,13 +72,13 @@ _mcast() {
         discover)
             case $prev in
                 --accept) _mcast_words 'any trusted'; return 0 ;;
-                --timeout|--expect|--name|--meta) return 0 ;;
+                --source|--timeout|--expect|--name|--meta) return 0 ;;
             esac ;;
         ping)
             case $prev in
                 --control) _mcast_files; return 0 ;;
                 --accept) _mcast_words 'any trusted'; return 0 ;;
-                --count|--interval|--size|--timeout|--peer|--expect|--max-loss|--max-rtt|--rate|--batch-delay|--duration) return 0 ;;
+                --source|--count|--interval|--size|--timeout|--peer|--expect|--max-loss|--max-rtt|--rate|--batch-delay|--duration) return 0 ;;
             esac ;;
         trust)
             case $prev in
@@ -111,21 +112,21 @@ _mcast() {
     # Option names.
     if [[ $cur == -* ]]; then
         case $command in
-            "") _mcast_words '--version -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            id) _mcast_words '--new --force -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            send) _mcast_words '--topic --json-values --lines --stdin --repeat --interval --rate --batch-delay -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            listen) _mcast_words '--accept --topic --count --timeout --stats -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            announce) _mcast_words '--accept --name --meta --interval --lifetime --once --control --control-group --no-weather --anonymous --weather-interval --igd --uplink --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            discover) _mcast_words '--accept --timeout --expect --watch --name --meta -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            ping) _mcast_words '--control --accept --count --interval --size --timeout --peer --expect --unicast-too --max-loss --max-rtt --respond --speed --rate --batch-delay --duration --find-max -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            trust) _mcast_words '--note --id --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            pair) _mcast_words '--answer --list --name --yes --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            weather) _mcast_words '--control --watch --heed --listen --count --interval --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            activity) _mcast_words '--control --rate --for --label --priority -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            yield) _mcast_words '--control --mode --min-rate --priority --heed --on-yield --on-clear -4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            config) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            help) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            *) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            "") _mcast_words '--version -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            id) _mcast_words '--new --force -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            send) _mcast_words '--topic --json-values --lines --stdin --repeat --interval --rate --batch-delay -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            listen) _mcast_words '--accept --source --topic --count --timeout --stats -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            announce) _mcast_words '--accept --name --meta --interval --lifetime --once --control --control-group --no-weather --anonymous --weather-interval --igd --uplink --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            discover) _mcast_words '--accept --source --timeout --expect --watch --name --meta -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            ping) _mcast_words '--control --accept --source --count --interval --size --timeout --peer --expect --unicast-too --max-loss --max-rtt --respond --speed --rate --batch-delay --duration --find-max -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            trust) _mcast_words '--note --id --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            pair) _mcast_words '--answer --list --name --yes --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            weather) _mcast_words '--control --watch --heed --listen --count --interval --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            activity) _mcast_words '--control --rate --for --label --priority -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            yield) _mcast_words '--control --mode --min-rate --priority --heed --on-yield --on-clear -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            config) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            help) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            *) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
         esac
         return 0
     fi

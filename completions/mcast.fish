@@ -12,7 +12,7 @@ function __mcast_command
             continue
         end
         switch $token
-            case -i --interface --group --port --ttl --identity
+            case -i --interface --group --scope --port --ttl --identity
                 set skip_value 1
             case '-*'
             case '*'
@@ -79,6 +79,7 @@ complete -c mcast -s 4 -l ipv4 -d 'Use IPv4 only'
 complete -c mcast -s 6 -l ipv6 -d 'Use IPv6 only'
 complete -c mcast -s i -l interface -x -a '(__mcast_interfaces)' -d 'Use only this network interface'
 complete -c mcast -l group -x -d 'Use this multicast group instead of the default one of its address family'
+complete -c mcast -l scope -x -a 'link site org' -d 'How far messages go, on the network\'s own multicast routing: link (this network), site (across the site\'s routers) or org (the organisation\'s)'
 complete -c mcast -l port -x -d 'UDP port to send to and listen on'
 complete -c mcast -l ttl -x -d 'IPv4 time-to-live and IPv6 hop limit of the messages sent'
 complete -c mcast -l identity -r -F -d 'Key file holding this node\'s Ed25519 private key'
@@ -103,6 +104,7 @@ complete -c mcast -n '__mcast_command_is send' -l batch-delay -x -d 'How long a 
 
 # mcast listen
 complete -c mcast -n '__mcast_command_is listen' -l accept -x -a 'any trusted' -d 'Whose messages to take: any signed sender, or only friends in the trust store (mcast trust)'
+complete -c mcast -n '__mcast_command_is listen' -l source -x -d 'Hear this sender only: join the group source-specifically ((S,G) with IGMPv3 / MLDv2), for each address given'
 complete -c mcast -n '__mcast_command_is listen' -l topic -x -d 'Print only messages on this topic'
 complete -c mcast -n '__mcast_command_is listen' -l count -x -d 'Exit after printing N messages'
 complete -c mcast -n '__mcast_command_is listen' -l timeout -x -d 'Exit after DURATION, even if fewer than --count messages arrived'
@@ -126,6 +128,7 @@ complete -c mcast -n '__mcast_command_is announce' -l timeout -x -d 'Stop after 
 
 # mcast discover
 complete -c mcast -n '__mcast_command_is discover' -l accept -x -a 'any trusted' -d 'Whose messages to take: any signed sender, or only friends in the trust store (mcast trust)'
+complete -c mcast -n '__mcast_command_is discover' -l source -x -d 'Hear this sender only: join the group source-specifically ((S,G) with IGMPv3 / MLDv2), for each address given'
 complete -c mcast -n '__mcast_command_is discover' -l timeout -x -d 'Give up after DURATION (with --watch: stop watching)'
 complete -c mcast -n '__mcast_command_is discover' -l expect -x -d 'Stop as soon as N nodes are found'
 complete -c mcast -n '__mcast_command_is discover' -l watch -d 'Keep running and print join, update and leave events'
@@ -135,6 +138,7 @@ complete -c mcast -n '__mcast_command_is discover' -l meta -x -d 'Only nodes tha
 # mcast ping
 complete -c mcast -n '__mcast_command_is ping' -l control -r -F -d 'The resident node\'s control socket, for running several nodes on one host (as --identity allows)'
 complete -c mcast -n '__mcast_command_is ping' -l accept -x -a 'any trusted' -d 'Whose messages to take: any signed sender, or only friends in the trust store (mcast trust)'
+complete -c mcast -n '__mcast_command_is ping' -l source -x -d 'Hear this sender only: join the group source-specifically ((S,G) with IGMPv3 / MLDv2), for each address given'
 complete -c mcast -n '__mcast_command_is ping' -l count -x -d 'Send N probes per family'
 complete -c mcast -n '__mcast_command_is ping' -l interval -x -d 'Time between probes'
 complete -c mcast -n '__mcast_command_is ping' -l size -x -d 'Pad probes to this datagram size (with --speed: 512 unless given)'

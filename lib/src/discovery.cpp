@@ -34,15 +34,18 @@ struct Discovery::Impl {
     Impl(Session& s, QueryConfig c)
         : session(s), cfg(c), plan(c, std::chrono::steady_clock::now()) {}
 
+    static bool mine(const JoinedInterface& j, const std::string& address) {
+        return !address.empty() &&
+               (address == j.address4 || address == j.address6 ||
+                std::find(j.routable6.begin(), j.routable6.end(), address) != j.routable6.end());
+    }
+
     bool is_local(const NodeInfo& info, const Arrival& a) const {
-        for (const auto& j : session.interfaces())
+        for (const auto& j : session.interfaces()) {
             for (const auto& addr : info.addresses)
-                if (!addr.address.empty() &&
-                    (addr.address == j.address4 || addr.address == j.address6))
-                    return true;
-        for (const auto& j : session.interfaces())
-            if (!a.source.empty() && (a.source == j.address4 || a.source == j.address6))
-                return true;
+                if (mine(j, addr.address)) return true;
+            if (mine(j, a.source)) return true;
+        }
         return false;
     }
 
@@ -57,8 +60,14 @@ struct Discovery::Impl {
 
     void observe(const Message& m, const NodeInfo& info) {
         NodeAddress from{m.arrival.family, m.arrival.source, m.arrival.ifname};
-        emit(table.observe(m.header.sender, m.header.incarnation, info, from,
-                           std::chrono::steady_clock::now(), is_local(info, m.arrival)));
+        auto events = table.observe(m.header.sender, m.header.incarnation, info, from,
+                                    std::chrono::steady_clock::now(), is_local(info, m.arrival));
+        // Its distance, for `discover`'s dist column: from this datagram's arrival hop limit.
+        const auto id = NodeId::of(m.header.sender);
+        table.set_hops(id, m.arrival.hops);
+        for (auto& e : events)
+            if (e.peer.id == id) e.peer.hops = m.arrival.hops;
+        emit(events);
         reschedule();
     }
 

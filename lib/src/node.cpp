@@ -42,6 +42,10 @@ struct Node::Impl {
         for (const auto& j : session.interfaces()) {
             if (j.ipv4 && !j.address4.empty()) i.addresses.push_back({4, j.address4, j.name});
             if (j.ipv6 && !j.address6.empty()) i.addresses.push_back({6, j.address6, j.name});
+            // Its ULA and global addresses too: a node behind a router cannot use a link-local one.
+            if (j.ipv6)
+                for (const auto& a : j.routable6)
+                    i.addresses.push_back({6, a, j.name});
         }
         return i;
     }

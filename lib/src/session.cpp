@@ -12,11 +12,13 @@
 #include "protocol/send_budget.hpp"
 #include "wall_clock.hpp"
 
+#include <mcast/scope.hpp>
 #include <mcast/session.hpp>
 
 #include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <array>
 #include <cstring>
 #include <deque>
@@ -106,9 +108,11 @@ struct Session::Impl {
         std::map<unsigned, JoinedInterface> now;
         for (const auto& i : net::list_interfaces()) {
             if (!wanted(i)) continue;
-            JoinedInterface j{i.name, i.index, false, false, {}, {}};
+            JoinedInterface j{i.name, i.index, false, false, {}, {}, {}};
             if (i.ipv4) j.address4 = net::address_text(*i.ipv4);
             if (i.ipv6_link_local) j.address6 = net::address_text(*i.ipv6_link_local);
+            for (const auto& a : i.ipv6_routable)
+                j.routable6.push_back(net::address_text(a));
             auto old = joined.find(i.index);
             if (sock4 && i.ipv4)
                 j.ipv4 = (old != joined.end() && old->second.ipv4) || sock4->join(i.index);
@@ -127,7 +131,8 @@ struct Session::Impl {
                                   a.second.ipv6 == b.second.ipv6 &&
                                   a.second.name == b.second.name &&
                                   a.second.address4 == b.second.address4 &&
-                                  a.second.address6 == b.second.address6;
+                                  a.second.address6 == b.second.address6 &&
+                                  a.second.routable6 == b.second.routable6;
                        });
         joined = std::move(now);
         if (changed) {
@@ -269,6 +274,8 @@ struct Session::Impl {
         a.ifname = it != joined.end() ? it->second.name : net::interface_name(d.ifindex);
         a.rx_wall_ns = d.rx_wall_ns;
         a.multicast = d.multicast;
+        a.hop_limit = d.hop_limit;
+        a.hops = hop_distance(d.hop_limit, opts.ttl);
         return a;
     }
 };
@@ -328,12 +335,23 @@ void Session::start() {
             return std::make_unique<net::MulticastSocket>(impl_->io, family, group, o.port, bind,
                                                           o.ttl, o.loopback);
         };
+        // SSM sources by family; each family's shared socket joins (S,G) for its own.
+        std::vector<std::string> sources4, sources6;
+        for (const auto& src : o.sources) {
+            const bool v6 = src.find(':') != std::string::npos;
+            in6_addr parsed{};
+            if (::inet_pton(v6 ? AF_INET6 : AF_INET, src.c_str(), &parsed) != 1)
+                throw SessionError("source '" + src + "' is not an IPv4 or IPv6 address");
+            (v6 ? sources6 : sources4).push_back(src);
+        }
         if (o.ipv4) {
             impl_->sock4 = open(4, o.group_v4, o.port);
+            impl_->sock4->set_sources(sources4);
             impl_->priv4 = open(4, o.group_v4, 0);
         }
         if (o.ipv6) {
             impl_->sock6 = open(6, o.group_v6, o.port);
+            impl_->sock6->set_sources(sources6);
             impl_->priv6 = open(6, o.group_v6, 0);
         }
     } catch (const std::system_error& e) {
@@ -408,7 +426,7 @@ SendResult Session::send(std::string_view topic, const Tuple& values, SendOption
             r.sent_at_ns = detail::wall_now_ns();
         }
         int e = unicast ? sock->send_unicast(*datagram, index, opts.unicast_to,
-                                             opts.port ? opts.port : i.opts.port)
+                                             opts.port ? opts.port : i.opts.port, opts.hop_limit)
                         : sock->send(*datagram, index);
         if (e) {
             r.error = e;
@@ -484,6 +502,9 @@ SendResult Session::reply(const Arrival& to, std::string_view topic, const Tuple
     if (how == ReplyTo::sender) {
         o.unicast_to = to.source;
         o.port = to.source_port;
+        // Back over the routers the query crossed, no further, never beyond the scope
+        // (docs/protocol.md 1.1).
+        o.hop_limit = answer_hop_limit(to.hop_limit, impl_->opts.ttl);
     }
     return send(topic, values, std::move(o));
 }

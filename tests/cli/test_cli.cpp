@@ -5,8 +5,11 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <sstream>
 #include <sys/stat.h>
 
 using namespace mcast::testlab;
@@ -282,6 +285,37 @@ TEST_F(Cli, TrustAddOfThisNodesOwnIdIsRefused) {
     EXPECT_EQ(r.code, 2);
     EXPECT_NE(r.err.find("own id"), std::string::npos) << r.err;
     EXPECT_EQ(mcast({"trust", "list", "--json"}).out, "");
+}
+
+// mcast config shows what --scope expands to, from the environment or a config file too.
+TEST_F(Cli, ConfigShowsTheScopeExpansion) {
+    auto r = run_command({"env", "XDG_CONFIG_HOME=" + dir_.string(), "MCAST_SCOPE=site",
+                          Paths::mcast(), "config", "--json"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    std::optional<json::object> scope;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+        auto o = json::parse(line).as_object();
+        if (o.at("type").as_string() == "scope") scope = o;
+    }
+    ASSERT_TRUE(scope) << r.out;
+    EXPECT_EQ(scope->at("scope").as_string(), "site");
+    EXPECT_EQ(scope->at("group_v4").as_string(), "239.255.77.67");
+    EXPECT_EQ(scope->at("group_v6").as_string(), "ff05::4d43");
+    EXPECT_EQ(scope->at("ttl").as_int64(), 15);
+    fs::create_directories(dir_ / "mcast");
+    std::ofstream(dir_ / "mcast" / "config") << "scope = org\nttl = 9\n";
+    auto text = run_command({"env", "XDG_CONFIG_HOME=" + dir_.string(), Paths::mcast(), "config"});
+    ASSERT_EQ(text.code, 0) << text.err;
+    EXPECT_NE(text.out.find("# scope org: IPv4 group 239.192.77.67, IPv6 group ff08::4d43, TTL "
+                            "and hop limit 9"),
+              std::string::npos)
+        << text.out;
+    auto bad = run_command({"env", "XDG_CONFIG_HOME=" + dir_.string(), "MCAST_SCOPE=galaxy",
+                            Paths::mcast(), "config"});
+    EXPECT_EQ(bad.code, 2);
+    EXPECT_NE(bad.err.find("galaxy"), std::string::npos) << bad.err;
+    EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
 }
 
 TEST_F(Cli, ADirectoryAsConfigFileIsAnError) {

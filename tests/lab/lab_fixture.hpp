@@ -17,14 +17,16 @@ namespace mcast::testlab {
 class LabTest : public ::testing::Test {
 protected:
     // Call from SetUp() of the derived fixture.
-    void make_lab(int hosts, const std::string& prefix) {
+    // create_options go to `netlab create` ({"--routed"}: two LANs and a multicast router).
+    void make_lab(int hosts, const std::string& prefix,
+                  std::vector<std::string> create_options = {}) {
         if (auto why = lab_unavailable_reason()) GTEST_SKIP() << "no lab: " << *why;
         char tmpl[] = "/tmp/mcast-lab-XXXXXX";
         dir_ = ::mkdtemp(tmpl);
         // Config (the trust store) of this test's own, inherited by every process it starts.
         ::setenv("XDG_CONFIG_HOME", (dir_ / "config").c_str(), 1);
         ::unsetenv("MCAST_IDENTITY");
-        lab_ = std::make_unique<Lab>(hosts, prefix);
+        lab_ = std::make_unique<Lab>(hosts, prefix, std::move(create_options));
         for (int h = 1; h <= hosts; ++h) {
             auto r = run_command({Paths::mcast(), "id", "--new", "--json", "--identity", key(h)});
             ASSERT_EQ(r.code, 0) << r.err;

@@ -534,8 +534,8 @@ std::vector<std::string> Lab::exec_argv(int host, std::vector<std::string> argv)
 
 std::vector<std::string> Lab::exec_argv(const std::string& node,
                                         std::vector<std::string> argv) const {
-    if (node != "gw" && node != "wan")
-        throw std::invalid_argument("Lab " + name_ + ": no node '" + node + "' (gw or wan)");
+    if (node != "gw" && node != "wan" && node != "rt")
+        throw std::invalid_argument("Lab " + name_ + ": no node '" + node + "' (gw, wan or rt)");
     std::vector<std::string> full{Paths::netlab(), "exec", name_, node};
     full.insert(full.end(), std::make_move_iterator(argv.begin()),
                 std::make_move_iterator(argv.end()));
@@ -576,6 +576,23 @@ std::string Lab::addr(int host, int family) const {
         throw std::runtime_error("netlab addr " + name_ + " failed (exit " +
                                  std::to_string(r.code) + "): " + trim(r.err));
     return trim(r.out);
+}
+
+std::string Lab::ula(int host) const {
+    check_host(host);
+    const auto r = netlab({"addr", name_, "h" + std::to_string(host), "6g"});
+    if (r.code != 0)
+        throw std::runtime_error("netlab addr " + name_ + " failed (exit " +
+                                 std::to_string(r.code) + "): " + trim(r.err));
+    return trim(r.out);
+}
+
+std::string Lab::router(const std::string& action) const {
+    const auto r = netlab({"router", name_, action});
+    if (r.code != 0)
+        throw std::runtime_error("netlab router " + name_ + " " + action + " failed (exit " +
+                                 std::to_string(r.code) + "): " + trim(r.err));
+    return r.out;
 }
 
 void Lab::loss(int host, int pct, std::string dir) const {

@@ -138,7 +138,8 @@ public:
 
     // {netlab, "exec", name, "hI", argv...}: argv run in host I.
     std::vector<std::string> exec_argv(int host, std::vector<std::string> argv) const;
-    // The same for the router ("gw") or the WAN ("wan") of a lab made with --gateway.
+    // The same for the router ("gw") or the WAN ("wan") of a lab made with --gateway, or the
+    // router ("rt") of one made with --routed.
     std::vector<std::string> exec_argv(const std::string& node,
                                        std::vector<std::string> argv) const;
     Process spawn(const std::string& node, std::vector<std::string> argv) const;
@@ -153,6 +154,11 @@ public:
     // The host's IPv4 address (family 4) or IPv6 link-local address (family 6), without prefix
     // length.
     std::string addr(int host, int family) const;
+    // The host's ULA IPv6 address (a --gateway or --routed lab), without prefix length.
+    std::string ula(int host) const;
+    // The routing daemon of a --routed lab: "stop", "start" (the one it was created with), or
+    // "status" (returns the kernel's multicast routes).
+    std::string router(const std::string& action) const;
     // Drops pct% (0-100) of the host's packets, dir "in", "out" or "both"; pct 0 removes all loss.
     void loss(int host, int pct, std::string dir = "in") const;
     // Plugs a second interface into the host ("up"), or takes it "down" or removes it ("del").

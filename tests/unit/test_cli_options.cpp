@@ -93,7 +93,8 @@ TEST(CliParse, DefaultsComeFromTheTable) {
     EXPECT_EQ(args.number("repeat"), 1);
     EXPECT_EQ(args.duration("interval"), 1s);
     EXPECT_EQ(args.number("port"), 7767);
-    EXPECT_EQ(args.number("ttl"), 1);
+    EXPECT_EQ(args.number("ttl"), 1); // link scope's; another --scope brings its own
+    EXPECT_EQ(args.value("scope"), "link");
     EXPECT_EQ(args.number("rate"), std::nullopt);
     EXPECT_EQ(args.value("identity"), std::nullopt); // worked out at run time, not by the parser
     EXPECT_TRUE(args.values("group").empty());
@@ -307,6 +308,77 @@ TEST(CliGroups, OneFamilyGroupTurnsTheOtherFamilyOff) {
     // A group of the family that -4 or -6 turns off is a contradiction.
     EXPECT_THROW(session_options(parse_as("send", {"-6", "--group", "239.1.1.1"})), UsageError);
     EXPECT_THROW(session_options(parse_as("send", {"-4", "--group", "ff02::77"})), UsageError);
+}
+
+std::string session_error(std::string_view command, const Args& args) {
+    try {
+        session_options(parse_as(command, args));
+    } catch (const UsageError& error) {
+        return error.what();
+    }
+    return "(no error)";
+}
+
+// --scope picks both groups and the TTL; --group and --ttl override them.
+TEST(CliScope, ExpandsToGroupsAndTtl) {
+    SessionOptions link = session_options(parse_as("send", {}));
+    EXPECT_EQ(link.group_v4, "239.255.77.67");
+    EXPECT_EQ(link.group_v6, "ff02::4d43");
+    EXPECT_EQ(link.ttl, 1);
+    SessionOptions site = session_options(parse_as("listen", {"--scope", "site"}));
+    EXPECT_EQ(site.group_v4, "239.255.77.67");
+    EXPECT_EQ(site.group_v6, "ff05::4d43");
+    EXPECT_EQ(site.ttl, 15);
+    SessionOptions org = session_options(parse_as("ping", {"--scope", "org"}));
+    EXPECT_EQ(org.group_v4, "239.192.77.67");
+    EXPECT_EQ(org.group_v6, "ff08::4d43");
+    EXPECT_EQ(org.ttl, 63);
+    EXPECT_EQ(session_options(parse_as("send", {"--scope", "site", "--ttl", "4"})).ttl, 4);
+    SessionOptions own = session_options(
+        parse_as("send", {"--scope", "site", "--group", "239.255.1.2", "--group", "ff15::9"}));
+    EXPECT_EQ(own.group_v4, "239.255.1.2");
+    EXPECT_EQ(own.group_v6, "ff15::9");
+    EXPECT_EQ(error_of("send", {"--scope", "global"}),
+              "--scope: bad value 'global' (expected one of link, site, org)");
+}
+
+TEST(CliScope, GroupsMustFitTheScopeAskedFor) {
+    EXPECT_EQ(session_error("send", {"--scope", "site", "--group", "ff02::77"}),
+              "--group ff02::77: a group of link-local scope (2), not site scope (5, as ff05::) "
+              "(--scope site)");
+    EXPECT_EQ(session_error("send", {"--scope", "org", "--group", "239.255.1.1"}),
+              "--group 239.255.1.1: not an organisation-scope group (239.192.0.0/14, or "
+              "232.0.0.0/8 for SSM) (--scope org)");
+    EXPECT_EQ(session_error("send", {"--scope", "site", "-4", "--group", "224.0.0.9"}),
+              "--group 224.0.0.9: 224.0.0.0/24 is link-local (routers never forward it), not "
+              "site scope (--scope site)");
+    // Without --scope, any group goes, as before scopes.
+    EXPECT_EQ(session_error("send", {"--group", "ff05::77"}), "(no error)");
+}
+
+TEST(CliScope, SourcesNeedSourceSpecificGroups) {
+    SessionOptions ssm = session_options(parse_as(
+        "listen", {"--group", "232.1.2.3", "--source", "10.0.0.1", "--source", "10.0.0.2"}));
+    EXPECT_EQ(ssm.sources, (Args{"10.0.0.1", "10.0.0.2"}));
+    EXPECT_FALSE(ssm.ipv6);
+    EXPECT_EQ(session_error("listen", {"--source", "10.0.0.1"}),
+              "--source 10.0.0.1: group 239.255.77.67 is not source-specific (give one in "
+              "232.0.0.0/8 with --group)");
+    EXPECT_EQ(session_error("discover", {"-6", "--source", "fd00::1"}),
+              "--source fd00::1: group ff02::4d43 is not source-specific (give one in ff3x::/32 "
+              "with --group)");
+    EXPECT_EQ(session_error("ping", {"--group", "ff35::4d43", "--source", "10.0.0.1"}),
+              "--source 10.0.0.1: an IPv4 source, but IPv4 is off");
+    EXPECT_EQ(session_error("listen", {"--group", "232.1.2.3"}),
+              "--group 232.1.2.3: a source-specific group needs its senders (--source ADDR)");
+    EXPECT_EQ(session_error("listen", {"--group", "232.1.2.3", "--source", "nowhere"}),
+              "--source: bad value 'nowhere' (expected an IPv4 or IPv6 address)");
+    EXPECT_EQ(
+        session_error("ping", {"--scope", "site", "--group", "ff35::1", "--source", "fd77::1"}),
+        "(no error)");
+    // Only the commands that receive take --source; a sender to an SSM group needs none.
+    EXPECT_NE(error_of("send", {"--source", "10.0.0.1"}), "(no error)");
+    EXPECT_EQ(session_error("send", {"--scope", "site", "--group", "232.1.2.3"}), "(no error)");
 }
 
 TEST(CliGroups, ReservedGroupsAreWarned) {
@@ -627,7 +699,9 @@ TEST(CliHelp, ShowsDefaultsFromTheTable) {
     EXPECT_TRUE(contains(help, "[repeatable]"));
     EXPECT_EQ(option_help(*find_option(command("send"), "ttl")),
               "IPv4 time-to-live and IPv6 hop limit of the messages sent; 1 keeps them on the "
-              "local network. [default: 1]");
+              "local network; unless given, --scope picks it (15 site, 63 org). Answers to a "
+              "node behind routers leave with what gets them back, never more than this. "
+              "[default: 1]");
 }
 
 TEST(CliHelp, AlignsOptionsInTwoColumns) {

@@ -25,6 +25,7 @@
 #include <mcast/presence.hpp>
 #include <mcast/replay_config.hpp>
 #include <mcast/responder.hpp>
+#include <mcast/scope.hpp>
 #include <mcast/session.hpp>
 #include <mcast/speed.hpp>
 #include <mcast/speed_search.hpp>

@@ -26,7 +26,8 @@ struct Peer {
     // Sources are claims (they can be spoofed): a new one is no reason for an update event.
     std::vector<NodeAddress> seen_from;
     MonoTime first_seen{}, last_seen{}, expires{};
-    bool local = false;                     // one of its addresses is this host's
+    bool local = false; // one of its addresses is this host's
+    int hops = -1; // routers between it and this host, read from its last datagram; -1: unknown
     bool conflict = false;                  // two processes announce with this key
     std::uint64_t previous_incarnation = 0; // the one this replaced, to tell restarts from twins
     MonoTime previous_seen{};
@@ -66,6 +67,8 @@ public:
     std::vector<PeerEvent> observe(const PublicKeyBytes& key, std::uint64_t incarnation,
                                    const NodeInfo& info, const NodeAddress& from, MonoTime now,
                                    bool local);
+    // The distance in routers of its last datagram (Arrival::hops); -1 unknown.
+    void set_hops(const NodeId& id, int hops);
     std::vector<PeerEvent> goodbye(const PublicKeyBytes& key, std::uint64_t incarnation,
                                    MonoTime now);
     std::vector<PeerEvent> expire(MonoTime now);

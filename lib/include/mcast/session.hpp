@@ -45,7 +45,12 @@ struct SessionOptions {
     std::string group_v4{default_group_v4};
     std::string group_v6{default_group_v6};
     std::uint16_t port = default_port;
+    // TTL / hop limit of group sends (mcast/scope.hpp: 1 link, 15 site, 63 org), and the most an
+    // answer to a unicast query gets (see answer_hop_limit).
     int ttl = 1;
+    // Source-specific multicast: join (S,G) for each of these sources (IGMPv3 / MLDv2), those of
+    // each family on its group, which must then be an SSM group (232/8, ff3x::/32). Empty: (*,G).
+    std::vector<std::string> sources;
     bool loopback = true; // see our own host's other processes (IP_MULTICAST_LOOP)
     std::chrono::milliseconds rescan_interval{1000};
     ReplayConfig replay;
@@ -68,6 +73,8 @@ struct Arrival {
     std::string ifname;
     std::int64_t rx_wall_ns = 0; // kernel receive timestamp (SO_TIMESTAMPNS), ns since epoch
     bool multicast = true;       // sent to a group; false: sent to this host by unicast
+    int hop_limit = -1;          // TTL / hop limit it arrived with; -1: unknown
+    int hops = -1; // routers it crossed (hop_distance in mcast/scope.hpp); -1: unknown
 };
 
 // A verified message, delivered once however many copies arrived.
@@ -89,8 +96,9 @@ struct JoinedInterface {
     unsigned index = 0;
     bool ipv4 = false;
     bool ipv6 = false;
-    std::string address4; // the address it sends from, when ipv4
-    std::string address6; // its IPv6 link-local address, when ipv6
+    std::string address4;               // the address it sends from, when ipv4
+    std::string address6;               // its IPv6 link-local address, when ipv6
+    std::vector<std::string> routable6; // its ULA and global IPv6 addresses, when ipv6
 };
 
 // A problem the session cannot work around (bad group, no such interface, socket error). what()
@@ -117,6 +125,7 @@ struct SendOptions {
     // the datagrams sent after it (multicast only; ignored for unicast). A send without it
     // first sends whatever waits, so a session's datagrams leave in sequence order.
     bool batch = false;
+    int hop_limit = 0; // of a unicast datagram (1-255); 0: the session's TTL
 };
 
 // What a send did.

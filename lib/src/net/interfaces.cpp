@@ -34,7 +34,13 @@ std::vector<InterfaceInfo> list_interfaces() {
             it->ipv4 = reinterpret_cast<const sockaddr_in*>(a->ifa_addr)->sin_addr;
         } else if (a->ifa_addr->sa_family == AF_INET6) {
             const auto& a6 = reinterpret_cast<const sockaddr_in6*>(a->ifa_addr)->sin6_addr;
-            if (IN6_IS_ADDR_LINKLOCAL(&a6) && !it->ipv6_link_local) it->ipv6_link_local = a6;
+            if (IN6_IS_ADDR_LINKLOCAL(&a6)) {
+                if (!it->ipv6_link_local) it->ipv6_link_local = a6;
+            } else if (!IN6_IS_ADDR_LOOPBACK(&a6) && !IN6_IS_ADDR_V4MAPPED(&a6) &&
+                       !IN6_IS_ADDR_MULTICAST(&a6) && !IN6_IS_ADDR_UNSPECIFIED(&a6) &&
+                       !IN6_IS_ADDR_SITELOCAL(&a6)) {
+                it->ipv6_routable.push_back(a6);
+            }
         }
     }
     return out;

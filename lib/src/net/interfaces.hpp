@@ -16,8 +16,11 @@ struct InterfaceInfo {
     bool up = false;
     bool multicast = false;
     bool loopback = false;
-    std::optional<in_addr> ipv4;  // first IPv4 address
+    std::optional<in_addr> ipv4;             // first IPv4 address
     std::optional<in6_addr> ipv6_link_local; // first fe80:: address
+    // Its IPv6 addresses a node on another subnet can reach (ULA and global: not link-local,
+    // loopback or IPv4-mapped), in the kernel's order.
+    std::vector<in6_addr> ipv6_routable;
 };
 
 std::vector<InterfaceInfo> list_interfaces();

@@ -80,6 +80,7 @@ MulticastSocket::MulticastSocket(boost::asio::io_context& io, int family, const 
     if (family == 4) {
         set_opt(fd, IPPROTO_IP, IP_MULTICAST_ALL, 0, "IP_MULTICAST_ALL");
         set_opt(fd, IPPROTO_IP, IP_PKTINFO, 1, "IP_PKTINFO");
+        set_opt(fd, IPPROTO_IP, IP_RECVTTL, 1, "IP_RECVTTL"); // a sender's distance, for answers
         set_opt(fd, IPPROTO_IP, IP_MULTICAST_TTL, ttl, "IP_MULTICAST_TTL");
         // Unicast (answers, replies, reports) gets the same hop limit: a spoofed off-link
         // source cannot turn nodes into reflectors beyond the first router.
@@ -97,6 +98,7 @@ MulticastSocket::MulticastSocket(boost::asio::io_context& io, int family, const 
         int all = 0; // absent before Linux 4.20: then the socket may also see other groups
         ::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &all, sizeof all);
         set_opt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, "IPV6_RECVPKTINFO");
+        set_opt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1, "IPV6_RECVHOPLIMIT");
         set_opt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, ttl, "IPV6_MULTICAST_HOPS");
         set_opt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, std::max(ttl, 1), "IPV6_UNICAST_HOPS");
         set_opt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, loop ? 1 : 0, "IPV6_MULTICAST_LOOP");
@@ -111,10 +113,51 @@ MulticastSocket::MulticastSocket(boost::asio::io_context& io, int family, const 
     socket_.non_blocking(true);
 }
 
-// IP_ADD/DROP_MEMBERSHIP or IPV6_JOIN/LEAVE_GROUP for the group on one interface.
+void MulticastSocket::set_sources(const std::vector<std::string>& sources) {
+    sources_.clear();
+    for (const auto& text : sources) {
+        sockaddr_storage ss{};
+        if (family_ == 4) {
+            auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+            if (::inet_pton(AF_INET, text.c_str(), &a->sin_addr) != 1) continue;
+            a->sin_family = AF_INET;
+        } else {
+            auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+            if (::inet_pton(AF_INET6, text.c_str(), &a->sin6_addr) != 1) continue;
+            a->sin6_family = AF_INET6;
+        }
+        sources_.push_back(ss);
+    }
+}
+
+// IP_ADD/DROP_MEMBERSHIP or IPV6_JOIN/LEAVE_GROUP for the group on one interface; with sources,
+// MCAST_JOIN/LEAVE_SOURCE_GROUP for each (IGMPv3 / MLDv2 INCLUDE mode).
 int MulticastSocket::membership(unsigned ifindex, bool join) {
     int fd = socket_.native_handle();
     if (fd < 0) return -1;
+    if (!sources_.empty()) {
+        group_source_req r{};
+        r.gsr_interface = ifindex;
+        if (family_ == 4) {
+            auto* g = reinterpret_cast<sockaddr_in*>(&r.gsr_group);
+            g->sin_family = AF_INET;
+            g->sin_addr = group4_;
+        } else {
+            auto* g = reinterpret_cast<sockaddr_in6*>(&r.gsr_group);
+            g->sin6_family = AF_INET6;
+            g->sin6_addr = group6_;
+        }
+        const int level = family_ == 4 ? IPPROTO_IP : IPPROTO_IPV6;
+        int rc = 0;
+        for (const auto& source : sources_) {
+            r.gsr_source = source;
+            if (::setsockopt(fd, level, join ? MCAST_JOIN_SOURCE_GROUP : MCAST_LEAVE_SOURCE_GROUP,
+                             &r, sizeof r) != 0 &&
+                errno != EADDRINUSE)
+                rc = -1;
+        }
+        return rc;
+    }
     if (family_ == 4) {
         ip_mreqn m{};
         m.imr_multiaddr = group4_;
@@ -142,19 +185,19 @@ int MulticastSocket::send(ByteView datagram, unsigned ifindex) {
 }
 
 int MulticastSocket::send_unicast(ByteView datagram, unsigned ifindex, const std::string& address,
-                                  std::uint16_t port) {
+                                  std::uint16_t port, int hop_limit) {
     in_addr a4{};
     in6_addr a6{};
     if (family_ == 4 && ::inet_pton(AF_INET, address.c_str(), &a4) == 1)
-        return send_to(datagram, ifindex, &a4, nullptr, port);
+        return send_to(datagram, ifindex, &a4, nullptr, port, hop_limit);
     if (family_ == 6 && ::inet_pton(AF_INET6, address.c_str(), &a6) == 1)
-        return send_to(datagram, ifindex, nullptr, &a6, port);
+        return send_to(datagram, ifindex, nullptr, &a6, port, hop_limit);
     return EINVAL;
 }
 
 MulticastSocket::Destination MulticastSocket::destination(unsigned ifindex, const in_addr* to4,
-                                                          const in6_addr* to6,
-                                                          std::uint16_t port) const {
+                                                          const in6_addr* to6, std::uint16_t port,
+                                                          int hop_limit) const {
     Destination d;
     cmsghdr* c = reinterpret_cast<cmsghdr*>(d.control);
     if (family_ == 4) {
@@ -181,6 +224,16 @@ MulticastSocket::Destination MulticastSocket::destination(unsigned ifindex, cons
         pi.ipi6_ifindex = ifindex;
         std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
     }
+    if (hop_limit > 0) {
+        // This datagram's own TTL / hop limit (an answer's, from its query's distance).
+        auto* h = reinterpret_cast<cmsghdr*>(d.control + d.control_len);
+        d.control_len += CMSG_SPACE(sizeof(int));
+        h->cmsg_level = family_ == 4 ? IPPROTO_IP : IPPROTO_IPV6;
+        h->cmsg_type = family_ == 4 ? IP_TTL : IPV6_HOPLIMIT;
+        h->cmsg_len = CMSG_LEN(sizeof(int));
+        const int value = std::min(hop_limit, 255);
+        std::memcpy(CMSG_DATA(h), &value, sizeof value);
+    }
     // Unicast (answers, replies, reports) never waits: its destination comes from the network,
     // and datagrams to an on-link address nobody answers ARP/ND for sit in the send buffer for
     // seconds, so a few spoofed queries would fill it and every later send would stall the io
@@ -205,9 +258,9 @@ void MulticastSocket::Destination::fill(msghdr& msg) const {
 }
 
 int MulticastSocket::send_to(ByteView datagram, unsigned ifindex, const in_addr* to4,
-                             const in6_addr* to6, std::uint16_t port) {
+                             const in6_addr* to6, std::uint16_t port, int hop_limit) {
     int fd = socket_.native_handle();
-    const auto dst = destination(ifindex, to4, to6, port);
+    const auto dst = destination(ifindex, to4, to6, port, hop_limit);
     iovec iov{const_cast<std::uint8_t*>(datagram.data()), datagram.size()};
     msghdr msg{};
     msg.msg_iov = &iov;
@@ -330,6 +383,11 @@ void MulticastSocket::drain() {
                     std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
                     d.ifindex = static_cast<unsigned>(pi.ipi_ifindex);
                     d.multicast = IN_MULTICAST(ntohl(pi.ipi_addr.s_addr));
+                } else if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
+                           (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) {
+                    int hops = -1;
+                    std::memcpy(&hops, CMSG_DATA(c), sizeof hops);
+                    d.hop_limit = hops;
                 } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
                     in6_pktinfo pi;
                     std::memcpy(&pi, CMSG_DATA(c), sizeof pi);

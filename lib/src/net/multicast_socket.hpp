@@ -29,6 +29,7 @@ struct Datagram {
     unsigned ifindex = 0;
     std::int64_t rx_wall_ns = 0;
     bool multicast = false; // sent to a group (pktinfo destination), not to us alone
+    int hop_limit = -1;     // the TTL / hop limit it arrived with (IP_RECVTTL, IPV6_RECVHOPLIMIT)
 };
 
 class MulticastSocket {
@@ -42,6 +43,9 @@ public:
     MulticastSocket(boost::asio::io_context& io, int family, const std::string& group,
                     std::uint16_t group_port, std::uint16_t bind_port, int ttl, bool loop);
 
+    // Joins with MCAST_JOIN_SOURCE_GROUP (IGMPv3/MLDv2 (S,G)) for each of `sources` (of this
+    // family) when there are any, else (*,G). Call before join.
+    void set_sources(const std::vector<std::string>& sources);
     bool join(unsigned ifindex); // false (errno kept) when the kernel refuses
     void leave(unsigned ifindex);
     // Sends to the group out of `ifindex`; returns 0 or an errno value.
@@ -51,9 +55,10 @@ public:
     // took; `*error` (when given) gets 0 or the errno of the last refusal.
     std::size_t send_many(std::span<const ByteView> datagrams, unsigned ifindex,
                           int* error = nullptr);
-    // Sends to one address and port of this family out of `ifindex`.
+    // Sends to one address and port of this family out of `ifindex`, with `hop_limit` (1-255;
+    // 0: the socket's, the session TTL).
     int send_unicast(ByteView datagram, unsigned ifindex, const std::string& address,
-                     std::uint16_t port);
+                     std::uint16_t port, int hop_limit = 0);
 
     // Datagrams dropped because the send queue was full (unicast never waits for room).
     std::uint64_t unsent() const { return unsent_; }
@@ -78,15 +83,15 @@ private:
     struct Destination {
         sockaddr_in dst4{};
         sockaddr_in6 dst6{};
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in6_pktinfo))]{};
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(int))]{};
         std::size_t control_len = 0;
         bool may_wait = false; // multicast: our own traffic waits a little for room
         void fill(msghdr& msg) const;
     };
     Destination destination(unsigned ifindex, const in_addr* to4, const in6_addr* to6,
-                            std::uint16_t port) const;
+                            std::uint16_t port, int hop_limit = 0) const;
     int send_to(ByteView datagram, unsigned ifindex, const in_addr* to4, const in6_addr* to6,
-                std::uint16_t port);
+                std::uint16_t port, int hop_limit = 0);
     void arm();
     void drain();
 
@@ -95,6 +100,7 @@ private:
     in_addr group4_{};
     in6_addr group6_{};
     std::uint16_t port_;
+    std::vector<sockaddr_storage> sources_; // SSM: the (S,G) sources joined; empty: (*,G)
     Handler handler_;
     std::uint64_t unsent_ = 0;
     std::uint64_t kernel_drops_ = 0;

@@ -7,6 +7,10 @@
 
 namespace mcast {
 
+void PeerTable::set_hops(const NodeId& id, int hops) {
+    if (auto it = peers_.find(id); it != peers_.end()) it->second.hops = hops;
+}
+
 std::vector<PeerEvent> PeerTable::observe(const PublicKeyBytes& key, std::uint64_t incarnation,
                                           const NodeInfo& info, const NodeAddress& from,
                                           MonoTime now, bool local) {
