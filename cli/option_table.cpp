@@ -373,7 +373,10 @@ const std::vector<CommandSpec>& commands() {
             .exit_codes =
                 {
                     {0, "At least one message was received, or the output pipe was closed."},
-                    {1, "--timeout ran out before any message arrived."},
+                    {1,
+                     "--timeout ran out (or a signal came) before any message arrived; the error "
+                     "line says 'no message arrived', with --json also as a JSON record of "
+                     "type \"error\"."},
                     {2, "Error: a bad option or value, or no usable network interface."},
                 },
         },

@@ -115,6 +115,12 @@ run 2 error_usage 1 listen --count nope
 run 2 error_send 1 send --json-values 'not json'
 run 1 error_trust 1 trust show nosuch
 run 0 trust_empty 1 trust list
+run 1 error_listen 1 listen --topic nothing-here --timeout 300ms
+[[ $(grep -c '"type":"error"' "$out/error_listen.jsonl") == 1 ]] &&
+  grep -q '"command":"listen","message":"no message arrived"' "$out/error_listen.jsonl" ||
+  fail "listen with nothing received: no error record: $(cat "$out/error_listen.jsonl")"
+grep -qx 'mcast listen: no message arrived' "$out/error_listen.err" ||
+  fail "listen with nothing received said nothing on stderr: $(cat "$out/error_listen.err")"
 
 step "config: the global settings and ping's, from a file, a variable and the command line"
 mkdir -p "$tmp/c1/mcast"
