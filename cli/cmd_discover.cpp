@@ -78,10 +78,8 @@ int run_discover(const ParsedArgs& args, Output& out) {
     loop.on_finish([&] { discovery.stop(); });
     // Queries this host could not send: the list may lack nodes for a reason of this host's.
     std::vector<SendRefusal> refusals;
-    auto refused = session.on_send_refused([&](const SendRefusal& r) {
-        refusals.push_back(r);
-        out.note("warning: queries " + refusal_text(r));
-    });
+    auto refused = warn_send_refusals(session, out, "queries ",
+                                      [&](const SendRefusal& r) { refusals.push_back(r); });
 
     auto pinned_value = [&](const Peer& p) -> boost::json::value {
         auto it = pinned_clash.find(p.id.full());

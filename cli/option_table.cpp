@@ -314,9 +314,13 @@ const std::vector<CommandSpec>& commands() {
                 },
             .exit_codes =
                 {
-                    {0, "The message was sent (with --repeat or --lines: every message)."},
+                    {0, "The message was sent (with --repeat or --lines: every message), on "
+                        "every family and interface or, when this host refused some of them (a "
+                        "firewall rule here: EPERM), on the others: a warning on standard error "
+                        "(with --json also a \"warning\" record) says which did not go out."},
                     {2, "Error: a bad option or value, a message larger than 65000 bytes, no "
-                        "usable key, or no usable network interface."},
+                        "usable key, no usable network interface, or a message this host "
+                        "refused to send on every family and interface."},
                 },
         },
         {
@@ -394,7 +398,9 @@ const std::vector<CommandSpec>& commands() {
                 "says how long it is valid (--lifetime); a node that dies without a goodbye "
                 "disappears from the others when that runs out.\n\n"
                 "A second node started with the same identity elsewhere on the network is "
-                "reported as a conflict.\n\n"
+                "reported as a conflict. An announcement this host refuses to send (a firewall "
+                "rule here: EPERM) is warned about on standard error, once for each family, "
+                "interface and errno, and the node goes on over what still works.\n\n"
                 "On SIGHUP (systemctl reload) announce reads its settings (mcast-config(1)) and "
                 "the trust store again and restarts its node with them, under the same identity; "
                 "a mistake in them is reported and the node goes on as before. As a service, "

@@ -96,6 +96,19 @@ std::string refusal_text(const SendRefusal& r) {
                        r.unicast ? "unicast" : "multicast", r.interface, std::strerror(r.error));
 }
 
+Subscription warn_send_refusals(Session& s, Output& out, std::string what,
+                                std::function<void(const SendRefusal&)> also) {
+    return s.on_send_refused(
+        [&out, what = std::move(what), also = std::move(also)](const SendRefusal& r) {
+            out.warning(what + refusal_text(r), {{"family", r.family},
+                                                 {"unicast", r.unicast},
+                                                 {"interface", r.interface},
+                                                 {"errno", r.error},
+                                                 {"error", std::strerror(r.error)}});
+            if (also) also(r);
+        });
+}
+
 std::string source_text(const Arrival& a) {
     return a.ifname.empty() ? a.source : a.source + "%" + a.ifname;
 }

@@ -165,6 +165,22 @@ TEST_F(SmallLan, TwoNodesWithOneKeyAreAConflict) {
     EXPECT_TRUE(rows[0].at("conflict").as_bool());
 }
 
+TEST_F(SmallLan, AnnounceWarnsOnceOfWhatThisHostRefusesToSend) {
+    // Host 2's own firewall drops its IPv6 multicast: sendmsg fails with EPERM. The node keeps
+    // announcing over IPv4, and says, once, with the errno, that its IPv6 announcements do not
+    // leave this host (it used to log "announced ... fe80::..." and nothing else).
+    ASSERT_EQ(lab_->run(2, {"ip6tables", "-A", "OUTPUT", "-d", "ff00::/8", "-j", "DROP"}), 0);
+    auto n = lab_->spawn_mcast(2, {"announce", "-v", "--name", "node2", "--interval", "200ms",
+                                   "--timeout", "2s", "--identity", key(2)});
+    ASSERT_EQ(n.wait(10s), 0) << n.err();
+    const std::string warning = "warning: announcements IPv6 multicast refused on eth0: "
+                                "Operation not permitted (this host, not the network)";
+    auto at = n.err().find(warning);
+    ASSERT_NE(at, std::string::npos) << n.err();
+    EXPECT_EQ(n.err().find("warning:", at + 1), std::string::npos) << n.err(); // once
+    EXPECT_EQ(n.err().find("IPv4 multicast refused"), std::string::npos) << n.err();
+}
+
 TEST_F(SmallLan, AClonedKeyShowsBothMachinesInDiscoverAndWatchAndWarnsOnBoth) {
     // One key file, used by announce on host 1 and host 2 (a cloned machine); host 3 watches.
     auto watch = lab_->spawn_mcast(3, {"discover", "--watch", "--json", "--identity", key(3)});
