@@ -144,7 +144,13 @@ int run_discover(const ParsedArgs& args, Output& out) {
     });
     // The plan is over: expect reached or quiet (without --watch), or the deadline.
     discovery.on_done([&] { loop.finish(); });
-    loop.start_session(out);
+    // Without an interface a list can only come out empty: an error (2) at once, said as ping
+    // and send say it ("no usable interface: eth2 is down"). A watch waits for one to come up.
+    if (cfg.watch)
+        loop.start_session(out);
+    else
+        loop.start_session_or_throw("no usable interface (none is up with multicast and an "
+                                    "address; name one with -i)");
     discovery.start();
     loop.run();
 

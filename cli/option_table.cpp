@@ -156,7 +156,8 @@ const CommandSpec& program() {
                     "closed output pipe ('mcast listen | head -1') also ends with 0."},
                 {1, "The command ran, but what it waited for or checked did not come: listen's "
                     "--timeout ran out before any message arrived; discover found no node, or "
-                    "fewer than --expect; ping found a responder silent or out of its bounds, or "
+                    "fewer than --expect, or could not send all its queries; ping found a "
+                    "responder silent or out of its bounds, or "
                     "fewer than --expect; pair was refused or timed out, or found no PEER (with "
                     "--list: no request); "
                     "trust's PEER, NAME or PREFIX matched nothing; weather heard no report; "
@@ -549,8 +550,11 @@ const std::vector<CommandSpec>& commands() {
             .exit_codes =
                 {
                     {0, "At least one node (or --expect nodes) was found."},
-                    {1, "No node (or fewer than --expect) was found before --timeout."},
-                    {2, "Error: a bad option or value, a bad key file, or no usable interface."},
+                    {1, "No node (or fewer than --expect) was found before --timeout; or this "
+                        "host refused to send some of the queries (a firewall rule here: "
+                        "EPERM), so the list may be incomplete, even when it lists nodes."},
+                    {2, "Error: a bad option or value, a bad key file, or no usable interface "
+                        "(without --watch: at once; a watch waits for one to come up)."},
                 },
         },
         {
