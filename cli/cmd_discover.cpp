@@ -131,7 +131,7 @@ int run_discover(const ParsedArgs& args, Output& out) {
                                              .count());
                 out.record(rec);
             } else {
-                out.line(human_event(e, now, trust.get()) +
+                out.line(local_time() + "  " + human_event(e, now, trust.get()) +
                          (e.kind == PeerEventKind::update
                               ? fmt::format("  (changed: {})", fmt::join(e.changed, ", "))
                               : std::string()));

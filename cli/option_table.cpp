@@ -509,7 +509,8 @@ const std::vector<CommandSpec>& commands() {
                 "can wait for their peers.\n\n"
                 "With --watch it keeps running and prints join, update and leave events as they "
                 "happen: a node leaves at once when it says goodbye, and when its announcement "
-                "expires when it died.",
+                "expires when it died. Each line begins with the local time (HH:MM:SS.micro, as "
+                "listen's lines do); each JSON record has its time.",
             .options =
                 {
                     accept_option(),

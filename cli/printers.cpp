@@ -60,6 +60,15 @@ void append_value(std::string& out, const Value& v) {
         v.v);
 }
 
+json::object arrival_fields(const Arrival& a) {
+    return {{"source", a.source},
+            {"source_port", a.source_port},
+            {"interface", a.ifname},
+            {"family", a.family}};
+}
+
+} // namespace
+
 std::string local_time(std::int64_t ns) {
     if (ns == 0) {
         ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -72,15 +81,6 @@ std::string local_time(std::int64_t ns) {
     return fmt::format("{:02}:{:02}:{:02}.{:06}", tm.tm_hour, tm.tm_min, tm.tm_sec,
                        (ns % 1'000'000'000) / 1000);
 }
-
-json::object arrival_fields(const Arrival& a) {
-    return {{"source", a.source},
-            {"source_port", a.source_port},
-            {"interface", a.ifname},
-            {"family", a.family}};
-}
-
-} // namespace
 
 std::string human_values(const Tuple& t) {
     std::string out;

@@ -15,6 +15,9 @@
 
 namespace mcast::cli {
 
+// "14:03:07.123456": this host's local time of `ns` (ns since the epoch; 0: now), as listen and
+// discover --watch begin their lines.
+std::string local_time(std::int64_t ns = 0);
 // "hello", 42, 2.5, null, true, b64:AAEC, ["a", 1]
 std::string human_values(const Tuple& t);
 // escape_text in double quotes.

@@ -10,6 +10,7 @@
 #include <csignal>
 #include <regex>
 #include <set>
+#include <sstream>
 
 using namespace mcast::testlab;
 using namespace std::chrono_literals;
@@ -108,6 +109,22 @@ TEST_F(SmallLan, WatchEndsAtItsTimeout) {
     auto r = mcast(1, {"discover", "--watch", "--timeout", "1s"});
     EXPECT_EQ(r.code, 1); // nothing joined
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+}
+
+TEST_F(SmallLan, WatchTextLinesBeginWithTheLocalTime) {
+    // A monitoring log of --watch needs to know when each event happened, as listen's lines do.
+    announce(2, 2);
+    auto r = mcast(1, {"discover", "--watch", "--timeout", "3s"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    ASSERT_FALSE(r.out.empty()) << r.err;
+    std::istringstream lines(r.out);
+    std::string line;
+    int joins = 0;
+    while (std::getline(lines, line)) {
+        EXPECT_TRUE(std::regex_search(line, std::regex(R"(^\d\d:\d\d:\d\d\.\d{6}  )"))) << line;
+        if (std::regex_search(line, std::regex(R"(^\S+  join +node2 )"))) ++joins;
+    }
+    EXPECT_EQ(joins, 1) << r.out;
 }
 
 TEST_F(SmallLan, NameAndMetaFilters) {
