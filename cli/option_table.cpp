@@ -783,7 +783,9 @@ const std::vector<CommandSpec>& commands() {
                 "prints while it waits.\n\n"
                 "Each side gives the other its node's name (shown on the other screen and kept "
                 "in the other's trust store): --name, else the name its announce is configured "
-                "with ([announce] name), else the host name.\n\n"
+                "with ([announce] name), else the name the resident node on this host announces "
+                "with the same key (asked over its control socket, as weather does: 'announce "
+                "--name' given on its command line), else the host name.\n\n"
                 "A script that cannot show a code to a person pairs with --yes, which takes PEER "
                 "as a full id on both sides (mcast id prints it): the ids, passed on another "
                 "channel, are then what is compared.\n\n"
@@ -807,7 +809,8 @@ const std::vector<CommandSpec>& commands() {
                     {.long_name = "name",
                      .value_name = "NAME",
                      .help = "The name to give the other side, as announce's --name.",
-                     .default_help = "[announce] name, else the host name",
+                     .default_help =
+                         "[announce] name, else the resident node's name, else the host name",
                      .arity = Arity::One},
                     {.long_name = "yes",
                      .help = "Accept without asking; only with PEER given as a full id, since "
