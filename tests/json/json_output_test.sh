@@ -124,7 +124,7 @@ grep -qx 'mcast listen: no message arrived' "$out/error_listen.err" ||
 
 step "a send whose IPv6 this host refuses: exit 0, a warning record, the same line on stderr"
 "$netlab" exec "$lab" h1 ip6tables -A OUTPUT -d ff00::/8 -j DROP
-run 0 warning_send 1 send --topic t half
+run 0 warning_send 1 send -v --topic t half
 "$netlab" exec "$lab" h1 ip6tables -D OUTPUT -d ff00::/8 -j DROP
 grep -q '"type":"warning","command":"send","message":"IPv6 multicast refused on eth0: Operation not permitted' \
   "$out/warning_send.jsonl" || fail "send: no warning record: $(cat "$out/warning_send.jsonl")"
