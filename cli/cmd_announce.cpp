@@ -7,6 +7,7 @@
 #include "node_options.hpp"
 #include "option_values.hpp"
 #include "peer_printers.hpp"
+#include "printers.hpp"
 #include "run_loop.hpp"
 #include "settings.hpp"
 
@@ -191,6 +192,7 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
         Session session(io, std::move(setup.identity), std::move(setup.session));
         session.start();
         if (session.interfaces().empty()) throw SessionError(session.no_interface_reason());
+        auto refused = warn_send_refusals(session, out, "announcements ");
         Node node(session, setup.node);
         auto info = node.info();
         SendOptions o;
@@ -205,6 +207,9 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
     // that arrives during a reload waits in the signal set.
     RunLoop loop;
     std::unique_ptr<Session> session;
+    // Announcements this host refuses to send (its firewall: EPERM) are said once per family,
+    // interface and errno: without it the node would log "announced" and reach nobody.
+    Subscription refused;
     std::unique_ptr<Node> node;
     std::unique_ptr<WeatherService> weather;
     std::vector<Declaration> carry; // declarations for the next weather service to take over
@@ -266,6 +271,7 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
         new_session->start();
         if (new_session->interfaces().empty()) out.note(waiting_note(*new_session, s.session));
         session = std::move(new_session);
+        refused = warn_send_refusals(*session, out, "announcements ");
         start_node(s);
         start_weather(s, std::exchange(carry, {}));
     };

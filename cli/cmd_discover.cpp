@@ -78,10 +78,8 @@ int run_discover(const ParsedArgs& args, Output& out) {
     loop.on_finish([&] { discovery.stop(); });
     // Queries this host could not send: the list may lack nodes for a reason of this host's.
     std::vector<SendRefusal> refusals;
-    auto refused = session.on_send_refused([&](const SendRefusal& r) {
-        refusals.push_back(r);
-        out.note("warning: queries " + refusal_text(r));
-    });
+    auto refused = warn_send_refusals(session, out, "queries ",
+                                      [&](const SendRefusal& r) { refusals.push_back(r); });
 
     auto pinned_value = [&](const Peer& p) -> boost::json::value {
         auto it = pinned_clash.find(p.id.full());
@@ -133,7 +131,7 @@ int run_discover(const ParsedArgs& args, Output& out) {
                                              .count());
                 out.record(rec);
             } else {
-                out.line(human_event(e, now, trust.get()) +
+                out.line(local_time() + "  " + human_event(e, now, trust.get()) +
                          (e.kind == PeerEventKind::update
                               ? fmt::format("  (changed: {})", fmt::join(e.changed, ", "))
                               : std::string()));
@@ -146,7 +144,13 @@ int run_discover(const ParsedArgs& args, Output& out) {
     });
     // The plan is over: expect reached or quiet (without --watch), or the deadline.
     discovery.on_done([&] { loop.finish(); });
-    loop.start_session(out);
+    // Without an interface a list can only come out empty: an error (2) at once, said as ping
+    // and send say it ("no usable interface: eth2 is down"). A watch waits for one to come up.
+    if (cfg.watch)
+        loop.start_session(out);
+    else
+        loop.start_session_or_throw("no usable interface (none is up with multicast and an "
+                                    "address; name one with -i)");
     discovery.start();
     loop.run();
 

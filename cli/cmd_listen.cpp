@@ -108,7 +108,10 @@ int run_listen(const ParsedArgs& args, Output& out) {
         else
             out.line(human_stats(session.counters()));
     }
-    return received > 0 ? exit_ok : exit_nothing;
+    if (received > 0) return exit_ok;
+    // Exit 1 is a failure a script acts on: said as an error, a JSON "error" record too.
+    out.error("no message arrived");
+    return exit_nothing;
 }
 
 } // namespace mcast::cli

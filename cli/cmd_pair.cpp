@@ -9,6 +9,7 @@
 #include "run_loop.hpp"
 #include "settings.hpp"
 
+#include <mcast/control.hpp>
 #include <mcast/pairing_flow.hpp>
 
 #include <fmt/format.h>
@@ -77,15 +78,25 @@ bool ask(const ParsedArgs& args, Output& out, const PairEvent& e) {
 }
 
 // The name this side gives the other, for its screen and its trust store: --name, else the
-// name this host's node announces ([announce] name in a config file, MCAST_ANNOUNCE_NAME), else
-// the host name, as announce does.
-std::string own_name(const ParsedArgs& args) {
+// name this host's node announces ([announce] name in a config file, MCAST_ANNOUNCE_NAME; else
+// what the resident node running with this key says it announces, as started with 'announce
+// --name'), else the host name, as announce does.
+std::string own_name(const ParsedArgs& args, const NodeId& self) {
     if (auto name = args.value("name")) return *name;
     try {
         const auto announce = parse_with_settings(*find_command("announce"), {});
         if (auto name = announce.value("name")) return *name;
     } catch (const std::exception&) {
         // A mistake in announce's settings is announce's to report; pair uses the host name.
+    }
+    try {
+        // Its weather lists itself (local, under its key) with the name it announces; a node
+        // with another key is another node, and an --anonymous one gives no name.
+        ControlClient node({}, std::chrono::milliseconds(500));
+        for (const auto& n : node.weather().nodes)
+            if (n.local && n.id == self && !n.name.empty()) return n.name;
+    } catch (const std::exception&) {
+        // No resident node here (or it serves no control socket): the host name.
     }
     return host_name();
 }
@@ -95,7 +106,7 @@ int run_flow(const ParsedArgs& args, Output& out, bool initiator, std::optional<
     Session& session = loop.open_session(args, out);
     session.start();
     const auto wait = args.duration("timeout").value_or(std::chrono::seconds(60));
-    const std::string my_name = own_name(args);
+    const std::string my_name = own_name(args, session.identity().id());
     bool paired = false, refused = false;
     std::unique_ptr<PairInitiator> ini;
     std::unique_ptr<PairResponder> resp;

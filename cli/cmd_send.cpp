@@ -133,8 +133,7 @@ int run_send(const ParsedArgs& args, Output& out) {
 
     // A datagram this host refuses to send (a firewall rule here: EPERM) is said once per
     // family, interface and errno, -v or not: the message did not reach everyone.
-    auto refused = session.on_send_refused(
-        [&out](const SendRefusal& r) { out.note("warning: " + refusal_text(r)); });
+    auto refused = warn_send_refusals(session, out);
     Pacer pacer(gap);
     std::uint64_t sent = 0, datagrams = 0;
     auto t0 = std::chrono::steady_clock::now();

@@ -30,7 +30,7 @@ namespace {
 int usage_error(std::string_view command, const std::string& message, bool json) {
     std::string prefix = command.empty() ? "mcast" : "mcast " + std::string(command);
     // An ambiguous PEER error lists names from the network: escaped as every note is.
-    std::fprintf(stderr, "%s: %s\n", prefix.c_str(), escape_text(message).c_str());
+    std::fprintf(stderr, "%s: %s\n", prefix.c_str(), escape_text(message, false).c_str());
     if (json) { // the caller reads stdout: give it the error as a record too
         boost::json::object o{{"type", "error"}, {"command", command}, {"message", message}};
         std::printf("%s\n", json_text(o).c_str());
@@ -123,7 +123,7 @@ int main(int argc, char** argv) {
     } catch (const PipeClosed&) {
         return exit_ok;
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "mcast: %s\n", escape_text(e.what()).c_str());
+        std::fprintf(stderr, "mcast: %s\n", escape_text(e.what(), false).c_str());
         return exit_error;
     }
 }

@@ -191,7 +191,8 @@ const CommandSpec& program() {
                     "closed output pipe ('mcast listen | head -1') also ends with 0."},
                 {1, "The command ran, but what it waited for or checked did not come: listen's "
                     "--timeout ran out before any message arrived; discover found no node, or "
-                    "fewer than --expect; ping found a responder silent or out of its bounds, or "
+                    "fewer than --expect, or could not send all its queries; ping found a "
+                    "responder silent or out of its bounds, or "
                     "fewer than --expect; pair was refused or timed out, or found no PEER (with "
                     "--list: no request); "
                     "trust's PEER, NAME or PREFIX matched nothing; weather heard no report; "
@@ -354,9 +355,13 @@ const std::vector<CommandSpec>& commands() {
                 },
             .exit_codes =
                 {
-                    {0, "The message was sent (with --repeat or --lines: every message)."},
+                    {0, "The message was sent (with --repeat or --lines: every message), on "
+                        "every family and interface or, when this host refused some of them (a "
+                        "firewall rule here: EPERM), on the others: a warning on standard error "
+                        "(with --json also a \"warning\" record) says which did not go out."},
                     {2, "Error: a bad option or value, a message larger than 65000 bytes, no "
-                        "usable key, or no usable network interface."},
+                        "usable key, no usable network interface, or a message this host "
+                        "refused to send on every family and interface."},
                 },
         },
         {
@@ -414,7 +419,10 @@ const std::vector<CommandSpec>& commands() {
             .exit_codes =
                 {
                     {0, "At least one message was received, or the output pipe was closed."},
-                    {1, "--timeout ran out before any message arrived."},
+                    {1,
+                     "--timeout ran out (or a signal came) before any message arrived; the error "
+                     "line says 'no message arrived', with --json also as a JSON record of "
+                     "type \"error\"."},
                     {2, "Error: a bad option or value, or no usable network interface."},
                 },
         },
@@ -432,7 +440,9 @@ const std::vector<CommandSpec>& commands() {
                 "says how long it is valid (--lifetime); a node that dies without a goodbye "
                 "disappears from the others when that runs out.\n\n"
                 "A second node started with the same identity elsewhere on the network is "
-                "reported as a conflict.\n\n"
+                "reported as a conflict. An announcement this host refuses to send (a firewall "
+                "rule here: EPERM) is warned about on standard error, once for each family, "
+                "interface and errno, and the node goes on over what still works.\n\n"
                 "On SIGHUP (systemctl reload) announce reads its settings (mcast-config(1)) and "
                 "the trust store again and restarts its node with them, under the same identity; "
                 "a mistake in them is reported and the node goes on as before. As a service, "
@@ -540,7 +550,8 @@ const std::vector<CommandSpec>& commands() {
                 "can wait for their peers.\n\n"
                 "With --watch it keeps running and prints join, update and leave events as they "
                 "happen: a node leaves at once when it says goodbye, and when its announcement "
-                "expires when it died.",
+                "expires when it died. Each line begins with the local time (HH:MM:SS.micro, as "
+                "listen's lines do); each JSON record has its time.",
             .options =
                 {
                     accept_option(),
@@ -582,8 +593,11 @@ const std::vector<CommandSpec>& commands() {
             .exit_codes =
                 {
                     {0, "At least one node (or --expect nodes) was found."},
-                    {1, "No node (or fewer than --expect) was found before --timeout."},
-                    {2, "Error: a bad option or value, a bad key file, or no usable interface."},
+                    {1, "No node (or fewer than --expect) was found before --timeout; or this "
+                        "host refused to send some of the queries (a firewall rule here: "
+                        "EPERM), so the list may be incomplete, even when it lists nodes."},
+                    {2, "Error: a bad option or value, a bad key file, or no usable interface "
+                        "(without --watch: at once; a watch waits for one to come up)."},
                 },
         },
         {
@@ -822,7 +836,9 @@ const std::vector<CommandSpec>& commands() {
                 "prints while it waits.\n\n"
                 "Each side gives the other its node's name (shown on the other screen and kept "
                 "in the other's trust store): --name, else the name its announce is configured "
-                "with ([announce] name), else the host name.\n\n"
+                "with ([announce] name), else the name the resident node on this host announces "
+                "with the same key (asked over its control socket, as weather does: 'announce "
+                "--name' given on its command line), else the host name.\n\n"
                 "A script that cannot show a code to a person pairs with --yes, which takes PEER "
                 "as a full id on both sides (mcast id prints it): the ids, passed on another "
                 "channel, are then what is compared.\n\n"
@@ -846,7 +862,8 @@ const std::vector<CommandSpec>& commands() {
                     {.long_name = "name",
                      .value_name = "NAME",
                      .help = "The name to give the other side, as announce's --name.",
-                     .default_help = "[announce] name, else the host name",
+                     .default_help =
+                         "[announce] name, else the resident node's name, else the host name",
                      .arity = Arity::One},
                     {.long_name = "yes",
                      .help = "Accept without asking; only with PEER given as a full id, since "

@@ -13,7 +13,7 @@
 
 namespace mcast::cli {
 
-std::string escape_text(std::string_view s) {
+std::string escape_text(std::string_view s, bool quotes) {
     // Text from the network is signed, not trusted: nothing in it may move the cursor, fake a
     // line, or reorder what the terminal shows. ASCII and C1 controls, line/paragraph separators
     // and bidi overrides are written as escapes.
@@ -26,7 +26,7 @@ std::string escape_text(std::string_view s) {
         };
         switch (c) {
         case '"':
-            out += "\\\"";
+            out += quotes ? "\\\"" : "\"";
             continue;
         case '\\':
             out += "\\\\";
@@ -141,7 +141,7 @@ Output::~Output() {
 void Output::progress(std::string_view text) {
     if (!progress_enabled_) return;
     // \r and "erase to end of line": the new status replaces the old one in place.
-    auto shown = escape_text(text);
+    auto shown = escape_text(text, false);
     std::fprintf(stderr, "\r\x1b[K%s", shown.c_str());
     std::fflush(stderr);
     progress_shown_ = true;
@@ -176,7 +176,7 @@ void Output::line(std::string_view text) {
 
 void Output::write_stderr(std::string_view text, bool newline) {
     end_progress();
-    auto shown = escape_text(text);
+    auto shown = escape_text(text, false);
     std::fprintf(stderr, "mcast %s: %s%s", command_.c_str(), shown.c_str(), newline ? "\n" : "");
     std::fflush(stderr);
 }
@@ -191,6 +191,19 @@ void Output::debug(std::string_view text) {
 
 void Output::prompt(std::string_view question) {
     write_stderr(question, false);
+}
+
+void Output::warning(std::string_view message, const boost::json::object& fields) {
+    if (!quiet_) write_stderr(fmt::format("warning: {}", message), true);
+    if (json_) {
+        boost::json::object o{{"type", "warning"}, {"command", command_}, {"message", message}};
+        for (const auto& [k, v] : fields)
+            o[k] = v;
+        try {
+            record(o);
+        } catch (const PipeClosed&) {
+        }
+    }
 }
 
 void Output::error(std::string_view message) {

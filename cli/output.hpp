@@ -15,7 +15,9 @@ namespace mcast::cli {
 // overrides written as escapes, and '"' and '\' escaped so that the result reads unambiguously.
 // The one escaping of the CLI: table cells and human records call it; note(), debug(), error()
 // and prompt() apply it to their whole text, so a network string can reach stderr no other way.
-std::string escape_text(std::string_view s);
+// They pass quotes = false: a line of their own, not a quoted string, shows '"' as it is (an
+// error quotes JSON such as {"bytes": BASE64}); '\' stays escaped, so escapes stay unambiguous.
+std::string escape_text(std::string_view s, bool quotes = true);
 
 // The JSON text of v as mcast writes it (docs/json.md): compact, and every float64 in plain
 // decimal with a fraction, never in exponent notation ("0.049444", "0.0", "1000.0"), so that a
@@ -43,6 +45,9 @@ public:
     void debug(std::string_view text);         // stderr, only with -v
     // "mcast CMD: message" on stderr; with --json also {"type":"error",...} on stdout.
     void error(std::string_view message);
+    // "mcast CMD: warning: message" on stderr, unless -q; with --json also a record
+    // {"type":"warning","command":…,"message":…} with `fields` added, -q or not.
+    void warning(std::string_view message, const boost::json::object& fields = {});
     // A question on stderr without a newline ("Does alice show the code 123456? [y/N] ").
     void prompt(std::string_view question);
 

@@ -60,6 +60,15 @@ void append_value(std::string& out, const Value& v) {
         v.v);
 }
 
+json::object arrival_fields(const Arrival& a) {
+    return {{"source", a.source},
+            {"source_port", a.source_port},
+            {"interface", a.ifname},
+            {"family", a.family}};
+}
+
+} // namespace
+
 std::string local_time(std::int64_t ns) {
     if (ns == 0) {
         ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -73,15 +82,6 @@ std::string local_time(std::int64_t ns) {
                        (ns % 1'000'000'000) / 1000);
 }
 
-json::object arrival_fields(const Arrival& a) {
-    return {{"source", a.source},
-            {"source_port", a.source_port},
-            {"interface", a.ifname},
-            {"family", a.family}};
-}
-
-} // namespace
-
 std::string human_values(const Tuple& t) {
     std::string out;
     for (std::size_t i = 0; i < t.size(); ++i) {
@@ -94,6 +94,19 @@ std::string human_values(const Tuple& t) {
 std::string refusal_text(const SendRefusal& r) {
     return fmt::format("IPv{} {} refused on {}: {} (this host, not the network)", r.family,
                        r.unicast ? "unicast" : "multicast", r.interface, std::strerror(r.error));
+}
+
+Subscription warn_send_refusals(Session& s, Output& out, std::string what,
+                                std::function<void(const SendRefusal&)> also) {
+    return s.on_send_refused(
+        [&out, what = std::move(what), also = std::move(also)](const SendRefusal& r) {
+            out.warning(what + refusal_text(r), {{"family", r.family},
+                                                 {"unicast", r.unicast},
+                                                 {"interface", r.interface},
+                                                 {"errno", r.error},
+                                                 {"error", std::strerror(r.error)}});
+            if (also) also(r);
+        });
 }
 
 std::string source_text(const Arrival& a) {

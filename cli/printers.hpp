@@ -9,10 +9,15 @@
 
 #include <boost/json.hpp>
 
+#include <functional>
+
 #include <string>
 
 namespace mcast::cli {
 
+// "14:03:07.123456": this host's local time of `ns` (ns since the epoch; 0: now), as listen and
+// discover --watch begin their lines.
+std::string local_time(std::int64_t ns = 0);
 // "hello", 42, 2.5, null, true, b64:AAEC, ["a", 1]
 std::string human_values(const Tuple& t);
 // escape_text in double quotes.
@@ -21,6 +26,12 @@ std::string quote_text(std::string_view s);
 std::string source_text(const Arrival& a);
 // "IPv4 multicast refused on eth0: Operation not permitted (a firewall or route on this host)"
 std::string refusal_text(const SendRefusal& r);
+// Warns on stderr ("warning: <what>IPv4 multicast refused on …"), with --json also as a
+// "warning" record, of each datagram `s` could not send: once per family, interface and errno,
+// as Session tells them, so a new errno is said again. `also` sees each refusal too. The warning
+// lasts as long as the Subscription.
+[[nodiscard]] Subscription warn_send_refusals(Session& s, Output& out, std::string what = {},
+                                              std::function<void(const SendRefusal&)> also = {});
 
 // `name`: the sender's announced name, "" when unknown.
 std::string human_message(const Message& m, bool color, bool trusted = false,

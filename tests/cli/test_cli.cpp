@@ -175,6 +175,13 @@ TEST_F(Cli, JsonValueErrorsAreCaughtBeforeSending) {
     auto n = mcast({"send"});
     EXPECT_EQ(n.code, 2);
     EXPECT_NE(n.err.find("nothing to send"), std::string::npos) << n.err;
+    // A text error quotes JSON as it is, not JSON-escaped ({\"bytes\": BASE64}).
+    auto obj = mcast({"send", "--json-values", R"({"x": 1})"});
+    EXPECT_EQ(obj.code, 2);
+    EXPECT_NE(obj.err.find(R"(must be {"bytes": BASE64})"), std::string::npos) << obj.err;
+    auto b64 = mcast({"send", "--json-values", R"({"bytes": "!!"})"});
+    EXPECT_EQ(b64.code, 2);
+    EXPECT_NE(b64.err.find(R"("bytes" is not valid base64)"), std::string::npos) << b64.err;
 }
 
 TEST_F(Cli, TrustAddListShowRemoveWithFullIds) {

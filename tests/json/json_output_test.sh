@@ -115,6 +115,21 @@ run 2 error_usage 1 listen --count nope
 run 2 error_send 1 send --json-values 'not json'
 run 1 error_trust 1 trust show nosuch
 run 0 trust_empty 1 trust list
+run 1 error_listen 1 listen --topic nothing-here --timeout 300ms
+[[ $(grep -c '"type":"error"' "$out/error_listen.jsonl") == 1 ]] &&
+  grep -q '"command":"listen","message":"no message arrived"' "$out/error_listen.jsonl" ||
+  fail "listen with nothing received: no error record: $(cat "$out/error_listen.jsonl")"
+grep -qx 'mcast listen: no message arrived' "$out/error_listen.err" ||
+  fail "listen with nothing received said nothing on stderr: $(cat "$out/error_listen.err")"
+
+step "a send whose IPv6 this host refuses: exit 0, a warning record, the same line on stderr"
+"$netlab" exec "$lab" h1 ip6tables -A OUTPUT -d ff00::/8 -j DROP
+run 0 warning_send 1 send -v --topic t half
+"$netlab" exec "$lab" h1 ip6tables -D OUTPUT -d ff00::/8 -j DROP
+grep -q '"type":"warning","command":"send","message":"IPv6 multicast refused on eth0: Operation not permitted' \
+  "$out/warning_send.jsonl" || fail "send: no warning record: $(cat "$out/warning_send.jsonl")"
+grep -q '^mcast send: warning: IPv6 multicast refused on eth0' "$out/warning_send.err" ||
+  fail "send: no warning on stderr: $(cat "$out/warning_send.err")"
 
 step "config: the global settings and ping's, from a file, a variable and the command line"
 mkdir -p "$tmp/c1/mcast"
@@ -244,7 +259,7 @@ stop announce2 0
 
 step "validate every line against docs/json.md"
 types=message,stats,drop,node,join,update,leave,conflict,announce,reply,summary,result,speed
-types+=,speed_max,friend,pair,identity,sent,config_file,setting,weather,activity,yield,error
+types+=,speed_max,friend,pair,identity,sent,config_file,setting,weather,activity,yield,error,warning
 documented=$("$python" "$schema" --list-types | paste -sd, -)
 [[ $(tr , '\n' <<<"$documented" | sort) == $(tr , '\n' <<<"$types" | sort) ]] ||
   fail "docs/json.md documents the types $documented, this test expects $types: run the" \

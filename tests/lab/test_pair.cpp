@@ -88,6 +88,32 @@ TEST_F(Pair, EachSideGivesItsNodesNameAndAnAnswerOnlyNodeIsFoundByIdNotByName) {
     EXPECT_EQ(fb[0].at("name").as_string(), "desk");
 }
 
+TEST_F(Pair, WithoutANameItGivesTheNameItsResidentNodeAnnounces) {
+    // h2's resident node was started with 'announce --name node2' (no config file): pair asks
+    // it over the control socket rather than giving the host name.
+    auto node = lab_->spawn(2, argv(2, {"announce", "--name", "node2"}));
+    ASSERT_TRUE(node.wait_for_line(Stream::err, std::regex("announcing node2"), 5s)) << node.err();
+    auto b = lab_->spawn(
+        2, argv(2, {"pair", "--answer", ids_[1], "--yes", "--json", "--timeout", "20s"}));
+    std::this_thread::sleep_for(300ms);
+    auto a = run_command(
+        lab_->exec_argv(1, argv(1, {"pair", ids_[2], "--yes", "--json", "--timeout", "15s"})), 20s);
+    ASSERT_EQ(a.code, 0) << a.err;
+    ASSERT_EQ(b.wait(10s), 0) << b.err();
+    auto pairs = records(a.out, "pair");
+    ASSERT_FALSE(pairs.empty()) << a.out;
+    for (auto& r : pairs)
+        EXPECT_EQ(r.at("name").as_string(), "node2") << a.out;
+    auto fa = friends(1);
+    ASSERT_EQ(fa.size(), 1u);
+    EXPECT_EQ(fa[0].at("name").as_string(), "node2");
+    // h1 runs no node: it gives its host name, which is not node2.
+    auto fb = friends(2);
+    ASSERT_EQ(fb.size(), 1u);
+    EXPECT_NE(fb[0].at("name").as_string(), "node2");
+    EXPECT_FALSE(fb[0].at("name").as_string().empty());
+}
+
 TEST_F(Pair, AcceptYesPairsWithTheGivenIdOnlyNotWhoeverAsksFirst) {
     // --yes without a full id is refused before anything is sent.
     auto bare = run_command(lab_->exec_argv(2, argv(2, {"pair", "--answer", "--yes"})), 10s);

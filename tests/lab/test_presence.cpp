@@ -10,6 +10,7 @@
 #include <csignal>
 #include <regex>
 #include <set>
+#include <sstream>
 
 using namespace mcast::testlab;
 using namespace std::chrono_literals;
@@ -110,6 +111,22 @@ TEST_F(SmallLan, WatchEndsAtItsTimeout) {
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
 }
 
+TEST_F(SmallLan, WatchTextLinesBeginWithTheLocalTime) {
+    // A monitoring log of --watch needs to know when each event happened, as listen's lines do.
+    announce(2, 2);
+    auto r = mcast(1, {"discover", "--watch", "--timeout", "3s"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    ASSERT_FALSE(r.out.empty()) << r.err;
+    std::istringstream lines(r.out);
+    std::string line;
+    int joins = 0;
+    while (std::getline(lines, line)) {
+        EXPECT_TRUE(std::regex_search(line, std::regex(R"(^\d\d:\d\d:\d\d\.\d{6}  )"))) << line;
+        if (std::regex_search(line, std::regex(R"(^\S+  join +node2 )"))) ++joins;
+    }
+    EXPECT_EQ(joins, 1) << r.out;
+}
+
 TEST_F(SmallLan, NameAndMetaFilters) {
     announce(2, 3, {"--meta", "role=media"});
     announce(4, 4, {"--meta", "role=printer"});
@@ -163,6 +180,22 @@ TEST_F(SmallLan, TwoNodesWithOneKeyAreAConflict) {
     auto rows = records(d.out, "node");
     ASSERT_EQ(rows.size(), 1u) << d.out;
     EXPECT_TRUE(rows[0].at("conflict").as_bool());
+}
+
+TEST_F(SmallLan, AnnounceWarnsOnceOfWhatThisHostRefusesToSend) {
+    // Host 2's own firewall drops its IPv6 multicast: sendmsg fails with EPERM. The node keeps
+    // announcing over IPv4, and says, once, with the errno, that its IPv6 announcements do not
+    // leave this host (it used to log "announced ... fe80::..." and nothing else).
+    ASSERT_EQ(lab_->run(2, {"ip6tables", "-A", "OUTPUT", "-d", "ff00::/8", "-j", "DROP"}), 0);
+    auto n = lab_->spawn_mcast(2, {"announce", "-v", "--name", "node2", "--interval", "200ms",
+                                   "--timeout", "2s", "--identity", key(2)});
+    ASSERT_EQ(n.wait(10s), 0) << n.err();
+    const std::string warning = "warning: announcements IPv6 multicast refused on eth0: "
+                                "Operation not permitted (this host, not the network)";
+    auto at = n.err().find(warning);
+    ASSERT_NE(at, std::string::npos) << n.err();
+    EXPECT_EQ(n.err().find("warning:", at + 1), std::string::npos) << n.err(); // once
+    EXPECT_EQ(n.err().find("IPv4 multicast refused"), std::string::npos) << n.err();
 }
 
 TEST_F(SmallLan, AClonedKeyShowsBothMachinesInDiscoverAndWatchAndWarnsOnBoth) {

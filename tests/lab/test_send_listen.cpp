@@ -301,6 +301,17 @@ TEST_F(SendListen, AnInterfaceNamedWithDashIThatIsDownIsSaidToBeDown) {
     EXPECT_EQ(gone.code, 2);
     EXPECT_NE(gone.err.find("eth9"), std::string::npos) << gone.err;
     EXPECT_NE(gone.err.find("does not exist"), std::string::npos) << gone.err;
+    // discover says the same, with the same status, at once: not "no node found" (1) after
+    // waiting out its --timeout as if the network were empty.
+    auto d = run_command(lab_->exec_argv(2, {Paths::mcast(), "discover", "--identity", key(2),
+                                             "-i", "eth2", "--timeout", "2s", "--json"}));
+    EXPECT_EQ(d.code, 2) << d.err;
+    EXPECT_NE(d.err.find("mcast discover: no usable interface: eth2 is down"), std::string::npos)
+        << d.err;
+    EXPECT_EQ(d.err.find("no node found"), std::string::npos) << d.err;
+    auto errors = records(d.out, "error");
+    ASSERT_EQ(errors.size(), 1u) << d.out;
+    EXPECT_EQ(errors[0].at("message").as_string(), "no usable interface: eth2 is down");
 }
 
 // A --group of one family alone isolates the run: the other family's default group is not

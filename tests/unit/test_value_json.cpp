@@ -56,6 +56,10 @@ TEST(Printers, UntrustedTextCannotDriveTheTerminal) {
     EXPECT_EQ(cli::escape_text("gr\xc3\xbc\xc3\x9f \xe2\x82\xac"),
               "gr\xc3\xbc\xc3\x9f \xe2\x82\xac"); // text stays
     EXPECT_EQ(cli::quote_text("say \"hi\""), "\"say \\\"hi\\\"\"");
+    // A line of its own (stderr) shows quotes as they are; a backslash stays escaped.
+    EXPECT_EQ(cli::escape_text("must be {\"bytes\": BASE64}", false),
+              "must be {\"bytes\": BASE64}");
+    EXPECT_EQ(cli::escape_text("a\\\"\n", false), "a\\\\\"\\n");
 }
 
 // Numbers are never written in exponent notation (4.9444E-2, 0E0): plain decimal, with a
