@@ -52,6 +52,22 @@ TEST(ReplayWindow, OutOfOrderInsideTheWindow) {
     EXPECT_EQ(c.offer(k, 1, 6), ReplayVerdict::fresh);
 }
 
+TEST(ReplayWindow, TheOtherFamilysCopiesOfALongRunAreDuplicates) {
+    // A receiver that reads one family's backlog of a burst before the other's sees each second
+    // copy up to 255 datagrams behind the highest accepted: still a duplicate (within 2 s), as the
+    // copies 256 behind, whose time of acceptance is no longer kept, are replays.
+    Clocked c;
+    auto k = key(9);
+    for (std::uint64_t seq = 1; seq <= 300; ++seq)
+        ASSERT_EQ(c.offer(k, 1, seq), ReplayVerdict::fresh);
+    c.now += 2s;
+    EXPECT_EQ(c.offer(k, 1, 300 - 255), ReplayVerdict::duplicate);
+    EXPECT_EQ(c.offer(k, 1, 300), ReplayVerdict::duplicate);
+    EXPECT_EQ(c.offer(k, 1, 300 - 256), ReplayVerdict::replay);
+    c.now += 1ns;
+    EXPECT_EQ(c.offer(k, 1, 300), ReplayVerdict::replay);
+}
+
 TEST(ReplayWindow, TooOldIsReplay) {
     Clocked c;
     auto k = key(3);

@@ -48,9 +48,13 @@ struct IncarnationState {
     // of its key were retired, it may be one of them again, with an empty window.
     std::int64_t floor = no_floor;
     std::bitset<ReplayWindow::window_size> seen; // bit i: highest - i was accepted
-    // When recent seqs were accepted, for duplicate vs replay. Ring indexed by seq.
-    static constexpr std::size_t ring = 64;
-    std::array<std::uint64_t, ring> ring_seq{};
+    // When recent seqs were accepted, for duplicate vs replay. Ring indexed by seq; 256 entries so
+    // that the other family's copies of a burst still count as duplicates when a receiver reads
+    // one socket's backlog (up to a wake-up's 64 datagrams, more under load) before the other's.
+    // A slot keeps the low 16 bits of its seq: two seqs inside the 1024-seq window never share
+    // them.
+    static constexpr std::size_t ring = 256;
+    std::array<std::uint16_t, ring> ring_seq{};
     std::array<MonoTime, ring> ring_time{};
     MonoTime last_used{};
     std::int64_t newest_ts = no_floor; // of the datagrams accepted
@@ -166,7 +170,8 @@ ReplayVerdict ReplayWindow::check(const PublicKeyBytes& key, std::uint64_t incar
         if (back >= window_size) return ReplayVerdict::replay;
         if (!inc.seen.test(back)) return ReplayVerdict::fresh;
         std::size_t slot = seq % IncarnationState::ring;
-        if (inc.ring_seq[slot] == seq && now - inc.ring_time[slot] <= s_->cfg.duplicate_window)
+        if (inc.ring_seq[slot] == static_cast<std::uint16_t>(seq) &&
+            now - inc.ring_time[slot] <= s_->cfg.duplicate_window)
             return ReplayVerdict::duplicate;
         return ReplayVerdict::replay;
     }
@@ -213,7 +218,7 @@ void ReplayWindow::accept(const PublicKeyBytes& key, std::uint64_t incarnation, 
         inc.seen.set(static_cast<std::size_t>(inc.highest - seq));
     }
     std::size_t slot = seq % IncarnationState::ring;
-    inc.ring_seq[slot] = seq;
+    inc.ring_seq[slot] = static_cast<std::uint16_t>(seq);
     inc.ring_time[slot] = now;
 }
 
