@@ -195,12 +195,15 @@ struct SpeedSender::Impl {
     }
 
     // The end marker repeats every 200 ms (against loss, and because a receiver that fell
-    // behind reads it only after its backlog) until reports stop coming: for at least 1 s and
+    // behind reads it only after its backlog) until reports stop coming: for at least 1.5 s and
     // 500 ms after the last news, or 4 s at most; and while the caller's `complete` says some
     // receiver it waits for has not reported. Reports come back by unicast to the private port
     // it leaves from.
     MonoTime send_end(MonoTime now) {
-        bool settled = !result.reports.empty() && ends_sent >= 5 &&
+        // At least 8 markers (1.6 s): a responder whose first address resolution (ARP, IPv6
+        // neighbour discovery) of this host was lost sends its report when the kernel tries
+        // again, 1 s later; a 1 s floor missed such a report on a lossy link.
+        bool settled = !result.reports.empty() && ends_sent >= 8 &&
                        now - last_news >= std::chrono::milliseconds(500) &&
                        (!cfg.complete || cfg.complete(result.reports));
         if (settled || ends_sent >= 20) {
