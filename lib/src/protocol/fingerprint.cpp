@@ -1,7 +1,7 @@
 // Node ids (SHA-256 fingerprints of public keys) and the hex helpers they are printed with.
 #include <mcast/identity.hpp>
 
-#include <openssl/sha.h>
+#include "protocol/sha256.hpp"
 
 #include <cctype>
 
@@ -38,7 +38,7 @@ std::optional<ByteBuffer> from_hex(std::string_view hex) {
 
 NodeId NodeId::of(const PublicKeyBytes& key) {
     NodeId id;
-    SHA256(key.data(), key.size(), id.digest.data());
+    id.digest = detail::sha256({ByteView(key)});
     return id;
 }
 

@@ -1,9 +1,7 @@
 // SHA-256 Merkle trees for batch signing; see merkle.hpp and docs/protocol.md section 3.4.
 #include "protocol/merkle.hpp"
 
-#include "protocol/openssl_handles.hpp"
-
-#include <openssl/evp.h>
+#include "protocol/sha256.hpp"
 
 #include <cstring>
 #include <stdexcept>
@@ -12,18 +10,8 @@ namespace mcast {
 
 namespace {
 
-// One digest context per thread, reset per hash: no allocation on the per-datagram path.
 MerkleHash sha256_prefixed(std::uint8_t prefix, ByteView a, ByteView b = {}) {
-    thread_local detail::MdCtxPtr ctx(EVP_MD_CTX_new());
-    MerkleHash out{};
-    unsigned len = 0;
-    if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
-        EVP_DigestUpdate(ctx.get(), &prefix, 1) != 1 ||
-        EVP_DigestUpdate(ctx.get(), a.data(), a.size()) != 1 ||
-        (!b.empty() && EVP_DigestUpdate(ctx.get(), b.data(), b.size()) != 1) ||
-        EVP_DigestFinal_ex(ctx.get(), out.data(), &len) != 1)
-        throw std::runtime_error("SHA-256 failed");
-    return out;
+    return detail::sha256({ByteView(&prefix, 1), a, b});
 }
 
 } // namespace

@@ -3,9 +3,7 @@
 
 #include <mcast/pairing.hpp>
 
-#include "protocol/openssl_handles.hpp"
-
-#include <openssl/evp.h>
+#include "protocol/sha256.hpp"
 
 #include <cstdio>
 
@@ -17,15 +15,8 @@ using detail::fixed_bytes;
 namespace {
 
 Digest sha256_of(std::string_view domain, std::initializer_list<ByteView> parts) {
-    detail::MdCtxPtr c(EVP_MD_CTX_new());
-    Digest d{};
-    unsigned len = 0;
-    EVP_DigestInit_ex(c.get(), EVP_sha256(), nullptr);
-    EVP_DigestUpdate(c.get(), domain.data(), domain.size());
-    for (auto p : parts)
-        EVP_DigestUpdate(c.get(), p.data(), p.size());
-    EVP_DigestFinal_ex(c.get(), d.data(), &len);
-    return d;
+    const ByteView tag(reinterpret_cast<const std::uint8_t*>(domain.data()), domain.size());
+    return detail::sha256({tag}, parts);
 }
 
 } // namespace

@@ -1,9 +1,8 @@
 // Verified and failed batch roots, bounded; see root_cache.hpp.
 #include "protocol/root_cache.hpp"
 
-#include "protocol/openssl_handles.hpp"
+#include "protocol/sha256.hpp"
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <cstring>
@@ -31,17 +30,7 @@ namespace {
 std::array<std::uint8_t, 32> keyed_digest(const std::array<std::uint8_t, 32>& secret,
                                           std::uint8_t what,
                                           std::initializer_list<ByteView> parts) {
-    thread_local detail::MdCtxPtr ctx(EVP_MD_CTX_new());
-    std::array<std::uint8_t, 32> out{};
-    unsigned len = 0;
-    bool ok = ctx && EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) == 1 &&
-              EVP_DigestUpdate(ctx.get(), secret.data(), secret.size()) == 1 &&
-              EVP_DigestUpdate(ctx.get(), &what, 1) == 1;
-    for (auto p : parts)
-        ok = ok && EVP_DigestUpdate(ctx.get(), p.data(), p.size()) == 1;
-    if (!ok || EVP_DigestFinal_ex(ctx.get(), out.data(), &len) != 1)
-        throw std::runtime_error("SHA-256 failed");
-    return out;
+    return detail::sha256({ByteView(secret), ByteView(&what, 1)}, parts);
 }
 
 } // namespace
