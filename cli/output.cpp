@@ -156,10 +156,29 @@ void Output::end_progress() {
 
 void Output::write_stdout(std::string_view s) {
     end_progress();
-    if (std::fwrite(s.data(), 1, s.size(), stdout) != s.size() || std::fflush(stdout) != 0) {
+    if (std::fwrite(s.data(), 1, s.size(), stdout) != s.size()) {
         if (errno == EPIPE) throw PipeClosed{};
         throw std::runtime_error("cannot write to standard output");
     }
+    if (!post_flush_) return flush();
+    if (flush_posted_) return;
+    flush_posted_ = true;
+    post_flush_([this] {
+        if (flush_posted_) flush();
+    });
+}
+
+void Output::flush() {
+    flush_posted_ = false;
+    if (std::fflush(stdout) != 0) {
+        if (errno == EPIPE) throw PipeClosed{};
+        throw std::runtime_error("cannot write to standard output");
+    }
+}
+
+void Output::flush_later(std::function<void(std::function<void()>)> post) {
+    if (!post) flush();
+    post_flush_ = std::move(post);
 }
 
 void Output::record(const boost::json::object& o) {
@@ -176,6 +195,7 @@ void Output::line(std::string_view text) {
 
 void Output::write_stderr(std::string_view text, bool newline) {
     end_progress();
+    if (flush_posted_) std::fflush(stdout); // what came first shows first
     auto shown = escape_text(text, false);
     std::fprintf(stderr, "mcast %s: %s%s", command_.c_str(), shown.c_str(), newline ? "\n" : "");
     std::fflush(stderr);

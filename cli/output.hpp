@@ -1,10 +1,12 @@
 // Where every byte the CLI prints goes through: records on stdout (human lines or JSON Lines,
-// flushed one by one so a pipe sees each at once), notes and errors on stderr, and a closed
-// pipe turned into a quiet exit 0 (as ripgrep does).
+// flushed one by one so a pipe sees each at once, or in a networked command's event loop once
+// the loop has handled what arrived together, before it waits again), notes and errors on
+// stderr, and a closed pipe turned into a quiet exit 0 (as ripgrep does).
 #pragma once
 
 #include <boost/json.hpp>
 
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -53,6 +55,14 @@ public:
 
     bool color() const { return color_; }
 
+    // Records are flushed at once unless `post` is set: then the first record after a flush
+    // hands `post` the flush to run later (RunLoop posts it to its io_context, so the burst of
+    // records one wake-up of the loop writes, such as listen's for 64 datagrams, costs one
+    // write), and stderr output flushes what stdout holds first. An empty `post` flushes now
+    // and goes back to flushing each record.
+    void flush_later(std::function<void(std::function<void()>)> post);
+    void flush(); // what stdout holds, now; throws PipeClosed as a record would
+
     // A status line on stderr, redrawn in place ("speed: 1200 sent, 1000/s"), for a person
     // watching a long run: only when stderr is a terminal, without --json and -q. Whatever is
     // printed next clears it first, so it never mixes with records.
@@ -70,6 +80,8 @@ private:
     std::string command_;
     bool json_, quiet_, verbose_, color_;
     bool progress_enabled_ = false, progress_shown_ = false;
+    std::function<void(std::function<void()>)> post_flush_;
+    bool flush_posted_ = false;
 };
 
 } // namespace mcast::cli

@@ -3,6 +3,8 @@
 
 #include "node_options.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include <csignal>
 
 namespace mcast::cli {
@@ -11,9 +13,25 @@ RunLoop::RunLoop() : signals_(io_, SIGINT, SIGTERM), timer_(io_) {
     wait_for_signal();
 }
 
-RunLoop::~RunLoop() = default;
+RunLoop::~RunLoop() {
+    if (!out_) return;
+    try {
+        out_->flush_later({}); // flushes: the loop that would have is going away
+    } catch (const std::exception&) {
+        // A reader gone or a full disk while unwinding: run() reports it when it ends normally.
+    }
+}
+
+void RunLoop::run() {
+    io_.run();
+    // What the command prints after the loop (a summary) is flushed record by record again.
+    if (out_) out_->flush_later({});
+}
 
 Session& RunLoop::open_session(const ParsedArgs& args, Output& out) {
+    // The records a burst of datagrams makes are written together, before the loop waits again.
+    out_ = &out;
+    out.flush_later([this](std::function<void()> f) { boost::asio::post(io_, std::move(f)); });
     auto id = load_identity(args, out);
     return open_session(std::move(id), cli::session_options(args));
 }

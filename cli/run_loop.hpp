@@ -72,11 +72,13 @@ public:
     void finish();
     bool finished() const { return finished_; }
 
-    // Runs the loop until finish() (or the work runs out).
-    void run() { io_.run(); }
+    // Runs the loop until finish() (or the work runs out), then flushes the output; records
+    // after it are flushed one by one.
+    void run();
 
 private:
     void wait_for_signal();
+    Output* out_ = nullptr; // its records are flushed once per turn of the loop
 
     boost::asio::io_context io_;
     boost::asio::signal_set signals_;

@@ -9,11 +9,10 @@ namespace mcast {
 
 std::string to_hex(ByteView bytes) {
     static constexpr char digits[] = "0123456789abcdef";
-    std::string s;
-    s.reserve(bytes.size() * 2);
-    for (auto b : bytes) {
-        s += digits[b >> 4];
-        s += digits[b & 15];
+    std::string s(bytes.size() * 2, '\0');
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        s[2 * i] = digits[bytes[i] >> 4];
+        s[2 * i + 1] = digits[bytes[i] & 15];
     }
     return s;
 }
@@ -47,7 +46,7 @@ std::string NodeId::full() const {
 }
 
 std::string NodeId::short_form() const {
-    return full().substr(0, 12);
+    return to_hex(ByteView(digest).first(6)); // 12 hex digits
 }
 
 bool NodeId::matches_prefix(std::string_view prefix) const {
