@@ -280,7 +280,8 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
         start_node(s);
         ShareOptions so;
         so.name = s.node.name;
-        so.trusted = s.weather.trusted;
+        // The trust store as it is now (a SIGHUP reads it again), not as at the start.
+        so.trusted = [](const NodeId& id) { return trust_store()->trusts(id); };
         so.warn = [&out](const std::string& w) { out.note(w); };
         shares = std::make_unique<ShareService>(*session, so);
         shares->start();

@@ -153,12 +153,12 @@ TEST(SearchPacking, SplitsIntoBoundedDatagramsAndSaysWhenTruncated) {
     EXPECT_EQ(one[0].hits.size(), 30u);
     EXPECT_FALSE(one[0].truncated);
 
-    auto small = pack_search_answer(n, "nas", hits, false, 1200);
+    auto small = pack_search_answer(n, "nas", hits, false, 600);
     ASSERT_GT(small.size(), 1u);
     ASSERT_LE(small.size(), max_answer_parts);
     std::size_t total = 0;
     for (const auto& p : small) {
-        EXPECT_LE(encoded_size(encode_search_answer(p)), 1200u);
+        EXPECT_LE(encoded_size(encode_search_answer(p)), 600u);
         EXPECT_EQ(p.parts, static_cast<std::int64_t>(small.size()));
         EXPECT_EQ(p.nonce, n);
         total += p.hits.size();
