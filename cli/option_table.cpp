@@ -1314,6 +1314,11 @@ const std::vector<Definition>& files() {
          "The trust store: the friends of this node, one per line (see mcast-trust(1))."},
         {"~/.config/mcast/known_names",
          "The key each name was first seen with, to warn when a name comes with another key."},
+        {"~/.config/mcast/shares",
+         "The folders the resident node shares, one per line (see mcast-share(1))."},
+        {"~/.cache/mcast/catalogue",
+         "The hashes of the shared files by path, size and mtime, so that a restart does not "
+         "hash them again ($XDG_CACHE_HOME/mcast/catalogue)."},
         {"~/.config/mcast/identity.pem",
          "This node's Ed25519 private key (PEM), used when neither --identity nor MCAST_IDENTITY "
          "is given. It must not be readable by other users; 'mcast id --new' creates it."},
