@@ -160,7 +160,8 @@ const CommandSpec& program() {
                     "fewer than --expect; pair was refused or timed out, or found no PEER (with "
                     "--list: no request); "
                     "trust's PEER, NAME or PREFIX matched nothing; weather heard no report; "
-                    "activity found no resident node, or no declaration of that ID. yield exits "
+                    "activity found no resident node, or no declaration of that ID; share "
+                    "remove found no such share; search found nothing. yield exits "
                     "with CMD's own status. id, send, announce, config and help never exit with 1. "
                     "mcast-COMMAND(1) says what each command "
                     "means."},
