@@ -72,7 +72,7 @@ private:
 };
 
 // One file a search found.
-struct SearchResult {
+struct MCAST_API SearchResult {
     NodeId node;
     std::string node_name;
     std::string source; // the address the answer came from
