@@ -1013,8 +1013,8 @@ const std::vector<CommandSpec>& commands() {
         {
             .name = "search",
             .summary = "find files shared on the LAN",
-            .synopsis = "mcast search [TERM...] [--type TYPE] [--min-size N] [--max-size N] "
-                        "[--timeout DURATION]",
+            .synopsis = "mcast search [TERM...] [--type TYPE] [--min-size BYTES] "
+                        "[--max-size BYTES] [--timeout DURATION]",
             .description =
                 "Sends one signed query to every node and lists the files their shares ('mcast "
                 "share') hold that match: node, share, path, size, media type, content hash, "
