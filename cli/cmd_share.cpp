@@ -21,6 +21,7 @@ struct NodeView {
     bool running = false;
     bool indexing = false;
     std::map<std::string, std::int64_t> files;
+    std::string stats; // what the node answered and dropped, for -v
 };
 
 NodeView ask_node(const ParsedArgs& args, bool reload) {
@@ -32,6 +33,18 @@ NodeView ask_node(const ParsedArgs& args, bool reload) {
         v.running = true;
         const auto& o = reply.as_object();
         if (auto i = o.if_contains("indexing"); i && i->is_bool()) v.indexing = i->as_bool();
+        if (auto st = o.if_contains("stats"); st && st->is_object()) {
+            auto n = [&](const char* k) {
+                auto x = st->as_object().if_contains(k);
+                return x && x->is_number() ? x->to_number<std::int64_t>() : 0;
+            };
+            v.stats = fmt::format(
+                "the node took {} search queries: {} answered ({} datagrams), dropped {} "
+                "malformed, {} repeated, {} beyond the rate limit; its last pass found {} files, "
+                "hashed {}, took {} from the cache and skipped {}",
+                n("queries"), n("answered"), n("datagrams"), n("malformed"), n("repeated"),
+                n("rate_limited"), n("files"), n("hashed"), n("from_cache"), n("skipped"));
+        }
         if (auto ss = o.if_contains("shares"); ss && ss->is_array())
             for (const auto& s : ss->as_array()) {
                 const auto& so = s.as_object();
@@ -58,6 +71,7 @@ boost::json::object share_record(const Share& s, const NodeView& node) {
 }
 
 void print_shares(Output& out, const std::vector<Share>& shares, const NodeView& node) {
+    if (!node.stats.empty()) out.debug(node.stats);
     if (out.json()) {
         for (const auto& s : shares)
             out.record(share_record(s, node));

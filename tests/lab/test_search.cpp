@@ -175,6 +175,23 @@ TEST_F(Search, AChangedFileIsHashedAgain) {
     EXPECT_TRUE(search(1, {"shares"}).empty()); // h2's config/shares, behind the link
 }
 
+TEST_F(Search, MalformedQueriesAreDroppedAndCounted) {
+    write(home(2) / "docs" / "a.txt", "a");
+    auto n2 = node_on(2, "n2");
+    share(2, home(2) / "docs", "docs", 1);
+    // The vector of a query with limit 0: validly signed, of the wrong shape.
+    std::ifstream in(fs::path(MCAST_VECTORS_DIR) / "shape-search-limit-0.json");
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    auto hex = std::string(json::parse(text).at("datagram").as_string());
+    ASSERT_EQ(lab_->run(1, {MCAST_INJECT_PATH, "eth0", "239.255.77.67", "7767", hex}), 0);
+    std::this_thread::sleep_for(300ms);
+    auto r = on(2, {"share", "list", "-v"});
+    EXPECT_NE(r.err.find("dropped 1 malformed"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("0 answered"), std::string::npos) << r.err;
+    // A good query still gets its answer.
+    EXPECT_EQ(search(1, {"a.txt"}).size(), 1u);
+}
+
 TEST_F(Search, ShareAddRefusesMissingPaths) {
     auto r = on(1, {"share", "add", (dir_ / "nope").string()});
     EXPECT_EQ(r.code, 2);
