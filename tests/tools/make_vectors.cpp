@@ -7,9 +7,9 @@
 #include <mcast/pairing.hpp>
 #include <mcast/ping.hpp>
 #include <mcast/presence.hpp>
-#include <mcast/search.hpp>
 #include "protocol/receiver.hpp"
 #include <mcast/speed.hpp>
+#include <mcast/search.hpp>
 #include <mcast/tuple_codec.hpp>
 #include <mcast/weather.hpp>
 #include <mcast/wire.hpp>
