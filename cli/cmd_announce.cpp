@@ -13,6 +13,7 @@
 
 #include <mcast/control.hpp>
 #include <mcast/node.hpp>
+#include <mcast/share_service.hpp>
 #include <mcast/tuple_codec.hpp>
 #include <mcast/weather_service.hpp>
 #include <mcast/wire.hpp>
@@ -120,7 +121,9 @@ public:
     // The monitor's thread may be inside a UPnP search (seconds, in miniupnpc's own timeouts):
     // joining it would hold up the exit on Ctrl-C. The process is ending, so the thread is left
     // to end with it.
-    ~Gateway() { (void)monitor_.release(); }
+    ~Gateway() {
+        (void)monitor_.release();
+    }
 #endif
 
 private:
@@ -214,6 +217,9 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
     std::unique_ptr<WeatherService> weather;
     std::vector<Declaration> carry; // declarations for the next weather service to take over
     Gateway gateway;
+    // The shares of this machine (mcast share), searchable on the LAN; its requests come in on
+    // the weather's control socket.
+    std::unique_ptr<ShareService> shares;
 
     // The weather service for s on the running session, with the declarations of the one it
     // replaces (a reload must not drop what programs declared).
@@ -230,6 +236,11 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
             if (s.control_chosen) throw;
             out.note(std::string(e.what()) + "; this node serves no control socket");
         }
+        for (const auto& op : {"shares", "shares_reload"})
+            w->route_control(op, [&shares](const std::string& request, unsigned uid) {
+                if (!shares) throw ControlError("this node shares nothing now");
+                return shares->control(request, uid);
+            });
         for (const auto& d : carried)
             if (d.remaining.count() > 0) w->declare(d.activity, d.remaining, d.owner_uid);
         w->start();
@@ -273,11 +284,19 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
         session = std::move(new_session);
         refused = warn_send_refusals(*session, out, "announcements ");
         start_node(s);
+        ShareOptions so;
+        so.name = s.node.name;
+        // The trust store as it is now (a SIGHUP reads it again), not as at the start.
+        so.trusted = [](const NodeId& id) { return trust_store()->trusts(id); };
+        so.warn = [&out](const std::string& w) { out.note(w); };
+        shares = std::make_unique<ShareService>(*session, so);
+        shares->start();
         start_weather(s, std::exchange(carry, {}));
     };
     // Ends the node and its session; the goodbye tells the others it is gone.
     const auto stop = [&] {
         stop_weather();
+        shares.reset();
         if (node) node->stop();
         node.reset();
         if (session) session->close();
@@ -287,6 +306,7 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
         std::optional<Setup> next;
         try {
             reload_trust_store();
+            if (shares) shares->reload(); // the shares file, as the settings, read again
             next = make_setup(parse_with_settings(*find_command("announce"), command_line), out);
         } catch (const std::exception& e) {
             out.error(std::string("reload: ") + e.what() + " (still running as before)");

@@ -62,7 +62,8 @@ trap cleanup EXIT
 argv_of() { # argv_of H ARGS... -> sets argv
   local h=$1
   shift
-  argv=("$netlab" exec "$lab" "h$h" env "XDG_CONFIG_HOME=$tmp/c$h" "$mcast" "$@" --json
+  argv=("$netlab" exec "$lab" "h$h" env "XDG_CONFIG_HOME=$tmp/c$h" "XDG_CACHE_HOME=$tmp/k$h"
+    "$mcast" "$@" --json
     --identity "$tmp/h$h.pem")
 }
 # run RC NAME H ARGS...: run to the end; its exit status must be RC (a|b for either).
@@ -254,12 +255,27 @@ grep -q '"class":"live-stream"' "$out/weather_listen.jsonl" ||
   fail "h3 did not hear h2's declaration: $(cat "$out/weather_listen.jsonl")"
 run 1 weather_none 1 activity clear a999
 
+step "share and search: h2's resident node shares a folder, h1 finds a file in it"
+mkdir -p "$tmp/share2/2024"
+printf 'not really a film' >"$tmp/share2/2024/Holiday.mkv"
+run 0 share_add 2 share add "$tmp/share2" --label films
+deadline=$((SECONDS + 20))
+until run 0 share_list 2 share list && grep -q '"files":1' "$out/share_list.jsonl"; do
+  ((SECONDS < deadline)) || fail "h2 did not index its share: $(cat "$out/share_list.jsonl")"
+  sleep 0.2
+done
+run 0 search 1 search holiday --type video
+grep -q '"path":"2024/Holiday.mkv"' "$out/search.jsonl" ||
+  fail "h1 did not find h2's file: $(cat "$out/search.jsonl")"
+run 1 search_none 1 search nosuchfile
+
 stop respond3 0
 stop announce2 0
 
 step "validate every line against docs/json.md"
 types=message,stats,drop,node,join,update,leave,conflict,announce,reply,summary,result,speed
 types+=,speed_max,friend,pair,identity,sent,config_file,setting,weather,activity,yield,error,warning
+types+=,share,found,search_end
 documented=$("$python" "$schema" --list-types | paste -sd, -)
 [[ $(tr , '\n' <<<"$documented" | sort) == $(tr , '\n' <<<"$types" | sort) ]] ||
   fail "docs/json.md documents the types $documented, this test expects $types: run the" \
