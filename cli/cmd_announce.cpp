@@ -12,6 +12,7 @@
 
 #include <mcast/control.hpp>
 #include <mcast/node.hpp>
+#include <mcast/share_service.hpp>
 #include <mcast/tuple_codec.hpp>
 #include <mcast/weather_service.hpp>
 #include <mcast/wire.hpp>
@@ -119,7 +120,9 @@ public:
     // The monitor's thread may be inside a UPnP search (seconds, in miniupnpc's own timeouts):
     // joining it would hold up the exit on Ctrl-C. The process is ending, so the thread is left
     // to end with it.
-    ~Gateway() { (void)monitor_.release(); }
+    ~Gateway() {
+        (void)monitor_.release();
+    }
 #endif
 
 private:
@@ -209,6 +212,9 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
     std::unique_ptr<WeatherService> weather;
     std::vector<Declaration> carry; // declarations for the next weather service to take over
     Gateway gateway;
+    // The shares of this machine (mcast share), searchable on the LAN; its requests come in on
+    // the weather's control socket.
+    std::unique_ptr<ShareService> shares;
 
     // The weather service for s on the running session, with the declarations of the one it
     // replaces (a reload must not drop what programs declared).
@@ -225,6 +231,11 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
             if (s.control_chosen) throw;
             out.note(std::string(e.what()) + "; this node serves no control socket");
         }
+        for (const auto& op : {"shares", "shares_reload"})
+            w->route_control(op, [&shares](const std::string& request, unsigned uid) {
+                if (!shares) throw ControlError("this node shares nothing now");
+                return shares->control(request, uid);
+            });
         for (const auto& d : carried)
             if (d.remaining.count() > 0) w->declare(d.activity, d.remaining, d.owner_uid);
         w->start();
@@ -267,11 +278,18 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
         if (new_session->interfaces().empty()) out.note(waiting_note(*new_session, s.session));
         session = std::move(new_session);
         start_node(s);
+        ShareOptions so;
+        so.name = s.node.name;
+        so.trusted = s.weather.trusted;
+        so.warn = [&out](const std::string& w) { out.note(w); };
+        shares = std::make_unique<ShareService>(*session, so);
+        shares->start();
         start_weather(s, std::exchange(carry, {}));
     };
     // Ends the node and its session; the goodbye tells the others it is gone.
     const auto stop = [&] {
         stop_weather();
+        shares.reset();
         if (node) node->stop();
         node.reset();
         if (session) session->close();
@@ -281,6 +299,7 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
         std::optional<Setup> next;
         try {
             reload_trust_store();
+            if (shares) shares->reload(); // the shares file, as the settings, read again
             next = make_setup(parse_with_settings(*find_command("announce"), command_line), out);
         } catch (const std::exception& e) {
             out.error(std::string("reload: ") + e.what() + " (still running as before)");

@@ -962,6 +962,128 @@ const std::vector<CommandSpec>& commands() {
                 },
         },
         {
+            .name = "share",
+            .summary = "share folders with the LAN",
+            .synopsis = "mcast share add PATH [--label LABEL] [--friends-only]\nmcast share list\n"
+                        "mcast share remove LABEL|PATH",
+            .description =
+                "Keeps the list of folders this machine's resident node makes searchable on "
+                "the LAN ('mcast search'), in $XDG_CONFIG_HOME/mcast/shares next to the trust "
+                "store, so that they stay shared across restarts. A running resident node is "
+                "told at once over its control socket and indexes the folder in the background "
+                "(at low priority; hashes are cached in $XDG_CACHE_HOME/mcast/catalogue, so a "
+                "restart does not hash again; changes are seen by inotify, and by a rescan "
+                "every five minutes).\n\n"
+                "'add PATH' shares a folder under a label (the folder's name unless --label); "
+                "with --friends-only, only nodes in the trust store see it. 'list' shows the "
+                "shares, with the number of files the node has indexed when it runs; 'remove' "
+                "takes a label or a path. Symbolic links that point out of a share are never "
+                "shared.",
+            .options =
+                {
+                    control_option(),
+                    {.long_name = "label",
+                     .value_name = "LABEL",
+                     .help = "The share's name in search results (at most 64 bytes, no '/').",
+                     .arity = Arity::One},
+                    {.long_name = "friends-only",
+                     .help = "Only nodes in the trust store see this share in their searches."},
+                },
+            .positional_name = "ACTION",
+            .positional_help = "add PATH, list, or remove LABEL|PATH.",
+            .positional_many = true,
+            .actions = {"add", "list", "remove"},
+            .examples =
+                {
+                    {"mcast share add ~/Videos --label films",
+                     "Make ~/Videos searchable on the LAN as 'films'."},
+                    {"mcast share add ~/Photos --friends-only",
+                     "Share the photos with friends only."},
+                    {"mcast share list --json", "The shares, as JSON Lines."},
+                },
+            .exit_codes =
+                {
+                    {0, "Done."},
+                    {1, "remove: no share has that label or path."},
+                    {2, "Error: a path that does not exist or cannot be read, a label in use, a "
+                        "bad action, or the shares file cannot be written."},
+                },
+        },
+        {
+            .name = "search",
+            .summary = "find files shared on the LAN",
+            .synopsis = "mcast search [TERM...] [--type TYPE] [--min-size N] [--max-size N] "
+                        "[--timeout DURATION]",
+            .description =
+                "Sends one signed query to every node and lists the files their shares ('mcast "
+                "share') hold that match: node, share, path, size, media type, content hash, "
+                "and a result id for 'mcast fetch'. Nodes answer by unicast within a few tens "
+                "of milliseconds, so search ends a quarter of a second after the last answer "
+                "(at the latest at --timeout).\n\n"
+                "Every TERM must match. A TERM with '*' or '?' is a glob matched against the "
+                "file's name; any other TERM is matched anywhere in the file's path inside its "
+                "share. Both ignore ASCII case. Without TERM every file matches, within the "
+                "limits. Each node answers at most --limit files (and at most 50), and says so "
+                "when it left some out; search says so too. Friends-only shares answer only "
+                "nodes that trust this one.",
+            .options =
+                {
+                    {.long_name = "type",
+                     .value_name = "TYPE",
+                     .help = "Only files of this media type (by extension).",
+                     .arity = Arity::One,
+                     .hint = Hint::Choice,
+                     .choices = {"video", "audio", "image", "text", "document", "archive",
+                                 "other"}},
+                    {.long_name = "min-size",
+                     .value_name = "BYTES",
+                     .help = "Only files of at least BYTES bytes.",
+                     .arity = Arity::One,
+                     .hint = Hint::Number,
+                     .min = 0,
+                     .max = kNoLimit},
+                    {.long_name = "max-size",
+                     .value_name = "BYTES",
+                     .help = "Only files of at most BYTES bytes.",
+                     .arity = Arity::One,
+                     .hint = Hint::Number,
+                     .min = 0,
+                     .max = kNoLimit},
+                    {.long_name = "limit",
+                     .value_name = "N",
+                     .help = "At most N files from each node.",
+                     .default_value = "50",
+                     .arity = Arity::One,
+                     .hint = Hint::Number,
+                     .min = 1,
+                     .max = 100},
+                    {.long_name = "timeout",
+                     .value_name = "DURATION",
+                     .help = "Stop waiting for answers after DURATION.",
+                     .default_value = "2s",
+                     .arity = Arity::One,
+                     .hint = Hint::Duration,
+                     .min_duration = 100ms,
+                     .max_duration = 1h},
+                },
+            .positional_name = "TERM",
+            .positional_help = "Words and globs that must all match.",
+            .positional_many = true,
+            .examples =
+                {
+                    {"mcast search holiday --type video",
+                     "Videos with 'holiday' in their path, on every node."},
+                    {"mcast search '*.iso' --min-size 1000000000 --json",
+                     "ISO images of a gigabyte or more, as JSON Lines."},
+                },
+            .exit_codes =
+                {
+                    {0, "At least one file was found."},
+                    {1, "Nothing was found."},
+                    {2, "Error: a bad option or value, or no interface to search on."},
+                },
+        },
+        {
             .name = "yield",
             .summary = "run a job that gives way to the LAN's live traffic",
             .synopsis = "mcast yield [OPTIONS] -- CMD [ARGS...]",
