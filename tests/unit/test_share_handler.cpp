@@ -64,10 +64,20 @@ protected:
         fs::create_symlink(dir / "outside/secret.txt", dir / "films/abs");
         fs::create_symlink("../outside", dir / "films/dirlink");
         fs::create_symlink("film.bin", dir / "films/inner");
-        files.add_share("films", dir / "films");
-        files.add_share("private", dir / "private", true);
+        std::vector<mcast::Share> shares{{"films", dir / "films", false},
+                                         {"private", dir / "private", true}};
+        std::vector<mcast::CatalogueEntry> entries;
         auto add = [&](std::string share, std::string path, std::uint64_t size, char h) {
-            files.add_entry({std::move(share), std::move(path), size, std::string(64, h)});
+            mcast::CatalogueEntry e;
+            e.share = std::move(share);
+            e.path = std::move(path);
+            e.size = size;
+            e.manifest.size = size;
+            e.manifest.root = *mcast::digest_from_hex(std::string(64, h));
+            e.manifest.blocks = {
+                mcast::sha256(mcast::ByteView(reinterpret_cast<const std::uint8_t*>("x"), 1)),
+                e.manifest.root};
+            entries.push_back(std::move(e));
         };
         add("films", "film.bin", film.size(), 'a');
         add("films", "sub/clip.bin", 4, 'b');
@@ -79,7 +89,9 @@ protected:
         add("films", "inner", film.size(), '1'); // a link that stays inside: served
         add("private", "f.bin", 12, '2');
         friend_key[0] = 7;
-        files.set_friends({friend_key});
+        auto catalogue = std::make_shared<const mcast::Catalogue>(shares, entries);
+        files.emplace([catalogue] { return catalogue; },
+                      [this](const mcast::PublicKeyBytes& k) { return k == friend_key; });
     }
     void TearDown() override { fs::remove_all(dir); }
 
@@ -89,7 +101,7 @@ protected:
         parser.put(boost::asio::buffer(raw), ec);
         EXPECT_FALSE(ec) << ec.message() << " in " << raw;
         EXPECT_TRUE(parser.is_header_done());
-        auto res = handle_request(parser.get(), peer, files);
+        auto res = handle_request(parser.get(), peer, *files);
         return serialize(res);
     }
     Parsed get(const std::string& target, const std::string& extra = "") {
@@ -119,7 +131,7 @@ protected:
 
     fs::path dir;
     std::string film;
-    CatalogueFiles files;
+    std::optional<CatalogueFiles> files;
     mcast::PublicKeyBytes friend_key{};
 };
 
@@ -184,6 +196,18 @@ TEST_F(ShareHandler, NothingOutsideTheCatalogueIsReachable) {
     EXPECT_EQ(get("/f/films/escape").status, 404u);
     EXPECT_EQ(get("/f/films/abs").status, 404u);
     EXPECT_EQ(get("/f/films/dirlink/secret.txt").status, 404u);
+}
+
+TEST_F(ShareHandler, ServesBlockHashesByRoot) {
+    auto r = get("/m/" + std::string(64, 'a'));
+    EXPECT_EQ(r.status, 200u);
+    ASSERT_EQ(r.body.size(), 64u);
+    EXPECT_EQ(r.body.substr(32), std::string(32, '\xaa'));
+    EXPECT_EQ(get("/m/" + std::string(64, '9')).status, 404u);
+    EXPECT_EQ(get("/m/" + std::string(64, '2')).status, 404u); // friends-only, stranger
+    auto h = ask("HEAD /m/" + std::string(64, 'a') + " HTTP/1.1\r\n\r\n");
+    EXPECT_EQ(h.header("Content-Length"), "64");
+    EXPECT_EQ(h.body, "");
 }
 
 TEST_F(ShareHandler, FriendsOnlySharesServeFriendsAlone) {

@@ -11,12 +11,14 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
@@ -109,14 +111,14 @@ fs::path Fetcher::sidecar_path(const fs::path& output) {
 }
 
 struct Fetcher::Impl : std::enable_shared_from_this<Impl> {
-    Impl(asio::io_context& io_, const Identity& self, TransferManifest m, std::vector<Holder> h,
+    Impl(asio::io_context& io_, const Identity& self, Manifest m, std::vector<Holder> h,
          FetchOptions o)
         : io(io_), ctx(make_client_context(self)), manifest(std::move(m)), holders(std::move(h)),
           options(std::move(o)), wake(io_) {}
 
     asio::io_context& io;
     asio::ssl::context ctx;
-    TransferManifest manifest;
+    Manifest manifest;
     std::vector<Holder> holders;
     FetchOptions options;
     EventHandler on_event;
@@ -152,7 +154,7 @@ struct Fetcher::Impl : std::enable_shared_from_this<Impl> {
 };
 
 std::string Fetcher::Impl::kept() const {
-    return std::to_string(recorded) + " of " + std::to_string(manifest.block_count()) +
+    return std::to_string(recorded) + " of " + std::to_string(manifest.blocks.size()) +
            " blocks verified and kept in '" + part().string() +
            "'; run the same fetch again to resume";
 }
@@ -176,17 +178,15 @@ void Fetcher::Impl::open_part() {
         }
     }
     if (!done) {
-        done.emplace(manifest.block_count());
+        done.emplace(manifest.blocks.size());
         if (::ftruncate(part_fd, 0) != 0 ||
             ::ftruncate(part_fd, static_cast<off_t>(manifest.size)) != 0)
             throw FetchError("cannot size '" + part().string() + "': " + errno_text(errno));
     }
-    // An empty file has one block of nothing: it is verified by being there.
-    if (manifest.size == 0 && manifest.blocks[0] == sha256("", 0)) done->set(0);
     result.progress.resumed_bytes = done->bytes(manifest);
     recorded = done->count();
     result.progress.total_bytes = manifest.size;
-    result.progress.blocks = manifest.block_count();
+    result.progress.blocks = manifest.blocks.size();
     auto span_blocks = std::max<std::uint64_t>(1, options.max_span_bytes / manifest.block_size);
     plan.emplace(std::move(*done), holders.size(), static_cast<std::size_t>(span_blocks));
 }
@@ -255,7 +255,7 @@ asio::awaitable<std::optional<std::string>> Fetcher::Impl::fetch_span(std::size_
         length += manifest.block_length(b);
     const auto last = first + length - 1;
 
-    http::request<http::empty_body> req{http::verb::get, "/h/" + manifest.root_hex, 11};
+    http::request<http::empty_body> req{http::verb::get, "/h/" + digest_hex(manifest.root), 11};
     req.set(http::field::host, holders[h].endpoint.address().to_string());
     req.set(http::field::user_agent, "mcast");
     req.set(http::field::range, "bytes=" + std::to_string(first) + "-" + std::to_string(last));
@@ -299,7 +299,7 @@ asio::awaitable<std::optional<std::string>> Fetcher::Impl::fetch_span(std::size_
             if (parser.is_done()) co_return std::string("ended its answer early");
             continue;
         }
-        if (sha256(block.data(), want) != manifest.blocks[b]) {
+        if (!manifest.verify_block(b, ByteView(block.data(), want))) {
             plan->bad(h, b);
             if (on_event) on_event(BadBlock{h, b});
             co_return "served block " + std::to_string(b) + " that does not match its hash";
@@ -394,9 +394,10 @@ asio::awaitable<void> Fetcher::Impl::worker(std::size_t h) {
     }
 }
 
-Fetcher::Fetcher(asio::io_context& io, const Identity& self, TransferManifest manifest,
+Fetcher::Fetcher(asio::io_context& io, const Identity& self, Manifest manifest,
                  std::vector<Holder> holders, FetchOptions options) {
-    if (!manifest.consistent()) throw FetchError("the manifest's sizes do not add up");
+    if (!manifest.consistent())
+        throw FetchError("the manifest's block hashes do not make its root");
     if (holders.empty()) throw FetchError("no holder to fetch from");
     if (options.output.empty()) throw FetchError("no output file");
     impl_ = std::make_shared<Impl>(io, self, std::move(manifest), std::move(holders),
@@ -436,7 +437,78 @@ void Fetcher::cancel() {
     impl_->finish("interrupted");
 }
 
-FetchResult fetch_file(const Identity& self, TransferManifest manifest, std::vector<Holder> holders,
+namespace {
+
+asio::awaitable<std::string> ask_manifest(asio::ssl::context& ctx, const Holder& holder,
+                                          const Digest& root, std::uint64_t size,
+                                          std::uint32_t block_size,
+                                          std::chrono::milliseconds timeout,
+                                          std::optional<Manifest>& out) {
+    auto ex = co_await asio::this_coro::executor;
+    Stream stream(ex, ctx);
+    stream.set_verify_callback(expect_server_key(holder.key));
+    boost::system::error_code ec;
+    beast::get_lowest_layer(stream).expires_after(timeout);
+    co_await beast::get_lowest_layer(stream).async_connect(
+        holder.endpoint, asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec)
+        co_await stream.async_handshake(asio::ssl::stream_base::client,
+                                        asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return ec.message();
+    http::request<http::empty_body> req{http::verb::get, "/m/" + digest_hex(root), 11};
+    req.set(http::field::host, holder.endpoint.address().to_string());
+    req.set(http::field::connection, "close");
+    co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return ec.message();
+    auto blocks = block_count(size, block_size);
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(blocks * 32);
+    beast::flat_buffer buffer;
+    co_await http::async_read(stream, buffer, parser,
+                              asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return ec.message();
+    const auto& res = parser.get();
+    if (res.result() != http::status::ok)
+        co_return "answered " + std::to_string(res.result_int()) + " " + std::string(res.reason());
+    Manifest m;
+    m.size = size;
+    m.block_size = block_size;
+    m.root = root;
+    const auto& body = res.body();
+    if (body.size() != blocks * 32) co_return std::string("sent block hashes of the wrong length");
+    m.blocks.resize(static_cast<std::size_t>(blocks));
+    for (std::size_t i = 0; i < m.blocks.size(); ++i)
+        std::memcpy(m.blocks[i].data(), body.data() + i * 32, 32);
+    if (!m.consistent()) co_return std::string("sent block hashes that do not make the root");
+    out = std::move(m);
+    beast::get_lowest_layer(stream).close();
+    co_return std::string();
+}
+
+} // namespace
+
+Manifest fetch_manifest(const Identity& self, const std::vector<Holder>& holders,
+                        const Digest& root, std::uint64_t size, std::uint32_t block_size,
+                        std::chrono::milliseconds timeout) {
+    auto ctx = make_client_context(self);
+    std::string reasons;
+    for (const auto& h : holders) {
+        asio::io_context io;
+        std::optional<Manifest> m;
+        std::string why;
+        asio::co_spawn(io, ask_manifest(ctx, h, root, size, block_size, timeout, m),
+                       [&](std::exception_ptr e, std::string r) {
+                           why = e ? std::string("failed") : std::move(r);
+                       });
+        io.run();
+        if (m) return *m;
+        reasons += (reasons.empty() ? "" : "; ") + std::string("holder ") + h.name + " " + why;
+    }
+    throw FetchError("cannot get the block hashes of " + digest_hex(root).substr(0, 16) + " (" +
+                     reasons + ")");
+}
+
+FetchResult fetch_file(const Identity& self, Manifest manifest, std::vector<Holder> holders,
                        FetchOptions options, Fetcher::EventHandler on_event) {
     asio::io_context io;
     Fetcher f(io, self, std::move(manifest), std::move(holders), std::move(options));

@@ -38,62 +38,67 @@ int open_beneath(int dir_fd, const std::string& relative) {
     return static_cast<int>(fd);
 }
 
-CatalogueFiles::~CatalogueFiles() {
-    for (auto& [label, s] : shares_)
-        if (s.dir_fd >= 0) ::close(s.dir_fd);
-}
+CatalogueFiles::CatalogueFiles(std::function<std::shared_ptr<const Catalogue>()> current,
+                               std::function<bool(const PublicKeyBytes&)> trusted)
+    : current_(std::move(current)), trusted_(std::move(trusted)) {}
 
-void CatalogueFiles::add_share(const std::string& label, const std::filesystem::path& folder,
-                               bool friends_only) {
-    int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        throw std::system_error(errno, std::generic_category(), "share '" + folder.string() + "'");
-    auto [it, fresh] = shares_.try_emplace(label, Share{fd, friends_only});
-    if (!fresh) {
-        ::close(it->second.dir_fd);
-        it->second = Share{fd, friends_only};
+const Share* CatalogueFiles::share_for(const Catalogue& c, const CatalogueEntry& e,
+                                       const Peer& peer) const {
+    for (const auto& s : c.shares()) {
+        if (s.label != e.share) continue;
+        if (s.friends_only && !(peer.key && trusted_ && trusted_(*peer.key))) return nullptr;
+        return &s;
     }
+    return nullptr;
 }
 
-void CatalogueFiles::add_entry(Entry entry) {
-    entries_.push_back(std::move(entry));
-}
-
-bool CatalogueFiles::allowed(const Share& s, const Peer& peer) const {
-    if (!s.friends_only) return true;
-    return peer.key && std::find(friends_.begin(), friends_.end(), *peer.key) != friends_.end();
-}
-
-std::optional<ServedFile> CatalogueFiles::open_entry(const Entry& e, const Peer& peer) {
-    auto s = shares_.find(e.share);
-    if (s == shares_.end() || !allowed(s->second, peer)) return std::nullopt;
-    int fd = open_beneath(s->second.dir_fd, e.path);
+std::optional<ServedFile> CatalogueFiles::open_entry(const Catalogue& c, const CatalogueEntry& e,
+                                                     const Peer& peer) const {
+    const Share* s = share_for(c, e, peer);
+    if (!s) return std::nullopt;
+    int dir = ::open(s->path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return std::nullopt;
+    int fd = open_beneath(dir, e.path);
+    ::close(dir);
     if (fd < 0) return std::nullopt;
     ServedFile f;
     f.file = std::make_shared<FileHandle>(fd);
     f.size = e.size;
-    f.root_hex = e.root_hex;
+    f.root_hex = digest_hex(e.manifest.root);
     return f;
 }
 
 std::optional<ServedFile> CatalogueFiles::open_by_hash(std::string_view root_hex,
                                                        const Peer& peer) {
-    for (const auto& e : entries_)
-        if (e.root_hex == root_hex)
-            if (auto f = open_entry(e, peer)) return f;
+    auto root = digest_from_hex(root_hex);
+    auto c = current_ ? current_() : nullptr;
+    if (!root || !c) return std::nullopt;
+    for (const auto* e : c->find_root(*root))
+        if (auto f = open_entry(*c, *e, peer)) return f;
     return std::nullopt;
 }
 
 std::optional<ServedFile> CatalogueFiles::open_by_path(std::string_view share,
                                                        std::span<const std::string> segments,
                                                        const Peer& peer) {
+    auto c = current_ ? current_() : nullptr;
+    if (!c) return std::nullopt;
     std::string path;
     for (const auto& s : segments) {
         if (!path.empty()) path += '/';
         path += s;
     }
-    for (const auto& e : entries_)
-        if (e.share == share && e.path == path) return open_entry(e, peer);
+    const auto* e = c->find(share, path);
+    if (!e) return std::nullopt;
+    return open_entry(*c, *e, peer);
+}
+
+std::optional<Manifest> CatalogueFiles::manifest(std::string_view root_hex, const Peer& peer) {
+    auto root = digest_from_hex(root_hex);
+    auto c = current_ ? current_() : nullptr;
+    if (!root || !c) return std::nullopt;
+    for (const auto* e : c->find_root(*root))
+        if (share_for(*c, *e, peer)) return e->manifest;
     return std::nullopt;
 }
 

@@ -157,7 +157,7 @@ std::variant<ByteRange, RangeError> parse_range(std::string_view value, std::uin
     return ByteRange{first, std::min(last, size - 1)};
 }
 
-std::variant<ByHash, ByPath, http::status> parse_target(std::string_view target) {
+std::variant<ByHash, ByPath, ManifestOf, http::status> parse_target(std::string_view target) {
     // Origin form only: an absolute URI, "*" or an authority is not ours to serve.
     if (target.empty() || target.front() != '/') return http::status::bad_request;
     if (target.find_first_of("?#") != std::string_view::npos) return http::status::bad_request;
@@ -172,8 +172,9 @@ std::variant<ByHash, ByPath, http::status> parse_target(std::string_view target)
         if (slash == std::string_view::npos) break;
         pos = slash + 1;
     }
-    if (segments.size() == 2 && segments[0] == "h") {
+    if (segments.size() == 2 && (segments[0] == "h" || segments[0] == "m")) {
         if (!is_root_hex(segments[1])) return http::status::not_found;
+        if (segments[0] == "m") return ManifestOf{segments[1]};
         return ByHash{segments[1]};
     }
     if (segments.size() >= 3 && segments[0] == "f") {
@@ -202,6 +203,20 @@ Response handle_request(const Request& req, const Peer& peer, FileProvider& file
     if (auto* s = std::get_if<http::status>(&target))
         return status_response(*s, version, keep_alive);
 
+    if (auto* m = std::get_if<ManifestOf>(&target)) {
+        auto manifest = files.manifest(m->root_hex, peer);
+        if (!manifest) return status_response(http::status::not_found, version, keep_alive);
+        Response res{http::status::ok, version};
+        res.set(http::field::server, "mcast");
+        res.set(http::field::content_type, "application/octet-stream");
+        std::string hashes;
+        for (const auto& d : manifest->blocks)
+            hashes.append(reinterpret_cast<const char*>(d.data()), d.size());
+        res.content_length(hashes.size());
+        if (req.method() == http::verb::get) res.body().text = std::move(hashes);
+        res.keep_alive(keep_alive);
+        return res;
+    }
     std::optional<ServedFile> file;
     if (auto* h = std::get_if<ByHash>(&target))
         file = files.open_by_hash(h->root_hex, peer);

@@ -1,17 +1,9 @@
 // BlockMap and its sidecar codec.
 #include "transfer/block_map.hpp"
 
-#include <openssl/sha.h>
-
 #include <charconv>
 
 namespace mcast::share {
-
-Sha256 sha256(const void* data, std::size_t length) {
-    Sha256 out{};
-    SHA256(static_cast<const unsigned char*>(data), length, out.data());
-    return out;
-}
 
 void BlockMap::set(std::size_t i) {
     if (!bits_.at(i)) {
@@ -20,7 +12,7 @@ void BlockMap::set(std::size_t i) {
     }
 }
 
-std::uint64_t BlockMap::bytes(const TransferManifest& m) const {
+std::uint64_t BlockMap::bytes(const Manifest& m) const {
     std::uint64_t total = 0;
     for (std::size_t i = 0; i < bits_.size(); ++i)
         if (bits_[i]) total += m.block_length(i);
@@ -57,9 +49,10 @@ int nibble(char c) {
 
 } // namespace
 
-std::string BlockMap::encode(const TransferManifest& m) const {
-    std::string out = "mcast-fetch 1\nroot " + m.root_hex + "\nsize " + std::to_string(m.size) +
-                      "\nblock-size " + std::to_string(m.block_size) + "\nverified ";
+std::string BlockMap::encode(const Manifest& m) const {
+    std::string out = "mcast-fetch 1\nroot " + digest_hex(m.root) + "\nsize " +
+                      std::to_string(m.size) + "\nblock-size " + std::to_string(m.block_size) +
+                      "\nverified ";
     for (std::size_t i = 0; i < bits_.size(); i += 4) {
         int v = 0;
         for (std::size_t b = 0; b < 4; ++b)
@@ -70,7 +63,7 @@ std::string BlockMap::encode(const TransferManifest& m) const {
     return out;
 }
 
-std::optional<BlockMap> BlockMap::decode(std::string_view text, const TransferManifest& m) {
+std::optional<BlockMap> BlockMap::decode(std::string_view text, const Manifest& m) {
     auto magic = text.find('\n');
     if (magic == std::string_view::npos || text.substr(0, magic) != "mcast-fetch 1")
         return std::nullopt;
@@ -80,9 +73,9 @@ std::optional<BlockMap> BlockMap::decode(std::string_view text, const TransferMa
     auto bs = field(text, "block-size");
     auto bits = field(text, "verified");
     if (!root || !size || !bs || !bits || !text.empty()) return std::nullopt;
-    if (*root != m.root_hex || !number_is(*size, m.size) || !number_is(*bs, m.block_size))
+    if (*root != digest_hex(m.root) || !number_is(*size, m.size) || !number_is(*bs, m.block_size))
         return std::nullopt;
-    const std::size_t n = m.block_count();
+    const std::size_t n = m.blocks.size();
     if (bits->size() != (n + 3) / 4) return std::nullopt;
     BlockMap map(n);
     for (std::size_t d = 0; d < bits->size(); ++d) {

@@ -4,7 +4,7 @@
 // trusted (the fetch then starts over).
 #pragma once
 
-#include <mcast/share/transfer_manifest.hpp>
+#include <mcast/block_tree.hpp>
 
 #include <cstddef>
 #include <optional>
@@ -24,7 +24,7 @@ public:
     bool has(std::size_t i) const { return bits_.at(i); }
     void set(std::size_t i);
     // The bytes of `m` that the verified blocks hold.
-    std::uint64_t bytes(const TransferManifest& m) const;
+    std::uint64_t bytes(const Manifest& m) const;
 
     // The sidecar:
     //   mcast-fetch 1
@@ -32,10 +32,10 @@ public:
     //   size <bytes>
     //   block-size <bytes>
     //   verified <hex bitmap, block 0 in the high bit of the first byte>
-    std::string encode(const TransferManifest& m) const;
+    std::string encode(const Manifest& m) const;
     // nullopt when `text` is not a sidecar of exactly this manifest (root, size, block size and
     // bitmap length), or has bits past the last block.
-    static std::optional<BlockMap> decode(std::string_view text, const TransferManifest& m);
+    static std::optional<BlockMap> decode(std::string_view text, const Manifest& m);
 
 private:
     std::vector<bool> bits_;

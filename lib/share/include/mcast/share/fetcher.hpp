@@ -10,8 +10,8 @@
 //   io.run();
 #pragma once
 
+#include <mcast/block_tree.hpp>
 #include <mcast/identity.hpp>
-#include <mcast/share/transfer_manifest.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -80,8 +80,9 @@ struct FetchResult {
 
 class Fetcher {
 public:
-    // Throws FetchError at once for a manifest whose sizes do not add up or no holders.
-    Fetcher(boost::asio::io_context& io, const Identity& self, TransferManifest manifest,
+    // Throws FetchError at once for a manifest that is not consistent (its blocks do not make
+    // its root: Manifest::consistent) or no holders.
+    Fetcher(boost::asio::io_context& io, const Identity& self, Manifest manifest,
             std::vector<Holder> holders, FetchOptions options);
     ~Fetcher();
     Fetcher(const Fetcher&) = delete;
@@ -105,8 +106,21 @@ private:
     std::shared_ptr<Impl> impl_;
 };
 
+// The TCP port a resident node serves its shares on by default: the number of mcast's UDP port
+// (session.hpp's default_port).
+inline constexpr std::uint16_t default_share_port = 7767;
+
+// Asks the holders in turn for the block hashes of the file whose content hash is `root`, of
+// `size` bytes in blocks of `block_size` (what a search answer says), and returns the first
+// manifest whose hashes make `root` (Manifest::consistent): a holder cannot make the fetcher
+// accept a block the signed answer did not vouch for. Throws FetchError naming each holder's
+// failure.
+Manifest fetch_manifest(const Identity& self, const std::vector<Holder>& holders,
+                        const Digest& root, std::uint64_t size, std::uint32_t block_size,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
 // Runs a Fetcher on an io_context of its own until it ends; throws FetchError.
-FetchResult fetch_file(const Identity& self, TransferManifest manifest, std::vector<Holder> holders,
+FetchResult fetch_file(const Identity& self, Manifest manifest, std::vector<Holder> holders,
                        FetchOptions options, Fetcher::EventHandler on_event = {});
 
 } // namespace mcast::share

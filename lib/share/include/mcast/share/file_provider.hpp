@@ -1,14 +1,15 @@
 // What the HTTPS server may serve: files of the catalogue, found by content hash or by share and
 // path, opened so that nothing outside a share can be reached. The request handler knows only
-// this interface; the catalogue implements it (CatalogueFiles below is the plain one: a list of
-// entries and the share folders they live in).
+// this interface; CatalogueFiles below serves the resident node's catalogue through it.
 #pragma once
 
+#include <mcast/block_tree.hpp>
+#include <mcast/catalogue.hpp>
 #include <mcast/identity.hpp>
 
 #include <cstdint>
 #include <filesystem>
-#include <map>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -58,6 +59,8 @@ public:
     virtual std::optional<ServedFile> open_by_path(std::string_view share,
                                                    std::span<const std::string> segments,
                                                    const Peer& peer) = 0;
+    // The block hashes of the file with this content hash (served at /m/ROOT).
+    virtual std::optional<Manifest> manifest(std::string_view root_hex, const Peer& peer) = 0;
 };
 
 // Opens `relative` (no leading '/') below the directory `dir_fd` refers to, read-only, and
@@ -67,45 +70,28 @@ public:
 // descriptor, or -1 with errno set (EXDEV for an escape, ELOOP, ENOENT, EISDIR…).
 int open_beneath(int dir_fd, const std::string& relative);
 
-// The plain provider: shares (a label, a folder, friends-only or not), the catalogue's entries
-// in them, and the trust store's keys for friends-only shares. Only listed entries are
-// reachable, and each is opened with open_beneath() from its share's folder.
+// The provider over the resident node's catalogue (mcast/catalogue.hpp): only its entries are
+// reachable, each opened with open_beneath() from its share's folder; friends-only shares only
+// for keys `trusted` accepts. `current` gives the catalogue as last indexed (it may change
+// between requests).
 class CatalogueFiles : public FileProvider {
 public:
-    struct Entry {
-        std::string share; // label
-        std::string path;  // relative, '/'-separated
-        std::uint64_t size = 0;
-        std::string root_hex; // content hash
-    };
-
-    CatalogueFiles() = default;
-    ~CatalogueFiles() override;
-    CatalogueFiles(const CatalogueFiles&) = delete;
-    CatalogueFiles& operator=(const CatalogueFiles&) = delete;
-
-    // Throws std::system_error when the folder cannot be opened.
-    void add_share(const std::string& label, const std::filesystem::path& folder,
-                   bool friends_only = false);
-    void add_entry(Entry entry);
-    void set_friends(std::vector<PublicKeyBytes> keys) { friends_ = std::move(keys); }
+    CatalogueFiles(std::function<std::shared_ptr<const Catalogue>()> current,
+                   std::function<bool(const PublicKeyBytes&)> trusted);
 
     std::optional<ServedFile> open_by_hash(std::string_view root_hex, const Peer& peer) override;
     std::optional<ServedFile> open_by_path(std::string_view share,
                                            std::span<const std::string> segments,
                                            const Peer& peer) override;
+    std::optional<Manifest> manifest(std::string_view root_hex, const Peer& peer) override;
 
 private:
-    struct Share {
-        int dir_fd = -1;
-        bool friends_only = false;
-    };
-    std::optional<ServedFile> open_entry(const Entry& e, const Peer& peer);
-    bool allowed(const Share& s, const Peer& peer) const;
+    const Share* share_for(const Catalogue& c, const CatalogueEntry& e, const Peer& peer) const;
+    std::optional<ServedFile> open_entry(const Catalogue& c, const CatalogueEntry& e,
+                                         const Peer& peer) const;
 
-    std::map<std::string, Share, std::less<>> shares_;
-    std::vector<Entry> entries_;
-    std::vector<PublicKeyBytes> friends_;
+    std::function<std::shared_ptr<const Catalogue>()> current_;
+    std::function<bool(const PublicKeyBytes&)> trusted_;
 };
 
 } // namespace mcast::share

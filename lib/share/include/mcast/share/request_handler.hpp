@@ -5,6 +5,8 @@
 // Addresses (docs/share.md): GET or HEAD
 //   /h/ROOT            a file of the catalogue by its content hash (64 hex digits)
 //   /f/SHARE/PATH…     a file by its share's label and its path inside the share
+//   /m/ROOT            the file's block hashes (32 bytes each, in order), which the fetcher
+//                      checks against ROOT (Manifest::consistent) before it trusts any
 // Percent-encoding is decoded once; an encoded '/', a NUL, an empty, "." or ".." segment, a
 // backslash or a query are refused (400) before the provider is asked.
 #pragma once
@@ -64,7 +66,11 @@ struct ByPath {
     std::string share;
     std::vector<std::string> segments;
 };
-std::variant<ByHash, ByPath, boost::beast::http::status> parse_target(std::string_view target);
+struct ManifestOf {
+    std::string root_hex;
+};
+std::variant<ByHash, ByPath, ManifestOf, boost::beast::http::status>
+parse_target(std::string_view target);
 
 // The response to one request: 200/206 with the file (HEAD: the same headers, no body), or
 // 400, 404, 405, 416 with a one-line text body. Keep-alive follows the request.
