@@ -62,6 +62,17 @@ std::optional<std::string> enter_private_net() {
         if (private_net_failure) GTEST_SKIP() << *private_net_failure;                             \
     } while (0)
 
+// A fresh node key in a key file of its own, loaded for TLS (as the CLI loads --identity).
+TlsKey new_key() {
+    static int n = 0;
+    auto file = fs::temp_directory_path() / ("mcast-share-keys-" + std::to_string(::getpid())) /
+                (std::to_string(++n) + ".pem");
+    mcast::Identity::generate().save(file);
+    auto key = TlsKey::load(file);
+    fs::remove(file);
+    return key;
+}
+
 std::string pattern(std::size_t n, unsigned seed) {
     std::string s(n, '\0');
     std::uint32_t x = seed * 2654435761u + 1;
@@ -94,7 +105,7 @@ mcast::Manifest manifest_of(const std::string& data, std::uint32_t block_size) {
 // A node serving one folder on 127.0.0.1 from a thread of its own.
 // Shares and entries are set up before start(); the server's thread only reads them.
 struct Node {
-    mcast::Identity id = mcast::Identity::generate();
+    TlsKey id = new_key();
     std::vector<mcast::Share> shares;
     std::vector<mcast::CatalogueEntry> entries;
     std::shared_ptr<const mcast::Catalogue> catalogue = std::make_shared<mcast::Catalogue>();
@@ -131,7 +142,7 @@ struct Node {
     }
     std::uint16_t port() const { return server->local_endpoint().port(); }
     Holder holder(std::string name) const {
-        return {tcp::endpoint(asio::ip::make_address("127.0.0.1"), port()), id.public_key(),
+        return {tcp::endpoint(asio::ip::make_address("127.0.0.1"), port()), id.id(),
                 std::move(name)};
     }
 };
@@ -166,8 +177,7 @@ struct RawClient {
     asio::ssl::stream<tcp::socket> stream;
     boost::system::error_code handshake_error;
 
-    RawClient(const mcast::Identity& self, const mcast::PublicKeyBytes& server_key,
-              std::uint16_t port)
+    RawClient(const TlsKey& self, const mcast::PublicKeyBytes& server_key, std::uint16_t port)
         : ctx(make_client_context(self)), stream(io, ctx) {
         stream.set_verify_callback(expect_server_key(server_key));
         connect(port);
@@ -207,7 +217,7 @@ TEST_F(ShareTransfer, HandshakeChecksBothKeys) {
     put("a/f.bin", "hello");
     Node node(dir / "a");
     // Friends-only, so that an answer proves the server saw the client's key.
-    auto client = mcast::Identity::generate();
+    auto client = new_key();
     node.shares.push_back({"fo", dir / "a", true});
     node.friends = {client.public_key()};
     node.add("f.bin", manifest_of("hello", 128 * 1024), "fo");
@@ -221,7 +231,7 @@ TEST_F(ShareTransfer, HandshakeChecksBothKeys) {
         EXPECT_NE(r.find("\r\n\r\nhello"), std::string::npos) << r;
     }
     {
-        auto stranger = mcast::Identity::generate();
+        auto stranger = new_key();
         RawClient c(stranger, node.id.public_key(), node.port());
         ASSERT_FALSE(c.handshake_error);
         EXPECT_NE(c.exchange("GET /f/fo/f.bin HTTP/1.1\r\nConnection: close\r\n\r\n")
@@ -231,7 +241,7 @@ TEST_F(ShareTransfer, HandshakeChecksBothKeys) {
     }
     {
         // Expecting another key than the server's: the client refuses the handshake.
-        auto other = mcast::Identity::generate();
+        auto other = new_key();
         RawClient c(client, other.public_key(), node.port());
         EXPECT_TRUE(c.handshake_error);
     }
@@ -264,7 +274,7 @@ TEST_F(ShareTransfer, RawRequestsOverTls) {
     node.add("link",
              manifest_of("SECRET", 128 * 1024)); // a catalogue fooled into listing a link out
     node.start();
-    auto client = mcast::Identity::generate();
+    auto client = new_key();
     auto ask = [&](const std::string& raw) {
         RawClient c(client, node.id.public_key(), node.port());
         EXPECT_FALSE(c.handshake_error);
@@ -309,7 +319,7 @@ TEST_F(ShareTransfer, ConnectionsPastThePerPeerBoundGet503) {
     Node node(dir / "a", limits);
     node.add("f.bin", manifest_of("hello", 128 * 1024));
     node.start();
-    auto client = mcast::Identity::generate();
+    auto client = new_key();
     std::vector<std::unique_ptr<RawClient>> held;
     for (int i = 0; i < 2; ++i) {
         held.push_back(std::make_unique<RawClient>(client, node.id.public_key(), node.port()));
@@ -327,7 +337,7 @@ TEST_F(ShareTransfer, ConnectionsPastThePerPeerBoundGet503) {
     EXPECT_EQ(r.substr(0, 12), "HTTP/1.1 503") << r;
     EXPECT_NE(r.find("Retry-After: 1"), std::string::npos);
     // Another peer still gets in (per-peer bound), until the total is reached.
-    auto other = mcast::Identity::generate();
+    auto other = new_key();
     RawClient fourth(other, node.id.public_key(), node.port());
     auto ok = fourth.exchange("GET /f/s/f.bin HTTP/1.1\r\nConnection: close\r\n\r\n");
     EXPECT_EQ(ok.substr(0, 12), "HTTP/1.1 200") << ok;
@@ -349,7 +359,7 @@ TEST_F(ShareTransfer, FetchFromTwoHoldersVerified) {
     b.add("copy.bin", m);
     a.start();
     b.start();
-    auto self = mcast::Identity::generate();
+    auto self = new_key();
     FetchOptions o;
     o.output = dir / "out/big.bin";
     o.max_span_bytes = 1024 * 1024;
@@ -386,7 +396,7 @@ TEST_F(ShareTransfer, BadHolderIsReportedAndItsBlockRefetched) {
     o.output = dir / "out/f.bin";
     o.max_span_bytes = 8 * 128 * 1024;
     std::vector<BadBlock> bads;
-    auto r = fetch_file(mcast::Identity::generate(), m, {bad.holder("bad"), good.holder("good")}, o,
+    auto r = fetch_file(new_key(), m, {bad.holder("bad"), good.holder("good")}, o,
                         [&](const FetchEvent& e) {
                             if (auto* b = std::get_if<BadBlock>(&e)) bads.push_back(*b);
                         });
@@ -410,7 +420,7 @@ TEST_F(ShareTransfer, OnlyABadHolderIsAnErrorThatKeepsTheVerifiedPart) {
     o.output = dir / "out/f.bin";
     o.max_span_bytes = 128 * 1024;
     try {
-        fetch_file(mcast::Identity::generate(), m, {bad.holder("bad")}, o);
+        fetch_file(new_key(), m, {bad.holder("bad")}, o);
         FAIL() << "fetched a file that does not match";
     } catch (const FetchError& e) {
         std::string what = e.what();
@@ -433,24 +443,23 @@ TEST_F(ShareTransfer, WrongKeyOrVanishedHolder) {
     a.add("f.bin", m);
     a.start();
     auto impostor = a.holder("impostor");
-    impostor.key = mcast::Identity::generate().public_key();
+    impostor.node = new_key().id();
     // A port nobody listens on: a holder that vanished.
     tcp::acceptor gone_acceptor(a.io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    Holder vanished{gone_acceptor.local_endpoint(), a.id.public_key(), "vanished"};
+    Holder vanished{gone_acceptor.local_endpoint(), a.id.id(), "vanished"};
     gone_acceptor.close();
     FetchOptions o;
     o.output = dir / "out/f.bin";
     std::vector<std::string> gone;
-    fetch_file(mcast::Identity::generate(), m, {impostor, vanished, a.holder("a")}, o,
-               [&](const FetchEvent& e) {
-                   if (auto* g = std::get_if<HolderGone>(&e)) gone.push_back(g->reason);
-               });
+    fetch_file(new_key(), m, {impostor, vanished, a.holder("a")}, o, [&](const FetchEvent& e) {
+        if (auto* g = std::get_if<HolderGone>(&e)) gone.push_back(g->reason);
+    });
     EXPECT_EQ(read_all(o.output), data);
     ASSERT_EQ(gone.size(), 2u);
 
     fs::remove(o.output);
     try {
-        fetch_file(mcast::Identity::generate(), m, {impostor, vanished}, o);
+        fetch_file(new_key(), m, {impostor, vanished}, o);
         FAIL();
     } catch (const FetchError& e) {
         std::string what = e.what();
@@ -469,7 +478,7 @@ TEST_F(ShareTransfer, InterruptedFetchResumesWithOnlyWhatIsMissing) {
     Node a(dir / "a");
     a.add("f.bin", m);
     a.start();
-    auto self = mcast::Identity::generate();
+    auto self = new_key();
     FetchOptions o;
     o.output = dir / "out/f.bin";
     o.max_span_bytes = bs;
@@ -528,7 +537,7 @@ TEST_F(ShareTransfer, DiskFullIsOneLineAndKeepsTheVerifiedPart) {
         o.max_span_bytes = 256 * 1024;
         o.checkpoint_interval = 0ms; // every verified block recorded before the disk fills
         try {
-            fetch_file(mcast::Identity::generate(), m, {a.holder("a")}, o);
+            fetch_file(new_key(), m, {a.holder("a")}, o);
             error = "fetched 6 MiB into 2 MiB";
         } catch (const FetchError& e) {
             error = e.what();

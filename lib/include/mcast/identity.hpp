@@ -15,8 +15,6 @@
 #include <stdexcept>
 #include <string>
 
-struct evp_pkey_st; // OpenSSL's EVP_PKEY
-
 namespace mcast {
 
 inline constexpr std::size_t public_key_size = 32;
@@ -99,10 +97,6 @@ public:
     NodeId id() const;
     Signature sign(ByteView message) const;
     std::string public_key_pem() const;
-    // The OpenSSL key (EVP_PKEY*) behind this identity, for code that hands the key to OpenSSL
-    // itself: the share target's TLS certificate and handshakes. Valid while this Identity
-    // lives; EVP_PKEY_up_ref() it to keep it longer. The private key never leaves OpenSSL.
-    evp_pkey_st* native_handle() const;
 
     ~Identity();
     Identity(Identity&&) noexcept;

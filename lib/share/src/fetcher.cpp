@@ -111,7 +111,7 @@ fs::path Fetcher::sidecar_path(const fs::path& output) {
 }
 
 struct Fetcher::Impl : std::enable_shared_from_this<Impl> {
-    Impl(asio::io_context& io_, const Identity& self, Manifest m, std::vector<Holder> h,
+    Impl(asio::io_context& io_, const TlsKey& self, Manifest m, std::vector<Holder> h,
          FetchOptions o)
         : io(io_), ctx(make_client_context(self)), manifest(std::move(m)), holders(std::move(h)),
           options(std::move(o)), wake(io_) {}
@@ -340,7 +340,7 @@ asio::awaitable<void> Fetcher::Impl::worker(std::size_t h) {
 
     auto stream = std::make_shared<Stream>(io, ctx);
     streams[h] = stream;
-    stream->set_verify_callback(expect_server_key(holder.key));
+    stream->set_verify_callback(expect_server_id(holder.node));
     beast::get_lowest_layer(*stream).expires_after(options.connect_timeout);
     co_await beast::get_lowest_layer(*stream).async_connect(
         holder.endpoint, asio::redirect_error(asio::use_awaitable, ec));
@@ -394,7 +394,7 @@ asio::awaitable<void> Fetcher::Impl::worker(std::size_t h) {
     }
 }
 
-Fetcher::Fetcher(asio::io_context& io, const Identity& self, Manifest manifest,
+Fetcher::Fetcher(asio::io_context& io, const TlsKey& self, Manifest manifest,
                  std::vector<Holder> holders, FetchOptions options) {
     if (!manifest.consistent())
         throw FetchError("the manifest's block hashes do not make its root");
@@ -446,7 +446,7 @@ asio::awaitable<std::string> ask_manifest(asio::ssl::context& ctx, const Holder&
                                           std::optional<Manifest>& out) {
     auto ex = co_await asio::this_coro::executor;
     Stream stream(ex, ctx);
-    stream.set_verify_callback(expect_server_key(holder.key));
+    stream.set_verify_callback(expect_server_id(holder.node));
     boost::system::error_code ec;
     beast::get_lowest_layer(stream).expires_after(timeout);
     co_await beast::get_lowest_layer(stream).async_connect(
@@ -487,8 +487,8 @@ asio::awaitable<std::string> ask_manifest(asio::ssl::context& ctx, const Holder&
 
 } // namespace
 
-Manifest fetch_manifest(const Identity& self, const std::vector<Holder>& holders,
-                        const Digest& root, std::uint64_t size, std::uint32_t block_size,
+Manifest fetch_manifest(const TlsKey& self, const std::vector<Holder>& holders, const Digest& root,
+                        std::uint64_t size, std::uint32_t block_size,
                         std::chrono::milliseconds timeout) {
     auto ctx = make_client_context(self);
     std::string reasons;
@@ -508,7 +508,7 @@ Manifest fetch_manifest(const Identity& self, const std::vector<Holder>& holders
                      reasons + ")");
 }
 
-FetchResult fetch_file(const Identity& self, Manifest manifest, std::vector<Holder> holders,
+FetchResult fetch_file(const TlsKey& self, Manifest manifest, std::vector<Holder> holders,
                        FetchOptions options, Fetcher::EventHandler on_event) {
     asio::io_context io;
     Fetcher f(io, self, std::move(manifest), std::move(holders), std::move(options));

@@ -29,7 +29,7 @@ using asio::ip::tcp;
 using Stream = beast::ssl_stream<beast::tcp_stream>;
 
 struct HttpsServer::Impl : std::enable_shared_from_this<Impl> {
-    Impl(asio::io_context& io_, const Identity& self, FileProvider& files_, ServerLimits lim)
+    Impl(asio::io_context& io_, const TlsKey& self, FileProvider& files_, ServerLimits lim)
         : io(io_), ctx(make_server_context(self)), files(files_), limits(lim), acceptor(io_),
           peers(lim.connections_per_peer, lim.connections),
           handshakes(lim.handshakes_per_address, lim.handshakes) {}
@@ -144,12 +144,14 @@ asio::awaitable<void> HttpsServer::Impl::serve(tcp::socket socket) {
     co_await stream->async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
 }
 
-HttpsServer::HttpsServer(asio::io_context& io, const Identity& self, FileProvider& files,
+HttpsServer::HttpsServer(asio::io_context& io, const TlsKey& self, FileProvider& files,
                          const tcp::endpoint& at, ServerLimits limits)
     : impl_(std::make_shared<Impl>(io, self, files, limits)) {
     impl_->acceptor.open(at.protocol());
     impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
-    if (at.address().is_v6()) impl_->acceptor.set_option(asio::ip::v6_only(true));
+    // "::" takes IPv4 too (mapped addresses); a given IPv6 address only itself.
+    if (at.address().is_v6())
+        impl_->acceptor.set_option(asio::ip::v6_only(!at.address().is_unspecified()));
     impl_->acceptor.bind(at);
     impl_->acceptor.listen();
     asio::co_spawn(io, impl_->accept_loop(), asio::detached);

@@ -3,11 +3,13 @@
 #include <mcast/share/tls.hpp>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include <chrono>
+#include <cstdio>
 #include <memory>
 
 namespace mcast::share {
@@ -29,9 +31,7 @@ using X509Ptr = std::unique_ptr<X509, X509Free>;
     throw TlsError(what + ": " + buf);
 }
 
-std::optional<PublicKeyBytes> ed25519_key_of(X509* cert) {
-    if (!cert) return std::nullopt;
-    EVP_PKEY* pk = X509_get0_pubkey(cert);
+std::optional<PublicKeyBytes> ed25519_key_of_pkey(EVP_PKEY* pk) {
     if (!pk || EVP_PKEY_get_id(pk) != EVP_PKEY_ED25519) return std::nullopt;
     PublicKeyBytes out{};
     std::size_t len = out.size();
@@ -42,11 +42,16 @@ std::optional<PublicKeyBytes> ed25519_key_of(X509* cert) {
     return out;
 }
 
+std::optional<PublicKeyBytes> ed25519_key_of(X509* cert) {
+    if (!cert) return std::nullopt;
+    return ed25519_key_of_pkey(X509_get0_pubkey(cert));
+}
+
 // A self-signed certificate over the node's key. Nobody checks its names, dates or signature:
 // the peer judges the key, and TLS 1.3's CertificateVerify proves that the other end holds it.
 // The subject names the node id so that a capture is readable.
-X509Ptr self_signed(const Identity& self) {
-    EVP_PKEY* key = self.native_handle();
+X509Ptr self_signed(const TlsKey& self) {
+    EVP_PKEY* key = self.get();
     X509Ptr cert(X509_new());
     if (!cert) fail("cannot make a certificate");
     std::uint64_t serial = 0;
@@ -71,15 +76,15 @@ X509Ptr self_signed(const Identity& self) {
 
 // Both ends: TLS 1.3 only, Ed25519 for every signature, no session tickets (each connection
 // shows its key again), our certificate and key.
-void configure(SSL_CTX* ctx, const Identity& self) {
+void configure(SSL_CTX* ctx, const TlsKey& self) {
     auto cert = self_signed(self);
     bool ok = SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) == 1 &&
               SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) == 1 &&
               SSL_CTX_set1_sigalgs_list(ctx, "ed25519") == 1 &&
               SSL_CTX_set1_client_sigalgs_list(ctx, "ed25519") == 1 &&
               SSL_CTX_use_certificate(ctx, cert.get()) == 1 &&
-              SSL_CTX_use_PrivateKey(ctx, self.native_handle()) == 1 &&
-              SSL_CTX_check_private_key(ctx) == 1 && SSL_CTX_set_num_tickets(ctx, 0) == 1;
+              SSL_CTX_use_PrivateKey(ctx, self.get()) == 1 && SSL_CTX_check_private_key(ctx) == 1 &&
+              SSL_CTX_set_num_tickets(ctx, 0) == 1;
     if (!ok) fail("cannot set up TLS");
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 }
@@ -93,7 +98,26 @@ int accept_ed25519_client(int, X509_STORE_CTX* store) {
 
 } // namespace
 
-ssl::context make_server_context(const Identity& self) {
+void TlsKey::Free::operator()(evp_pkey_st* p) const {
+    EVP_PKEY_free(p);
+}
+
+TlsKey TlsKey::load(const std::filesystem::path& key_file) {
+    auto identity = Identity::load(key_file); // every check of a key file; throws IdentityError
+    std::unique_ptr<FILE, decltype(&std::fclose)> f(std::fopen(key_file.c_str(), "re"),
+                                                    &std::fclose);
+    if (!f) throw TlsError("cannot read '" + key_file.string() + "'");
+    TlsKey out;
+    out.key_.reset(PEM_read_PrivateKey(f.get(), nullptr, nullptr, nullptr), Free{});
+    if (!out.key_) fail("cannot read '" + key_file.string() + "'");
+    auto pub = ed25519_key_of_pkey(out.key_.get());
+    if (!pub || *pub != identity.public_key())
+        throw TlsError("'" + key_file.string() + "' changed while it was read");
+    out.public_key_ = *pub;
+    return out;
+}
+
+ssl::context make_server_context(const TlsKey& self) {
     ssl::context ctx(ssl::context::tls_server);
     configure(ctx.native_handle(), self);
     SSL_CTX_set_verify(ctx.native_handle(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
@@ -101,7 +125,7 @@ ssl::context make_server_context(const Identity& self) {
     return ctx;
 }
 
-ssl::context make_client_context(const Identity& self) {
+ssl::context make_client_context(const TlsKey& self) {
     ssl::context ctx(ssl::context::tls_client);
     configure(ctx.native_handle(), self);
     // No trust anchors are loaded: without expect_server_key() every server is refused.
@@ -115,6 +139,15 @@ std::function<bool(bool, ssl::verify_context&)> expect_server_key(const PublicKe
         if (X509_STORE_CTX_get_error_depth(store) != 0) return true;
         auto key = ed25519_key_of(X509_STORE_CTX_get_current_cert(store));
         return key && *key == expected;
+    };
+}
+
+std::function<bool(bool, ssl::verify_context&)> expect_server_id(const NodeId& expected) {
+    return [expected](bool, ssl::verify_context& vc) {
+        X509_STORE_CTX* store = vc.native_handle();
+        if (X509_STORE_CTX_get_error_depth(store) != 0) return true;
+        auto key = ed25519_key_of(X509_STORE_CTX_get_current_cert(store));
+        return key && NodeId::of(*key) == expected;
     };
 }
 

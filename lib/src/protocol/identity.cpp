@@ -177,10 +177,6 @@ Signature Identity::sign(ByteView message) const {
     return sig;
 }
 
-evp_pkey_st* Identity::native_handle() const {
-    return impl_->key.get();
-}
-
 std::string Identity::public_key_pem() const {
     std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
     PEM_write_bio_PUBKEY(bio.get(), impl_->key.get());

@@ -12,6 +12,7 @@
 
 #include <mcast/block_tree.hpp>
 #include <mcast/identity.hpp>
+#include <mcast/share/tls.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -29,11 +30,11 @@
 
 namespace mcast::share {
 
-// A node that serves the file: where, and the key that must be at the other end of the TLS
-// connection (the key that signed its search answer).
+// A node that serves the file: where, and the node whose key must be at the other end of the
+// TLS connection (the key that signed its search answer; its id is the key's SHA-256).
 struct Holder {
     boost::asio::ip::tcp::endpoint endpoint;
-    PublicKeyBytes key{};
+    NodeId node;
     std::string name; // for messages: the node's name or id
 };
 
@@ -82,7 +83,7 @@ class Fetcher {
 public:
     // Throws FetchError at once for a manifest that is not consistent (its blocks do not make
     // its root: Manifest::consistent) or no holders.
-    Fetcher(boost::asio::io_context& io, const Identity& self, Manifest manifest,
+    Fetcher(boost::asio::io_context& io, const TlsKey& self, Manifest manifest,
             std::vector<Holder> holders, FetchOptions options);
     ~Fetcher();
     Fetcher(const Fetcher&) = delete;
@@ -115,12 +116,12 @@ inline constexpr std::uint16_t default_share_port = 7767;
 // manifest whose hashes make `root` (Manifest::consistent): a holder cannot make the fetcher
 // accept a block the signed answer did not vouch for. Throws FetchError naming each holder's
 // failure.
-Manifest fetch_manifest(const Identity& self, const std::vector<Holder>& holders,
-                        const Digest& root, std::uint64_t size, std::uint32_t block_size,
+Manifest fetch_manifest(const TlsKey& self, const std::vector<Holder>& holders, const Digest& root,
+                        std::uint64_t size, std::uint32_t block_size,
                         std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 // Runs a Fetcher on an io_context of its own until it ends; throws FetchError.
-FetchResult fetch_file(const Identity& self, Manifest manifest, std::vector<Holder> holders,
+FetchResult fetch_file(const TlsKey& self, Manifest manifest, std::vector<Holder> holders,
                        FetchOptions options, Fetcher::EventHandler on_event = {});
 
 } // namespace mcast::share

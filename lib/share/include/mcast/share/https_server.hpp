@@ -8,6 +8,7 @@
 
 #include <mcast/identity.hpp>
 #include <mcast/share/file_provider.hpp>
+#include <mcast/share/tls.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -41,7 +42,7 @@ public:
     // Listens on `at` (port 0: any). `files` must outlive the server and its connections.
     // Throws boost::system::system_error when it cannot listen, TlsError when the key cannot
     // make a certificate.
-    HttpsServer(boost::asio::io_context& io, const Identity& self, FileProvider& files,
+    HttpsServer(boost::asio::io_context& io, const TlsKey& self, FileProvider& files,
                 const boost::asio::ip::tcp::endpoint& at, ServerLimits limits = {});
     ~HttpsServer();
     HttpsServer(const HttpsServer&) = delete;
