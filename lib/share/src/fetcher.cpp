@@ -30,7 +30,6 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
-#include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -89,12 +88,6 @@ int write_atomically(const fs::path& file, const std::string& text) {
     return 0;
 }
 
-std::string mib(std::uint64_t bytes) {
-    std::ostringstream s;
-    s.precision(1);
-    s << std::fixed << static_cast<double>(bytes) / (1024.0 * 1024.0) << " MiB";
-    return s.str();
-}
 
 } // namespace
 
