@@ -10,6 +10,7 @@
 #include "run_loop.hpp"
 
 #include <mcast/share/fetcher.hpp>
+#include <mcast/share/stream_proxy.hpp>
 #include <mcast/share_service.hpp>
 #include <mcast/weather.hpp>
 
@@ -151,6 +152,8 @@ int run_fetch(const ParsedArgs& args, Output& out) {
         if (!into_dir && wanted.size() > 1)
             throw UsageError("-o: with several RESULTs, name an existing directory");
     }
+    const bool stream = args.flag("stream");
+    if (stream && wanted.size() != 1) throw UsageError("--stream: name one RESULT");
     const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
         args.duration("timeout").value_or(std::chrono::seconds(2)));
 
@@ -291,9 +294,11 @@ int run_fetch(const ParsedArgs& args, Output& out) {
                                    size_text(static_cast<double>(last.total_bytes)), size_text(r),
                                    eta);
             });
+            std::optional<share::StreamProxy> proxy;
             fetcher.start(
                 [&](const share::FetchEvent& e) {
                     if (auto* p = std::get_if<share::FetchProgress>(&e)) {
+                        if (proxy) proxy->notify();
                         last = *p;
                         bytes_now = p->transferred_bytes;
                         if (out.json() &&
@@ -321,10 +326,27 @@ int run_fetch(const ParsedArgs& args, Output& out) {
                     result = r;
                     failed = std::move(e);
                     ended = true;
+                    if (proxy) failed ? proxy->fail() : proxy->notify();
                 });
-            loop.on_interrupt([&] { fetcher.cancel(); });
-            while (!ended && !loop.finished())
+            if (stream && !ended) {
+                // The player's URL on stdout at once; the file keeps being served after it is
+                // complete, until SIGINT or SIGTERM.
+                proxy.emplace(loop.io(), fetcher, target.string());
+                if (out.json())
+                    out.record({{"type", "stream"},
+                                {"url", proxy->url()},
+                                {"file", target.string()},
+                                {"root", digest_hex(hit.root)}});
+                else
+                    out.line(proxy->url());
+            }
+            loop.on_interrupt([&] {
+                if (!ended) fetcher.cancel();
+                if (stream) loop.finish();
+            });
+            while (!loop.finished() && (!ended || (proxy && !failed)))
                 loop.io().run_one();
+            if (proxy) proxy->stop();
             ticker.reset();
             out.end_progress();
             last = result.progress;

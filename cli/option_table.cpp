@@ -1086,7 +1086,8 @@ const std::vector<CommandSpec>& commands() {
         {
             .name = "fetch",
             .summary = "download a file found by search, verified, from every node that has it",
-            .synopsis = "mcast fetch RESULT... [-o FILE|DIR] [--timeout DURATION] [--no-yield]",
+            .synopsis = "mcast fetch RESULT... [-o FILE|DIR] [--stream] [--timeout DURATION] "
+                        "[--no-yield]",
             .description =
                 "Finds each RESULT with one search and downloads it over HTTPS (TLS 1.3) from "
                 "every node that answered with the same content, at once. Each node must show "
@@ -1100,6 +1101,11 @@ const std::vector<CommandSpec>& commands() {
                 "RESULT is a result id from 'mcast search', a prefix of a content hash (8 hex "
                 "digits or more), or NODE:PATH (a node's name or id prefix and the file's path "
                 "in its shares, with or without the share's label).\n\n"
+                "With --stream, fetch also serves the file on 127.0.0.1 over plain HTTP with "
+                "Range requests and prints its URL: a player reads it while it downloads, the "
+                "blocks it asks for fetched first, each verified before the player sees it "
+                "(mpv \"$(mcast fetch --stream RESULT)\"). It keeps serving the complete file "
+                "until interrupted.\n\n"
                 "While the resident node's weather advises a job of --priority to give way, "
                 "fetch keeps below the advised rate, or waits (--no-yield: never).",
             .options =
@@ -1112,6 +1118,9 @@ const std::vector<CommandSpec>& commands() {
                      .arity = Arity::One,
                      .hint = Hint::File},
                     {.long_name = "force", .help = "Replace a file that is already there."},
+                    {.long_name = "stream",
+                     .help = "Serve the file to a player on 127.0.0.1 while it downloads, and "
+                             "print its URL."},
                     {.long_name = "timeout",
                      .value_name = "DURATION",
                      .help = "Wait this long for search answers.",

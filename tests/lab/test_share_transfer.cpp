@@ -10,6 +10,7 @@
 //     fetch resumed, counting bytes; disk full (a small tmpfs in a mount namespace of its own).
 #include <mcast/share/fetcher.hpp>
 #include <mcast/share/https_server.hpp>
+#include <mcast/share/stream_proxy.hpp>
 #include <mcast/share/tls.hpp>
 
 #include "transfer/block_map.hpp"
@@ -25,6 +26,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <net/if.h>
+#include <random>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -565,6 +567,83 @@ TEST_F(ShareTransfer, DiskFullIsOneLineAndKeepsTheVerifiedPart) {
     EXPECT_NE(error.find(std::to_string(recorded) + " of 24 blocks verified and kept"),
               std::string::npos)
         << error;
+}
+
+// Output of a command run through the shell (curl), or nullopt when it failed.
+std::optional<std::string> run_capture(const std::string& command) {
+    std::unique_ptr<FILE, decltype(&::pclose)> p(::popen(command.c_str(), "r"), &::pclose);
+    if (!p) return std::nullopt;
+    std::string out;
+    char buf[65536];
+    while (auto n = std::fread(buf, 1, sizeof buf, p.get()))
+        out.append(buf, n);
+    if (::pclose(p.release()) != 0) return std::nullopt;
+    return out;
+}
+
+TEST_F(ShareTransfer, StreamServesRangesToCurlByteForByte) {
+    NEED_PRIVATE_NET();
+    if (!run_capture("curl --version >/dev/null 2>&1")) GTEST_SKIP() << "no curl";
+    auto data = pattern(6 * 1024 * 1024 + 333, 7);
+    auto m = manifest_of(data, 128 * 1024);
+    put("a/f.bin", data);
+    Node a(dir / "a");
+    a.add("f.bin", m);
+    a.start();
+    asio::io_context io;
+    FetchOptions o;
+    o.output = dir / "out/s.bin";
+    o.max_span_bytes = 128 * 1024;
+    Fetcher f(io, new_key(), m, {a.holder("a")}, o);
+    std::optional<StreamProxy> proxy;
+    std::optional<std::string> failure;
+    bool done = false;
+    f.start(
+        [&](const FetchEvent& e) {
+            if (std::holds_alternative<FetchProgress>(e) && proxy) proxy->notify();
+        },
+        [&](const FetchResult&, std::optional<FetchError> e) {
+            done = true;
+            if (e) failure = e->what();
+            if (proxy) e ? proxy->fail() : proxy->notify();
+        });
+    proxy.emplace(io, f, o.output.string());
+    auto url = proxy->url();
+    std::thread t([&] { io.run(); });
+
+    // A range in the middle first (the player seeks), then random ones, suffixes, open ends.
+    std::vector<std::pair<std::string, std::string>> asks{
+        {"3000000-3300000", data.substr(3000000, 300001)},
+        {"-1000", data.substr(data.size() - 1000)},
+        {"6291000-", data.substr(6291000)},
+        {"0-0", data.substr(0, 1)},
+    };
+    std::mt19937_64 rng(42);
+    for (int i = 0; i < 12; ++i) {
+        auto x = rng() % data.size(), y = rng() % data.size();
+        if (x > y) std::swap(x, y);
+        asks.push_back({std::to_string(x) + "-" + std::to_string(y), data.substr(x, y - x + 1)});
+    }
+    for (const auto& [range, want] : asks) {
+        auto got = run_capture("curl -sf -r " + range + " " + url);
+        ASSERT_TRUE(got) << range;
+        EXPECT_TRUE(*got == want) << range << ": " << got->size() << " bytes, " << want.size()
+                                  << " expected";
+    }
+    auto whole = run_capture("curl -sf " + url);
+    ASSERT_TRUE(whole);
+    EXPECT_TRUE(*whole == data);
+    auto head = run_capture("curl -sfI -r 10-19 " + url);
+    ASSERT_TRUE(head);
+    EXPECT_NE(head->find("Content-Range: bytes 10-19/" + std::to_string(data.size())),
+              std::string::npos)
+        << *head;
+    EXPECT_FALSE(run_capture("curl -sf -r 99999999- " + url)); // 416
+    asio::post(io, [&] { proxy->stop(); });
+    t.join();
+    EXPECT_TRUE(done);
+    EXPECT_FALSE(failure) << *failure;
+    EXPECT_EQ(read_all(o.output), data);
 }
 
 int main(int argc, char** argv) {

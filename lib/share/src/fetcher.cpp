@@ -88,7 +88,6 @@ int write_atomically(const fs::path& file, const std::string& text) {
     return 0;
 }
 
-
 } // namespace
 
 fs::path Fetcher::part_path(const fs::path& output) {
@@ -428,6 +427,19 @@ void Fetcher::start(EventHandler on_event, DoneHandler done) {
 
 void Fetcher::cancel() {
     impl_->finish("interrupted");
+}
+
+void Fetcher::want(std::size_t block) {
+    if (impl_->plan) impl_->plan->want(block);
+}
+
+bool Fetcher::verified(std::size_t block) const {
+    return impl_->plan && block < impl_->plan->verified_blocks().size() &&
+           impl_->plan->verified_blocks().has(block);
+}
+
+const Manifest& Fetcher::manifest() const {
+    return impl_->manifest;
 }
 
 namespace {

@@ -98,6 +98,12 @@ public:
     // Stops every connection, saves the sidecar, and calls done with an error "interrupted".
     void cancel();
 
+    // Stream mode (StreamProxy): fetch from `block` onwards next, and whether a block is
+    // verified and on disk in part_path() (which stays readable through the final rename).
+    void want(std::size_t block);
+    bool verified(std::size_t block) const;
+    const Manifest& manifest() const;
+
     // The paths the fetch keeps its state in.
     static std::filesystem::path part_path(const std::filesystem::path& output);
     static std::filesystem::path sidecar_path(const std::filesystem::path& output);
