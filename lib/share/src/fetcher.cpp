@@ -348,17 +348,20 @@ asio::awaitable<void> Fetcher::Impl::worker(std::size_t h) {
     else if (ec)
         why = ec.message();
     beast::flat_buffer buffer;
+    asio::steady_timer pause(io); // this worker's own: the shared `wake` is for idle ones
     while (why.empty() && !finished) {
         if (options.hold_back && options.hold_back()) {
-            wake.expires_after(std::chrono::milliseconds(200));
-            co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            pause.expires_after(std::chrono::milliseconds(200));
+            co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
             continue;
         }
         auto span = plan->next(h);
         if (!span) {
             if (plan->done() || plan->holder_out(h) || plan->stuck()) break;
             // Others hold the rest; wait until one of them gives something back or finishes.
-            wake.expires_at(Clock::time_point::max());
+            // Re-arming would cancel the other idle workers' waits (and theirs ours): only once.
+            if (wake.expiry() != Clock::time_point::max())
+                wake.expires_at(Clock::time_point::max());
             co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
             continue;
         }
