@@ -71,7 +71,9 @@ TlsKey new_key() {
                 (std::to_string(++n) + ".pem");
     mcast::Identity::generate().save(file);
     auto key = TlsKey::load(file);
-    fs::remove(file);
+    std::error_code ec;
+    fs::remove(file, ec);
+    fs::remove(file.parent_path(), ec); // once empty
     return key;
 }
 
