@@ -13,6 +13,9 @@
 
 #include <mcast/control.hpp>
 #include <mcast/node.hpp>
+#include <mcast/share/file_provider.hpp>
+#include <mcast/share/https_server.hpp>
+#include <mcast/share/tls.hpp>
 #include <mcast/share_service.hpp>
 #include <mcast/tuple_codec.hpp>
 #include <mcast/weather_service.hpp>
@@ -44,7 +47,8 @@ struct Setup {
     std::filesystem::path control;
     bool control_chosen = false; // --control or MCAST_CONTROL named it
     std::string control_group;
-    bool igd = true; // --igd on
+    bool igd = true;           // --igd on
+    std::string identity_file; // the key file, read again for the shares' TLS (lib/share)
 };
 
 // --uplink UP/DOWN: two bit rates ("10Mbit/40Mbit").
@@ -170,7 +174,8 @@ Setup make_setup(const ParsedArgs& args, Output& out) {
             {},
             false,
             {},
-            true};
+            true,
+            identity_path(args)};
     weather_setup(args, s);
     return s;
 }
@@ -220,6 +225,31 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
     // The shares of this machine (mcast share), searchable on the LAN; its requests come in on
     // the weather's control socket.
     std::unique_ptr<ShareService> shares;
+    // Its catalogue served over HTTPS (lib/share) on the TCP port of the session's UDP port.
+    std::optional<share::TlsKey> share_key;
+    std::unique_ptr<share::CatalogueFiles> share_files;
+    std::unique_ptr<share::HttpsServer> share_server;
+    const auto serve_shares = [&](const Setup& s) {
+        share_server.reset();
+        try {
+            share_key.emplace(share::TlsKey::load(s.identity_file));
+            share_files = std::make_unique<share::CatalogueFiles>(
+                [&shares] { return shares ? shares->catalogue() : nullptr; },
+                [](const PublicKeyBytes& k) { return trust_store()->trusts(NodeId::of(k)); });
+            namespace ip = boost::asio::ip;
+            try {
+                share_server = std::make_unique<share::HttpsServer>(
+                    loop.io(), *share_key, *share_files,
+                    ip::tcp::endpoint(ip::address_v6::any(), s.session.port));
+            } catch (const boost::system::system_error&) { // no IPv6 here
+                share_server = std::make_unique<share::HttpsServer>(
+                    loop.io(), *share_key, *share_files,
+                    ip::tcp::endpoint(ip::address_v4::any(), s.session.port));
+            }
+        } catch (const std::exception& e) {
+            out.note(std::string("shares are searchable but not served: ") + e.what());
+        }
+    };
 
     // The weather service for s on the running session, with the declarations of the one it
     // replaces (a reload must not drop what programs declared).
@@ -291,11 +321,13 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
         so.warn = [&out](const std::string& w) { out.note(w); };
         shares = std::make_unique<ShareService>(*session, so);
         shares->start();
+        serve_shares(s);
         start_weather(s, std::exchange(carry, {}));
     };
     // Ends the node and its session; the goodbye tells the others it is gone.
     const auto stop = [&] {
         stop_weather();
+        share_server.reset();
         shares.reset();
         if (node) node->stop();
         node.reset();

@@ -30,6 +30,8 @@ const std::vector<CommandRunner>& command_runners() {
          [](const CommandSpec&, const ParsedArgs& a, Output& o) { return run_share(a, o); }},
         {"search",
          [](const CommandSpec&, const ParsedArgs& a, Output& o) { return run_search(a, o); }},
+        {"fetch",
+         [](const CommandSpec&, const ParsedArgs& a, Output& o) { return run_fetch(a, o); }},
         {"yield",
          [](const CommandSpec&, const ParsedArgs& a, Output& o) { return run_yield(a, o); }},
         {"config", run_config},

@@ -27,6 +27,7 @@ int run_weather(const ParsedArgs& args, Output& out);
 int run_activity(const ParsedArgs& args, Output& out);
 int run_share(const ParsedArgs& args, Output& out);
 int run_search(const ParsedArgs& args, Output& out);
+int run_fetch(const ParsedArgs& args, Output& out);
 // `mcast yield [OPTIONS] -- CMD [ARGS...]`: returns CMD's exit status (cmd_yield.cpp).
 int run_yield(const ParsedArgs& args, Output& out);
 // `mcast config [COMMAND [ARGS...]]`: spec is COMMAND's (or config's own), effective what

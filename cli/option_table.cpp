@@ -1157,6 +1157,96 @@ const std::vector<CommandSpec>& commands() {
                 },
         },
         {
+            .name = "fetch",
+            .summary = "download a file found by search, verified, from every node that has it",
+            .synopsis = "mcast fetch RESULT... [-o FILE|DIR] [--stream] [--timeout DURATION] "
+                        "[--no-yield]",
+            .description =
+                "Finds each RESULT with one search and downloads it over HTTPS (TLS 1.3) from "
+                "every node that answered with the same content, at once. Each node must show "
+                "the key that signed its answer; no certificate authority is involved. Every "
+                "block is checked against the content hash the answer was signed with before it "
+                "is written. The file is written to FILE.mcast-part with a record of the "
+                "verified blocks in FILE.mcast-blocks: an interrupted fetch run again fetches "
+                "only what is missing. The file appears under its name only when it is "
+                "complete. A node that sends a block that does not match is reported and not "
+                "asked again; the block comes from another node.\n\n"
+                "RESULT is a result id from 'mcast search', a prefix of a content hash (8 hex "
+                "digits or more), or NODE:PATH (a node's name or id prefix and the file's path "
+                "in its shares, with or without the share's label).\n\n"
+                "With --stream, fetch also serves the file on 127.0.0.1 over plain HTTP with "
+                "Range requests and prints its URL: a player reads it while it downloads, the "
+                "blocks it asks for fetched first, each verified before the player sees it "
+                "(mpv \"$(mcast fetch --stream RESULT)\"). It keeps serving the complete file "
+                "until interrupted.\n\n"
+                "While the resident node's weather advises a job of --priority to give way, "
+                "fetch keeps below the advised rate, or waits (--no-yield: never).",
+            .options =
+                {
+                    {.long_name = "output",
+                     .short_name = 'o',
+                     .value_name = "FILE|DIR",
+                     .help = "Write to FILE, or into the directory DIR (the file's own name).",
+                     .default_help = "the file's own name, in the current directory",
+                     .arity = Arity::One,
+                     .hint = Hint::File},
+                    {.long_name = "force", .help = "Replace a file that is already there."},
+                    {.long_name = "stream",
+                     .help = "Serve the file to a player on 127.0.0.1 while it downloads, and "
+                             "print its URL."},
+                    {.long_name = "timeout",
+                     .value_name = "DURATION",
+                     .help = "Wait this long for search answers.",
+                     .default_value = "2s",
+                     .arity = Arity::One,
+                     .hint = Hint::Duration,
+                     .min_duration = 100ms,
+                     .max_duration = 1h},
+                    {.long_name = "no-yield", .help = "Do not give way to the LAN's live traffic."},
+                    control_option(),
+                    {.long_name = "priority",
+                     .value_name = "LEVEL",
+                     .help = "The fetch's priority: low gives way to every declared bulk "
+                             "transfer too; normal to what ranks above bulk.",
+                     .default_value = "normal",
+                     .arity = Arity::One,
+                     .hint = Hint::Choice,
+                     .choices = {"low", "normal"}},
+                    {.long_name = "heed",
+                     .value_name = "WHO",
+                     .help = "Whose weather reports count: any node's, or only friends'.",
+                     .default_value = "any",
+                     .arity = Arity::One,
+                     .hint = Hint::Choice,
+                     .choices = {"any", "trusted"}},
+                    {.long_name = "advice-file",
+                     .value_name = "FILE",
+                     .help = "Test only: read the advice from FILE ('yield [RATE [REASON]]' or "
+                             "'clear') instead of asking the resident node.",
+                     .arity = Arity::One,
+                     .hint = Hint::File,
+                     .hidden = true,
+                     .settable = false},
+                },
+            .positional_name = "RESULT",
+            .positional_help = "A result id, a content hash prefix, or NODE:PATH.",
+            .positional_many = true,
+            .examples =
+                {
+                    {"mcast fetch 3f2a9c01b7e4-9d1e0c55aa01",
+                     "The file of that search result, into the current directory."},
+                    {"mcast fetch media-pc:films/holiday.mkv -o ~/Videos/",
+                     "A file by node and path, into ~/Videos."},
+                },
+            .exit_codes =
+                {
+                    {0, "Every RESULT was fetched and verified."},
+                    {1, "A RESULT was not found on the LAN."},
+                    {2, "Error: a bad option, an ambiguous RESULT, no holder left, a full "
+                        "disk (the verified part is kept)."},
+                },
+        },
+        {
             .name = "yield",
             .summary = "run a job that gives way to the LAN's live traffic",
             .synopsis = "mcast yield [OPTIONS] -- CMD [ARGS...]",
