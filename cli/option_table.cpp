@@ -197,7 +197,9 @@ const CommandSpec& program() {
                     "--list: no request); "
                     "trust's PEER, NAME or PREFIX matched nothing; weather heard no report; "
                     "activity found no resident node, or no declaration of that ID; share "
-                    "remove found no such share; search found nothing. yield exits "
+                    "remove found no such share; search found nothing; fetch found a RESULT on no "
+                    "node. yield "
+                    "exits "
                     "with CMD's own status. id, send, announce, config and help never exit with 1. "
                     "mcast-COMMAND(1) says what each command "
                     "means."},
@@ -1158,7 +1160,7 @@ const std::vector<CommandSpec>& commands() {
         },
         {
             .name = "fetch",
-            .summary = "download a file found by search, verified, from every node that has it",
+            .summary = "download a search result from its nodes, verified",
             .synopsis = "mcast fetch RESULT... [-o FILE|DIR] [--stream] [--timeout DURATION] "
                         "[--no-yield]",
             .description =

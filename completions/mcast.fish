@@ -51,6 +51,7 @@ function __mcast_commands
     printf '%s\t%s\n' 'activity' 'declare what this machine is doing'
     printf '%s\t%s\n' 'share' 'share folders with the LAN'
     printf '%s\t%s\n' 'search' 'find files shared on the LAN'
+    printf '%s\t%s\n' 'fetch' 'download a search result from its nodes, verified'
     printf '%s\t%s\n' 'yield' 'run a job that gives way to the LAN\'s live traffic'
     printf '%s\t%s\n' 'config' 'show the settings in effect and where each comes from'
     printf '%s\t%s\n' 'help' 'show help for a command'
@@ -71,6 +72,7 @@ complete -c mcast -n __mcast_no_command -a 'weather' -d 'show what the LAN does 
 complete -c mcast -n __mcast_no_command -a 'activity' -d 'declare what this machine is doing'
 complete -c mcast -n __mcast_no_command -a 'share' -d 'share folders with the LAN'
 complete -c mcast -n __mcast_no_command -a 'search' -d 'find files shared on the LAN'
+complete -c mcast -n __mcast_no_command -a 'fetch' -d 'download a search result from its nodes, verified'
 complete -c mcast -n __mcast_no_command -a 'yield' -d 'run a job that gives way to the LAN\'s live traffic'
 complete -c mcast -n __mcast_no_command -a 'config' -d 'show the settings in effect and where each comes from'
 complete -c mcast -n __mcast_no_command -a 'help' -d 'show help for a command'
@@ -200,6 +202,16 @@ complete -c mcast -n '__mcast_command_is search' -l min-size -x -d 'Only files o
 complete -c mcast -n '__mcast_command_is search' -l max-size -x -d 'Only files of at most BYTES bytes'
 complete -c mcast -n '__mcast_command_is search' -l limit -x -d 'At most N files from each node'
 complete -c mcast -n '__mcast_command_is search' -l timeout -x -d 'Stop waiting for answers after DURATION'
+
+# mcast fetch
+complete -c mcast -n '__mcast_command_is fetch' -s o -l output -r -F -d 'Write to FILE, or into the directory DIR (the file\'s own name)'
+complete -c mcast -n '__mcast_command_is fetch' -l force -d 'Replace a file that is already there'
+complete -c mcast -n '__mcast_command_is fetch' -l stream -d 'Serve the file to a player on 127.0.0.1 while it downloads, and print its URL'
+complete -c mcast -n '__mcast_command_is fetch' -l timeout -x -d 'Wait this long for search answers'
+complete -c mcast -n '__mcast_command_is fetch' -l no-yield -d 'Do not give way to the LAN\'s live traffic'
+complete -c mcast -n '__mcast_command_is fetch' -l control -r -F -d 'The resident node\'s control socket, for running several nodes on one host (as --identity allows)'
+complete -c mcast -n '__mcast_command_is fetch' -l priority -x -a 'low normal' -d 'The fetch\'s priority: low gives way to every declared bulk transfer too'
+complete -c mcast -n '__mcast_command_is fetch' -l heed -x -a 'any trusted' -d 'Whose weather reports count: any node\'s, or only friends\''
 
 # mcast yield
 complete -c mcast -n '__mcast_command_is yield' -l control -r -F -d 'The resident node\'s control socket, for running several nodes on one host (as --identity allows)'

@@ -92,8 +92,10 @@ TEST(BlockTree, KnownRootsStayPut) {
             return sha256(m);
         };
         auto top = node(node(a, b), c);
-        std::string prefix = "mcast-tree-v1";
-        ByteBuffer m(prefix.begin(), prefix.end());
+        const std::string_view prefix = "mcast-tree-v1";
+        ByteBuffer m;
+        m.reserve(prefix.size() + 1 + 8 + 4 + top.size()); // (and GCC 12 sees no overflow)
+        m.insert(m.end(), prefix.begin(), prefix.end());
         m.push_back(0);
         for (int i = 7; i >= 0; --i)
             m.push_back(static_cast<std::uint8_t>((3ull * 128 * 1024) >> (8 * i)));
