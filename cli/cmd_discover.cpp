@@ -126,9 +126,7 @@ int run_discover(const ParsedArgs& args, Output& out) {
                     rec["changed"] = std::move(changed);
                 }
                 // A monitoring log needs to know when each event happened.
-                rec["time"] = rfc3339_ns(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                             std::chrono::system_clock::now().time_since_epoch())
-                                             .count());
+                rec["time"] = rfc3339_now();
                 out.record(rec);
             } else {
                 out.line(local_time() + "  " + human_event(e, now, trust.get()) +

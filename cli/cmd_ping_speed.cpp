@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "node_options.hpp"
 #include "peer_resolve.hpp"
+#include "ping_printers.hpp"
 #include "printers.hpp"
 #include "progress_ticker.hpp"
 #include "run_loop.hpp"
@@ -30,11 +31,11 @@ bool interrupted = false; // SIGINT/SIGTERM during a trial: no further trials
 
 // The reports of the receivers --peer names (all without --peer); `missing` gets the --peer
 // arguments that none of them matched.
-std::map<std::string, SpeedReport> wanted_reports(const SpeedResult& t,
+std::map<std::string, SpeedReport> wanted_reports(const std::map<std::string, SpeedReport>& all,
                                                   const std::vector<PeerArg>& peers,
                                                   std::vector<std::string>* missing = nullptr) {
     std::map<std::string, SpeedReport> kept;
-    for (const auto& [who, r] : t.reports)
+    for (const auto& [who, r] : all)
         if (wanted(who, r.name, peers)) kept.emplace(who, r);
     if (missing)
         for (const auto& p : peers)
@@ -110,6 +111,11 @@ std::string loss_text(const ReceiverFigures& f) {
         s += fmt::format(": {:.2f}% network, {:.2f}% receiver's kernel, {:.2f}% receiver's backlog",
                          f.network_loss_percent, f.kernel_drop_percent, f.backlog_drop_percent);
     return s;
+}
+
+// A receiver as the verdict lines name it: its name, else its short id.
+std::string receiver_label(const SpeedReceiverVerdict& rv) {
+    return rv.name.empty() ? rv.id.substr(0, 12) : escape_text(rv.name);
 }
 
 // Why one receiver failed ("lost 30.0% > 5%"); "" when it did not.
@@ -204,46 +210,28 @@ std::string speed_why(const SpeedResult& t, const SpeedVerdict& v, const SpeedBo
         why.push_back(
             fmt::format("{} receiver(s) reported, {} expected", v.receivers.size(), v.expected));
     for (const auto& rv : v.receivers)
-        if (!rv.ok)
-            why.push_back(fmt::format("{} {}",
-                                      rv.name.empty() ? rv.id.substr(0, 12) : escape_text(rv.name),
-                                      receiver_why(rv, bounds)));
+        if (!rv.ok) why.push_back(receiver_label(rv) + " " + receiver_why(rv, bounds));
     return fmt::format("{}", fmt::join(why, "; "));
 }
 
 // Every failing receiver named ("FAIL: node2 lost 10.0% > 5%"), every missing --peer, the
 // closing line or the "result" record, and the error; the exit status.
 int print_speed_verdict(Output& out, const SpeedResult& t, const SpeedVerdict& v,
-                        const SpeedBounds& bounds, int family) {
+                        const SpeedBounds& bounds) {
     const bool ok = v.ok && t.send_failure.empty();
     const auto responders = v.receivers.size() + v.missing.size();
     if (!out.json()) {
         if (!t.send_failure.empty()) out.line("FAIL: this host could not send: " + t.send_failure);
         for (const auto& rv : v.receivers)
-            if (!rv.ok)
-                out.line(fmt::format("FAIL: {} {}",
-                                     rv.name.empty() ? rv.id.substr(0, 12) : escape_text(rv.name),
-                                     receiver_why(rv, bounds)));
+            if (!rv.ok) out.line("FAIL: " + receiver_label(rv) + " " + receiver_why(rv, bounds));
         for (const auto& m : v.missing)
             out.line(fmt::format("FAIL: {} did not report", escape_text(m)));
         out.line(fmt::format("{} receiver{}, {} ok", responders, responders == 1 ? "" : "s",
                              v.ok_count));
     } else {
         json::array local;
-        for (const auto& r : t.refusals)
-            local.push_back(json::object{{"family", r.family},
-                                         {"unicast", r.unicast},
-                                         {"interface", r.interface},
-                                         {"errno", r.error},
-                                         {"error", std::strerror(r.error)},
-                                         {"probes", 0}});
-        if (local.empty() && !t.send_failure.empty()) // refused before any interface was tried
-            local.push_back(json::object{{"family", family},
-                                         {"unicast", false},
-                                         {"interface", ""},
-                                         {"errno", t.send_error},
-                                         {"error", t.send_failure},
-                                         {"probes", 0}});
+        for (const auto& r : t.refusals) // the stream ends at the first: no count of datagrams
+            local.push_back(json_local_failure({{r.family, r.unicast}, r.interface, r.error, 0}));
         json::array missing;
         for (const auto& m : v.missing)
             missing.push_back(json::string(m));
@@ -292,23 +280,22 @@ int run_ping_speed(const ParsedArgs& args, Output& out) {
     // the resident node knows.
     cfg.complete = [&](const std::map<std::string, SpeedReport>& reports) {
         std::vector<std::string> missing;
-        SpeedResult so_far;
-        so_far.reports = reports;
-        return wanted_reports(so_far, peers, &missing).size() >= bounds.expect && missing.empty() &&
-               std::all_of(known.begin(), known.end(),
-                           [&](const auto& k) { return reports.count(k.first) > 0; });
+        return wanted_reports(reports, peers, &missing).size() >= bounds.expect &&
+               missing.empty() && std::all_of(known.begin(), known.end(), [&](const auto& k) {
+                   return reports.count(k.first) > 0;
+               });
     };
     auto id = load_identity(args, out);
 
     if (!args.flag("find-max")) {
         auto t = run_trial(args, out, id, cfg);
         std::vector<std::string> missing;
-        const auto reports = wanted_reports(t, peers, &missing);
+        const auto reports = wanted_reports(t.reports, peers, &missing);
         for (const auto& [who, name] : known)
             if (!t.reports.count(who)) missing.push_back(name.empty() ? who.substr(0, 12) : name);
         const SpeedVerdict v = judge_speed(reports, t.sent, cfg.size, bounds, missing);
         print_trial(out, t, cfg, v, bounds);
-        return print_speed_verdict(out, t, v, bounds, cfg.family);
+        return print_speed_verdict(out, t, v, bounds);
     }
 
     RateSearch search(threshold);
@@ -316,7 +303,7 @@ int run_ping_speed(const ParsedArgs& args, Output& out) {
         cfg.rate = *rate;
         auto t = run_trial(args, out, id, cfg);
         if (interrupted) break; // report the best rate so far
-        const auto reports = wanted_reports(t, peers);
+        const auto reports = wanted_reports(t.reports, peers);
         print_trial(out, t, cfg, judge_speed(reports, t.sent, cfg.size, {}), {});
         if (!t.send_failure.empty()) { // no rate to search for: this host sends nothing
             out.error("this host could not send: " + t.send_failure);

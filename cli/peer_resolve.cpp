@@ -92,16 +92,15 @@ std::string now_rfc3339() {
 
 std::map<std::string, std::string> resident_node_peers(const ParsedArgs& args, Output& out) {
     std::map<std::string, std::string> peers;
-    for (const auto* option : {"group", "port"})
-        if (args.has(option, Arity::One) || args.has(option, Arity::Many)) {
-            const auto o = args.origin(option);
-            if (o == Origin::command_line || o == Origin::environment) {
-                out.debug(fmt::format("--{} chosen for this run: the resident node's nodes are "
-                                      "not expected",
-                                      option));
-                return peers;
-            }
+    for (const auto* option : {"group", "port"}) {
+        const auto o = args.origin(option);
+        if (o == Origin::command_line || o == Origin::environment) {
+            out.debug(fmt::format("--{} chosen for this run: the resident node's nodes are not "
+                                  "expected",
+                                  option));
+            return peers;
         }
+    }
     const std::string control = args.value("control").value_or("");
     try {
         ControlClient client(control, std::chrono::milliseconds(500));

@@ -157,15 +157,16 @@ std::string why_text(const PingRunVerdict& run) {
     return {};
 }
 
+json::object json_local_failure(const LocalSendFailure& f) {
+    return {{"family", f.path.family},         {"unicast", f.path.unicast},
+            {"interface", f.interface},        {"errno", f.error},
+            {"error", std::strerror(f.error)}, {"probes", f.probes}};
+}
+
 json::object json_result(const PingRunVerdict& run) {
     json::array local;
     for (const auto& f : run.local_failures)
-        local.push_back(json::object{{"family", f.path.family},
-                                     {"unicast", f.path.unicast},
-                                     {"interface", f.interface},
-                                     {"errno", f.error},
-                                     {"error", std::strerror(f.error)},
-                                     {"probes", f.probes}});
+        local.push_back(json_local_failure(f));
     return {{"type", "result"},
             {"ok", run.ok},
             {"responders", run.responders},

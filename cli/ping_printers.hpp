@@ -40,6 +40,8 @@ boost::json::object json_summary(const ResponderSummary& s, const PingBounds& bo
 std::string why_text(const PingRunVerdict& run);
 // The closing "result" record, so that a script sees why the run failed (and that it ran).
 boost::json::object json_result(const PingRunVerdict& run);
+// One item of a result's local_failures (ping's probes, or a speed test's stream).
+boost::json::object json_local_failure(const LocalSendFailure& f);
 // The closing line of the text output: "3 responders, 2 ok".
 std::string closing_line(const PingRunVerdict& run);
 

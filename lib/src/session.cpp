@@ -449,50 +449,6 @@ SendResult Session::send(std::string_view topic, const Tuple& values, SendOption
     return r;
 }
 
-SendResult Session::send_many(std::string_view topic, std::span<const Tuple> values,
-                              SendOptions opts) {
-    auto& i = *impl_;
-    if (!opts.unicast_to.empty())
-        throw std::invalid_argument("Session::send_many: group sends only");
-    auto* s4 = opts.family == 6 ? nullptr : opts.private_port ? i.priv4.get() : i.sock4.get();
-    auto* s6 = opts.family == 4 ? nullptr : opts.private_port ? i.priv6.get() : i.sock6.get();
-    SendResult r;
-    std::vector<ByteBuffer> datagrams; // sealed once, when there is somewhere to send them
-    std::vector<ByteView> views;
-    std::vector<SendRefusal> news;
-    auto out = [&](net::MulticastSocket* sock, unsigned index) {
-        if (datagrams.empty() && !values.empty()) {
-            datagrams.reserve(values.size());
-            for (const auto& v : values) {
-                auto t0 = std::chrono::steady_clock::now();
-                datagrams.push_back(
-                    i.sender.seal(type_byte(opts.type), topic, v, detail::wall_now_ns()));
-                i.note_seal(std::chrono::steady_clock::now() - t0);
-            }
-            views.assign(datagrams.begin(), datagrams.end());
-            r.sent_at_ns = detail::wall_now_ns();
-        }
-        int e = 0;
-        r.datagrams += sock->send_many(views, index, &e);
-        if (e) {
-            r.error = e;
-            const int family = sock == s4 ? 4 : 6;
-            if (i.refusals_told.emplace(family, index, false, e).second)
-                news.push_back({family, i.joined.at(index).name, index, false, e});
-        }
-    };
-    for (const auto& [index, j] : i.joined) {
-        if (opts.ifindex && index != opts.ifindex) continue;
-        if (j.ipv4 && s4) out(s4, index);
-        if (j.ipv6 && s6) out(s6, index);
-    }
-    r.no_interface = datagrams.empty() && !values.empty();
-    for (const auto& n : news)
-        for (auto& h : Impl::copy_of(i.refusal_handlers))
-            h(n);
-    return r;
-}
-
 SendResult Session::reply(const Arrival& to, std::string_view topic, const Tuple& values,
                           MessageType type, ReplyTo how) {
     SendOptions o;

@@ -51,14 +51,10 @@ struct SpeedResponder::Impl {
         return {session.kernel_drops(), c[DropReason::rate_limited] + c[DropReason::replay]};
     }
 
-    // `before`: the session's drops before the datagram that creates the test.
-    Test* find(const PublicKeyBytes& sender, const Nonce& test, bool create, Drops before = {}) {
+    Test* find(const PublicKeyBytes& sender, const Nonce& test) {
         for (auto& t : tests)
             if (t.sender == sender && t.counter.report().test == test) return &t;
-        if (!create) return nullptr;
-        if (tests.size() >= max_tests) tests.pop_front();
-        tests.push_back({sender, SpeedCounter(test), before, -1, std::nullopt});
-        return &tests.back();
+        return nullptr;
     }
 
     void on_data(const Message& m) {
@@ -66,9 +62,13 @@ struct SpeedResponder::Impl {
         if (!d) return;
         auto rx = m.arrival.rx_wall_ns ? m.arrival.rx_wall_ns : detail::wall_now_ns();
         auto bytes = min_datagram_size + m.header.topic.size() + encoded_size(m.values);
-        // The kernel's count as this datagram was queued: for a new test, its drops before.
-        find(m.header.sender, d->test, true, receiver_drops())
-            ->counter.add(d->seq, m.header.timestamp_ns, rx, bytes);
+        Test* t = find(m.header.sender, d->test);
+        if (!t) { // a new test: the drops so far are not its own (read once, not per datagram)
+            if (tests.size() >= max_tests) tests.pop_front();
+            t = &tests.emplace_back(
+                Test{m.header.sender, SpeedCounter(d->test), receiver_drops(), -1, std::nullopt});
+        }
+        t->counter.add(d->seq, m.header.timestamp_ns, rx, bytes);
     }
 
     void on_end(const Message& m) {
@@ -82,7 +82,7 @@ struct SpeedResponder::Impl {
         // (the answer to the plain marker, which the sender also sends for older responders)
         // went out for the same counts, and again when only the drops grew: a backlog read late
         // and dropped counts nothing as received, yet it is what the sender must hear about.
-        auto* t = find(m.header.sender, e->test, false);
+        auto* t = find(m.header.sender, e->test);
         if (!t) return;
         const auto received = t->counter.report().received;
         // Dropped between the test's first datagram and this end marker (they came the same
@@ -156,7 +156,6 @@ struct SpeedSender::Impl {
         o.family = cfg.family;
         o.batch = true;
         if (auto r = session.send("", encode_speed_data(d), o); !r) {
-            result.send_error = r.error;
             result.send_failure = r.why();
             return false;
         }
@@ -262,10 +261,8 @@ void SpeedSender::start() {
     // heard here, and the stream's result says so.
     i.refused_sub = i.session.on_send_refused([&i](const SendRefusal& r) {
         i.result.refusals.push_back(r);
-        if (i.result.send_failure.empty()) {
-            i.result.send_error = r.error;
+        if (i.result.send_failure.empty())
             i.result.send_failure = std::string("send failed: ") + std::strerror(r.error);
-        }
     });
     i.start = std::chrono::steady_clock::now();
     i.stop_at = i.start + i.cfg.duration;

@@ -274,7 +274,7 @@ stop announce2 0
 
 step "validate every line against docs/json.md"
 types=message,stats,drop,node,join,update,leave,conflict,announce,reply,summary,result,speed
-types+=,speed_max,friend,pair,identity,sent,config_file,setting,weather,activity,yield,error,warning
+types+=,speed_max,friend,pair,identity,sent,config_file,setting,scope,weather,activity,yield,error,warning
 types+=,share,found,search_end
 documented=$("$python" "$schema" --list-types | paste -sd, -)
 [[ $(tr , '\n' <<<"$documented" | sort) == $(tr , '\n' <<<"$types" | sort) ]] ||

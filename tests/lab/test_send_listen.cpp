@@ -303,8 +303,8 @@ TEST_F(SendListen, AnInterfaceNamedWithDashIThatIsDownIsSaidToBeDown) {
     EXPECT_NE(gone.err.find("does not exist"), std::string::npos) << gone.err;
     // discover says the same, with the same status, at once: not "no node found" (1) after
     // waiting out its --timeout as if the network were empty.
-    auto d = run_command(lab_->exec_argv(2, {Paths::mcast(), "discover", "--identity", key(2),
-                                             "-i", "eth2", "--timeout", "2s", "--json"}));
+    auto d = run_command(lab_->exec_argv(2, {Paths::mcast(), "discover", "--identity", key(2), "-i",
+                                             "eth2", "--timeout", "2s", "--json"}));
     EXPECT_EQ(d.code, 2) << d.err;
     EXPECT_NE(d.err.find("mcast discover: no usable interface: eth2 is down"), std::string::npos)
         << d.err;
@@ -376,8 +376,8 @@ TEST_F(SendListen, ABurstOfLinesIsBatchSignedAndNothingWaitsAtTheEnd) {
     ASSERT_FALSE(stats.empty());
     // Both families: each message arrives twice, the copy (those read before --count ended
     // the listener) dropped as a duplicate before any hashing or verification.
-    EXPECT_EQ(stats.at("received").as_int64(),
-              200 + stats.at("dropped").at("duplicate").as_int64());
+    EXPECT_EQ(stats.at("received").as_int64(), 200 + stats.at("dropped").at("duplicate").as_int64())
+        << json::serialize(stats);
     EXPECT_LE(stats.at("verifications").as_int64(), 200 / 2);
     auto msgs = records(l, "message");
     ASSERT_EQ(msgs.size(), 200u);

@@ -7,6 +7,7 @@
 #include "protocol/receiver.hpp"
 #include "protocol/root_cache.hpp"
 #include "protocol/sender.hpp"
+#include "test_keys.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,11 +18,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-Identity key(std::uint8_t fill) {
-    std::array<std::uint8_t, 32> seed{};
-    seed.fill(fill);
-    return Identity::from_seed(seed);
-}
+using test_keys::key;
 
 constexpr std::int64_t t0 = 1'700'000'000'000'000'000;
 

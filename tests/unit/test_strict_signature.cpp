@@ -4,6 +4,7 @@
 // libsodium, which verifies for mcast, refuses all of them on its own too (docs/security.md).
 #include "protocol/receiver.hpp"
 #include "protocol/sender.hpp"
+#include "test_keys.hpp"
 #include <mcast/identity.hpp>
 #include <mcast/trust_store.hpp>
 #include <mcast/wire.hpp>
@@ -107,11 +108,7 @@ bool sodium_verifies(const PublicKeyBytes& key, ByteView msg, const Signature& s
     return crypto_sign_verify_detached(sig.data(), msg.data(), msg.size(), key.data()) == 0;
 }
 
-Identity key(std::uint8_t fill) {
-    std::array<std::uint8_t, 32> seed{};
-    seed.fill(fill);
-    return Identity::from_seed(seed);
-}
+using test_keys::key;
 
 constexpr std::int64_t t0 = 1'700'000'000'000'000'000;
 

@@ -1,6 +1,7 @@
 // Datagram codec: layout, limits, and that every single-bit change of a valid datagram is
 // rejected (header fields by their checks, everything else by the signature).
 #include "protocol/receiver.hpp"
+#include "test_keys.hpp"
 #include <mcast/wire.hpp>
 
 #include <gtest/gtest.h>
@@ -9,11 +10,7 @@ using namespace mcast;
 
 namespace {
 
-Identity key(std::uint8_t fill) {
-    std::array<std::uint8_t, 32> seed{};
-    seed.fill(fill);
-    return Identity::from_seed(seed);
-}
+using test_keys::key;
 
 Header header(std::string topic = "t") {
     Header h;

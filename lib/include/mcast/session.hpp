@@ -24,7 +24,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <span>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -226,12 +225,6 @@ public:
     // that cannot be built; a datagram the network refuses is reported in the result, never
     // thrown, so that a caller decides whether it matters (`if (!r) … r.why()`).
     SendResult send(std::string_view topic, const Tuple& values, SendOptions opts = {});
-    // A burst: seals each of `values` (one datagram each, in order) and sends them to the group
-    // as send() would, each interface's datagrams handed to the kernel in as few system calls
-    // as it takes (sendmmsg). Group sends only (`opts.unicast_to` must be empty). The result
-    // counts every datagram handed to the kernel.
-    SendResult send_many(std::string_view topic, std::span<const Tuple> values,
-                         SendOptions opts = {});
     // Answers `to` (a query, a probe, a test): on the interface and family it came in on, to
     // its sender (ReplyTo::sender) or to the group there (ReplyTo::group).
     SendResult reply(const Arrival& to, std::string_view topic, const Tuple& values,

@@ -43,9 +43,8 @@ struct SpeedResult {
     double seconds = 0;          // sending time
     double sent_rate = 0;        // datagrams/s actually sent
     bool sender_limited = false; // could not keep the requested rate
-    // This host refused to send the stream (a firewall rule here, an interface that cannot
-    // send): the kernel's errno and the reason in words; the stream ended there.
-    int send_error = 0;
+    // This host could not send the stream (a firewall rule here, an interface that cannot
+    // send, none to send on): the reason in words; `refusals` say where and with which errno.
     std::string send_failure;
     std::vector<SendRefusal> refusals; // each family/interface/errno the kernel refused, once
     std::map<std::string, SpeedReport> reports; // by full responder id

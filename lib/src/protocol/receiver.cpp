@@ -44,13 +44,14 @@ IngestResult Receiver::ingest(ByteView datagram, MonoTime now, std::uint64_t sou
     if (hp.parsed.batch) {
         if (auto why = check_batch(hp.parsed, source, lag, now)) return drop(*why);
     } else {
-        const bool known = replay_.knows(h.sender);
-        if ((failures_.active() && !failures_.allow(source, h.sender, known, now)) ||
-            !fair_.admit(source, lag, now))
+        switch (rationed_verify(h.sender, source, lag, now, [&](const Verifier& v) {
+            return verify_signature(hp.parsed, v);
+        })) {
+        case Verified::ok:
+            break;
+        case Verified::rationed:
             return drop(DropReason::rate_limited);
-        ++counters_.verifications;
-        if (!verify_signature(hp.parsed, replay_.verifier(h.sender))) {
-            failures_.failed(source, h.sender, now, known);
+        case Verified::failed:
             return drop(DropReason::bad_signature);
         }
     }
@@ -79,18 +80,32 @@ std::optional<DropReason> Receiver::check_batch(const ParsedHeader& p, std::uint
         break;
     }
     // A root not seen before is rationed and verified exactly as a per-datagram signature.
-    const bool known = replay_.knows(key);
-    if ((failures_.active() && !failures_.allow(source, key, known, now)) ||
-        !fair_.admit(source, lag, now))
+    switch (rationed_verify(key, source, lag, now,
+                            [&](const Verifier& v) { return verify_batch_root(p, v); })) {
+    case Verified::ok:
+        roots_.verified(key, p.batch->root, p.signature);
+        return std::nullopt;
+    case Verified::rationed:
         return DropReason::rate_limited;
-    ++counters_.verifications;
-    if (!verify_batch_root(p, replay_.verifier(key))) {
-        failures_.failed(source, key, now, known);
+    case Verified::failed:
         roots_.failed(key, p.batch->root, p.signature);
         return DropReason::forged_root;
     }
-    roots_.verified(key, p.batch->root, p.signature);
-    return std::nullopt;
+    return DropReason::forged_root;
+}
+
+template <typename Verify>
+Receiver::Verified Receiver::rationed_verify(const PublicKeyBytes& key, std::uint64_t source,
+                                             std::chrono::nanoseconds lag, MonoTime now,
+                                             Verify verify) {
+    const bool known = replay_.knows(key);
+    if ((failures_.active() && !failures_.allow(source, key, known, now)) ||
+        !fair_.admit(source, lag, now))
+        return Verified::rationed;
+    ++counters_.verifications;
+    if (verify(replay_.verifier(key))) return Verified::ok;
+    failures_.failed(source, key, now, known);
+    return Verified::failed;
 }
 
 std::string_view to_string(DropReason r) {

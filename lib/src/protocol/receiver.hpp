@@ -62,6 +62,13 @@ private:
     // path, then its root (the cache, or the ration and one verification).
     std::optional<DropReason> check_batch(const ParsedHeader& p, std::uint64_t source,
                                           std::chrono::nanoseconds lag, MonoTime now);
+    // The expensive step, the same for a datagram's signature and a batch root's: rationed
+    // (failure ration, fair share), then one verification, a failure counted against the
+    // (source, key). `verify` checks the signature with the sender's verifier.
+    enum class Verified { ok, rationed, failed };
+    template <typename Verify>
+    Verified rationed_verify(const PublicKeyBytes& key, std::uint64_t source,
+                             std::chrono::nanoseconds lag, MonoTime now, Verify verify);
 
     PublicKeyBytes self_;
     std::uint64_t self_incarnation_;
