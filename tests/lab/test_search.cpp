@@ -3,11 +3,20 @@
 // files of every node, the same content with the same hash; a friends-only share is invisible to
 // a stranger's search and visible to a friend's; a file changed under a running node is hashed
 // again and found with its new hash; forged and unbound answers change nothing.
+// Fetch through the CLI too (`mcast fetch --json` on a host without a node): a file pulled from
+// two holders at once and verified; a fetch killed with SIGKILL half-way and run again transfers
+// only what was missing; `fetch --stream` gives curl the exact bytes of each Range; a holder
+// whose copy changed behind its catalogue (same size and mtime, other bytes) is reported as a
+// bad holder and never makes a corrupt file. Holders' links are slowed with tc where a test needs
+// a transfer to last.
 #include "lab_fixture.hpp"
 
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <random>
 #include <regex>
 #include <set>
 #include <thread>
@@ -79,6 +88,82 @@ protected:
         auto r = on(host, args);
         EXPECT_TRUE(r.code == 0 || r.code == 1) << r.err;
         return records(r.out, "found");
+    }
+
+    // `size` bytes that no block of another file repeats.
+    static void write_random(const fs::path& p, std::size_t size, std::uint64_t seed) {
+        fs::create_directories(p.parent_path());
+        std::mt19937_64 rng(seed);
+        std::string bytes(size, '\0');
+        for (std::size_t i = 0; i < size; i += 8) {
+            auto v = rng();
+            std::memcpy(bytes.data() + i, &v, std::min<std::size_t>(8, size - i));
+        }
+        std::ofstream(p, std::ios::binary) << bytes;
+    }
+
+    static std::string sha256_of(const fs::path& p) {
+        auto r = run_command({"sha256sum", p.string()}, 60s);
+        EXPECT_EQ(r.code, 0) << r.err;
+        return r.out.substr(0, 64);
+    }
+
+    static std::string slice(const fs::path& p, std::uint64_t first, std::uint64_t length) {
+        std::ifstream in(p, std::ios::binary);
+        in.seekg(static_cast<std::streamoff>(first));
+        std::string bytes(length, '\0');
+        in.read(bytes.data(), static_cast<std::streamsize>(length));
+        bytes.resize(static_cast<std::size_t>(in.gcount()));
+        return bytes;
+    }
+
+    // Slows what `host` sends to `rate` (tc's units, "80mbit"), so that a transfer lasts.
+    void limit_rate(int host, const std::string& rate) {
+        ASSERT_EQ(lab_->run(host, {"tc", "qdisc", "add", "dev", "eth0", "root", "tbf", "rate", rate,
+                                   "burst", "64kb", "latency", "200ms"}),
+                  0);
+    }
+
+    // Counts the bytes `host` sends from its share port (TCP 7767, the session's port).
+    void count_served(int host) {
+        ASSERT_EQ(lab_->run(host, {"iptables", "-w", "-A", "OUTPUT", "-p", "tcp", "--sport", "7767",
+                                   "-j", "ACCEPT"}),
+                  0);
+    }
+    std::uint64_t served(int host) {
+        auto r = run_command(lab_->exec_argv(host, {"iptables", "-w", "-nvxL", "OUTPUT"}));
+        EXPECT_EQ(r.code, 0) << r.err;
+        std::smatch m;
+        std::regex row(R"(\n\s*\d+\s+(\d+)\s+ACCEPT\s+(?:6|tcp)\b[^\n]*spt:7767)");
+        if (!std::regex_search(r.out, m, row)) {
+            ADD_FAILURE() << "no counter in " << r.out;
+            return 0;
+        }
+        return std::stoull(m[1]);
+    }
+
+    // The `found` records of `name` on `host` (one search from h1).
+    std::string root_of(const std::vector<json::object>& found, int host) {
+        for (const auto& f : found)
+            if (f.at("node").as_string() == ids_[host])
+                return std::string(f.at("root").as_string());
+        ADD_FAILURE() << "host " << host << " did not answer";
+        return "";
+    }
+
+    CommandResult fetch(int host, std::vector<std::string> args) const {
+        std::vector<std::string> a{"fetch", "--json"};
+        a.insert(a.end(), args.begin(), args.end());
+        return run_command(lab_->exec_argv(host, host_argv(host, a)), 120s);
+    }
+    Process start_fetch(int host, std::vector<std::string> args) const {
+        std::vector<std::string> a{"fetch", "--json"};
+        a.insert(a.end(), args.begin(), args.end());
+        return lab_->spawn(host, host_argv(host, a));
+    }
+
+    static std::uint64_t field(const json::object& o, const char* name) {
+        return static_cast<std::uint64_t>(o.at(name).as_int64());
     }
 };
 
@@ -200,4 +285,202 @@ TEST_F(Search, ShareAddRefusesMissingPaths) {
     auto list = on(1, {"share", "list", "--json"});
     EXPECT_EQ(list.code, 0);
     EXPECT_TRUE(records(list.out, "share").empty());
+}
+
+TEST_F(Search, FetchPullsFromEveryHolderAndVerifies) {
+    // 24 MiB: six requests' worth (4 MiB each), so that both holders have work; each holder's
+    // link at 100 Mbit/s, so that neither is done before the other has connected.
+    constexpr std::size_t size = 24u << 20;
+    for (int h = 2; h <= 3; ++h)
+        write_random(home(h) / "films" / "concert.mkv", size, 16);
+    auto n2 = node_on(2, "n2");
+    auto n3 = node_on(3, "n3");
+    share(2, home(2) / "films", "films", 1);
+    share(3, home(3) / "films", "films", 1);
+    auto found = search(1, {"concert"});
+    ASSERT_EQ(found.size(), 2u) << "one per holder";
+    auto root = root_of(found, 2);
+    ASSERT_EQ(root_of(found, 3), root) << "the same bytes, the same hash";
+    for (int h = 2; h <= 3; ++h) {
+        limit_rate(h, "100mbit");
+        count_served(h);
+    }
+    auto out = dir_ / "got" / "concert.mkv";
+    fs::create_directories(out.parent_path());
+    auto r = fetch(1, {root.substr(0, 16), "-o", out.string()}); // a hash prefix: every holder
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    auto fetched = records(r.out, "fetched");
+    ASSERT_EQ(fetched.size(), 1u) << r.out;
+    EXPECT_EQ(field(fetched[0], "size"), size);
+    EXPECT_EQ(field(fetched[0], "holders"), 2u);
+    EXPECT_EQ(field(fetched[0], "bad_holders"), 0u);
+    EXPECT_EQ(field(fetched[0], "resumed_bytes"), 0u);
+    EXPECT_GE(field(fetched[0], "transferred_bytes"), size);
+    EXPECT_TRUE(records(r.out, "bad_holder").empty()) << r.out;
+    EXPECT_EQ(sha256_of(out), sha256_of(home(2) / "films" / "concert.mkv"));
+    EXPECT_FALSE(fs::exists(out.string() + ".mcast-part"));
+    EXPECT_FALSE(fs::exists(out.string() + ".mcast-blocks"));
+    // Both holders sent a good part of the file (at least one request's 4 MiB each).
+    auto from2 = served(2), from3 = served(3);
+    std::printf("served: h2 %llu bytes, h3 %llu bytes\n", static_cast<unsigned long long>(from2),
+                static_cast<unsigned long long>(from3));
+    EXPECT_GE(from2, 4u << 20) << "h2 served " << from2 << ", h3 " << from3;
+    EXPECT_GE(from3, 4u << 20) << "h2 served " << from2 << ", h3 " << from3;
+}
+
+TEST_F(Search, FetchKilledHalfWayResumesWithOnlyWhatIsMissing) {
+    constexpr std::size_t size = 64u << 20;
+    auto source = home(2) / "big" / "image.iso";
+    write_random(source, size, 64);
+    auto n2 = node_on(2, "n2");
+    share(2, home(2) / "big", "big", 1);
+    auto found = search(1, {"image"});
+    ASSERT_EQ(found.size(), 1u);
+    auto id = std::string(found[0].at("id").as_string());
+    // 80 Mbit/s: the whole file takes about 7 s, so that the kill comes half-way.
+    limit_rate(2, "80mbit");
+    auto out = dir_ / "got" / "image.iso";
+    fs::create_directories(out.parent_path());
+
+    auto first = start_fetch(1, {id, "-o", out.string()});
+    std::uint64_t verified = 0;
+    auto started = std::chrono::steady_clock::now();
+    // A quarter at least, and past two checkpoints of the sidecar (one a second).
+    while (verified < size / 4 || std::chrono::steady_clock::now() - started < 2500ms) {
+        auto line = first.wait_for_line(Stream::out, std::regex("\"fetch_progress\""), 20s);
+        ASSERT_TRUE(line) << first.out() << first.err();
+        verified = field(json::parse(*line).as_object(), "verified_bytes");
+    }
+    ASSERT_LT(verified, size) << "the first run was complete before it could be killed";
+    first.kill(); // SIGKILL: no chance to save anything more
+    EXPECT_EQ(first.out().find("\"type\":\"fetched\""), std::string::npos);
+    EXPECT_FALSE(fs::exists(out));
+    EXPECT_TRUE(fs::exists(out.string() + ".mcast-part"));
+
+    auto r = fetch(1, {id, "-o", out.string()});
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    auto fetched = records(r.out, "fetched");
+    ASSERT_EQ(fetched.size(), 1u) << r.out;
+    auto resumed = field(fetched[0], "resumed_bytes");
+    auto transferred = field(fetched[0], "transferred_bytes");
+    std::printf("killed at %llu verified; second run: %llu resumed, %llu transferred of %zu\n",
+                static_cast<unsigned long long>(verified), static_cast<unsigned long long>(resumed),
+                static_cast<unsigned long long>(transferred), size);
+    EXPECT_GT(resumed, 0u) << "the second run found nothing of the first";
+    EXPECT_LT(transferred, size) << "the second run fetched the whole file again";
+    EXPECT_GE(resumed + transferred, size);
+    // The first progress record of the second run already counts what was there.
+    auto progress = records(r.out, "fetch_progress");
+    ASSERT_FALSE(progress.empty());
+    EXPECT_EQ(field(progress.front(), "resumed_bytes"), resumed);
+    EXPECT_EQ(sha256_of(out), sha256_of(source));
+    EXPECT_FALSE(fs::exists(out.string() + ".mcast-part"));
+}
+
+TEST_F(Search, FetchStreamGivesCurlTheBytesOfEachRange) {
+    constexpr std::size_t size = 12u << 20;
+    auto source = home(2) / "films" / "trailer.mp4";
+    write_random(source, size, 12);
+    auto n2 = node_on(2, "n2");
+    share(2, home(2) / "films", "films", 1);
+    auto found = search(1, {"trailer"});
+    ASSERT_EQ(found.size(), 1u);
+    auto id = std::string(found[0].at("id").as_string());
+    // 40 Mbit/s: about 2.5 s for the whole file, so that the first ranges are asked for before
+    // it is all there (the player's blocks come first).
+    limit_rate(2, "40mbit");
+    auto out = dir_ / "got" / "trailer.mp4";
+    fs::create_directories(out.parent_path());
+    auto streamer = start_fetch(1, {"--stream", id, "-o", out.string()});
+    auto line = streamer.wait_for_line(Stream::out, std::regex("\"type\":\"stream\""), 20s);
+    ASSERT_TRUE(line) << streamer.out() << streamer.err();
+    auto url = std::string(json::parse(*line).at("url").as_string());
+    ASSERT_EQ(url.rfind("http://127.0.0.1:", 0), 0u) << url;
+
+    // Ranges in no particular order: near the end, the start, across a block edge, a suffix.
+    struct Ask {
+        std::string range;
+        std::uint64_t first, length;
+    };
+    std::vector<Ask> asks{{"11000000-11099999", 11000000, 100000},
+                          {"0-999", 0, 1000},
+                          {"131000-263999", 131000, 133000},
+                          {"-5000", size - 5000, 5000},
+                          {"6000000-", 6000000, size - 6000000}};
+    bool before_complete = false;
+    for (std::size_t i = 0; i < asks.size(); ++i) {
+        if (!fs::exists(out)) before_complete = true;
+        auto got = dir_ / ("range" + std::to_string(i));
+        ASSERT_EQ(lab_->run(1, {"curl", "-sf", "-r", asks[i].range, "-o", got.string(), url}, 30s),
+                  0)
+            << asks[i].range;
+        EXPECT_TRUE(slice(got, 0, asks[i].length + 1) ==
+                    slice(source, asks[i].first, asks[i].length))
+            << "range " << asks[i].range << ": not the source's bytes";
+    }
+    EXPECT_TRUE(before_complete) << "every range was asked after the file was complete";
+    // It keeps serving the complete file until interrupted; then it ends with the file.
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (!fs::exists(out) && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(100ms);
+    ASSERT_TRUE(fs::exists(out)) << streamer.err();
+    streamer.signal(SIGTERM);
+    auto code = streamer.wait(10s);
+    ASSERT_TRUE(code);
+    EXPECT_EQ(*code, 0) << streamer.err();
+    ASSERT_EQ(records(streamer, "fetched").size(), 1u) << streamer.out();
+    EXPECT_EQ(sha256_of(out), sha256_of(source));
+}
+
+TEST_F(Search, AHolderWhoseCopyChangedBehindItsCatalogueIsABadHolder) {
+    // h3's copy is replaced after it was hashed by other bytes of the same size with the old
+    // mtime (a copy that keeps times, a restore): its node finds size and mtime in its hash cache
+    // and goes on answering with the old hash, and serves bytes that do not match it.
+    constexpr std::size_t size = 12u << 20;
+    for (int h = 2; h <= 3; ++h)
+        write_random(home(h) / "films" / "match.mkv", size, 7);
+    auto n2 = node_on(2, "n2");
+    auto n3 = node_on(3, "n3");
+    share(2, home(2) / "films", "films", 1);
+    share(3, home(3) / "films", "films", 1);
+    auto copy = home(3) / "films" / "match.mkv";
+    auto changed = dir_ / "changed.mkv";
+    write_random(changed, size, 8);
+    ASSERT_EQ(run_command({"touch", "-r", copy.string(), changed.string()}).code, 0);
+    fs::rename(changed, copy);
+    std::this_thread::sleep_for(1s); // the node sees the change, and keeps its cached hashes
+    auto found = search(1, {"match"});
+    ASSERT_EQ(found.size(), 2u);
+    auto root = root_of(found, 2);
+    ASSERT_EQ(root_of(found, 3), root) << "h3's node hashed its copy again: nothing to test";
+    std::string id3;
+    for (const auto& f : found)
+        if (f.at("node").as_string() == ids_[3]) id3 = std::string(f.at("id").as_string());
+    for (int h = 2; h <= 3; ++h)
+        limit_rate(h, "100mbit");
+    auto out = dir_ / "got" / "match.mkv";
+    fs::create_directories(out.parent_path());
+
+    // From h3 alone: reported, and no file (no holder left for the blocks: exit 2).
+    auto r = fetch(1, {id3, "-o", out.string()});
+    EXPECT_EQ(r.code, 2) << r.out << r.err;
+    auto bad = records(r.out, "bad_holder");
+    ASSERT_EQ(bad.size(), 1u) << r.out;
+    EXPECT_EQ(bad[0].at("node").as_string(), ids_[3]);
+    EXPECT_EQ(bad[0].at("node_name").as_string(), "n3");
+    EXPECT_EQ(records(r.out, "error").size(), 1u) << r.out;
+    EXPECT_TRUE(records(r.out, "fetched").empty());
+    EXPECT_FALSE(fs::exists(out));
+
+    // From both: h3 is reported and dropped, its blocks come from h2, the file is the original.
+    r = fetch(1, {root.substr(0, 16), "-o", out.string()});
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    bad = records(r.out, "bad_holder");
+    ASSERT_EQ(bad.size(), 1u) << r.out;
+    EXPECT_EQ(bad[0].at("node").as_string(), ids_[3]);
+    auto fetched = records(r.out, "fetched");
+    ASSERT_EQ(fetched.size(), 1u) << r.out;
+    EXPECT_EQ(field(fetched[0], "holders"), 2u);
+    EXPECT_EQ(field(fetched[0], "bad_holders"), 1u);
+    EXPECT_EQ(sha256_of(out), sha256_of(home(2) / "films" / "match.mkv"));
 }
