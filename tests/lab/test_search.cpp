@@ -6,9 +6,9 @@
 // Fetch through the CLI too (`mcast fetch --json` on a host without a node): a file pulled from
 // two holders at once and verified; a fetch killed with SIGKILL half-way and run again transfers
 // only what was missing; `fetch --stream` gives curl the exact bytes of each Range; a holder
-// whose copy changed behind its catalogue (same size and mtime, other bytes) is reported as a
-// bad holder and never makes a corrupt file. Holders' links are slowed with tc where a test needs
-// a transfer to last.
+// whose copy changed behind its catalogue (same size and mtime, other bytes), or is edited while
+// a fetch runs, is dropped and never makes a corrupt file. Holders' links are slowed with tc where
+// a test needs a transfer to last.
 #include "lab_fixture.hpp"
 
 #include <algorithm>
@@ -483,4 +483,58 @@ TEST_F(Search, AHolderWhoseCopyChangedBehindItsCatalogueIsABadHolder) {
     EXPECT_EQ(field(fetched[0], "holders"), 2u);
     EXPECT_EQ(field(fetched[0], "bad_holders"), 1u);
     EXPECT_EQ(sha256_of(out), sha256_of(home(2) / "films" / "match.mkv"));
+}
+
+TEST_F(Search, AHolderWhoseFileChangesDuringAFetchIsDropped) {
+    // An ordinary edit (new bytes, new mtime) on h3 while h1 fetches from h2 and h3: h3 serves
+    // the new bytes until its node hashes the file again, then no longer has the old content.
+    // Either way the fetcher drops it and the file is the one the search found.
+    constexpr std::size_t size = 24u << 20;
+    for (int h = 2; h <= 3; ++h)
+        write_random(home(h) / "films" / "live.mkv", size, 24);
+    auto n2 = node_on(2, "n2");
+    auto n3 = node_on(3, "n3");
+    share(2, home(2) / "films", "films", 1);
+    share(3, home(3) / "films", "films", 1);
+    auto found = search(1, {"live"});
+    ASSERT_EQ(found.size(), 2u);
+    auto root = root_of(found, 2);
+    ASSERT_EQ(root_of(found, 3), root);
+    for (int h = 2; h <= 3; ++h)
+        limit_rate(h, "40mbit"); // about 2.5 s for the whole file from both
+    auto out = dir_ / "got" / "live.mkv";
+    fs::create_directories(out.parent_path());
+    auto fetcher = start_fetch(1, {"-v", root.substr(0, 16), "-o", out.string()});
+    std::uint64_t verified = 0;
+    while (verified < (4u << 20)) {
+        auto line = fetcher.wait_for_line(Stream::out, std::regex("\"fetch_progress\""), 20s);
+        ASSERT_TRUE(line) << fetcher.out() << fetcher.err();
+        verified = field(json::parse(*line).as_object(), "verified_bytes");
+    }
+    ASSERT_LT(verified, size / 2) << "the fetch was nearly done before the file changed";
+    write_random(home(3) / "films" / "live.mkv", size, 25);
+    auto code = fetcher.wait(60s);
+    ASSERT_TRUE(code) << fetcher.err();
+    EXPECT_EQ(*code, 0) << fetcher.out() << fetcher.err();
+    EXPECT_EQ(sha256_of(out), sha256_of(home(2) / "films" / "live.mkv"));
+    // h3 was dropped: reported as a bad holder (it served the new bytes), or gone (its node had
+    // hashed the file again and answered 404, or the file was short while being rewritten).
+    bool reported = false;
+    for (const auto& b : records(fetcher, "bad_holder"))
+        reported = reported || b.at("node").as_string() == ids_[3];
+    bool gone = fetcher.err().find("n3: ") != std::string::npos;
+    std::printf("h3 dropped as %s\n", reported ? "a bad holder" : gone ? "gone" : "nothing");
+    EXPECT_TRUE(reported || gone) << fetcher.out() << fetcher.err();
+    auto fetched = records(fetcher, "fetched");
+    ASSERT_EQ(fetched.size(), 1u);
+    EXPECT_EQ(field(fetched[0], "holders"), 2u);
+    // And the node caught up: its answer now carries the new content's hash.
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    std::string now = root;
+    while (now == root && std::chrono::steady_clock::now() < deadline) {
+        for (const auto& f : search(1, {"live"}))
+            if (f.at("node").as_string() == ids_[3]) now = std::string(f.at("root").as_string());
+        if (now == root) std::this_thread::sleep_for(300ms);
+    }
+    EXPECT_NE(now, root) << "h3's node did not hash its changed file again";
 }
