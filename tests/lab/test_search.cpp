@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <random>
 #include <regex>
 #include <set>
@@ -142,14 +143,42 @@ protected:
         return std::stoull(m[1]);
     }
 
-    // The `found` records of `name` on `host` (one search from h1).
-    std::string root_of(const std::vector<json::object>& found, int host) {
-        for (const auto& f : found)
-            if (f.at("node").as_string() == ids_[host])
-                return std::string(f.at("root").as_string());
-        ADD_FAILURE() << "host " << host << " did not answer";
-        return "";
+    // films/NAME, `size` random bytes, on each of `hosts`, shared by a node running there (until
+    // the test ends), each host's link then slowed to `rate` so that a transfer lasts. Returns
+    // h1's `found` record of each host, all with one hash.
+    std::map<int, json::object> offer(const std::vector<int>& hosts, const std::string& name,
+                                      std::size_t size, std::uint64_t seed,
+                                      const std::string& rate) {
+        for (int h : hosts) {
+            write_random(home(h) / "films" / name, size, seed);
+            nodes_.push_back(node_on(h, "n" + std::to_string(h)));
+            share(h, home(h) / "films", "films", 1);
+        }
+        for (int h : hosts)
+            limit_rate(h, rate);
+        std::map<int, json::object> by_host;
+        for (const auto& f : search(1, {name}))
+            for (int h : hosts)
+                if (f.at("node").as_string() == ids_[h]) by_host[h] = f;
+        EXPECT_EQ(by_host.size(), hosts.size()) << "not every holder answered";
+        for (const auto& [h, f] : by_host)
+            EXPECT_EQ(f.at("root"), by_host.begin()->second.at("root")) << "the same bytes";
+        return by_host;
     }
+    // Where h1 writes NAME.
+    fs::path got(const std::string& name) const {
+        fs::create_directories(dir_ / "got");
+        return dir_ / "got" / name;
+    }
+    static std::string text(const json::object& o, const char* name) {
+        return std::string(o.at(name).as_string());
+    }
+
+    void TearDown() override {
+        nodes_.clear();
+        LabTest::TearDown();
+    }
+    std::vector<Process> nodes_;
 
     CommandResult fetch(int host, std::vector<std::string> args) const {
         std::vector<std::string> a{"fetch", "--json"};
@@ -291,23 +320,12 @@ TEST_F(Search, FetchPullsFromEveryHolderAndVerifies) {
     // 24 MiB: six requests' worth (4 MiB each), so that both holders have work; each holder's
     // link at 100 Mbit/s, so that neither is done before the other has connected.
     constexpr std::size_t size = 24u << 20;
+    auto found = offer({2, 3}, "concert.mkv", size, 16, "100mbit");
+    ASSERT_EQ(found.size(), 2u);
     for (int h = 2; h <= 3; ++h)
-        write_random(home(h) / "films" / "concert.mkv", size, 16);
-    auto n2 = node_on(2, "n2");
-    auto n3 = node_on(3, "n3");
-    share(2, home(2) / "films", "films", 1);
-    share(3, home(3) / "films", "films", 1);
-    auto found = search(1, {"concert"});
-    ASSERT_EQ(found.size(), 2u) << "one per holder";
-    auto root = root_of(found, 2);
-    ASSERT_EQ(root_of(found, 3), root) << "the same bytes, the same hash";
-    for (int h = 2; h <= 3; ++h) {
-        limit_rate(h, "100mbit");
         count_served(h);
-    }
-    auto out = dir_ / "got" / "concert.mkv";
-    fs::create_directories(out.parent_path());
-    auto r = fetch(1, {root.substr(0, 16), "-o", out.string()}); // a hash prefix: every holder
+    auto out = got("concert.mkv");
+    auto r = fetch(1, {text(found[2], "root").substr(0, 16), "-o", out.string()}); // both
     ASSERT_EQ(r.code, 0) << r.out << r.err;
     auto fetched = records(r.out, "fetched");
     ASSERT_EQ(fetched.size(), 1u) << r.out;
@@ -329,18 +347,13 @@ TEST_F(Search, FetchPullsFromEveryHolderAndVerifies) {
 }
 
 TEST_F(Search, FetchKilledHalfWayResumesWithOnlyWhatIsMissing) {
-    constexpr std::size_t size = 64u << 20;
-    auto source = home(2) / "big" / "image.iso";
-    write_random(source, size, 64);
-    auto n2 = node_on(2, "n2");
-    share(2, home(2) / "big", "big", 1);
-    auto found = search(1, {"image"});
-    ASSERT_EQ(found.size(), 1u);
-    auto id = std::string(found[0].at("id").as_string());
     // 80 Mbit/s: the whole file takes about 7 s, so that the kill comes half-way.
-    limit_rate(2, "80mbit");
-    auto out = dir_ / "got" / "image.iso";
-    fs::create_directories(out.parent_path());
+    constexpr std::size_t size = 64u << 20;
+    auto found = offer({2}, "image.iso", size, 64, "80mbit");
+    ASSERT_EQ(found.size(), 1u);
+    auto id = text(found[2], "id");
+    auto source = home(2) / "films" / "image.iso";
+    auto out = got("image.iso");
 
     auto first = start_fetch(1, {id, "-o", out.string()});
     std::uint64_t verified = 0;
@@ -378,20 +391,14 @@ TEST_F(Search, FetchKilledHalfWayResumesWithOnlyWhatIsMissing) {
 }
 
 TEST_F(Search, FetchStreamGivesCurlTheBytesOfEachRange) {
-    constexpr std::size_t size = 12u << 20;
-    auto source = home(2) / "films" / "trailer.mp4";
-    write_random(source, size, 12);
-    auto n2 = node_on(2, "n2");
-    share(2, home(2) / "films", "films", 1);
-    auto found = search(1, {"trailer"});
-    ASSERT_EQ(found.size(), 1u);
-    auto id = std::string(found[0].at("id").as_string());
     // 40 Mbit/s: about 2.5 s for the whole file, so that the first ranges are asked for before
     // it is all there (the player's blocks come first).
-    limit_rate(2, "40mbit");
-    auto out = dir_ / "got" / "trailer.mp4";
-    fs::create_directories(out.parent_path());
-    auto streamer = start_fetch(1, {"--stream", id, "-o", out.string()});
+    constexpr std::size_t size = 12u << 20;
+    auto found = offer({2}, "trailer.mp4", size, 12, "40mbit");
+    ASSERT_EQ(found.size(), 1u);
+    auto source = home(2) / "films" / "trailer.mp4";
+    auto out = got("trailer.mp4");
+    auto streamer = start_fetch(1, {"--stream", text(found[2], "id"), "-o", out.string()});
     auto line = streamer.wait_for_line(Stream::out, std::regex("\"type\":\"stream\""), 20s);
     ASSERT_TRUE(line) << streamer.out() << streamer.err();
     auto url = std::string(json::parse(*line).at("url").as_string());
@@ -410,11 +417,11 @@ TEST_F(Search, FetchStreamGivesCurlTheBytesOfEachRange) {
     bool before_complete = false;
     for (std::size_t i = 0; i < asks.size(); ++i) {
         if (!fs::exists(out)) before_complete = true;
-        auto got = dir_ / ("range" + std::to_string(i));
-        ASSERT_EQ(lab_->run(1, {"curl", "-sf", "-r", asks[i].range, "-o", got.string(), url}, 30s),
+        auto part = dir_ / ("range" + std::to_string(i));
+        ASSERT_EQ(lab_->run(1, {"curl", "-sf", "-r", asks[i].range, "-o", part.string(), url}, 30s),
                   0)
             << asks[i].range;
-        EXPECT_TRUE(slice(got, 0, asks[i].length + 1) ==
+        EXPECT_TRUE(slice(part, 0, asks[i].length + 1) ==
                     slice(source, asks[i].first, asks[i].length))
             << "range " << asks[i].range << ": not the source's bytes";
     }
@@ -437,32 +444,23 @@ TEST_F(Search, AHolderWhoseCopyChangedBehindItsCatalogueIsABadHolder) {
     // mtime (a copy that keeps times, a restore): its node finds size and mtime in its hash cache
     // and goes on answering with the old hash, and serves bytes that do not match it.
     constexpr std::size_t size = 12u << 20;
-    for (int h = 2; h <= 3; ++h)
-        write_random(home(h) / "films" / "match.mkv", size, 7);
-    auto n2 = node_on(2, "n2");
-    auto n3 = node_on(3, "n3");
-    share(2, home(2) / "films", "films", 1);
-    share(3, home(3) / "films", "films", 1);
+    auto found = offer({2, 3}, "match.mkv", size, 7, "100mbit");
+    ASSERT_EQ(found.size(), 2u);
+    auto root = text(found[2], "root");
     auto copy = home(3) / "films" / "match.mkv";
     auto changed = dir_ / "changed.mkv";
     write_random(changed, size, 8);
     ASSERT_EQ(run_command({"touch", "-r", copy.string(), changed.string()}).code, 0);
     fs::rename(changed, copy);
     std::this_thread::sleep_for(1s); // the node sees the change, and keeps its cached hashes
-    auto found = search(1, {"match"});
-    ASSERT_EQ(found.size(), 2u);
-    auto root = root_of(found, 2);
-    ASSERT_EQ(root_of(found, 3), root) << "h3's node hashed its copy again: nothing to test";
-    std::string id3;
-    for (const auto& f : found)
-        if (f.at("node").as_string() == ids_[3]) id3 = std::string(f.at("id").as_string());
-    for (int h = 2; h <= 3; ++h)
-        limit_rate(h, "100mbit");
-    auto out = dir_ / "got" / "match.mkv";
-    fs::create_directories(out.parent_path());
+    bool still = false;
+    for (const auto& f : search(1, {"match.mkv"}))
+        still = still || (f.at("node").as_string() == ids_[3] && text(f, "root") == root);
+    ASSERT_TRUE(still) << "h3's node hashed its copy again: nothing to test";
+    auto out = got("match.mkv");
 
     // From h3 alone: reported, and no file (no holder left for the blocks: exit 2).
-    auto r = fetch(1, {id3, "-o", out.string()});
+    auto r = fetch(1, {text(found[3], "id"), "-o", out.string()});
     EXPECT_EQ(r.code, 2) << r.out << r.err;
     auto bad = records(r.out, "bad_holder");
     ASSERT_EQ(bad.size(), 1u) << r.out;
@@ -490,20 +488,10 @@ TEST_F(Search, AHolderWhoseFileChangesDuringAFetchIsDropped) {
     // the new bytes until its node hashes the file again, then no longer has the old content.
     // Either way the fetcher drops it and the file is the one the search found.
     constexpr std::size_t size = 24u << 20;
-    for (int h = 2; h <= 3; ++h)
-        write_random(home(h) / "films" / "live.mkv", size, 24);
-    auto n2 = node_on(2, "n2");
-    auto n3 = node_on(3, "n3");
-    share(2, home(2) / "films", "films", 1);
-    share(3, home(3) / "films", "films", 1);
-    auto found = search(1, {"live"});
+    auto found = offer({2, 3}, "live.mkv", size, 24, "40mbit"); // 2.5 s from both
     ASSERT_EQ(found.size(), 2u);
-    auto root = root_of(found, 2);
-    ASSERT_EQ(root_of(found, 3), root);
-    for (int h = 2; h <= 3; ++h)
-        limit_rate(h, "40mbit"); // about 2.5 s for the whole file from both
-    auto out = dir_ / "got" / "live.mkv";
-    fs::create_directories(out.parent_path());
+    auto root = text(found[2], "root");
+    auto out = got("live.mkv");
     auto fetcher = start_fetch(1, {"-v", root.substr(0, 16), "-o", out.string()});
     std::uint64_t verified = 0;
     while (verified < (4u << 20)) {
@@ -532,8 +520,8 @@ TEST_F(Search, AHolderWhoseFileChangesDuringAFetchIsDropped) {
     auto deadline = std::chrono::steady_clock::now() + 10s;
     std::string now = root;
     while (now == root && std::chrono::steady_clock::now() < deadline) {
-        for (const auto& f : search(1, {"live"}))
-            if (f.at("node").as_string() == ids_[3]) now = std::string(f.at("root").as_string());
+        for (const auto& f : search(1, {"live.mkv"}))
+            if (f.at("node").as_string() == ids_[3]) now = text(f, "root");
         if (now == root) std::this_thread::sleep_for(300ms);
     }
     EXPECT_NE(now, root) << "h3's node did not hash its changed file again";
