@@ -101,6 +101,13 @@ struct WeatherService::Impl : std::enable_shared_from_this<WeatherService::Impl>
             if (map.forget(m.sender_id)) notify(std::chrono::steady_clock::now());
         }),
                                       {}, MessageType::goodbye);
+        // This node is in its own weather from the start, with what its first report will say,
+        // not only once that report goes out (up to start_delay_max later): a program that asks
+        // at once (pair, for the name this node announces) finds it.
+        if (opts.send) {
+            auto now = std::chrono::steady_clock::now();
+            map.take(self(), detail::wall_now_ns(), report(now), now, true, true);
+        }
         driver.start([this](MonoTime now) { return wake(now); });
     }
 
