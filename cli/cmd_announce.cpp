@@ -13,6 +13,10 @@
 
 #include <mcast/control.hpp>
 #include <mcast/node.hpp>
+#include <mcast/share/file_provider.hpp>
+#include <mcast/share/https_server.hpp>
+#include <mcast/share/tls.hpp>
+#include <mcast/share_service.hpp>
 #include <mcast/tuple_codec.hpp>
 #include <mcast/weather_service.hpp>
 #include <mcast/wire.hpp>
@@ -43,7 +47,8 @@ struct Setup {
     std::filesystem::path control;
     bool control_chosen = false; // --control or MCAST_CONTROL named it
     std::string control_group;
-    bool igd = true; // --igd on
+    bool igd = true;           // --igd on
+    std::string identity_file; // the key file, read again for the shares' TLS (lib/share)
 };
 
 // --uplink UP/DOWN: two bit rates ("10Mbit/40Mbit").
@@ -120,7 +125,9 @@ public:
     // The monitor's thread may be inside a UPnP search (seconds, in miniupnpc's own timeouts):
     // joining it would hold up the exit on Ctrl-C. The process is ending, so the thread is left
     // to end with it.
-    ~Gateway() { (void)monitor_.release(); }
+    ~Gateway() {
+        (void)monitor_.release();
+    }
 #endif
 
 private:
@@ -167,7 +174,8 @@ Setup make_setup(const ParsedArgs& args, Output& out) {
             {},
             false,
             {},
-            true};
+            true,
+            identity_path(args)};
     weather_setup(args, s);
     return s;
 }
@@ -214,6 +222,34 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
     std::unique_ptr<WeatherService> weather;
     std::vector<Declaration> carry; // declarations for the next weather service to take over
     Gateway gateway;
+    // The shares of this machine (mcast share), searchable on the LAN; its requests come in on
+    // the weather's control socket.
+    std::unique_ptr<ShareService> shares;
+    // Its catalogue served over HTTPS (lib/share) on the TCP port of the session's UDP port.
+    std::optional<share::TlsKey> share_key;
+    std::unique_ptr<share::CatalogueFiles> share_files;
+    std::unique_ptr<share::HttpsServer> share_server;
+    const auto serve_shares = [&](const Setup& s) {
+        share_server.reset();
+        try {
+            share_key.emplace(share::TlsKey::load(s.identity_file));
+            share_files = std::make_unique<share::CatalogueFiles>(
+                [&shares] { return shares ? shares->catalogue() : nullptr; },
+                [](const PublicKeyBytes& k) { return trust_store()->trusts(NodeId::of(k)); });
+            namespace ip = boost::asio::ip;
+            try {
+                share_server = std::make_unique<share::HttpsServer>(
+                    loop.io(), *share_key, *share_files,
+                    ip::tcp::endpoint(ip::address_v6::any(), s.session.port));
+            } catch (const boost::system::system_error&) { // no IPv6 here
+                share_server = std::make_unique<share::HttpsServer>(
+                    loop.io(), *share_key, *share_files,
+                    ip::tcp::endpoint(ip::address_v4::any(), s.session.port));
+            }
+        } catch (const std::exception& e) {
+            out.note(std::string("shares are searchable but not served: ") + e.what());
+        }
+    };
 
     // The weather service for s on the running session, with the declarations of the one it
     // replaces (a reload must not drop what programs declared).
@@ -230,6 +266,11 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
             if (s.control_chosen) throw;
             out.note(std::string(e.what()) + "; this node serves no control socket");
         }
+        for (const auto& op : {"shares", "shares_reload"})
+            w->route_control(op, [&shares](const std::string& request, unsigned uid) {
+                if (!shares) throw ControlError("this node shares nothing now");
+                return shares->control(request, uid);
+            });
         for (const auto& d : carried)
             if (d.remaining.count() > 0) w->declare(d.activity, d.remaining, d.owner_uid);
         w->start();
@@ -273,11 +314,21 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
         session = std::move(new_session);
         refused = warn_send_refusals(*session, out, "announcements ");
         start_node(s);
+        ShareOptions so;
+        so.name = s.node.name;
+        // The trust store as it is now (a SIGHUP reads it again), not as at the start.
+        so.trusted = [](const NodeId& id) { return trust_store()->trusts(id); };
+        so.warn = [&out](const std::string& w) { out.note(w); };
+        shares = std::make_unique<ShareService>(*session, so);
+        shares->start();
+        serve_shares(s);
         start_weather(s, std::exchange(carry, {}));
     };
     // Ends the node and its session; the goodbye tells the others it is gone.
     const auto stop = [&] {
         stop_weather();
+        share_server.reset();
+        shares.reset();
         if (node) node->stop();
         node.reset();
         if (session) session->close();
@@ -287,6 +338,7 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
         std::optional<Setup> next;
         try {
             reload_trust_store();
+            if (shares) shares->reload(); // the shares file, as the settings, read again
             next = make_setup(parse_with_settings(*find_command("announce"), command_line), out);
         } catch (const std::exception& e) {
             out.error(std::string("reload: ") + e.what() + " (still running as before)");

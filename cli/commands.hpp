@@ -25,6 +25,9 @@ int run_trust(const ParsedArgs& args, Output& out);
 int run_pair(const ParsedArgs& args, Output& out);
 int run_weather(const ParsedArgs& args, Output& out);
 int run_activity(const ParsedArgs& args, Output& out);
+int run_share(const ParsedArgs& args, Output& out);
+int run_search(const ParsedArgs& args, Output& out);
+int run_fetch(const ParsedArgs& args, Output& out);
 // `mcast yield [OPTIONS] -- CMD [ARGS...]`: returns CMD's exit status (cmd_yield.cpp).
 int run_yield(const ParsedArgs& args, Output& out);
 // `mcast config [COMMAND [ARGS...]]`: spec is COMMAND's (or config's own), effective what

@@ -196,7 +196,10 @@ const CommandSpec& program() {
                     "fewer than --expect; pair was refused or timed out, or found no PEER (with "
                     "--list: no request); "
                     "trust's PEER, NAME or PREFIX matched nothing; weather heard no report; "
-                    "activity found no resident node, or no declaration of that ID. yield exits "
+                    "activity found no resident node, or no declaration of that ID; share "
+                    "remove found no such share; search found nothing; fetch found a RESULT on no "
+                    "node. yield "
+                    "exits "
                     "with CMD's own status. id, send, announce, config and help never exit with 1. "
                     "mcast-COMMAND(1) says what each command "
                     "means."},
@@ -1034,6 +1037,218 @@ const std::vector<CommandSpec>& commands() {
                 },
         },
         {
+            .name = "share",
+            .summary = "share folders with the LAN",
+            .synopsis = "mcast share add PATH [--label LABEL] [--friends-only]\nmcast share list\n"
+                        "mcast share remove LABEL|PATH",
+            .description =
+                "Keeps the list of folders this machine's resident node makes searchable on "
+                "the LAN ('mcast search'), in $XDG_CONFIG_HOME/mcast/shares next to the trust "
+                "store, so that they stay shared across restarts. A running resident node is "
+                "told at once over its control socket and indexes the folder in the background "
+                "(at low priority; hashes are cached in $XDG_CACHE_HOME/mcast/catalogue, so a "
+                "restart does not hash again; changes are seen by inotify, and by a rescan "
+                "every five minutes).\n\n"
+                "'add PATH' shares a folder under a label (the folder's name unless --label); "
+                "with --friends-only, only nodes in the trust store see it. 'list' shows the "
+                "shares, with the number of files the node has indexed when it runs; 'remove' "
+                "takes a label or a path. Symbolic links that point out of a share are never "
+                "shared.",
+            .options =
+                {
+                    control_option(),
+                    {.long_name = "label",
+                     .value_name = "LABEL",
+                     .help = "The share's name in search results (at most 64 bytes, no '/').",
+                     .arity = Arity::One},
+                    {.long_name = "friends-only",
+                     .help = "Only nodes in the trust store see this share in their searches."},
+                },
+            .positional_name = "ACTION",
+            .positional_help = "add PATH, list, or remove LABEL|PATH.",
+            .positional_many = true,
+            .actions = {"add", "list", "remove"},
+            .examples =
+                {
+                    {"mcast share add ~/Videos --label films",
+                     "Make ~/Videos searchable on the LAN as 'films'."},
+                    {"mcast share add ~/Photos --friends-only",
+                     "Share the photos with friends only."},
+                    {"mcast share list --json", "The shares, as JSON Lines."},
+                },
+            .exit_codes =
+                {
+                    {0, "Done."},
+                    {1, "remove: no share has that label or path."},
+                    {2, "Error: a path that does not exist or cannot be read, a label in use, a "
+                        "bad action, or the shares file cannot be written."},
+                },
+        },
+        {
+            .name = "search",
+            .summary = "find files shared on the LAN",
+            .synopsis = "mcast search [TERM...] [--type TYPE] [--min-size BYTES] "
+                        "[--max-size BYTES] [--timeout DURATION]",
+            .description =
+                "Sends one signed query to every node and lists the files their shares ('mcast "
+                "share') hold that match: node, share, path, size, media type, content hash, "
+                "and a result id for 'mcast fetch'. Nodes answer by unicast within a few tens "
+                "of milliseconds, so search ends a quarter of a second after the last answer "
+                "(at the latest at --timeout).\n\n"
+                "Every TERM must match. A TERM with '*' or '?' is a glob matched against the "
+                "file's name; any other TERM is matched anywhere in the file's path inside its "
+                "share. Both ignore ASCII case. Without TERM every file matches, within the "
+                "limits. Each node answers at most --limit files (and at most 50), and says so "
+                "when it left some out; search says so too. Friends-only shares answer only "
+                "nodes that trust this one.",
+            .options =
+                {
+                    {.long_name = "type",
+                     .value_name = "TYPE",
+                     .help = "Only files of this media type (by extension).",
+                     .arity = Arity::One,
+                     .hint = Hint::Choice,
+                     .choices = {"video", "audio", "image", "text", "document", "archive",
+                                 "other"}},
+                    {.long_name = "min-size",
+                     .value_name = "BYTES",
+                     .help = "Only files of at least BYTES bytes.",
+                     .arity = Arity::One,
+                     .hint = Hint::Number,
+                     .min = 0,
+                     .max = kNoLimit},
+                    {.long_name = "max-size",
+                     .value_name = "BYTES",
+                     .help = "Only files of at most BYTES bytes.",
+                     .arity = Arity::One,
+                     .hint = Hint::Number,
+                     .min = 0,
+                     .max = kNoLimit},
+                    {.long_name = "limit",
+                     .value_name = "N",
+                     .help = "At most N files from each node.",
+                     .default_value = "50",
+                     .arity = Arity::One,
+                     .hint = Hint::Number,
+                     .min = 1,
+                     .max = 100},
+                    {.long_name = "timeout",
+                     .value_name = "DURATION",
+                     .help = "Stop waiting for answers after DURATION.",
+                     .default_value = "2s",
+                     .arity = Arity::One,
+                     .hint = Hint::Duration,
+                     .min_duration = 100ms,
+                     .max_duration = 1h},
+                },
+            .positional_name = "TERM",
+            .positional_help = "Words and globs that must all match.",
+            .positional_many = true,
+            .examples =
+                {
+                    {"mcast search holiday --type video",
+                     "Videos with 'holiday' in their path, on every node."},
+                    {"mcast search '*.iso' --min-size 1000000000 --json",
+                     "ISO images of a gigabyte or more, as JSON Lines."},
+                },
+            .exit_codes =
+                {
+                    {0, "At least one file was found."},
+                    {1, "Nothing was found."},
+                    {2, "Error: a bad option or value, or no interface to search on."},
+                },
+        },
+        {
+            .name = "fetch",
+            .summary = "download a search result from its nodes, verified",
+            .synopsis = "mcast fetch RESULT... [-o FILE|DIR] [--stream] [--timeout DURATION] "
+                        "[--no-yield]",
+            .description =
+                "Finds each RESULT with one search and downloads it over HTTPS (TLS 1.3) from "
+                "every node that answered with the same content, at once. Each node must show "
+                "the key that signed its answer; no certificate authority is involved. Every "
+                "block is checked against the content hash the answer was signed with before it "
+                "is written. The file is written to FILE.mcast-part with a record of the "
+                "verified blocks in FILE.mcast-blocks: an interrupted fetch run again fetches "
+                "only what is missing. The file appears under its name only when it is "
+                "complete. A node that sends a block that does not match is reported and not "
+                "asked again; the block comes from another node.\n\n"
+                "RESULT is a result id from 'mcast search', a prefix of a content hash (8 hex "
+                "digits or more), or NODE:PATH (a node's name or id prefix and the file's path "
+                "in its shares, with or without the share's label).\n\n"
+                "With --stream, fetch also serves the file on 127.0.0.1 over plain HTTP with "
+                "Range requests and prints its URL: a player reads it while it downloads, the "
+                "blocks it asks for fetched first, each verified before the player sees it "
+                "(mpv \"$(mcast fetch --stream RESULT)\"). It keeps serving the complete file "
+                "until interrupted.\n\n"
+                "While the resident node's weather advises a job of --priority to give way, "
+                "fetch keeps below the advised rate, or waits (--no-yield: never).",
+            .options =
+                {
+                    {.long_name = "output",
+                     .short_name = 'o',
+                     .value_name = "FILE|DIR",
+                     .help = "Write to FILE, or into the directory DIR (the file's own name).",
+                     .default_help = "the file's own name, in the current directory",
+                     .arity = Arity::One,
+                     .hint = Hint::File},
+                    {.long_name = "force", .help = "Replace a file that is already there."},
+                    {.long_name = "stream",
+                     .help = "Serve the file to a player on 127.0.0.1 while it downloads, and "
+                             "print its URL."},
+                    {.long_name = "timeout",
+                     .value_name = "DURATION",
+                     .help = "Wait this long for search answers.",
+                     .default_value = "2s",
+                     .arity = Arity::One,
+                     .hint = Hint::Duration,
+                     .min_duration = 100ms,
+                     .max_duration = 1h},
+                    {.long_name = "no-yield", .help = "Do not give way to the LAN's live traffic."},
+                    control_option(),
+                    {.long_name = "priority",
+                     .value_name = "LEVEL",
+                     .help = "The fetch's priority: low gives way to every declared bulk "
+                             "transfer too; normal to what ranks above bulk.",
+                     .default_value = "normal",
+                     .arity = Arity::One,
+                     .hint = Hint::Choice,
+                     .choices = {"low", "normal"}},
+                    {.long_name = "heed",
+                     .value_name = "WHO",
+                     .help = "Whose weather reports count: any node's, or only friends'.",
+                     .default_value = "any",
+                     .arity = Arity::One,
+                     .hint = Hint::Choice,
+                     .choices = {"any", "trusted"}},
+                    {.long_name = "advice-file",
+                     .value_name = "FILE",
+                     .help = "Test only: read the advice from FILE ('yield [RATE [REASON]]' or "
+                             "'clear') instead of asking the resident node.",
+                     .arity = Arity::One,
+                     .hint = Hint::File,
+                     .hidden = true,
+                     .settable = false},
+                },
+            .positional_name = "RESULT",
+            .positional_help = "A result id, a content hash prefix, or NODE:PATH.",
+            .positional_many = true,
+            .examples =
+                {
+                    {"mcast fetch 3f2a9c01b7e4-9d1e0c55aa01",
+                     "The file of that search result, into the current directory."},
+                    {"mcast fetch media-pc:films/holiday.mkv -o ~/Videos/",
+                     "A file by node and path, into ~/Videos."},
+                },
+            .exit_codes =
+                {
+                    {0, "Every RESULT was fetched and verified."},
+                    {1, "A RESULT was not found on the LAN."},
+                    {2, "Error: a bad option, an ambiguous RESULT, no holder left, a full "
+                        "disk (the verified part is kept)."},
+                },
+        },
+        {
             .name = "yield",
             .summary = "run a job that gives way to the LAN's live traffic",
             .synopsis = "mcast yield [OPTIONS] -- CMD [ARGS...]",
@@ -1264,6 +1479,11 @@ const std::vector<Definition>& files() {
          "The trust store: the friends of this node, one per line (see mcast-trust(1))."},
         {"~/.config/mcast/known_names",
          "The key each name was first seen with, to warn when a name comes with another key."},
+        {"~/.config/mcast/shares",
+         "The folders the resident node shares, one per line (see mcast-share(1))."},
+        {"~/.cache/mcast/catalogue",
+         "The hashes of the shared files by path, size and mtime, so that a restart does not "
+         "hash them again ($XDG_CACHE_HOME/mcast/catalogue)."},
         {"~/.config/mcast/identity.pem",
          "This node's Ed25519 private key (PEM), used when neither --identity nor MCAST_IDENTITY "
          "is given. It must not be readable by other users; 'mcast id --new' creates it."},

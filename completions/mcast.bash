@@ -99,6 +99,23 @@ _mcast() {
                 --control) _mcast_files; return 0 ;;
                 --rate|--for|--label|--priority) return 0 ;;
             esac ;;
+        share)
+            case $prev in
+                --control) _mcast_files; return 0 ;;
+                --label) return 0 ;;
+            esac ;;
+        search)
+            case $prev in
+                --type) _mcast_words 'video audio image text document archive other'; return 0 ;;
+                --min-size|--max-size|--limit|--timeout) return 0 ;;
+            esac ;;
+        fetch)
+            case $prev in
+                -o|--output|--control) _mcast_files; return 0 ;;
+                --timeout) return 0 ;;
+                --priority) _mcast_words 'low normal'; return 0 ;;
+                --heed) _mcast_words 'any trusted'; return 0 ;;
+            esac ;;
         yield)
             case $prev in
                 --control) _mcast_files; return 0 ;;
@@ -123,6 +140,9 @@ _mcast() {
             pair) _mcast_words '--answer --list --name --yes --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             weather) _mcast_words '--control --watch --heed --listen --count --interval --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             activity) _mcast_words '--control --rate --for --label --priority -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            share) _mcast_words '--control --label --friends-only -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            search) _mcast_words '--type --min-size --max-size --limit --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            fetch) _mcast_words '-o --output --force --stream --timeout --no-yield --control --priority --heed -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             yield) _mcast_words '--control --mode --min-rate --priority --heed --on-yield --on-clear -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             config) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             help) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
@@ -137,10 +157,11 @@ _mcast() {
         [[ ${COMP_WORDS[j]} == -* ]] || ((nargs += 1))
     done
     case $command in
-        "") _mcast_words 'id send listen announce discover ping trust pair weather activity yield config help' ;;
+        "") _mcast_words 'id send listen announce discover ping trust pair weather activity share search fetch yield config help' ;;
         trust) ((nargs == 0)) && _mcast_words 'list add remove show forget' ;;
-        config) _mcast_words 'id send listen announce discover ping trust pair weather activity yield config help' ;;
-        help) _mcast_words 'id send listen announce discover ping trust pair weather activity yield config help' ;;
+        share) ((nargs == 0)) && _mcast_words 'add list remove' ;;
+        config) _mcast_words 'id send listen announce discover ping trust pair weather activity share search fetch yield config help' ;;
+        help) _mcast_words 'id send listen announce discover ping trust pair weather activity share search fetch yield config help' ;;
     esac
     return 0
 }

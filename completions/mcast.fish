@@ -49,6 +49,9 @@ function __mcast_commands
     printf '%s\t%s\n' 'pair' 'make mutual friends after comparing a code'
     printf '%s\t%s\n' 'weather' 'show what the LAN does with its uplink'
     printf '%s\t%s\n' 'activity' 'declare what this machine is doing'
+    printf '%s\t%s\n' 'share' 'share folders with the LAN'
+    printf '%s\t%s\n' 'search' 'find files shared on the LAN'
+    printf '%s\t%s\n' 'fetch' 'download a search result from its nodes, verified'
     printf '%s\t%s\n' 'yield' 'run a job that gives way to the LAN\'s live traffic'
     printf '%s\t%s\n' 'config' 'show the settings in effect and where each comes from'
     printf '%s\t%s\n' 'help' 'show help for a command'
@@ -67,6 +70,9 @@ complete -c mcast -n __mcast_no_command -a 'trust' -d 'manage the friends this n
 complete -c mcast -n __mcast_no_command -a 'pair' -d 'make mutual friends after comparing a code'
 complete -c mcast -n __mcast_no_command -a 'weather' -d 'show what the LAN does with its uplink'
 complete -c mcast -n __mcast_no_command -a 'activity' -d 'declare what this machine is doing'
+complete -c mcast -n __mcast_no_command -a 'share' -d 'share folders with the LAN'
+complete -c mcast -n __mcast_no_command -a 'search' -d 'find files shared on the LAN'
+complete -c mcast -n __mcast_no_command -a 'fetch' -d 'download a search result from its nodes, verified'
 complete -c mcast -n __mcast_no_command -a 'yield' -d 'run a job that gives way to the LAN\'s live traffic'
 complete -c mcast -n __mcast_no_command -a 'config' -d 'show the settings in effect and where each comes from'
 complete -c mcast -n __mcast_no_command -a 'help' -d 'show help for a command'
@@ -183,6 +189,29 @@ complete -c mcast -n '__mcast_command_is activity' -l rate -x -d 'The rate the a
 complete -c mcast -n '__mcast_command_is activity' -l for -x -d 'How long the declaration holds unless cleared'
 complete -c mcast -n '__mcast_command_is activity' -l label -x -d 'A few words for the others\' weather (at most 64 bytes)'
 complete -c mcast -n '__mcast_command_is activity' -l priority -x -d '0-7 instead of the class\'s own priority'
+
+# mcast share
+complete -c mcast -n '__mcast_command_is share' -l control -r -F -d 'The resident node\'s control socket, for running several nodes on one host (as --identity allows)'
+complete -c mcast -n '__mcast_command_is share' -l label -x -d 'The share\'s name in search results (at most 64 bytes, no \'/\')'
+complete -c mcast -n '__mcast_command_is share' -l friends-only -d 'Only nodes in the trust store see this share in their searches'
+complete -c mcast -n '__mcast_command_is share; and not __fish_seen_subcommand_from add list remove' -a 'add list remove'
+
+# mcast search
+complete -c mcast -n '__mcast_command_is search' -l type -x -a 'video audio image text document archive other' -d 'Only files of this media type (by extension)'
+complete -c mcast -n '__mcast_command_is search' -l min-size -x -d 'Only files of at least BYTES bytes'
+complete -c mcast -n '__mcast_command_is search' -l max-size -x -d 'Only files of at most BYTES bytes'
+complete -c mcast -n '__mcast_command_is search' -l limit -x -d 'At most N files from each node'
+complete -c mcast -n '__mcast_command_is search' -l timeout -x -d 'Stop waiting for answers after DURATION'
+
+# mcast fetch
+complete -c mcast -n '__mcast_command_is fetch' -s o -l output -r -F -d 'Write to FILE, or into the directory DIR (the file\'s own name)'
+complete -c mcast -n '__mcast_command_is fetch' -l force -d 'Replace a file that is already there'
+complete -c mcast -n '__mcast_command_is fetch' -l stream -d 'Serve the file to a player on 127.0.0.1 while it downloads, and print its URL'
+complete -c mcast -n '__mcast_command_is fetch' -l timeout -x -d 'Wait this long for search answers'
+complete -c mcast -n '__mcast_command_is fetch' -l no-yield -d 'Do not give way to the LAN\'s live traffic'
+complete -c mcast -n '__mcast_command_is fetch' -l control -r -F -d 'The resident node\'s control socket, for running several nodes on one host (as --identity allows)'
+complete -c mcast -n '__mcast_command_is fetch' -l priority -x -a 'low normal' -d 'The fetch\'s priority: low gives way to every declared bulk transfer too'
+complete -c mcast -n '__mcast_command_is fetch' -l heed -x -a 'any trusted' -d 'Whose weather reports count: any node\'s, or only friends\''
 
 # mcast yield
 complete -c mcast -n '__mcast_command_is yield' -l control -r -F -d 'The resident node\'s control socket, for running several nodes on one host (as --identity allows)'

@@ -37,6 +37,7 @@ local type_names = {
     [0x08] = "speed data", [0x09] = "speed end", [0x0a] = "speed report",
     [0x0b] = "pair request", [0x0c] = "pair response", [0x0d] = "pair reveal", [0x0e] = "pair confirm",
     [0x0f] = "weather report",
+    [0x10] = "search query", [0x11] = "search answer",
 }
 local type_titles = {
     [0x01] = "Data",
@@ -45,6 +46,7 @@ local type_titles = {
     [0x08] = "Speed data", [0x09] = "Speed end", [0x0a] = "Speed report",
     [0x0b] = "Pair request", [0x0c] = "Pair response", [0x0d] = "Pair reveal", [0x0e] = "Pair confirm",
     [0x0f] = "Weather report",
+    [0x10] = "Search query", [0x11] = "Search answer",
 }
 
 local T_NULL, T_FALSE, T_TRUE, T_INT, T_FLOAT, T_STRING, T_BYTES, T_LIST = 0, 1, 2, 3, 4, 5, 6, 7
@@ -386,6 +388,22 @@ schemas[0x0f] = {
         rate("max_down_bps", true), text("igd_note"), rtt("rtt_now_us"), rtt("rtt_floor_us"),
         text("latency_note") } },
 }
+-- Section 13: search.
+local search_term = { name = "term", kind = "string", maxlen = 64 }
+local search_hit = { name = "hit", kind = "list", fields = {
+    { "share", "string", maxlen = 1024 }, { "path", "string", maxlen = 1024 }, nonneg("size"),
+    { "mtime_s", "int64" }, { "type", "string", maxlen = 16 }, { "root", "bytes", len = 32 },
+    { "block_size", "int64", min = 131072, max = 16777216 } } }
+schemas[0x10] = {
+    { "nonce", "bytes", len = 16 }, { "terms", "list", elem = search_term, maxn = 16 },
+    { "type", "string", maxlen = 16 }, nonneg("min_size"),
+    { "max_size", "int64", min = 0, nullable = true }, { "limit", "int64", min = 1, max = 100 },
+}
+schemas[0x11] = {
+    { "nonce", "bytes", len = 16 }, { "part", "int64", min = 1, max = 4 },
+    { "parts", "int64", min = 1, max = 4 }, { "truncated", "bool" }, text("name"),
+    { "hits", "list", elem = search_hit, maxn = 100 },
+}
 local function spec_name(s) return s and (s.name or s[1]) end
 local function spec_kind(s) return s and (s.kind or s[2]) end
 
@@ -633,6 +651,16 @@ local info_of = {
         field(v, 2), field(v, 3), field(v, 4), v[10] and (", " .. field(v, 10) .. " kernel drops") or "") end,
     [0x0b] = function(v) return string.format("from %s to %s", field(v, 3), v[4] and v[4].hex or "?") end,
     [0x0c] = function(v) return string.format("from %s", field(v, 3)) end,
+    [0x10] = function(v)
+        local terms = {}
+        for _, t in ipairs(v[2] and v[2].items or {}) do terms[#terms + 1] = t.text or "?" end
+        return string.format("%s%s, limit %s", #terms == 0 and "everything" or table.concat(terms, " "),
+            (v[3] and v[3].len and v[3].len > 0) and (" type " .. v[3].text) or "", field(v, 6))
+    end,
+    [0x11] = function(v)
+        return string.format("from %s: part %s of %s, %s%s", field(v, 5), field(v, 2), field(v, 3),
+            count_text(v[6], "hit", "hits"), (v[4] and v[4].text == "true") and ", truncated" or "")
+    end,
     [0x0f] = function(v)
         local classes = {}
         for _, a in ipairs(v[3] and v[3].items or {}) do

@@ -18,6 +18,7 @@
 #include "service_driver.hpp"
 #include "wall_clock.hpp"
 
+#include <boost/json.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -75,6 +76,8 @@ struct WeatherService::Impl : std::enable_shared_from_this<WeatherService::Impl>
     std::list<std::pair<std::uint64_t, std::function<void(const Weather&)>>> handlers;
     std::uint64_t next_handler = 0;
     std::unique_ptr<control::Server> server;
+    std::map<std::string, std::function<std::string(const std::string&, unsigned)>, std::less<>>
+        routes; // other services' ops (sharing)
     // Declarations held by a control connection (`hold`): they end with it.
     std::map<std::uint64_t, std::vector<std::string>> held;
     WeatherStats stats;
@@ -98,6 +101,13 @@ struct WeatherService::Impl : std::enable_shared_from_this<WeatherService::Impl>
             if (map.forget(m.sender_id)) notify(std::chrono::steady_clock::now());
         }),
                                       {}, MessageType::goodbye);
+        // This node is in its own weather from the start, with what its first report will say,
+        // not only once that report goes out (up to start_delay_max later): a program that asks
+        // at once (pair, for the name this node announces) finds it.
+        if (opts.send) {
+            auto now = std::chrono::steady_clock::now();
+            map.take(self(), detail::wall_now_ns(), report(now), now, true, true);
+        }
         driver.start([this](MonoTime now) { return wake(now); });
     }
 
@@ -323,6 +333,11 @@ struct WeatherService::Impl : std::enable_shared_from_this<WeatherService::Impl>
                 throw ControlError("priority must be 0-7");
             reply["advice"] = control::to_json(
                 advice(now, static_cast<std::uint8_t>(p->to_number<std::int64_t>()), heed()));
+        } else if (auto r = routes.find(name); r != routes.end()) {
+            boost::system::error_code ec;
+            auto v = json::parse(r->second(json::serialize(req), peer.uid), ec);
+            if (ec || !v.is_object()) throw ControlError("the service gave no answer");
+            return v.as_object();
         } else {
             throw ControlError(name.empty() ? "no op" : fmt::format("unknown op '{}'", name));
         }
@@ -395,6 +410,11 @@ void WeatherService::serve_control(const std::filesystem::path& path, const std:
         [i = impl_.get()](const json::object& req, const control::PeerCredentials& peer) {
             return i->handle(req, peer);
         });
+}
+
+void WeatherService::route_control(
+    std::string op, std::function<std::string(const std::string& request, unsigned uid)> h) {
+    impl_->routes[std::move(op)] = std::move(h);
 }
 
 std::string WeatherService::declare(const Activity& a, std::chrono::milliseconds lease,

@@ -52,10 +52,10 @@ for page in "$src"/man/*.1; do
 done
 
 step "the installed headers are the public API, and mcast.hpp includes each"
-public_headers="announce_schedule base64 bytes control discovery drop_reason duty_cycle export identity known_names
-  mcast message_type mono_time node pairing pairing_flow paths peer_table ping ping_verdict pinger
-  presence replay_config responder scope session speed speed_search speed_test trust_store tuple_codec
-  value weather weather_service wire"
+public_headers="announce_schedule base64 block_tree bytes catalogue control discovery drop_reason duty_cycle
+  export identity known_names mcast message_type mono_time node pairing pairing_flow paths peer_table
+  ping ping_verdict pinger presence replay_config responder scope search session share_service speed
+  speed_search speed_test trust_store tuple_codec value weather weather_service wire"
 want=$(for h in $public_headers; do echo "$h.hpp"; done | sort)
 got=$(cd "$prefix/include/mcast" && ls | sort)
 [[ $got == "$want" ]] || fail "installed headers differ from the public list: $(diff <(echo "$want") <(echo "$got") | grep '^[<>]' | tr '\n' ' ')"

@@ -62,7 +62,8 @@ trap cleanup EXIT
 argv_of() { # argv_of H ARGS... -> sets argv
   local h=$1
   shift
-  argv=("$netlab" exec "$lab" "h$h" env "XDG_CONFIG_HOME=$tmp/c$h" "$mcast" "$@" --json
+  argv=("$netlab" exec "$lab" "h$h" env "XDG_CONFIG_HOME=$tmp/c$h" "XDG_CACHE_HOME=$tmp/k$h"
+    "$mcast" "$@" --json
     --identity "$tmp/h$h.pem")
 }
 # run RC NAME H ARGS...: run to the end; its exit status must be RC (a|b for either).
@@ -147,7 +148,7 @@ done
 rm "$tmp/c1/mcast/config"
 
 step "listen -v --stats, send -v, a bad datagram"
-start announce2 2 announce -v --name two --meta role=test --interval 1s --weather-interval 1s --timeout 60s
+start announce2 2 announce -v --name two --meta role=test --interval 1s --weather-interval 1s --timeout 120s
 start respond3 3 ping --respond --timeout 60s
 start listen 1 listen -v --stats --timeout 2500ms
 wait_for "$out/listen.err" "listening on" 10
@@ -254,12 +255,84 @@ grep -q '"class":"live-stream"' "$out/weather_listen.jsonl" ||
   fail "h3 did not hear h2's declaration: $(cat "$out/weather_listen.jsonl")"
 run 1 weather_none 1 activity clear a999
 
+step "share and search: h2's resident node shares a folder, h1 finds a file in it"
+mkdir -p "$tmp/share2/2024"
+printf 'not really a film' >"$tmp/share2/2024/Holiday.mkv"
+run 0 share_add 2 share add "$tmp/share2" --label films
+deadline=$((SECONDS + 20))
+until run 0 share_list 2 share list && grep -q '"files":1' "$out/share_list.jsonl"; do
+  ((SECONDS < deadline)) || fail "h2 did not index its share: $(cat "$out/share_list.jsonl")"
+  sleep 0.2
+done
+run 0 search 1 search holiday --type video
+grep -q '"path":"2024/Holiday.mkv"' "$out/search.jsonl" ||
+  fail "h1 did not find h2's file: $(cat "$out/search.jsonl")"
+run 1 search_none 1 search nosuchfile
+
+step "fetch: h1 fetches a file of many blocks from h2 and h3, h3's copy changed under its node"
+# big.bin spans more than one request (4 MiB), so that both holders are asked at once. h3 holds
+# the same bytes, catalogued; then its copy is replaced by other bytes of the same size with the
+# old mtime (as a copy that keeps times does), so its node keeps the old hashes and serves bytes
+# that do not match them: a bad holder, as on a real LAN.
+head -c $((5 * 1024 * 1024 + 1000)) /dev/urandom >"$tmp/share2/big.bin"
+mkdir -p "$tmp/share3"
+cp "$tmp/share2/big.bin" "$tmp/share3/big.bin"
+start node3 3 announce --name three --timeout 120s
+wait_for "$out/node3.err" "announcing" 10
+run 0 share_add3 3 share add "$tmp/share3" --label mirror
+deadline=$((SECONDS + 20))
+until run 0 share_list2 2 share list && grep -q '"files":2' "$out/share_list2.jsonl" &&
+  run 0 share_list3 3 share list && grep -q '"files":1' "$out/share_list3.jsonl"; do
+  ((SECONDS < deadline)) || fail "h2 and h3 did not index big.bin: $(cat "$out"/share_list[23].jsonl)"
+  sleep 0.2
+done
+head -c $((5 * 1024 * 1024 + 1000)) /dev/urandom >"$tmp/changed.bin"
+touch -r "$tmp/share3/big.bin" "$tmp/changed.bin"
+mv "$tmp/changed.bin" "$tmp/share3/big.bin"
+sleep 1 # the node's indexer sees the change (inotify), finds size and mtime cached: old hashes
+run 0 search_big 1 search big.bin
+root=$(sed -n 's/.*"node":"'"$id2"'".*"root":"\([0-9a-f]\{64\}\)".*/\1/p' "$out/search_big.jsonl")
+[[ -n $root ]] || fail "h1 did not find big.bin on h2: $(cat "$out/search_big.jsonl")"
+grep -q '"node":"'"$id3"'".*"root":"'"$root"'"' "$out/search_big.jsonl" ||
+  fail "h1 did not find h3's big.bin with the same hash: $(cat "$out/search_big.jsonl")"
+mkdir -p "$tmp/f1" "$tmp/f2"
+# From h3 alone: its first block does not verify (bad_holder), no holder is left (error, exit 2).
+run 2 fetch_bad 1 fetch "${id3:0:12}-${root:0:12}" -o "$tmp/f1/big.bin"
+grep -q '"type":"bad_holder","node":"'"$id3"'"' "$out/fetch_bad.jsonl" ||
+  fail "fetch from h3 alone: no bad_holder record: $(cat "$out/fetch_bad.jsonl")"
+[[ ! -e $tmp/f1/big.bin ]] || fail "a fetch from a bad holder alone made the file"
+# From both (a hash prefix names every holder): the file, verified, byte for byte.
+run 0 fetch 1 fetch "${root:0:16}" -o "$tmp/f1/big.bin"
+grep -q '"type":"fetched".*"holders":2' "$out/fetch.jsonl" ||
+  fail "fetch: no fetched record from two holders: $(cat "$out/fetch.jsonl")"
+cmp "$tmp/share2/big.bin" "$tmp/f1/big.bin" || fail "the fetched file differs from h2's"
+
+step "fetch --stream: curl reads a range from the URL it prints"
+start stream 1 fetch --stream "${id2:0:12}-${root:0:12}" -o "$tmp/f2/big.bin"
+wait_for "$out/stream.jsonl" '"type":"stream"' 10
+url=$(sed -n 's/.*"type":"stream","url":"\([^"]*\)".*/\1/p' "$out/stream.jsonl")
+[[ $url == http://127.0.0.1:* ]] || fail "stream: no URL: $(cat "$out/stream.jsonl")"
+"$netlab" exec "$lab" h1 curl -sf -r 3000000-3999999 -o "$tmp/range.bin" "$url" ||
+  fail "curl of $url failed"
+[[ $(stat -c %s "$tmp/range.bin") == 1000000 ]] &&
+  cmp -i 3000000:0 -n 1000000 "$tmp/share2/big.bin" "$tmp/range.bin" ||
+  fail "the bytes 3000000-3999999 curl read differ from the source's"
+deadline=$((SECONDS + 20))
+until [[ -e $tmp/f2/big.bin ]]; do
+  ((SECONDS < deadline)) || fail "stream: the file was not complete after 20 s"
+  sleep 0.1
+done
+stop stream 0
+cmp "$tmp/share2/big.bin" "$tmp/f2/big.bin" || fail "the streamed file differs from h2's"
+
+stop node3 0
 stop respond3 0
 stop announce2 0
 
 step "validate every line against docs/json.md"
 types=message,stats,drop,node,join,update,leave,conflict,announce,reply,summary,result,speed
 types+=,speed_max,friend,pair,identity,sent,config_file,setting,scope,weather,activity,yield,error,warning
+types+=,share,found,search_end,fetch_progress,bad_holder,fetched,stream
 documented=$("$python" "$schema" --list-types | paste -sd, -)
 [[ $(tr , '\n' <<<"$documented" | sort) == $(tr , '\n' <<<"$types" | sort) ]] ||
   fail "docs/json.md documents the types $documented, this test expects $types: run the" \

@@ -10,6 +10,7 @@
 #include <mcast/ping.hpp>
 #include <mcast/presence.hpp>
 #include <mcast/speed.hpp>
+#include <mcast/search.hpp>
 #include <mcast/tuple_codec.hpp>
 #include <mcast/weather.hpp>
 #include <mcast/wire.hpp>
@@ -262,6 +263,51 @@ int main(int argc, char** argv) {
               encode_pair(PairConfirm{nonce}), 22);
         typed("valid-private-type",
               "private-use type 0x80: valid, then nothing handles it (unhandled)", 0x80, {"x"}, 23);
+
+        // Section 13: a search query with words, a glob, a type and size bounds; the answer of
+        // one node bound to its nonce; a query with limit 0 (valid datagram, ignored: malformed).
+        {
+            SearchQuery sq;
+            sq.nonce = nonce;
+            sq.terms = {"holiday", "*.mkv"};
+            sq.type = "video";
+            sq.min_size = 1'000'000;
+            sq.limit = 50;
+            typed("valid-search-query",
+                  "search query (0x10): 'holiday' and '*.mkv', videos of 1 MB or more, no upper "
+                  "bound (null), 50 results per node",
+                  type_byte(MessageType::search_query), encode_search_query(sq), 160);
+            SearchAnswer sa;
+            sa.nonce = nonce;
+            sa.name = "media-pc";
+            SearchHit hit;
+            hit.share = "films";
+            hit.path = "2024/Holiday in Rome.mkv";
+            hit.size = 734'003'200;
+            hit.mtime_s = 1'717'171'717;
+            hit.type = "video";
+            for (std::size_t i = 0; i < hit.root.size(); ++i)
+                hit.root[i] = static_cast<std::uint8_t>(0x30 + i);
+            hit.block_size = block_size_for(hit.size);
+            sa.hits = {hit};
+            typed("valid-search-answer",
+                  "search answer (0x11) to the query's nonce: part 1 of 1, one file, not truncated",
+                  type_byte(MessageType::search_answer), encode_search_answer(sa), 161);
+            auto bad = encode_search_query(sq);
+            bad[5] = std::int64_t{0};
+            if (decode_search_query(bad)) {
+                std::cerr << "shape-search-limit-0: the reference decoder takes it\n";
+                std::exit(1);
+            }
+            auto h = header("", 162);
+            h.type = type_byte(MessageType::search_query);
+            auto expect = valid(h, bad, id);
+            expect["shape"] = false;
+            write(dir, "shape-search-limit-0",
+                  "search query with limit 0: a valid datagram whose query is ignored (counted "
+                  "malformed)",
+                  seed, encode_datagram(h, bad, id), std::move(expect));
+        }
 
         // Section 12: a report with every part, an anonymous one without gateway figures, and
         // valid datagrams whose tuple is not a report (a receiver counts them as malformed).

@@ -10,6 +10,8 @@
 #include <mcast/pairing.hpp>
 #include <mcast/ping.hpp>
 #include <mcast/presence.hpp>
+#include <mcast/search.hpp>
+#include "protocol/receiver.hpp"
 #include <mcast/speed.hpp>
 #include <mcast/weather.hpp>
 #include <mcast/wire.hpp>
@@ -150,6 +152,10 @@ bool has_shape(std::uint8_t type, const Tuple& t) {
         return decode_pair_confirm(t).has_value();
     case 0x0f:
         return decode_weather_report(t).has_value();
+    case 0x10:
+        return decode_search_query(t).has_value();
+    case 0x11:
+        return decode_search_answer(t).has_value();
     default:
         return true; // data and private types: any tuple
     }
@@ -176,7 +182,7 @@ TEST(Vectors, EveryMessageTypeAndEveryStatelessReasonHasOne) {
         EXPECT_EQ(has_shape(out.header.type, out.values), shaped) << int(out.header.type);
         (shaped ? types : wrong_shape).insert(out.header.type);
     }
-    for (int t = 0x01; t <= 0x0f; ++t)
+    for (int t = 0x01; t <= 0x11; ++t)
         EXPECT_TRUE(types.count(t)) << "no vector of type " << t;
     // Every reason a datagram alone decides (section 6, steps 1-4 and 7, and 9).
     for (auto r : {"too_short",        "too_long",        "bad_magic",      "bad_version",
@@ -187,6 +193,7 @@ TEST(Vectors, EveryMessageTypeAndEveryStatelessReasonHasOne) {
                    "bad_index",        "bad_path",        "forged_root"})
         EXPECT_TRUE(reasons.count(r)) << "no vector rejected as " << r;
     EXPECT_TRUE(wrong_shape.count(0x0f)) << "no weather report of the wrong shape";
+    EXPECT_TRUE(wrong_shape.count(0x10)) << "no search query of the wrong shape";
 }
 
 // The weather vectors hold what their descriptions say, field by field (section 12).

@@ -59,6 +59,9 @@ public:
     std::vector<Declaration> list();
     Weather weather(Heed heed = Heed::any);
     Advice advice(std::uint8_t priority, Heed heed);
+    // Any request, as JSON text of one object with its "op" (the share requests of
+    // share_service.hpp); returns the reply the same way. A refusal throws ControlError.
+    std::string call(const std::string& request_json);
 
     const std::filesystem::path& path() const;
 

@@ -4,7 +4,9 @@
 
 #include <mcast/announce_schedule.hpp>
 #include <mcast/base64.hpp>
+#include <mcast/block_tree.hpp>
 #include <mcast/bytes.hpp>
+#include <mcast/catalogue.hpp>
 #include <mcast/control.hpp>
 #include <mcast/discovery.hpp>
 #include <mcast/drop_reason.hpp>
@@ -26,7 +28,9 @@
 #include <mcast/replay_config.hpp>
 #include <mcast/responder.hpp>
 #include <mcast/scope.hpp>
+#include <mcast/search.hpp>
 #include <mcast/session.hpp>
+#include <mcast/share_service.hpp>
 #include <mcast/speed.hpp>
 #include <mcast/speed_search.hpp>
 #include <mcast/speed_test.hpp>

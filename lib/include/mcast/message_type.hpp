@@ -32,6 +32,9 @@ enum class MessageType : std::uint8_t {
     pair_confirm = 0x0e,  // either: session (its user accepted)
     // network weather (weather.hpp)
     weather_report = 0x0f, // what a node does and measures, every few seconds and on change
+    // search (search.hpp); 0x12-0x17 are kept for sharing
+    search_query = 0x10,  // a signed query with a nonce, to the group
+    search_answer = 0x11, // a node's matches, by unicast to the querier, bound to its nonce
 };
 
 // The byte on the wire.

@@ -71,6 +71,11 @@ public:
     // Serves the control socket at `path` (members of `group` too, when not empty). Throws
     // ControlError with one line (another node listens there, no such group, …).
     void serve_control(const std::filesystem::path& path, const std::string& group = {});
+    // Requests of another service on the same control socket (sharing's "shares"): requests
+    // whose op is `op` go to `h`, which takes the request as JSON text of one object and returns
+    // the reply the same way, or throws ControlError to refuse it.
+    void route_control(std::string op,
+                       std::function<std::string(const std::string& request, unsigned uid)> h);
 
     // Declarations of programs on this machine, with leases (ControlError for a bad request).
     std::string declare(const Activity& a, std::chrono::milliseconds lease, unsigned owner_uid);

@@ -191,4 +191,11 @@ Advice ControlClient::advice(std::uint8_t priority, Heed heed) {
     return control::advice_from_json(a->as_object());
 }
 
+std::string ControlClient::call(const std::string& request_json) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(request_json, ec);
+    if (ec || !v.is_object()) throw ControlError("not a JSON object");
+    return boost::json::serialize(impl_->call(std::move(v.as_object())));
+}
+
 } // namespace mcast

@@ -4,7 +4,7 @@
 namespace mcast {
 
 std::optional<MessageType> message_type(std::uint8_t byte) {
-    if (byte >= type_byte(MessageType::data) && byte <= type_byte(MessageType::weather_report))
+    if (byte >= type_byte(MessageType::data) && byte <= type_byte(MessageType::search_answer))
         return static_cast<MessageType>(byte);
     return std::nullopt;
 }
@@ -41,6 +41,10 @@ std::string_view to_string(MessageType t) {
         return "pair_confirm";
     case MessageType::weather_report:
         return "weather_report";
+    case MessageType::search_query:
+        return "search_query";
+    case MessageType::search_answer:
+        return "search_answer";
     }
     return "unknown";
 }
