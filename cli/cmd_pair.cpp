@@ -16,7 +16,6 @@
 
 #include <iostream>
 #include <set>
-#include <thread>
 #include <unistd.h>
 
 namespace mcast::cli {
@@ -93,20 +92,9 @@ std::string own_name(const ParsedArgs& args, const NodeId& self) {
     try {
         // Its weather lists itself (local, under its key) with the name it announces; a node
         // with another key is another node, and an --anonymous one gives no name.
-        // A node lists itself from its first report, within 500 ms of its start: one that lists
-        // no local node yet has just started, and is asked again for up to a second.
         ControlClient node({}, std::chrono::milliseconds(500));
-        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-        for (;;) {
-            bool listed = false;
-            for (const auto& n : node.weather().nodes) {
-                if (!n.local) continue;
-                if (n.id == self && !n.name.empty()) return n.name;
-                listed = true;
-            }
-            if (listed || std::chrono::steady_clock::now() >= give_up) break;
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
+        for (const auto& n : node.weather().nodes)
+            if (n.local && n.id == self && !n.name.empty()) return n.name;
     } catch (const std::exception&) {
         // No resident node here (or it serves no control socket): the host name.
     }
