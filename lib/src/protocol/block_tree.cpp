@@ -2,8 +2,9 @@
 #include <mcast/block_tree.hpp>
 #include <mcast/identity.hpp>
 
+#include "protocol/sha256.hpp"
+
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #include <algorithm>
 #include <cstring>
@@ -15,13 +16,8 @@ namespace {
 constexpr char root_prefix[] = "mcast-tree-v1"; // followed by one zero byte
 
 Digest node_hash(const Digest& left, const Digest& right) {
-    std::uint8_t buf[65];
-    buf[0] = 0x01; // an inner node; a leaf is a block's own SHA-256
-    std::memcpy(buf + 1, left.data(), 32);
-    std::memcpy(buf + 33, right.data(), 32);
-    Digest d;
-    SHA256(buf, sizeof buf, d.data());
-    return d;
+    const std::uint8_t inner = 0x01; // an inner node; a leaf is a block's own SHA-256
+    return detail::sha256({ByteView(&inner, 1), ByteView(left), ByteView(right)});
 }
 
 // RFC 6962's split: the left subtree holds the largest power of two below n leaves.
@@ -54,7 +50,7 @@ Digest tree_root(std::uint64_t file_size, std::uint32_t block_size,
                  const std::vector<Digest>& blocks) {
     Digest top{};
     if (blocks.empty())
-        SHA256(nullptr, 0, top.data());
+        top = detail::sha256({});
     else
         top = merkle(blocks.data(), blocks.size());
     ByteBuffer m(root_prefix, root_prefix + sizeof root_prefix); // with its zero byte
@@ -133,9 +129,7 @@ std::optional<Manifest> BlockHasher::finish() {
 }
 
 Digest sha256(ByteView data) {
-    Digest d;
-    SHA256(data.data(), data.size(), d.data());
-    return d;
+    return detail::sha256({data});
 }
 
 std::string digest_hex(const Digest& d) {
