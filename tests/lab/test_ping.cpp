@@ -7,6 +7,7 @@
 #include "protocol/sender.hpp"
 #include <mcast/ping.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <map>
 #include <regex>
@@ -354,8 +355,11 @@ TEST_F(Ping, SpeedTestTellsAReceiversOwnDropsFromNetworkLoss) {
         // it held was read late (how much of each depends on the machine's load).
         EXPECT_GT(lost, sent / 10);
         EXPECT_GT(own, 0);
-        EXPECT_LE(own, lost);
-        EXPECT_EQ(v.at("network_lost").as_int64(), lost - own);
+        // The drops count whatever its queues dropped (an end marker, another node's datagram
+        // too: upper bounds, protocol.md section 10), so they may pass what this stream lost by
+        // a few; the sender takes at most `lost` of them as the receiver's.
+        EXPECT_LE(own, lost + sent / 100);
+        EXPECT_EQ(v.at("network_lost").as_int64(), lost - std::min(own, lost));
         // Nothing lost them on the way: the lab's links do not (a loaded machine may lose a
         // few in its network stack, far fewer than the stopped receiver).
         EXPECT_TRUE(v.at("receiver_limited").as_bool());
