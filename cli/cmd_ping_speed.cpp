@@ -207,8 +207,8 @@ std::string speed_why(const SpeedResult& t, const SpeedVerdict& v, const SpeedBo
     for (const auto& m : v.missing)
         why.push_back(m + " did not report");
     if (v.receivers.size() < v.expected)
-        why.push_back(
-            fmt::format("{} receiver(s) reported, {} expected", v.receivers.size(), v.expected));
+        why.push_back(fmt::format("{} receiver{} reported, {} expected", v.receivers.size(),
+                                  v.receivers.size() == 1 ? "" : "s", v.expected));
     for (const auto& rv : v.receivers)
         if (!rv.ok) why.push_back(receiver_label(rv) + " " + receiver_why(rv, bounds));
     return fmt::format("{}", fmt::join(why, "; "));

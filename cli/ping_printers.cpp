@@ -147,7 +147,8 @@ std::string why_text(const PingRunVerdict& run) {
         return why + " (this host, not the network)";
     }
     case PingRunVerdict::Why::too_few:
-        return fmt::format("{} responder(s) answered, {} expected", run.answered, run.expected);
+        return fmt::format("{} responder{} answered, {} expected", run.answered,
+                           run.answered == 1 ? "" : "s", run.expected);
     case PingRunVerdict::Why::nobody:
         return "no responder answered";
     case PingRunVerdict::Why::out_of_bounds:

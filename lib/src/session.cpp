@@ -56,6 +56,7 @@ struct Session::Impl {
         int family;
         unsigned ifindex;
         bool priv;
+        bool operator==(const BatchDest&) const = default;
     };
     Batcher batcher{id, {.max_size = max_batch_size, .delay = opts.batch_delay}};
     std::deque<BatchDest> batch_to;
@@ -222,20 +223,28 @@ struct Session::Impl {
 
     // Sends sealed batch datagrams to the group, each where its send asked, and tells new
     // refusals as send() does.
+    // A run of datagrams with one destination (a stream's whole batch) goes out with one
+    // sendmmsg per interface and family: the receiver's duplicate memory (256 seqs) holds the
+    // first family's copies of a run until the other family's arrive.
     void transmit_batch(std::vector<ByteBuffer> sealed) {
         std::vector<SendRefusal> news;
-        for (auto& d : sealed) {
-            if (batch_to.empty()) break; // cannot happen: one destination per datagram added
-            const auto dest = batch_to.front();
-            batch_to.pop_front();
+        std::vector<ByteView> run;
+        for (std::size_t at = 0; at < sealed.size() && !batch_to.empty();) {
+            const auto dest = batch_to.front(); // one destination per datagram added
+            run.clear();
+            while (at < sealed.size() && !batch_to.empty() && batch_to.front() == dest) {
+                run.emplace_back(sealed[at++]);
+                batch_to.pop_front();
+            }
             auto* s4 = dest.family == 6 ? nullptr : dest.priv ? priv4.get() : sock4.get();
             auto* s6 = dest.family == 4 ? nullptr : dest.priv ? priv6.get() : sock6.get();
             for (const auto& [index, j] : joined) {
                 if (dest.ifindex && index != dest.ifindex) continue;
                 auto out = [&](net::MulticastSocket* sock, int family) {
-                    if (int e = sock->send(d, index))
-                        if (refusals_told.emplace(family, index, false, e).second)
-                            news.push_back({family, j.name, index, false, e});
+                    int e = 0;
+                    sock->send_many(run, index, &e);
+                    if (e && refusals_told.emplace(family, index, false, e).second)
+                        news.push_back({family, j.name, index, false, e});
                 };
                 if (s4 && j.ipv4) out(s4, 4);
                 if (s6 && j.ipv6) out(s6, 6);

@@ -163,7 +163,7 @@ TEST_F(PingVerdicts, SpeedHonoursExpectPeerAndMaxLoss) {
     EXPECT_FALSE(result.at("ok").as_bool());
     EXPECT_EQ(result.at("answered").as_int64(), 2);
     EXPECT_EQ(result.at("expected").as_int64(), 5);
-    EXPECT_EQ(result.at("why").as_string(), "2 receiver(s) reported, 5 expected");
+    EXPECT_EQ(result.at("why").as_string(), "2 receivers reported, 5 expected");
     EXPECT_EQ(records(e.out, "error").size(), 1u);
     EXPECT_EQ(with({"--expect", "2"}).code, 0);
 
