@@ -347,7 +347,11 @@ asio::awaitable<void> Fetcher::Impl::worker(std::size_t h) {
         why = "showed another key than the one expected (the key of its search answer)";
     else if (ec)
         why = ec.message();
+    // Room for a whole TLS record (16 KiB) per read: Beast reads into what the buffer has free,
+    // at least 512 bytes, and an unreserved buffer made a read, and a turn of the event loop, of
+    // every 512 bytes (about 33 per record).
     beast::flat_buffer buffer;
+    buffer.reserve(64 * 1024);
     asio::steady_timer pause(io); // this worker's own: the shared `wake` is for idle ones
     while (why.empty() && !finished) {
         if (options.hold_back && options.hold_back()) {
