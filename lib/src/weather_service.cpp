@@ -104,10 +104,7 @@ struct WeatherService::Impl : std::enable_shared_from_this<WeatherService::Impl>
         // This node is in its own weather from the start, with what its first report will say,
         // not only once that report goes out (up to start_delay_max later): a program that asks
         // at once (pair, for the name this node announces) finds it.
-        if (opts.send) {
-            auto now = std::chrono::steady_clock::now();
-            map.take(self(), detail::wall_now_ns(), report(now), now, true, true);
-        }
+        if (opts.send) take_own(report(std::chrono::steady_clock::now()));
         driver.start([this](MonoTime now) { return wake(now); });
     }
 
@@ -228,6 +225,11 @@ struct WeatherService::Impl : std::enable_shared_from_this<WeatherService::Impl>
         return opts.anonymous ? anonymized(std::move(r)) : r;
     }
 
+    // This node's own report in its own weather (local, trusted).
+    void take_own(const WeatherReport& r) {
+        map.take(self(), detail::wall_now_ns(), r, std::chrono::steady_clock::now(), true, true);
+    }
+
     void send_report(MonoTime now) {
         auto r = report(now);
         SendOptions o;
@@ -235,7 +237,7 @@ struct WeatherService::Impl : std::enable_shared_from_this<WeatherService::Impl>
         auto sent = session.send("", encode_weather_report(r), o);
         if (sent) ++stats.reports_sent;
         // Our own report counts in our own weather at once, whatever the network did with it.
-        map.take(self(), detail::wall_now_ns(), r, now, true, true);
+        take_own(r);
         notify(now);
     }
 
