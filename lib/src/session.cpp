@@ -222,9 +222,8 @@ struct Session::Impl {
     }
 
     // Sends sealed batch datagrams to the group, each where its send asked, and tells new
-    // refusals as send() does.
-    // A run of datagrams with one destination (a stream's whole batch) goes out with one
-    // sendmmsg per interface and family: the receiver's duplicate memory (256 seqs) holds the
+    // refusals as send() does. A run with one destination (a stream's whole batch) goes out in
+    // one sendmmsg per interface and family: the receiver's duplicate memory (256 seqs) holds the
     // first family's copies of a run until the other family's arrive.
     void transmit_batch(std::vector<ByteBuffer> sealed) {
         std::vector<SendRefusal> news;

@@ -195,7 +195,7 @@ struct SpeedSender::Impl {
     }
 
     // The end marker repeats every 200 ms (against loss, and because a receiver that fell
-    // behind reads it only after its backlog) until reports stop coming: for at least 1.5 s and
+    // behind reads it only after its backlog) until reports stop coming: for at least 1.6 s and
     // 500 ms after the last news, or 4 s at most; and while the caller's `complete` says some
     // receiver it waits for has not reported. Reports come back by unicast to the private port
     // it leaves from.
