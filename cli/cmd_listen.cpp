@@ -104,9 +104,9 @@ int run_listen(const ParsedArgs& args, Output& out) {
 
     if (args.flag("stats")) {
         if (out.json())
-            out.record(json_stats(session.counters()));
+            out.record(json_stats(session.counters(), session.kernel_drops()));
         else
-            out.line(human_stats(session.counters()));
+            out.line(human_stats(session.counters(), session.kernel_drops()));
     }
     if (received > 0) return exit_ok;
     // Exit 1 is a failure a script acts on: said as an error, a JSON "error" record too.

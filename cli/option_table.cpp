@@ -406,8 +406,11 @@ const std::vector<CommandSpec>& commands() {
                      .arity = Arity::One,
                      .hint = Hint::Duration},
                     {.long_name = "stats",
-                     .help = "At exit, print how many messages were received and how many were "
-                             "dropped, by reason; with --json, as a record of type \"stats\"."},
+                     .help =
+                         "At exit, print how many messages were received and how many were "
+                         "dropped, by reason, and how many the kernel dropped unread because the "
+                         "receive queue was full; with --json, as a record of type "
+                         "\"stats\"."},
                 },
             .examples =
                 {

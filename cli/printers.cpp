@@ -154,7 +154,7 @@ json::object json_drop(const DropEvent& d) {
     return o;
 }
 
-std::string human_stats(const DropCounters& c) {
+std::string human_stats(const DropCounters& c, std::uint64_t kernel_drops) {
     std::string out = fmt::format("{} datagrams received, {} messages delivered, {} dropped",
                                   c.received, c.delivered, c.total_dropped());
     std::string reasons;
@@ -166,10 +166,14 @@ std::string human_stats(const DropCounters& c) {
     if (!reasons.empty()) out += " (" + reasons + ")";
     out +=
         fmt::format("; {} signature{} verified", c.verifications, c.verifications == 1 ? "" : "s");
+    if (kernel_drops)
+        out += fmt::format("; {} more dropped by the kernel before they were read (receive queue "
+                           "full: this listener read too slowly)",
+                           kernel_drops);
     return out;
 }
 
-json::object json_stats(const DropCounters& c) {
+json::object json_stats(const DropCounters& c, std::uint64_t kernel_drops) {
     json::object dropped;
     for (std::size_t i = 0; i < drop_reason_count; ++i)
         dropped[to_string(static_cast<DropReason>(i))] = c.dropped[i];
@@ -178,6 +182,7 @@ json::object json_stats(const DropCounters& c) {
             {"delivered", c.delivered},
             {"dropped_total", c.total_dropped()},
             {"verifications", c.verifications},
+            {"kernel_drops", kernel_drops},
             {"dropped", std::move(dropped)}};
 }
 

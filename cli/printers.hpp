@@ -43,7 +43,9 @@ std::string human_drop(const DropEvent& d);
 boost::json::object json_drop(const DropEvent& d);
 
 // Counters: received, delivered, dropped by reason (zero reasons left out of the human form).
-std::string human_stats(const DropCounters& c);
-boost::json::object json_stats(const DropCounters& c);
+// `kernel_drops`: datagrams the kernel dropped unread (a full receive queue, SO_RXQ_OVFL); they
+// are not in `c` (never received).
+std::string human_stats(const DropCounters& c, std::uint64_t kernel_drops);
+boost::json::object json_stats(const DropCounters& c, std::uint64_t kernel_drops);
 
 } // namespace mcast::cli

@@ -114,7 +114,7 @@ complete -c mcast -n '__mcast_command_is listen' -l source -x -d 'Hear this send
 complete -c mcast -n '__mcast_command_is listen' -l topic -x -d 'Print only messages on this topic'
 complete -c mcast -n '__mcast_command_is listen' -l count -x -d 'Exit after printing N messages'
 complete -c mcast -n '__mcast_command_is listen' -l timeout -x -d 'Exit after DURATION, even if fewer than --count messages arrived'
-complete -c mcast -n '__mcast_command_is listen' -l stats -d 'At exit, print how many messages were received and how many were dropped, by reason'
+complete -c mcast -n '__mcast_command_is listen' -l stats -d 'At exit, print how many messages were received and how many were dropped, by reason, and how many the kernel dropped unread because the receive queue was full'
 
 # mcast announce
 complete -c mcast -n '__mcast_command_is announce' -l accept -x -a 'any trusted' -d 'Whose messages to take: any signed sender, or only friends in the trust store (mcast trust)'

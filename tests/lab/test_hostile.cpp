@@ -50,10 +50,16 @@ TEST_F(Hostile, ListenerSurvivesAFloodAndKeepsDeliveringRealMessages) {
         else
             ADD_FAILURE() << "printed a bad message: " << json::serialize(m);
     }
-    EXPECT_EQ(real_count, 20);   // nothing real was lost to the flood (the lab LAN is lossless)
+    auto stats = records(l, "stats").at(0);
+    // Nothing real was lost to the flood once read: the lab LAN is lossless, and what listen
+    // reads it sorts out. A flood as fast as the sender goes can fill the socket's receive queue,
+    // and what the kernel drops there (counted, SO_RXQ_OVFL) no reader can have, so a real
+    // message may be missing only as far as the kernel dropped datagrams.
+    const auto kernel_drops = stats.at("kernel_drops").as_int64();
+    EXPECT_LE(real_count, 20);
+    EXPECT_LE(20 - real_count, kernel_drops) << json::serialize(stats);
     EXPECT_EQ(hostile_count, 1); // the one genuine hostile message, never its replays
 
-    auto stats = records(l, "stats").at(0);
     const auto& d = stats.at("dropped");
     for (auto reason : {"too_short", "too_long", "bad_version", "too_deep", "bad_utf8",
                         "bad_signature", "noncanonical_s", "duplicate"})
