@@ -8,7 +8,8 @@
 // only what was missing; `fetch --stream` gives curl the exact bytes of each Range; a holder
 // whose copy changed behind its catalogue (same size and mtime, other bytes), or is edited while
 // a fetch runs, is dropped and never makes a corrupt file. Holders' links are slowed with tc where
-// a test needs a transfer to last.
+// a test needs a transfer to last. At the issue's scale: one search across ten nodes (an 11-host
+// lab), and a 200 MB file fetched and verified.
 #include "lab_fixture.hpp"
 
 #include <algorithm>
@@ -195,6 +196,61 @@ protected:
         return static_cast<std::uint64_t>(o.at(name).as_int64());
     }
 };
+
+// The scale the issue names: a search across ten nodes, and a 200 MB file fetched and verified.
+class SearchWide : public Search {
+protected:
+    void SetUp() override { make_lab(11, "sw"); }
+};
+
+TEST_F(SearchWide, OneSearchFindsTheFilesOfTenNodes) {
+    // Each of h2..h11 shares the same film and a note of its own; h1 runs no node.
+    std::string film(300000, 'w');
+    for (int h = 2; h <= 11; ++h) {
+        write(home(h) / "v" / "Holiday 2026.mkv", film);
+        write(home(h) / "v" / ("holiday-note-" + std::to_string(h) + ".txt"),
+              "from h" + std::to_string(h));
+    }
+    for (int h = 2; h <= 11; ++h) {
+        nodes_.push_back(node_on(h, "wide" + std::to_string(h)));
+        share(h, home(h) / "v", "v", 2);
+    }
+    auto found = search(1, {"holiday"});
+    std::map<std::string, int> per_node;
+    std::set<std::string> film_roots, notes;
+    for (const auto& f : found) {
+        ++per_node[text(f, "node")];
+        if (f.at("path").as_string() == "Holiday 2026.mkv")
+            film_roots.insert(text(f, "root"));
+        else
+            notes.insert(text(f, "path"));
+    }
+    std::map<std::string, int> want;
+    for (int h = 2; h <= 11; ++h)
+        want[ids_[h]] = 2;
+    EXPECT_EQ(per_node, want) << "both files of every node, once";
+    EXPECT_EQ(film_roots.size(), 1u) << "the same content has the same hash on every node";
+    EXPECT_EQ(notes.size(), 10u);
+    EXPECT_TRUE(notes.count("holiday-note-7.txt"));
+}
+
+TEST_F(Search, A200MBFileIsFetchedAndVerified) {
+    const std::size_t size = 200u * 1000 * 1000;
+    write_random(home(2) / "big" / "disk.img", size, 200);
+    nodes_.push_back(node_on(2, "big2"));
+    share(2, home(2) / "big", "big", 1);
+    auto out = got("disk.img");
+    auto r = fetch(1, {"big2:disk.img", "-o", out.string()});
+    ASSERT_EQ(r.code, 0) << r.err;
+    auto done = records(r.out, "fetched");
+    ASSERT_EQ(done.size(), 1u) << r.out;
+    EXPECT_EQ(field(done[0], "size"), size);
+    EXPECT_EQ(field(done[0], "transferred_bytes"), size);
+    EXPECT_EQ(field(done[0], "resumed_bytes"), 0u);
+    EXPECT_EQ(fs::file_size(out), size);
+    EXPECT_EQ(sha256_of(out), sha256_of(home(2) / "big" / "disk.img"));
+    EXPECT_FALSE(fs::exists(out.string() + ".mcast-part"));
+}
 
 } // namespace
 
