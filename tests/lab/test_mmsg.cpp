@@ -1,7 +1,8 @@
 // Lab tests of the multicast socket's batched I/O (lib/src/net/multicast_socket.cpp): bursts of
-// thousands of datagrams sent with sendmmsg and read with recvmmsg arrive complete and in each
-// sender's order, and datagrams the kernel drops for a full receive queue are counted exactly
-// (SO_RXQ_OVFL read per datagram of a batch). mcast-mmsg-probe drives the socket alone.
+// thousands of datagrams sent with UDP GSO or sendmmsg and read with recvmmsg arrive complete, with
+// their own boundaries and in each sender's order, and datagrams the kernel drops for a full
+// receive queue are counted exactly (SO_RXQ_OVFL read per datagram of a batch). mcast-mmsg-probe
+// drives the socket alone.
 #include "lab_harness.hpp"
 
 #include <boost/json.hpp>
@@ -73,6 +74,25 @@ TEST_F(Mmsg, BurstsFromTwoSendersArriveCompleteAndInOrder) {
     EXPECT_EQ(num(r, "bad"), 0u);
     // The 4 MiB asked for with SO_RCVBUFFORCE: Linux reports twice that (its bookkeeping).
     EXPECT_GE(num(r, "rcvbuf"), 4u << 20);
+}
+
+// Runs of equal-sized datagrams leave in UDP GSO sends (the kernel cuts them); sizes that change
+// every ten datagrams, each run's last one shorter, must arrive with their own boundaries: each
+// datagram says its length and its place, and the reader checks both.
+TEST_F(Mmsg, RunsOfEqualSizeGoOutSegmentedAndKeepEveryBoundary) {
+    constexpr std::uint64_t count = 3000;
+    auto rx = receiver(count, 0, 20000);
+    auto s = sender(2, count, {"--size", "700", "--vary", "1"});
+    EXPECT_EQ(num(s, "sent"), count);
+    // 300 runs of ten, at most 64 datagrams and 64 KiB a send: GSO carried them, in far fewer
+    // sends than datagrams.
+    EXPECT_GE(num(s, "segmented_sends"), 300u) << json::serialize(s);
+    EXPECT_LT(num(s, "segmented_sends"), count / 5) << json::serialize(s);
+    auto r = result(rx);
+    EXPECT_EQ(num(r, "received"), count) << json::serialize(r);
+    EXPECT_EQ(num(r, "bad"), 0u) << "a datagram cut at another boundary";
+    EXPECT_EQ(num(r, "backwards"), 0u);
+    EXPECT_EQ(num(r, "gaps"), 0u);
 }
 
 // A reader that does not read for 1.5 s while 30 000 datagrams arrive: the kernel keeps what fits

@@ -2,10 +2,11 @@
 // (recvmmsg, sendmmsg, SO_RXQ_OVFL). Never installed; runs only inside a lab host.
 //   recv IFACE COUNT [--late MS] [--timeout MS]  reads until COUNT datagrams are received or
 //        counted as kernel drops, first waiting MS before reading at all; prints one JSON line
-//   send IFACE COUNT [--size BYTES] [--tail N --after MS]  sends COUNT datagrams with one
-//        send_many, then (--tail) N more one by one after MS; prints one JSON line
-// Each datagram holds the sender's process id and its sequence number (from 1), so the reader
-// checks each sender's order.
+//   send IFACE COUNT [--size BYTES] [--vary 1] [--tail N --after MS]  sends COUNT datagrams
+//        with one send_many, then (--tail) N more one by one after MS; prints one JSON line
+//        (with how many UDP GSO sends carried them)
+// Each datagram holds the sender's process id, its sequence number (from 1) and its own length,
+// so the reader checks each sender's order and that no datagram was cut at another boundary.
 #include "net/multicast_socket.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -33,6 +34,7 @@ struct Args {
     std::uint64_t count = 0;
     long late_ms = 0, timeout_ms = 10000, after_ms = 0;
     std::size_t size = 64, tail = 0;
+    bool vary = false;
 };
 
 int usage() {
@@ -67,6 +69,14 @@ int do_recv(const Args& a, unsigned ifindex) {
         std::uint64_t seq = 0;
         std::memcpy(&sender, d.bytes.data(), 4);
         std::memcpy(&seq, d.bytes.data() + 4, 8);
+        if (d.bytes.size() >= 16) { // its own length: a datagram cut at another boundary is bad
+            std::uint32_t length = 0;
+            std::memcpy(&length, d.bytes.data() + 12, 4);
+            if (length != d.bytes.size()) {
+                ++bad;
+                return;
+            }
+        }
         auto& l = last[sender];
         if (seq <= l)
             ++backwards;
@@ -90,10 +100,22 @@ int do_send(const Args& a, unsigned ifindex) {
     boost::asio::io_context io;
     mcast::net::MulticastSocket sock(io, 4, group, port, 0, 1, false);
     const auto me = static_cast<std::uint32_t>(::getpid());
+    // --vary: runs of ten, of --size, +100, +200 bytes in turn; the last of the first and third
+    // runs of each turn 5 bytes shorter (one UDP GSO send carries equal sizes, the last possibly
+    // shorter), while the second run is followed at once by larger ones.
+    auto size_of = [&](std::uint64_t seq) {
+        if (!a.vary) return a.size;
+        const auto turn = seq / 10 % 3;
+        return a.size + turn * 100 - (seq % 10 == 9 && turn != 1 ? 5 : 0);
+    };
     auto datagram = [&](std::uint64_t seq) {
-        std::vector<std::uint8_t> d(std::max<std::size_t>(a.size, 12));
+        std::vector<std::uint8_t> d(std::max<std::size_t>(size_of(seq), 12));
         std::memcpy(d.data(), &me, 4);
         std::memcpy(d.data() + 4, &seq, 8);
+        if (d.size() >= 16) {
+            const auto length = static_cast<std::uint32_t>(d.size());
+            std::memcpy(d.data() + 12, &length, 4);
+        }
         return d;
     };
     std::vector<std::vector<std::uint8_t>> burst;
@@ -108,8 +130,10 @@ int do_send(const Args& a, unsigned ifindex) {
         for (std::size_t i = 1; i <= a.tail; ++i)
             if (sock.send(datagram(a.count + i), ifindex) == 0) ++tail_sent;
     }
-    std::printf("{\"sent\":%zu,\"tail_sent\":%zu,\"error\":%d,\"unsent\":%llu}\n", sent, tail_sent,
-                error, static_cast<unsigned long long>(sock.unsent()));
+    std::printf("{\"sent\":%zu,\"tail_sent\":%zu,\"error\":%d,\"unsent\":%llu,"
+                "\"segmented_sends\":%llu}\n",
+                sent, tail_sent, error, static_cast<unsigned long long>(sock.unsent()),
+                static_cast<unsigned long long>(sock.segmented_sends()));
     return 0;
 }
 
@@ -134,6 +158,8 @@ int main(int argc, char** argv) {
             a.tail = static_cast<std::size_t>(v);
         else if (o == "--after")
             a.after_ms = v;
+        else if (o == "--vary")
+            a.vary = v != 0;
         else
             return usage();
     }

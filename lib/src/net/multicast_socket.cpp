@@ -1,7 +1,8 @@
 // Linux multicast socket details, kept in one place: IP_MULTICAST_ALL off so the socket only sees
 // groups it joined, V6ONLY so each family has its own socket, pktinfo both ways, SO_TIMESTAMPNS
 // for receive times close to the wire, and a drain loop so one wake-up reads a burst, recv_batch
-// datagrams per recvmmsg (each with its own ancillary data), and sendmmsg for bursts.
+// datagrams per recvmmsg (each with its own ancillary data), and for bursts UDP GSO (runs of
+// equal-sized datagrams in one send, cut by the kernel) or else sendmmsg.
 #include "net/multicast_socket.hpp"
 
 #include <boost/asio/post.hpp>
@@ -11,6 +12,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <system_error>
@@ -277,6 +279,49 @@ int MulticastSocket::send_to(ByteView datagram, unsigned ifindex, const in_addr*
     return EAGAIN;
 }
 
+// How many datagrams from the front of `rest` one UDP GSO send can carry: equal sizes, the last
+// possibly shorter, within the kernel's bounds on segments and on the whole (64 KiB).
+std::size_t MulticastSocket::gso_run(std::span<const ByteView> rest) const {
+    if (rest.size() < 2) return 0;
+    const auto size = rest[0].size();
+    if (size == 0 || size >= gso_refused_) return 0;
+    std::size_t m = 0, total = 0;
+    while (m < rest.size() && m < gso_segments && rest[m].size() == size &&
+           total + size <= gso_bytes) {
+        total += size;
+        ++m;
+    }
+    if (m < rest.size() && m < gso_segments && rest[m].size() < size &&
+        total + rest[m].size() <= gso_bytes)
+        ++m;
+    return m >= 2 ? m : 0;
+}
+
+// One sendmsg of `run` (gso_run's) with UDP_SEGMENT: the kernel builds one large datagram and
+// cuts it into the datagrams below the UDP layer. Returns run.size() or -1 (errno set).
+int MulticastSocket::send_segmented(std::span<const ByteView> run, const Destination& dst) {
+    std::array<iovec, gso_segments> iovs{};
+    for (std::size_t i = 0; i < run.size(); ++i)
+        iovs[i] = {const_cast<std::uint8_t*>(run[i].data()), run[i].size()};
+    alignas(cmsghdr) char control[sizeof dst.control + CMSG_SPACE(sizeof(std::uint16_t))]{};
+    std::memcpy(control, dst.control, dst.control_len);
+    auto* c = reinterpret_cast<cmsghdr*>(control + dst.control_len);
+    c->cmsg_level = SOL_UDP;
+    c->cmsg_type = UDP_SEGMENT;
+    c->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
+    const auto segment = static_cast<std::uint16_t>(run[0].size());
+    std::memcpy(CMSG_DATA(c), &segment, sizeof segment);
+    msghdr msg{};
+    dst.fill(msg);
+    msg.msg_iov = iovs.data();
+    msg.msg_iovlen = run.size();
+    msg.msg_control = control;
+    msg.msg_controllen = dst.control_len + CMSG_SPACE(sizeof(std::uint16_t));
+    if (::sendmsg(socket_.native_handle(), &msg, MSG_DONTWAIT) < 0) return -1;
+    ++segmented_sends_;
+    return static_cast<int>(run.size());
+}
+
 std::size_t MulticastSocket::send_many(std::span<const ByteView> datagrams, unsigned ifindex,
                                        int* error) {
     int fd = socket_.native_handle();
@@ -287,17 +332,35 @@ std::size_t MulticastSocket::send_many(std::span<const ByteView> datagrams, unsi
     std::size_t done = 0, sent = 0;
     int last_error = 0, waits = 0;
     while (done < datagrams.size()) {
-        const auto n =
-            static_cast<unsigned>(std::min<std::size_t>(datagrams.size() - done, send_batch));
-        for (unsigned i = 0; i < n; ++i) {
-            const auto& d = datagrams[done + i];
-            iovs[i] = {const_cast<std::uint8_t*>(d.data()), d.size()};
-            msgs[i] = {};
-            msgs[i].msg_hdr.msg_iov = &iovs[i];
-            msgs[i].msg_hdr.msg_iovlen = 1;
-            dst.fill(msgs[i].msg_hdr);
+        int k = -1;
+        const auto run = gso_ ? gso_run(datagrams.subspan(done)) : 0;
+        if (run) {
+            k = send_segmented(datagrams.subspan(done, run), dst);
+            if (k < 0 && errno != EAGAIN && errno != ENOBUFS) {
+                // Not for GSO: segments too large for the path (EINVAL: sizes from this one
+                // up go singly), or a device or kernel without it (any other: off for this
+                // socket). This run goes by sendmmsg below, which also tells a real refusal.
+                if (errno == EINVAL)
+                    gso_refused_ = datagrams[done].size();
+                else
+                    gso_ = false;
+            } else if (k < 0) {
+                k = -2; // a full queue: wait below, as for sendmmsg
+            }
         }
-        int k = ::sendmmsg(fd, msgs.data(), n, MSG_DONTWAIT);
+        if (k == -1) {
+            const auto n =
+                static_cast<unsigned>(std::min<std::size_t>(datagrams.size() - done, send_batch));
+            for (unsigned i = 0; i < n; ++i) {
+                const auto& d = datagrams[done + i];
+                iovs[i] = {const_cast<std::uint8_t*>(d.data()), d.size()};
+                msgs[i] = {};
+                msgs[i].msg_hdr.msg_iov = &iovs[i];
+                msgs[i].msg_hdr.msg_iovlen = 1;
+                dst.fill(msgs[i].msg_hdr);
+            }
+            k = ::sendmmsg(fd, msgs.data(), n, MSG_DONTWAIT);
+        }
         if (k > 0) { // the kernel took the first k; a refusal after them shows on the next call
             done += static_cast<std::size_t>(k);
             sent += static_cast<std::size_t>(k);

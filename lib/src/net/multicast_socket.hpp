@@ -51,7 +51,8 @@ public:
     // Sends to the group out of `ifindex`; returns 0 or an errno value.
     int send(ByteView datagram, unsigned ifindex);
     // Sends each datagram, in order, to the group out of `ifindex`, as many per system call as
-    // the kernel takes (sendmmsg), waiting for room as send() does. Returns how many the kernel
+    // the kernel takes (UDP GSO for runs of equal size, else sendmmsg), waiting for room as
+    // send() does. Returns how many the kernel
     // took; `*error` (when given) gets 0 or the errno of the last refusal.
     std::size_t send_many(std::span<const ByteView> datagrams, unsigned ifindex,
                           int* error = nullptr);
@@ -62,6 +63,8 @@ public:
 
     // Datagrams dropped because the send queue was full (unicast never waits for room).
     std::uint64_t unsent() const { return unsent_; }
+    // UDP GSO sends the kernel took (each carried a run of datagrams).
+    std::uint64_t segmented_sends() const { return segmented_sends_; }
     // Datagrams the kernel dropped because this socket's receive queue was full (SO_RXQ_OVFL:
     // each datagram carries the count from when it was queued, so this is the count before
     // the last datagram read was queued).
@@ -94,6 +97,10 @@ private:
                 std::uint16_t port, int hop_limit = 0);
     void arm();
     void drain();
+    static constexpr std::size_t gso_segments = 64; // per GSO send (the kernel takes 64 or more)
+    static constexpr std::size_t gso_bytes = 65000; // per GSO send: one UDP datagram's worth
+    std::size_t gso_run(std::span<const ByteView> rest) const;
+    int send_segmented(std::span<const ByteView> run, const Destination& dst);
 
     boost::asio::ip::udp::socket socket_;
     int family_;
@@ -103,6 +110,9 @@ private:
     std::vector<sockaddr_storage> sources_; // SSM: the (S,G) sources joined; empty: (*,G)
     Handler handler_;
     std::uint64_t unsent_ = 0;
+    std::uint64_t segmented_sends_ = 0;
+    bool gso_ = true;                    // off once the kernel or device refuses it
+    std::size_t gso_refused_ = SIZE_MAX; // segments this large or larger go singly
     std::uint64_t kernel_drops_ = 0;
     std::uint32_t last_ovfl_ = 0; // the SO_RXQ_OVFL counter of the last read
     // recv_batch buffers of the largest UDP payload, left uninitialised: pages the kernel never
