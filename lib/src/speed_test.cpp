@@ -2,14 +2,17 @@
 #include "service_driver.hpp"
 #include "wall_clock.hpp"
 
+#include <mcast/pinger.hpp>
 #include <mcast/speed_test.hpp>
 #include <mcast/tuple_codec.hpp>
 #include <mcast/wire.hpp>
 
+#include <fmt/format.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 #include <deque>
 
 namespace mcast {
@@ -17,6 +20,11 @@ namespace mcast {
 namespace {
 
 constexpr std::size_t max_tests = 4; // tests a responder keeps counters for
+
+// A stream too slow to fill its batches pads for none, so its datagrams are up to a full
+// batch's fields and path (5 hashes for 32 datagrams) larger than asked: still one datagram.
+static_assert(max_probe_size + batch_fields_size + 5 * 32 <=
+              std::min(max_udp_payload_ipv4, max_udp_payload_ipv6));
 
 // What this node dropped unread or unverified because it was too slow, as running totals:
 // its kernel, for a full receive queue (SO_RXQ_OVFL, summed over its sockets); and its
@@ -132,6 +140,9 @@ struct SpeedSender::Impl {
     std::function<void(const SpeedResult&)> done_handler;
 
     Impl(Session& s, SpeedConfig c) : session(s), cfg(c) {
+        if (cfg.size > max_probe_size)
+            throw std::invalid_argument(fmt::format(
+                "speed datagram size {} above the largest, {} bytes", cfg.size, max_probe_size));
         RAND_bytes(test.data(), static_cast<int>(test.size()));
         SpeedData probe{test, 1, 0};
         // Batch-signed data carries its batch fields and path too: where batches fill (32
