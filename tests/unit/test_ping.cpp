@@ -1,5 +1,6 @@
 // Ping core without sockets: probe/reply codecs (strict) and the statistics: loss, duplicates,
 // reordering, Welford mean and mdev, silent expected responders, unicast counted per responder.
+#include "protocol/speed_answer_rule.hpp"
 #include "test_keys.hpp"
 
 #include <mcast/ping.hpp>
@@ -260,6 +261,34 @@ TEST(Speed, OptionalFieldsAreBackwardCompatible) {
     asking[2] = Value{std::int64_t{1}};
     asking.emplace_back(std::int64_t{0});
     EXPECT_FALSE(decode_speed_end(asking));
+}
+
+// The responder's answers to end markers: once per state of its counters, and again without
+// news a second after its last report (one lost on the way), never more than once a second.
+TEST(Speed, AnswerRuleRepeatsALostReportOnceASecondAtMost) {
+    using namespace std::chrono_literals;
+    SpeedAnswerRule rule;
+    const MonoTime t0 = MonoTime{} + 50s;
+    const SpeedDrops none{}, some{3, 0};
+    // The first marker of each pair asks for the drops, the second does not (every 200 ms).
+    ASSERT_TRUE(rule.should_answer(100, none, t0));
+    rule.answered(100, none, t0); // this report is lost on the way
+    EXPECT_FALSE(rule.should_answer(100, std::nullopt, t0 + 1ms));
+    EXPECT_FALSE(rule.should_answer(100, none, t0 + 200ms));
+    EXPECT_FALSE(rule.should_answer(100, std::nullopt, t0 + 201ms));
+    EXPECT_FALSE(rule.should_answer(100, none, t0 + 999ms));
+    // A second after the last report: the same report again.
+    ASSERT_TRUE(rule.should_answer(100, none, t0 + 1000ms));
+    rule.answered(100, none, t0 + 1000ms);
+    // Its plain twin right after, and every marker within the next second: nothing.
+    EXPECT_FALSE(rule.should_answer(100, std::nullopt, t0 + 1001ms));
+    for (auto at = 1200ms; at < 2000ms; at += 200ms)
+        EXPECT_FALSE(rule.should_answer(100, none, t0 + at)) << at.count();
+    EXPECT_TRUE(rule.should_answer(100, none, t0 + 2000ms));
+    // News is answered at once: more received, or (asked for) grown drops.
+    EXPECT_TRUE(rule.should_answer(101, std::nullopt, t0 + 1100ms));
+    EXPECT_TRUE(rule.should_answer(100, some, t0 + 1100ms));
+    EXPECT_FALSE(rule.should_answer(100, std::nullopt, t0 + 1100ms)); // plain: drops not asked
 }
 
 TEST(Speed, CounterCountsReorderingAndJitter) {

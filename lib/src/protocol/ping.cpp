@@ -137,14 +137,13 @@ std::uint64_t PingStats::stop(MonoTime now) {
 }
 
 // Of `seqs` (in flight at the stop), those `responder` has not answered on `path`.
-std::uint64_t PingStats::in_flight(const std::set<std::int64_t>& seqs,
-                                   const std::string& responder, const PingPath& path) const {
+std::uint64_t PingStats::in_flight(const std::set<std::int64_t>& seqs, const std::string& responder,
+                                   const PingPath& path) const {
     const std::set<std::int64_t>* answered = nullptr;
     if (auto t = tracks_.find(responder); t != tracks_.end())
         if (auto p = t->second.find(path); p != t->second.end()) answered = &p->second.answered;
-    return static_cast<std::uint64_t>(std::count_if(seqs.begin(), seqs.end(), [&](auto seq) {
-        return !answered || !answered->count(seq);
-    }));
+    return static_cast<std::uint64_t>(std::count_if(
+        seqs.begin(), seqs.end(), [&](auto seq) { return !answered || !answered->count(seq); }));
 }
 
 PingStats::Verdict PingStats::reply(const std::string& responder, const PingPath& path,

@@ -394,8 +394,11 @@ Advice advise(const Weather& w, std::uint8_t priority, Heed heed, const AdviceCo
         congested[1] = congested[1] || contend[1];
     }
     // Unknown weather holds no congestion (nothing measured any), so it alone yields nothing.
-    if (higher.empty() && !congested[0] && !congested[1])
-        return {.unknown = w.verdict == Verdict::unknown};
+    if (higher.empty() && !congested[0] && !congested[1]) {
+        Advice go;
+        go.unknown = w.verdict == Verdict::unknown;
+        return go;
+    }
 
     // Reasons: the declared activities first, highest priority then largest rate.
     std::stable_sort(higher.begin(), higher.end(), [](const Higher& a, const Higher& b) {

@@ -252,10 +252,9 @@ Weather WeatherMap::snapshot(MonoTime now, const UplinkConfig& uplink, Heed heed
 
     // Whether anything measured the traffic: a counted node's links or the gateway's WAN
     // counters. Without, a utilisation would be of nothing.
-    const bool traffic_measured =
-        std::any_of(w.nodes.begin(), w.nodes.end(),
-                    [](const NodeWeather& n) { return n.measured; }) ||
-        (w.gateway && (w.gateway->wan_up_bps || w.gateway->wan_down_bps));
+    const bool traffic_measured = std::any_of(w.nodes.begin(), w.nodes.end(),
+                                              [](const NodeWeather& n) { return n.measured; }) ||
+                                  (w.gateway && (w.gateway->wan_up_bps || w.gateway->wan_down_bps));
     std::uint64_t up = 0, down = 0;
     traffic(heed, up, down);
     if (traffic_measured && w.capacity_up_bps)
