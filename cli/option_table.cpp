@@ -566,8 +566,11 @@ const std::vector<CommandSpec>& commands() {
                 "can wait for their peers.\n\n"
                 "With --watch it keeps running and prints join, update and leave events as they "
                 "happen: a node leaves at once when it says goodbye, and when its announcement "
-                "expires when it died. Each line begins with the local time (HH:MM:SS.micro, as "
-                "listen's lines do); each JSON record has its time.",
+                "expires when it died. A second process with a node's identity (a cloned key) is "
+                "a conflict event naming both machines; so that a clone is not first shown as an "
+                "update of the original, the update for a restarted node comes 2 s late. Each "
+                "line begins with the local time (HH:MM:SS.micro, as listen's lines do); each "
+                "JSON record has its time.",
             .options =
                 {
                     accept_option(),
