@@ -35,6 +35,11 @@ std::optional<Advice> parse_advice_text(const std::string& text) {
     std::string word;
     if (!(in >> word)) return std::nullopt;
     if (word == "clear") return Advice{};
+    if (word == "unknown") {
+        Advice a;
+        a.unknown = true;
+        return a;
+    }
     if (word != "yield") return std::nullopt;
     Advice a;
     a.yield = true;

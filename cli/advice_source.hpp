@@ -23,6 +23,7 @@ AdviceSource node_advice_source(std::filesystem::path control, std::uint8_t prio
 // tests drive yield with no network and no resident node. One line:
 //   yield [RATE [REASON...]]   RATE in bits per second as on the command line (2Mbit), or '-'
 //   clear
+//   unknown                    clear, for want of measured rates (Advice::unknown)
 // A missing or unreadable file, or any other content, is no advice (nullopt).
 AdviceSource advice_file_source(std::string path);
 // The parse of that file's content, for the unit tests.

@@ -134,7 +134,7 @@ int supervise(const YieldRun& run, Output& out) {
 
     Hooks hooks(out);
     YieldController ctl(run.config, Clock::now());
-    bool running = true, terminating = false, noted_no_advice = false;
+    bool running = true, terminating = false, noted_no_advice = false, noted_unknown = false;
     Clock::time_point next_poll = Clock::now(), yield_started{};
     Clock::duration yielded{};
 
@@ -180,6 +180,13 @@ int supervise(const YieldRun& run, Output& out) {
                 out.note(run.no_advice_note);
                 noted_no_advice = true;
             }
+            // Unknown weather is no reason to yield: said once each time it becomes unknown.
+            const bool unknown = advice && advice->unknown && !advice->yield;
+            if (unknown && !noted_unknown)
+                out.note(fmt::format("the weather is unknown (no rates measured yet): {} runs at "
+                                     "full speed",
+                                     cmd_name));
+            noted_unknown = unknown;
             if (auto change = ctl.advise(advice, now)) report(*change, now);
             next_poll = now + kPollInterval;
         }

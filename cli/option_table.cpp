@@ -6,7 +6,10 @@
 
 #include <mcast/pinger.hpp>
 
+#include <fmt/format.h>
+
 #include <limits>
+#include <string>
 
 namespace mcast::cli {
 
@@ -15,6 +18,16 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr std::int64_t kNoLimit = std::numeric_limits<std::int64_t>::max();
+
+// ping --size: its upper bound comes from the wire format (max_probe_size), so the help and the
+// man page say the number the check uses.
+std::string_view size_help() {
+    static const std::string help = fmt::format(
+        "Pad probes to this datagram size, at most {} bytes (the largest signed datagram with "
+        "an empty topic); with --speed: 512 unless given.",
+        max_probe_size);
+    return help;
+}
 
 // --accept, shared by every command that receives (listen, announce, discover, ping).
 OptionSpec accept_option() {
@@ -556,8 +569,11 @@ const std::vector<CommandSpec>& commands() {
                 "can wait for their peers.\n\n"
                 "With --watch it keeps running and prints join, update and leave events as they "
                 "happen: a node leaves at once when it says goodbye, and when its announcement "
-                "expires when it died. Each line begins with the local time (HH:MM:SS.micro, as "
-                "listen's lines do); each JSON record has its time.",
+                "expires when it died. A second process with a node's identity (a cloned key) is "
+                "a conflict event naming both machines; so that a clone is not first shown as an "
+                "update of the original, the update for a restarted node comes 2 s late. Each "
+                "line begins with the local time (HH:MM:SS.micro, as listen's lines do); each "
+                "JSON record has its time.",
             .options =
                 {
                     accept_option(),
@@ -628,7 +644,10 @@ const std::vector<CommandSpec>& commands() {
                 "fails it without any bound, and so does a probe this host could not send (a "
                 "firewall rule here: the warning names the errno). Every failing path is named, "
                 "and a closing line counts the responders and those that were ok. Ctrl-C prints "
-                "the summary so far and exits by the same rules.\n\n"
+                "the summary so far and exits by the same rules; a probe sent less than --timeout "
+                "before it is still in flight and is not counted (sent nor lost) for a responder "
+                "that has not answered it yet, as ping and omping count only answered or "
+                "timed-out probes.\n\n"
                 "Every node expected is listed, answering or not: those discovered during the "
                 "run, those named with --peer, and, where a resident node runs on this host "
                 "('mcast announce'), every node it currently knows (whose weather reports are "
@@ -658,11 +677,11 @@ const std::vector<CommandSpec>& commands() {
                      .bound_note = "every node answers each multicast probe"},
                     {.long_name = "size",
                      .value_name = "BYTES",
-                     .help = "Pad probes to this datagram size (with --speed: 512 unless given).",
+                     .help = size_help(),
                      .arity = Arity::One,
                      .hint = Hint::Number,
                      .min = 0,
-                     .max = 65388},
+                     .max = static_cast<std::int64_t>(max_probe_size)},
                     {.long_name = "timeout",
                      .value_name = "DURATION",
                      .help = "How long to wait for replies after the last probe.",
@@ -906,7 +925,9 @@ const std::vector<CommandSpec>& commands() {
                 "upload and download rates of its default-route link, a sparkline of the last "
                 "minute on a terminal, age of its last report), the LAN totals, the gateway "
                 "(utilisation of the uplink, queueing delay now against its floor, a grade from "
-                "A+ to F) and a one-line verdict: clear, busy or congested, with the reason.\n\n"
+                "A+ to F) and a one-line verdict: clear, busy or congested, with the reason, or "
+                "unknown while nothing measures the traffic (no node reports a default route, no "
+                "gateway figures).\n\n"
                 "Every resident node ('mcast announce', the service) sends a signed weather report "
                 "every few seconds and at once when one of its activities starts or ends "
                 "(docs/weather.md). weather asks the resident node of this machine over its "
@@ -1262,7 +1283,8 @@ const std::vector<CommandSpec>& commands() {
                 "congested, and lets it run at full speed otherwise. The advice comes from this "
                 "machine's resident node ('mcast announce' or the service), which gathers the "
                 "LAN's weather reports; it is asked every 250 ms. Without a resident node to "
-                "ask, CMD runs at full speed, and yield says so once.\n\n"
+                "ask, CMD runs at full speed, and yield says so once; so it does while the "
+                "weather is unknown (no rates measured yet), which is no reason to yield.\n\n"
                 "CMD runs in a process group of its own, so that a pause holds the whole job, "
                 "its children included. With --mode pause (the default) the group is stopped "
                 "(SIGSTOP) while yielding and continued (SIGCONT) when the weather clears, as "
@@ -1335,7 +1357,8 @@ const std::vector<CommandSpec>& commands() {
                     {.long_name = "advice-file",
                      .value_name = "FILE",
                      .help = "Test only: read the advice from FILE at each poll ('yield [RATE "
-                             "[REASON]]' or 'clear') instead of asking the resident node.",
+                             "[REASON]]', 'clear' or 'unknown') instead of asking the resident "
+                             "node.",
                      .arity = Arity::One,
                      .hint = Hint::File,
                      .hidden = true,

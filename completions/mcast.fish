@@ -147,7 +147,7 @@ complete -c mcast -n '__mcast_command_is ping' -l accept -x -a 'any trusted' -d 
 complete -c mcast -n '__mcast_command_is ping' -l source -x -d 'Hear this sender only: join the group source-specifically ((S,G) with IGMPv3 / MLDv2), for each address given'
 complete -c mcast -n '__mcast_command_is ping' -l count -x -d 'Send N probes per family'
 complete -c mcast -n '__mcast_command_is ping' -l interval -x -d 'Time between probes'
-complete -c mcast -n '__mcast_command_is ping' -l size -x -d 'Pad probes to this datagram size (with --speed: 512 unless given)'
+complete -c mcast -n '__mcast_command_is ping' -l size -x -d 'Pad probes to this datagram size, at most 65133 bytes (the largest signed datagram with an empty topic)'
 complete -c mcast -n '__mcast_command_is ping' -l timeout -x -d 'How long to wait for replies after the last probe'
 complete -c mcast -n '__mcast_command_is ping' -l peer -x -d 'Report only this node (an id, a prefix of one, or a name)'
 complete -c mcast -n '__mcast_command_is ping' -l expect -x -d 'Expect at least N responders'

@@ -71,11 +71,15 @@ struct Pinger::Impl {
     Session& session;
     PingConfig cfg;
     Nonce run{};
-    PingStats stats;
+    PingStats stats{cfg.linger};
     ServiceDriver driver{session.io()};
     Subscription sub;
     std::int64_t seq = 0;
     std::uint64_t probes = 0;
+    // Ended: after the last probe's linger (done), or stopped before; rounds that were still in
+    // flight at a stop before the end, which do not count.
+    bool done = false, stopped = false;
+    std::uint64_t rounds_in_flight = 0;
     std::size_t pad = 0;
     // When each probe left: key "family/unicast/seq/ifindex/responder".
     struct Sent {
@@ -105,6 +109,9 @@ struct Pinger::Impl {
             if (cfg.size < base)
                 throw std::invalid_argument(
                     fmt::format("ping size {} below a probe's own {} bytes", cfg.size, base));
+            if (cfg.size > max_probe_size)
+                throw std::invalid_argument(fmt::format(
+                    "ping size {} above the largest datagram, {} bytes", cfg.size, max_probe_size));
             pad = cfg.size - base;
         }
     }
@@ -135,7 +142,7 @@ struct Pinger::Impl {
         o.unicast_to = where.first;
         if (auto r = session.send("", encode_probe(p), o)) {
             pending[key(family, true, seq, where.second, who)] = {r.sent_at_ns, seq};
-            stats.sent({family, true}, seq, who);
+            stats.sent({family, true}, seq, who, std::chrono::steady_clock::now());
         } else if (r.error) {
             refused({family, true}, where.second, r.error);
         }
@@ -185,7 +192,7 @@ struct Pinger::Impl {
                     refused({family, false}, j.index, r.error);
                 }
             }
-            if (sent) stats.sent({family, false}, seq);
+            if (sent) stats.sent({family, false}, seq, {}, std::chrono::steady_clock::now());
         }
         if (cfg.unicast_too) {
             for (auto c = candidates.begin(); c != candidates.end();) {
@@ -251,6 +258,7 @@ struct Pinger::Impl {
             return now + cfg.linger;
         }
         driver.stop();
+        done = true;
         if (done_handler) done_handler();
         return MonoTime::max();
     }
@@ -291,7 +299,12 @@ void Pinger::start() {
 }
 
 void Pinger::stop() {
-    impl_->driver.stop();
+    auto& i = *impl_;
+    i.driver.stop();
+    // Stopped before the end (Ctrl-C): the probes still within their timeout are in flight,
+    // not lost.
+    if (!i.done && !i.stopped) i.rounds_in_flight = i.stats.stop(std::chrono::steady_clock::now());
+    i.stopped = true;
 }
 
 PingStats& Pinger::stats() {
@@ -301,7 +314,7 @@ const std::map<std::string, std::string>& Pinger::names() const {
     return impl_->names;
 }
 std::uint64_t Pinger::probes_sent() const {
-    return impl_->probes;
+    return impl_->probes - std::min(impl_->probes, impl_->rounds_in_flight);
 }
 const std::vector<LocalSendFailure>& Pinger::send_failures() const {
     return impl_->failures;

@@ -1,16 +1,20 @@
 // SpeedResponder and SpeedSender; see speed_test.hpp.
+#include "protocol/speed_answer_rule.hpp"
 #include "service_driver.hpp"
 #include "wall_clock.hpp"
 
+#include <mcast/pinger.hpp>
 #include <mcast/speed_test.hpp>
 #include <mcast/tuple_codec.hpp>
 #include <mcast/wire.hpp>
 
+#include <fmt/format.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
 #include <cstring>
 #include <deque>
+#include <stdexcept>
 
 namespace mcast {
 
@@ -18,16 +22,17 @@ namespace {
 
 constexpr std::size_t max_tests = 4; // tests a responder keeps counters for
 
+// A stream too slow to fill its batches pads for none, so its datagrams are up to a full
+// batch's fields and path (5 hashes for 32 datagrams) larger than asked: still one datagram.
+static_assert(max_probe_size + batch_fields_size + 5 * 32 <=
+              std::min(max_udp_payload_ipv4, max_udp_payload_ipv6));
+
 // What this node dropped unread or unverified because it was too slow, as running totals:
 // its kernel, for a full receive queue (SO_RXQ_OVFL, summed over its sockets); and its
 // session, from a backlog read too late: a busy source's datagrams skipped by fair share
 // (counted rate_limited) or read after their timestamps had left the replay window (counted
 // replay, as real replays are, hence an upper bound).
-struct Drops {
-    std::uint64_t kernel = 0, backlog = 0;
-    bool operator==(const Drops&) const = default;
-    Drops operator-(const Drops& o) const { return {kernel - o.kernel, backlog - o.backlog}; }
-};
+using Drops = SpeedDrops;
 
 } // namespace
 
@@ -37,9 +42,8 @@ struct SpeedResponder::Impl {
     struct Test {
         PublicKeyBytes sender; // counters belong to the key that started the test
         SpeedCounter counter;
-        Drops before;                        // the session's drops before the test's first datagram
-        std::int64_t reported = -1;          // `received` when the last report went out
-        std::optional<Drops> reported_drops; // the drops in the last report that carried them
+        Drops before;           // the session's drops before the test's first datagram
+        SpeedAnswerRule answer; // which end markers get a report
     };
     std::deque<Test> tests; // most recent last
     std::vector<Subscription> subs;
@@ -66,7 +70,7 @@ struct SpeedResponder::Impl {
         if (!t) { // a new test: the drops so far are not its own (read once, not per datagram)
             if (tests.size() >= max_tests) tests.pop_front();
             t = &tests.emplace_back(
-                Test{m.header.sender, SpeedCounter(d->test), receiver_drops(), -1, std::nullopt});
+                Test{m.header.sender, SpeedCounter(d->test), receiver_drops(), {}});
         }
         t->counter.add(d->seq, m.header.timestamp_ns, rx, bytes);
     }
@@ -75,8 +79,9 @@ struct SpeedResponder::Impl {
         auto e = decode_speed_end(m.values);
         if (!e) return;
         // Only the sender of a test gets its report, only for a test we counted, and only
-        // once per state of its counters: a stray, forged or repeated end marker makes no node
-        // send anything more. (The end marker repeats, over both families: one that overtakes
+        // once per state of its counters, or again a second after the last one (a report lost
+        // on the way): a stray, forged or repeated end marker makes no node send more than one
+        // report a second. (The end marker repeats, over both families: one that overtakes
         // the data still queued on the other family's socket gets an updated report later.)
         // A marker that asks for the drops gets a report with them even when one without them
         // (the answer to the plain marker, which the sender also sends for older responders)
@@ -89,7 +94,9 @@ struct SpeedResponder::Impl {
         // way, the marker last): this node read too slowly. The totals count datagrams of
         // anything on its sockets, so the figures are upper bounds for this test's.
         const Drops drops = receiver_drops() - t->before;
-        if (t->reported == received && (!e->wants_drops || t->reported_drops == drops)) return;
+        const auto asked = e->wants_drops ? std::optional<Drops>(drops) : std::nullopt;
+        const auto now = std::chrono::steady_clock::now();
+        if (!t->answer.should_answer(received, asked, now)) return;
         SpeedReport r = t->counter.report();
         r.test = e->test;
         r.name = name;
@@ -98,10 +105,8 @@ struct SpeedResponder::Impl {
             r.backlog_drops = static_cast<std::int64_t>(drops.backlog);
         }
         // Back to the sender's private port: reports need not reach anyone else.
-        if (session.reply(m.arrival, "", encode_speed_report(r), MessageType::speed_report)) {
-            t->reported = r.received;
-            if (e->wants_drops) t->reported_drops = drops;
-        }
+        if (session.reply(m.arrival, "", encode_speed_report(r), MessageType::speed_report))
+            t->answer.answered(r.received, asked, now);
     }
 };
 
@@ -132,6 +137,9 @@ struct SpeedSender::Impl {
     std::function<void(const SpeedResult&)> done_handler;
 
     Impl(Session& s, SpeedConfig c) : session(s), cfg(c) {
+        if (cfg.size > max_probe_size)
+            throw std::invalid_argument(fmt::format(
+                "speed datagram size {} above the largest, {} bytes", cfg.size, max_probe_size));
         RAND_bytes(test.data(), static_cast<int>(test.size()));
         SpeedData probe{test, 1, 0};
         // Batch-signed data carries its batch fields and path too: where batches fill (32

@@ -279,4 +279,25 @@ TEST_F(Yield, WithoutAdviceCmdRunsFree) {
     EXPECT_EQ(r.err.find("yielding"), std::string::npos) << r.err;
 }
 
+TEST_F(Yield, UnknownWeatherIsNoReasonToYieldAndIsSaidOnce) {
+    // Advice "unknown" (no rates measured yet): CMD runs free, and yield says why once, and
+    // once more each time the weather becomes unknown again.
+    set_advice("unknown");
+    auto p = spawn({"--json", "--", "sleep", "60"});
+    const pid_t cmd = cmd_pid(p);
+    ASSERT_GT(cmd, 0) << p.err();
+    const std::string note = "weather is unknown \\(no rates measured yet\\): sleep runs at full";
+    EXPECT_TRUE(nth_line(p, Stream::err, note, 1, 2s)) << p.err();
+    std::this_thread::sleep_for(600ms); // two more polls: no second note, never stopped
+    EXPECT_FALSE(nth_line(p, Stream::err, note, 2, 0ms)) << p.err();
+    EXPECT_TRUE(alive_not_stopped(proc_state(cmd)));
+    EXPECT_FALSE(nth_line(p, Stream::out, "\"event\":\"yield\"", 1, 0ms)) << p.out();
+    set_advice("clear");
+    std::this_thread::sleep_for(600ms);
+    set_advice("unknown");
+    EXPECT_TRUE(nth_line(p, Stream::err, note, 2, 2s)) << p.err();
+    p.signal(SIGTERM);
+    EXPECT_EQ(p.wait(5s), 128 + SIGTERM) << p.err();
+}
+
 } // namespace

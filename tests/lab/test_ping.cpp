@@ -187,6 +187,32 @@ TEST_F(Ping, InterruptPrintsTheSummarySoFar) {
     EXPECT_GE(path(s.at(ids_[2]), 4, false).at("received").as_int64(), 2);
 }
 
+TEST_F(Ping, ProbesInFlightAtCtrlCAreNotCountedLost) {
+    // node2 stops answering (SIGSTOP: the probes wait in its socket) 600 ms before Ctrl-C: about
+    // six probes to it (100 ms apart, --timeout 1s) are still in flight then. They are neither
+    // sent nor lost; only probes that timed out unanswered would be.
+    auto p = lab_->spawn_mcast(1, {"ping", "--count", "0", "--interval", "100ms", "--timeout", "1s",
+                                   "--json", "-4", "--peer", ids_[2].substr(0, 12), "--identity",
+                                   key(1)});
+    ASSERT_TRUE(p.wait_for_line(Stream::out, std::regex("\"type\":\"reply\""), 5s)) << p.err();
+    std::this_thread::sleep_for(1500ms);
+    responders_.at(2).signal(SIGSTOP);
+    std::this_thread::sleep_for(600ms);
+    p.signal(SIGINT);
+    const auto code = p.wait(5s);
+    responders_.at(2).signal(SIGCONT);
+    ASSERT_EQ(code, 0) << p.out() << p.err();
+    const auto s = summaries(p.out());
+    ASSERT_TRUE(s.count(ids_[2])) << p.out();
+    const auto& m4 = path(s.at(ids_[2]), 4, false);
+    const auto sent = m4.at("sent").as_int64(), received = m4.at("received").as_int64();
+    EXPECT_GE(received, 10) << json::serialize(m4);
+    // Counted lost, the six in flight would be over 20 %; a loaded machine may lose a little.
+    EXPECT_LE(static_cast<double>(sent - received),
+              load_margin_percent / 100 * static_cast<double>(sent))
+        << json::serialize(m4);
+}
+
 TEST_F(Ping, ForgedAndForeignRepliesAreNotCounted) {
     // Replies from a key of the test's own: one to a run that is not the pinger's, one with a
     // broken signature. Neither may show up as a responder.

@@ -5,6 +5,7 @@
 #include "lab_fixture.hpp"
 
 #include "protocol/sender.hpp"
+#include <mcast/peer_table.hpp>
 #include <mcast/presence.hpp>
 
 #include <csignal>
@@ -202,6 +203,12 @@ TEST_F(SmallLan, AClonedKeyShowsBothMachinesInDiscoverAndWatchAndWarnsOnBoth) {
     // One key file, used by announce on host 1 and host 2 (a cloned machine); host 3 watches.
     auto watch = lab_->spawn_mcast(3, {"discover", "--watch", "--json", "--identity", key(3)});
     nodes_.emplace(1, lab_->spawn_mcast(1, {"announce", "--identity", key(1)}));
+    ASSERT_TRUE(watch.wait_for_line(Stream::out, std::regex("\"type\":\"join\""), 10s))
+        << watch.out() << watch.err();
+    // The clone starts after the original's first burst (0, 1 and 3 s), so that to the watcher
+    // its first word looks like a restart: it must still come out as the conflict, not as an
+    // update of the original.
+    std::this_thread::sleep_for(4s);
     nodes_.emplace(2, lab_->spawn_mcast(2, {"announce", "--identity", key(1)}));
     // Both clones warn, each about the other's address: the one that hears first announces
     // at once, so the other hears its twin too.
@@ -236,6 +243,9 @@ TEST_F(SmallLan, AClonedKeyShowsBothMachinesInDiscoverAndWatchAndWarnsOnBoth) {
     EXPECT_EQ(conflicts[0].at("id").as_string(), ids_[1]);
     EXPECT_TRUE(conflicts[0].at("conflict").as_bool());
     EXPECT_TRUE(both(conflicts[0])) << watch.out();
+    // Nothing of the clone came as an update before (or after) the conflict.
+    std::this_thread::sleep_for(mcast::PeerTable::restart_hold + 500ms);
+    EXPECT_TRUE(records(watch.out(), "update").empty()) << watch.out();
 
     // discover lists the identity once, with both machines, in JSON and in the table.
     auto d = mcast(3, {"discover", "--timeout", "3s", "--json"});

@@ -185,7 +185,9 @@ TEST_F(Weather, ForgedReplayedAndAbsurdReportsChangeNothingAndAreCounted) {
     EXPECT_GE(counts.at("stale").as_int64(), 1) << json::serialize(counts);
     EXPECT_GE(counts.at("absurd").as_int64(), 1) << json::serialize(counts);
     EXPECT_GE(counts.at("malformed").as_int64(), 1) << json::serialize(counts);
-    EXPECT_EQ(w.at("verdict").as_string(), "clear") << json::serialize(w);
+    // Not busy: the replayed live stream changed nothing. (The lab's hosts have no default
+    // route, so no node measures a link: the weather is unknown, not clear.)
+    EXPECT_EQ(w.at("verdict").as_string(), "unknown") << json::serialize(w);
 }
 
 TEST_F(Weather, BadRequestsGetOneLineErrorsAndKeepWhatIsDeclared) {

@@ -1,6 +1,13 @@
 // Ping core without sockets: probe/reply codecs (strict) and the statistics: loss, duplicates,
 // reordering, Welford mean and mdev, silent expected responders, unicast counted per responder.
+#include "protocol/speed_answer_rule.hpp"
+#include "test_keys.hpp"
+
 #include <mcast/ping.hpp>
+#include <mcast/pinger.hpp>
+#include <mcast/speed.hpp>
+#include <mcast/tuple_codec.hpp>
+#include <mcast/wire.hpp>
 
 #include <gtest/gtest.h>
 
@@ -41,6 +48,32 @@ TEST(PingCodec, RoundTripsAndRejects) {
     auto badp = encode_probe(p);
     badp.pop_back();
     EXPECT_FALSE(decode_probe(badp));
+}
+
+// ping --size's bound (max_probe_size): a probe padded to it is exactly that large and fits one
+// UDP datagram on both families; one byte more cannot be built. So is a speed datagram.
+TEST(PingCodec, TheLargestProbeFitsInADatagramAndOneByteMoreIsRefused) {
+    const auto id = test_keys::key(9);
+    Header h;
+    h.type = static_cast<std::uint8_t>(MessageType::ping_probe);
+    h.incarnation = 1;
+    h.seq = 1;
+    Probe p{{}, 1, 6, false, {}, 0};
+    p.pad = max_probe_size - min_probe_size();
+    const auto largest = encode_datagram(h, encode_probe(p), id);
+    EXPECT_EQ(largest.size(), max_probe_size);
+    EXPECT_LE(largest.size(), 65507u); // IPv4's largest UDP payload; IPv6's is 65527
+    EXPECT_FALSE(parse_header(largest).error);
+    ++p.pad;
+    EXPECT_THROW(encode_datagram(h, encode_probe(p), id), EncodeError);
+
+    h.type = static_cast<std::uint8_t>(MessageType::speed_data);
+    SpeedData d{{}, 1, 0};
+    const auto base = min_datagram_size + encoded_size(encode_speed_data(d));
+    d.pad = max_probe_size - base;
+    EXPECT_EQ(encode_datagram(h, encode_speed_data(d), id).size(), max_probe_size);
+    ++d.pad;
+    EXPECT_THROW(encode_datagram(h, encode_speed_data(d), id), EncodeError);
 }
 
 TEST(PingStats, LossDuplicatesReorderingAndRtt) {
@@ -92,6 +125,52 @@ TEST(PingStats, UnicastIsCountedPerResponder) {
     EXPECT_EQ(sum.at("a").at(u4).received, 1u);
     EXPECT_FALSE(sum.at("b").count(u4)); // never probed by unicast
     EXPECT_DOUBLE_EQ(sum.at("b").at(m4).loss_percent(), 50.0);
+}
+
+// Ctrl-C: probes sent less than their timeout before the stop are in flight, not lost, for
+// each responder that has not answered them yet; older unanswered ones are lost.
+TEST(PingStats, ProbesInFlightAtAStopAreNeitherSentNorLost) {
+    using namespace std::chrono_literals;
+    PingStats s(1s); // --timeout 1s
+    const MonoTime t0 = MonoTime{} + 100s;
+    PingPath m4{4, false}, u4{4, true};
+    // Probes every 500 ms: seq 1 at t0 ... seq 5 at t0 + 2 s; unicast to "a" from seq 3 on.
+    for (int seq = 1; seq <= 5; ++seq) {
+        s.sent(m4, seq, {}, t0 + (seq - 1) * 500ms);
+        if (seq >= 3) s.sent(u4, seq, "a", t0 + (seq - 1) * 500ms);
+    }
+    for (int seq = 1; seq <= 5; ++seq)
+        s.reply("a", m4, seq, 1.0); // a answered all, the last one too
+    s.reply("a", u4, 3, 1.0);
+    s.reply("b", m4, 1, 1.0); // b answered only seq 1 (seq 2 and 3 are lost)
+    s.expect("c");            // c never answered
+    // Stopped at t0 + 2.2 s: seq 4 (sent 0.7 s before) and 5 (0.2 s) are in flight; seq 3
+    // (1.2 s before) timed out.
+    EXPECT_EQ(s.stop(t0 + 2200ms), 2u);
+    auto sum = s.summary();
+    EXPECT_EQ(sum.at("a").at(m4).sent, 5u); // answered: counted, in flight or not
+    EXPECT_EQ(sum.at("a").at(m4).received, 5u);
+    EXPECT_EQ(sum.at("a").at(u4).sent, 1u); // unicast seq 4 and 5 in flight, 3 answered
+    EXPECT_DOUBLE_EQ(sum.at("a").at(u4).loss_percent(), 0.0);
+    EXPECT_EQ(sum.at("b").at(m4).sent, 3u);
+    EXPECT_EQ(sum.at("b").at(m4).received, 1u);
+    EXPECT_EQ(sum.at("c").at(m4).sent, 3u);
+    EXPECT_DOUBLE_EQ(sum.at("c").at(m4).loss_percent(), 100.0);
+
+    // A probe exactly its timeout old has timed out: it counts (lost when unanswered).
+    PingStats edge(1s);
+    edge.sent(m4, 1, {}, t0);
+    edge.sent(m4, 2, {}, t0 + 1s);
+    edge.expect("c");
+    EXPECT_EQ(edge.stop(t0 + 1s), 1u);
+    EXPECT_EQ(edge.summary().at("c").at(m4).sent, 1u);
+
+    // Without a stop (the run ended after its last probe's timeout) everything counts.
+    PingStats full(1s);
+    for (int seq = 1; seq <= 3; ++seq)
+        full.sent(m4, seq, {}, t0 + seq * 1ms);
+    full.expect("c");
+    EXPECT_EQ(full.summary().at("c").at(m4).sent, 3u);
 }
 
 #include <mcast/speed.hpp>
@@ -182,6 +261,34 @@ TEST(Speed, OptionalFieldsAreBackwardCompatible) {
     asking[2] = Value{std::int64_t{1}};
     asking.emplace_back(std::int64_t{0});
     EXPECT_FALSE(decode_speed_end(asking));
+}
+
+// The responder's answers to end markers: once per state of its counters, and again without
+// news a second after its last report (one lost on the way), never more than once a second.
+TEST(Speed, AnswerRuleRepeatsALostReportOnceASecondAtMost) {
+    using namespace std::chrono_literals;
+    SpeedAnswerRule rule;
+    const MonoTime t0 = MonoTime{} + 50s;
+    const SpeedDrops none{}, some{3, 0};
+    // The first marker of each pair asks for the drops, the second does not (every 200 ms).
+    ASSERT_TRUE(rule.should_answer(100, none, t0));
+    rule.answered(100, none, t0); // this report is lost on the way
+    EXPECT_FALSE(rule.should_answer(100, std::nullopt, t0 + 1ms));
+    EXPECT_FALSE(rule.should_answer(100, none, t0 + 200ms));
+    EXPECT_FALSE(rule.should_answer(100, std::nullopt, t0 + 201ms));
+    EXPECT_FALSE(rule.should_answer(100, none, t0 + 999ms));
+    // A second after the last report: the same report again.
+    ASSERT_TRUE(rule.should_answer(100, none, t0 + 1000ms));
+    rule.answered(100, none, t0 + 1000ms);
+    // Its plain twin right after, and every marker within the next second: nothing.
+    EXPECT_FALSE(rule.should_answer(100, std::nullopt, t0 + 1001ms));
+    for (auto at = 1200ms; at < 2000ms; at += 200ms)
+        EXPECT_FALSE(rule.should_answer(100, none, t0 + at)) << at.count();
+    EXPECT_TRUE(rule.should_answer(100, none, t0 + 2000ms));
+    // News is answered at once: more received, or (asked for) grown drops.
+    EXPECT_TRUE(rule.should_answer(101, std::nullopt, t0 + 1100ms));
+    EXPECT_TRUE(rule.should_answer(100, some, t0 + 1100ms));
+    EXPECT_FALSE(rule.should_answer(100, std::nullopt, t0 + 1100ms)); // plain: drops not asked
 }
 
 TEST(Speed, CounterCountsReorderingAndJitter) {

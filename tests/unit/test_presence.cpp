@@ -208,6 +208,59 @@ TEST(PeerTable, RestartIsAnUpdateButTwoLiveIncarnationsAreAConflict) {
     EXPECT_TRUE(t.peers().begin()->second.conflict);
 }
 
+TEST(PeerTable, AClonesFirstWordIsTheConflictNotAnUpdateOfTheOriginal) {
+    PeerTable t;
+    MonoTime now{};
+    auto a = sample_info("a"), b = sample_info("b");
+    a.addresses = {{4, "10.0.0.2", "eth0"}};
+    b.addresses = {{4, "10.0.0.3", "eth0"}};
+    t.observe(key(6), 1, a, {4, "10.0.0.2", "eth0"}, now, false);
+    // The clone starts long after the original's last announcement: it could be a restart,
+    // so its update is held back, not reported.
+    EXPECT_TRUE(t.observe(key(6), 2, b, {4, "10.0.0.3", "eth0"}, now + 10s, false).empty());
+    EXPECT_EQ(t.next_expiry(), now + 10s + PeerTable::restart_hold);
+    // The original, hearing the clone, announces at once: one conflict with both machines.
+    auto e = t.observe(key(6), 1, a, {4, "10.0.0.2", "eth0"}, now + 10s + 50ms, false);
+    ASSERT_EQ(e.size(), 1u);
+    EXPECT_EQ(e[0].kind, PeerEventKind::conflict);
+    EXPECT_EQ(e[0].peer.info.addresses, a.addresses);
+    ASSERT_TRUE(e[0].peer.twin);
+    EXPECT_EQ(e[0].peer.twin->info.addresses, b.addresses);
+    // The held update is dropped: nothing comes later.
+    EXPECT_TRUE(t.expire(now + 10s + PeerTable::restart_hold).empty());
+    EXPECT_TRUE(t.expire(now + 20s).empty());
+}
+
+TEST(PeerTable, ARestartsUpdateComesAfterTheHoldWithAllItsChanges) {
+    PeerTable t;
+    MonoTime now{};
+    auto a = sample_info("a"), b = sample_info("b");
+    a.addresses = {{4, "10.0.0.2", "eth0"}};
+    b.addresses = {{4, "10.0.0.3", "eth0"}};
+    t.observe(key(7), 1, a, {4, "10.0.0.2", "eth0"}, now, false);
+    EXPECT_TRUE(t.observe(key(7), 2, b, {4, "10.0.0.3", "eth0"}, now + 10s, false).empty());
+    // A change heard during the hold joins the held update.
+    auto b2 = b;
+    b2.meta = {{"k", "v"}};
+    EXPECT_TRUE(t.observe(key(7), 2, b2, {4, "10.0.0.3", "eth0"}, now + 11s, false).empty());
+    EXPECT_TRUE(t.expire(now + 10s + PeerTable::restart_hold - 1ms).empty());
+    auto e = t.expire(now + 10s + PeerTable::restart_hold);
+    ASSERT_EQ(e.size(), 1u);
+    EXPECT_EQ(e[0].kind, PeerEventKind::update);
+    EXPECT_EQ(e[0].changed, (std::vector<std::string>{"name", "addresses", "meta"}));
+    EXPECT_EQ(e[0].peer.incarnation, 2u);
+    EXPECT_FALSE(e[0].peer.conflict);
+    // After the hold, changes are reported at once again.
+    e = t.observe(key(7), 2, b, {4, "10.0.0.3", "eth0"}, now + 13s, false);
+    ASSERT_EQ(e.size(), 1u);
+    EXPECT_EQ(e[0].changed, std::vector<std::string>{"meta"});
+    // A goodbye during a hold takes the held update with it.
+    t.observe(key(7), 3, a, {4, "10.0.0.2", "eth0"}, now + 30s, false);
+    ASSERT_EQ(t.goodbye(key(7), 3, now + 30s + 100ms).size(), 1u);
+    EXPECT_TRUE(t.expire(now + 40s).empty());
+    EXPECT_FALSE(t.next_expiry());
+}
+
 TEST(PeerTable, ACloneKeepsBothMachinesAddressesAndAlternatingIsNoUpdate) {
     PeerTable t;
     MonoTime now{};

@@ -309,6 +309,79 @@ TEST_F(Map, QueueingDelayAtTheTargetIsCongestion) {
     EXPECT_EQ(map.snapshot(t0, uplink, Heed::any, strict).verdict, Verdict::clear);
 }
 
+// Nothing measured is no clear sky: with no report, no node with a default-route link and no
+// gateway figures the verdict is unknown, whatever the capacity setting says.
+TEST_F(Map, NothingMeasuredIsUnknownNotClear) {
+    auto w = snap(t0);
+    EXPECT_EQ(w.verdict, Verdict::unknown);
+    EXPECT_EQ(w.reason, "no rates measured yet (no weather reports)");
+    EXPECT_EQ(to_string(w.verdict), "unknown");
+
+    // Nodes report, but none has a default route (no links); a capacity is set.
+    uplink.up_bps = 10'000'000;
+    WeatherReport no_route;
+    no_route.name = "a";
+    map.take(id(1), 1 * sec, no_route, t0, true, false);
+    w = snap(t0);
+    EXPECT_EQ(w.verdict, Verdict::unknown);
+    EXPECT_EQ(w.reason, "no rates measured yet (no node reports a default route, no gateway "
+                        "figures)");
+    EXPECT_FALSE(w.utilisation_up); // not "0 % used": nothing measured the traffic
+    // Gateway figures without a WAN rate or round trips measure nothing either.
+    no_route.gateway = GatewayFigures{};
+    no_route.gateway->max_up_bps = 20'000'000;
+    no_route.gateway->igd_note = "no IGD answered within 2 s";
+    map.take(id(1), 2 * sec, no_route, t0, true, false);
+    EXPECT_EQ(snap(t0).verdict, Verdict::unknown);
+
+    // A declared live stream still makes it busy.
+    auto streaming = no_route;
+    streaming.activities = {{ActivityClass::live_stream, 6, 0, ""}};
+    map.take(id(1), 3 * sec, streaming, t0, true, false);
+    EXPECT_EQ(snap(t0).verdict, Verdict::busy);
+
+    // Any one measurement makes the verdict known: the gateway's round trips,
+    auto rtt = no_route;
+    rtt.gateway->rtt_now_us = 3'000;
+    rtt.gateway->rtt_floor_us = 2'000;
+    map.take(id(1), 4 * sec, rtt, t0, true, false);
+    EXPECT_EQ(snap(t0).verdict, Verdict::clear);
+    // its WAN counters,
+    auto wan = no_route;
+    wan.gateway->wan_up_bps = 1'000'000;
+    map.take(id(1), 5 * sec, wan, t0, true, false);
+    w = snap(t0);
+    EXPECT_EQ(w.verdict, Verdict::clear);
+    ASSERT_TRUE(w.utilisation_up);
+    EXPECT_DOUBLE_EQ(*w.utilisation_up, 0.05); // of the IGD's 20 Mbit/s
+    // or a node's link, even an idle one.
+    map.take(id(1), 6 * sec, report("a", 0, 0), t0, true, false);
+    w = snap(t0);
+    EXPECT_EQ(w.verdict, Verdict::clear);
+    EXPECT_EQ(w.reason, "uplink 0 % used");
+}
+
+// Unknown makes nobody yield, and the advice says it is unknown; a declaration still counts.
+TEST_F(Map, UnknownWeatherMakesNobodyYield) {
+    const AdviceConfig cfg;
+    auto a = advise(snap(t0), priority_normal, Heed::any, cfg);
+    EXPECT_FALSE(a.yield);
+    EXPECT_TRUE(a.unknown);
+    EXPECT_FALSE(a.rate_bps);
+    WeatherReport r;
+    r.name = "media-pc";
+    r.activities = {{ActivityClass::on_demand_stream, 5, 0, ""}};
+    map.take(id(2), 1 * sec, r, t0, false, false);
+    auto w = snap(t0);
+    ASSERT_EQ(w.verdict, Verdict::unknown);
+    a = advise(w, priority_normal, Heed::any, cfg);
+    EXPECT_TRUE(a.yield);
+    EXPECT_TRUE(a.unknown);
+    // Measured, the same is no longer unknown.
+    map.take(id(3), 1 * sec, report("b", 0, 0), t0, false, false);
+    EXPECT_FALSE(advise(snap(t0), priority_normal, Heed::any, cfg).unknown);
+}
+
 TEST_F(Map, MalformedIsCounted) {
     map.malformed();
     EXPECT_EQ(map.counters().malformed, 1u);

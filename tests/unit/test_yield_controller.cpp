@@ -107,6 +107,9 @@ TEST(YieldController, ThrottleCyclesAHeavyJobAndFreesItOnClear) {
 
 TEST(AdviceFile, Format) {
     EXPECT_EQ(parse_advice_text("clear"), Advice{});
+    Advice unknown;
+    unknown.unknown = true;
+    EXPECT_EQ(parse_advice_text("unknown"), unknown);
     EXPECT_EQ(parse_advice_text("yield"), yield_to(std::nullopt, ""));
     EXPECT_EQ(parse_advice_text("yield 2Mbit media-pc live-stream (priority 6)\n"),
               yield_to(2'000'000, "media-pc live-stream (priority 6)"));

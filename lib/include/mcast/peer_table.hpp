@@ -55,6 +55,9 @@ class MCAST_API PeerTable {
 public:
     // Strangers (peers that are not protected) first heard from one source address, at most.
     static constexpr std::size_t max_strangers_per_source = 64;
+    // How long the update for a new incarnation (a restart, or a clone) is held back: if the
+    // one it replaced speaks within it, the two are one conflict event and no update.
+    static constexpr std::chrono::milliseconds restart_hold{2000};
 
     explicit PeerTable(std::size_t max_peers = 10000) : max_peers_(max_peers) {}
 
@@ -63,7 +66,8 @@ public:
     void set_protect(std::function<bool(const NodeId&)> p) { protect_ = std::move(p); }
 
     // An announcement or answer from `key`, heard from `from` at `now`. `local` when `from`
-    // (or any announced address) is one of this host's.
+    // (or any announced address) is one of this host's. A new incarnation's update comes
+    // restart_hold later, from expire(), unless the old one speaks before (a conflict).
     std::vector<PeerEvent> observe(const PublicKeyBytes& key, std::uint64_t incarnation,
                                    const NodeInfo& info, const NodeAddress& from, MonoTime now,
                                    bool local);
@@ -71,7 +75,9 @@ public:
     void set_hops(const NodeId& id, int hops);
     std::vector<PeerEvent> goodbye(const PublicKeyBytes& key, std::uint64_t incarnation,
                                    MonoTime now);
+    // The peers whose lifetime ended (leave), and the held updates that are due.
     std::vector<PeerEvent> expire(MonoTime now);
+    // When expire() next has something to do.
     std::optional<MonoTime> next_expiry() const;
 
     // The nodes worth listing as known in a query: those with more than half their lifetime
@@ -89,6 +95,12 @@ private:
     std::function<bool(const NodeId&)> protect_;
     std::map<NodeId, std::string> origin_;              // stranger -> its first source
     std::map<std::string, std::size_t> strangers_from_; // source -> strangers it brought
+    // A new incarnation's update, held back for restart_hold (see observe).
+    struct HeldUpdate {
+        MonoTime due{};
+        std::vector<std::string> changed;
+    };
+    std::map<NodeId, HeldUpdate> held_;
 };
 
 } // namespace mcast

@@ -5,10 +5,13 @@
 
 #include <mcast/export.hpp>
 #include <mcast/message_type.hpp>
+#include <mcast/mono_time.hpp>
 #include <mcast/presence.hpp>
 #include <mcast/value.hpp>
 
+#include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -69,9 +72,20 @@ struct MCAST_API PathStats {
 // Tracks sent probes and the replies of every responder.
 class MCAST_API PingStats {
 public:
+    // `timeout`: how long a probe's replies are awaited (PingConfig::linger, ping --timeout).
+    explicit PingStats(std::chrono::nanoseconds timeout = std::chrono::seconds(1))
+        : timeout_(timeout) {}
+
     // A probe went out on `path` with `seq`: by multicast to everyone, or (`to` given) by
-    // unicast to one responder.
-    void sent(const PingPath& path, std::int64_t seq, const std::string& to = {});
+    // unicast to one responder; `at` when it left, for stop().
+    void sent(const PingPath& path, std::int64_t seq, const std::string& to = {},
+              std::optional<MonoTime> at = std::nullopt);
+    // The run was stopped at `now` before its end (Ctrl-C). A probe sent (with its time) less
+    // than the timeout before is still in flight: for each responder that has not answered it
+    // yet, it is neither sent nor lost, as ping and omping count only answered or timed-out
+    // probes. Answers that arrived count as before. Returns how many multicast probes of the
+    // busiest path were in flight (rounds that do not count).
+    std::uint64_t stop(MonoTime now);
     struct Verdict {
         bool duplicate = false;
         bool reordered = false;
@@ -92,8 +106,20 @@ private:
         std::set<std::int64_t> answered;
         std::int64_t highest = -1;
     };
+    // Probes sent within the timeout (seq, when), oldest first; then, after stop(), the seqs
+    // still in flight.
+    using Recent = std::deque<std::pair<std::int64_t, MonoTime>>;
+    void keep_recent(Recent& r, std::int64_t seq, MonoTime at) const;
+    std::uint64_t in_flight(const std::set<std::int64_t>& seqs, const std::string& responder,
+                            const PingPath& path) const;
+
+    std::chrono::nanoseconds timeout_;
     std::map<PingPath, std::uint64_t> sent_;
     std::map<std::string, std::map<PingPath, std::uint64_t>> unicast_sent_;
+    std::map<PingPath, Recent> recent_;
+    std::map<std::string, std::map<PingPath, Recent>> unicast_recent_;
+    std::map<PingPath, std::set<std::int64_t>> in_flight_;
+    std::map<std::string, std::map<PingPath, std::set<std::int64_t>>> unicast_in_flight_;
     std::map<std::string, std::map<PingPath, Track>> tracks_;
     std::set<std::string> expected_;
 };

@@ -10,7 +10,9 @@
 #include <mcast/ping_verdict.hpp>
 #include <mcast/responder.hpp>
 #include <mcast/session.hpp>
+#include <mcast/wire.hpp>
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 
@@ -37,11 +39,23 @@ inline constexpr std::size_t max_unicast_targets = 256;
 // The smallest datagram a probe can be padded to (PingConfig::size): a probe's own size.
 MCAST_API std::size_t min_probe_size();
 
+// The largest UDP payload over IPv4 (65535 - 20 bytes of IPv4 header - 8 of UDP header) and over
+// IPv6 (65535 - 8: IPv6's payload length leaves out its own header; no jumbograms).
+inline constexpr std::size_t max_udp_payload_ipv4 = 65507;
+inline constexpr std::size_t max_udp_payload_ipv6 = 65527;
+// The largest datagram a probe (or speed datagram) can be padded to (PingConfig::size,
+// SpeedConfig::size). Its topic is empty, so it is the fixed header and signature
+// (min_datagram_size) and the largest payload (max_payload_size, the tuple's own count, tags
+// and lengths included): 133 + 65000 = 65133 bytes, and never more than one UDP datagram holds
+// on either family. Not max_datagram_size, which counts a 255-byte topic.
+inline constexpr std::size_t max_probe_size =
+    std::min({min_datagram_size + max_payload_size, max_udp_payload_ipv4, max_udp_payload_ipv6});
+
 struct PingConfig {
     std::uint64_t count = 5;                                     // 0: until stopped
     std::chrono::nanoseconds interval = std::chrono::seconds(1); // at least min_ping_interval
-    // Datagram size to pad probes to; 0: no padding. Below min_probe_size() the Pinger throws
-    // std::invalid_argument.
+    // Datagram size to pad probes to; 0: no padding. Below min_probe_size() or above
+    // max_probe_size the Pinger throws std::invalid_argument.
     std::size_t size = 0;
     bool unicast_too = false;
     // With unicast_too: whether a responder may be probed by unicast at the address its reply
@@ -82,11 +96,14 @@ public:
     void add_unicast_target(const NodeId& responder, int family, const std::string& address,
                             unsigned ifindex);
     void start();
+    // Before the end (Ctrl-C): the probes sent less than PingConfig::linger ago are in flight,
+    // neither sent nor lost (PingStats::stop).
     void stop();
 
     PingStats& stats();
     // Names of the responders heard so far, by full id.
     const std::map<std::string, std::string>& names() const;
+    // Rounds of probes sent; after a stop, those still in flight left out.
     std::uint64_t probes_sent() const;
     // Every path and interface on which the kernel refused probes, with the rounds it did.
     const std::vector<LocalSendFailure>& send_failures() const;

@@ -29,7 +29,7 @@ private:
 struct SpeedConfig {
     double rate = 1000; // datagrams per second; 0: as fast as this machine can sign and send
     std::chrono::nanoseconds duration = std::chrono::seconds(2);
-    std::size_t size = 512; // datagram size in bytes
+    std::size_t size = 512; // datagram size in bytes, at most max_probe_size (pinger.hpp)
     int family = 4;
     // Whether the reports gathered so far are all the caller waits for (ping --speed --expect
     // or --peer): until then the sender keeps asking, up to its 4 s limit, instead of settling

@@ -104,7 +104,10 @@ MCAST_API std::string_view delay_grade(std::uint32_t added_delay_us);
 // "950 bit/s", "512 kbit/s", "1.5 Mbit/s", "11 Mbit/s", "2.5 Gbit/s".
 MCAST_API std::string rate_text(std::uint64_t bps);
 
-enum class Verdict : std::uint8_t { clear, busy, congested };
+// unknown: nothing measured the traffic (no counted node reports a link, the gateway gives no
+// WAN rate and no round trips), so that "clear" would be a guess; declared activities can still
+// make it busy.
+enum class Verdict : std::uint8_t { clear, busy, congested, unknown };
 MCAST_API std::string_view to_string(Verdict v);
 
 // Where the uplink capacity figure came from.
@@ -147,7 +150,9 @@ struct Weather {
     std::optional<std::uint64_t> unknown_down_bps;
 
     Verdict verdict = Verdict::clear;
-    std::string reason; // "uplink 92 % full: media-pc live-stream 8 Mbit/s, nas backup 11 Mbit/s"
+    // "uplink 92 % full: media-pc live-stream 8 Mbit/s, nas backup 11 Mbit/s"; unknown: "no rates
+    // measured yet (...)"
+    std::string reason;
 
     // What the node that made this snapshot did with the reports it received (weather_service).
     struct Counts {
@@ -176,6 +181,9 @@ struct Advice {
     bool yield = false;
     std::optional<std::uint64_t> rate_bps; // when yielding: the rate to keep below (>= floor)
     std::string reason;                    // "media-pc live-stream (priority 6)"; empty when clear
+    // The weather's verdict is unknown (no rates measured yet): no reason to yield comes from
+    // the traffic, and none to be sure there is none. Never a reason to yield by itself.
+    bool unknown = false;
     friend bool operator==(const Advice&, const Advice&) = default;
 };
 
@@ -183,7 +191,8 @@ struct Advice {
 // higher priority and to measured congestion; what the capacity leaves beyond the declared
 // higher-priority rates is shared among the nodes that yield, never below config.floor_bps.
 // `self` is the asking job's own node: its measured traffic is the job's own and no reason, but
-// what other programs on that machine declare counts like any node's declaration.
+// what other programs on that machine declare counts like any node's declaration. An unknown
+// verdict makes nobody yield (Advice::unknown says so); declarations still do.
 MCAST_API Advice advise(const Weather& w, std::uint8_t priority, Heed heed,
                         const AdviceConfig& config,
                         const std::optional<NodeId>& self = std::nullopt);

@@ -270,7 +270,7 @@ Weather weather_from_json(const json::object& o) {
     w.unknown_up_bps = get_opt<std::uint64_t>(o, "unknown_up_bps");
     w.unknown_down_bps = get_opt<std::uint64_t>(o, "unknown_down_bps");
     auto verdict = as_string(o.if_contains("verdict"));
-    for (auto v : {Verdict::clear, Verdict::busy, Verdict::congested})
+    for (auto v : {Verdict::clear, Verdict::busy, Verdict::congested, Verdict::unknown})
         if (verdict == to_string(v)) w.verdict = v;
     w.reason = as_string(o.if_contains("reason"));
     if (const auto* r = o.if_contains("reports"); r && r->is_object())
@@ -283,6 +283,7 @@ json::object to_json(const Advice& a) {
     o["yield"] = a.yield;
     put(o, "rate_bps", a.rate_bps);
     o["reason"] = a.reason;
+    if (a.unknown) o["unknown"] = true;
     return o;
 }
 
@@ -291,6 +292,7 @@ Advice advice_from_json(const json::object& o) {
     a.yield = as_bool(o.if_contains("yield"));
     a.rate_bps = get_opt<std::uint64_t>(o, "rate_bps");
     a.reason = as_string(o.if_contains("reason"));
+    a.unknown = as_bool(o.if_contains("unknown"));
     return a;
 }
 

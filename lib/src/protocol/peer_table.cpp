@@ -4,8 +4,29 @@
 #include <mcast/peer_table.hpp>
 
 #include <algorithm>
+#include <array>
+#include <string_view>
 
 namespace mcast {
+
+namespace {
+
+// What an update can say changed, in the order it says it.
+constexpr std::array<std::string_view, 5> change_order = {"name", "addresses", "meta", "lifetime",
+                                                          "local"};
+
+// Both lists' changes, once each, in change_order.
+std::vector<std::string> merge_changes(const std::vector<std::string>& a,
+                                       const std::vector<std::string>& b) {
+    std::vector<std::string> out;
+    for (auto c : change_order)
+        if (std::find(a.begin(), a.end(), c) != a.end() ||
+            std::find(b.begin(), b.end(), c) != b.end())
+            out.emplace_back(c);
+    return out;
+}
+
+} // namespace
 
 void PeerTable::set_hops(const NodeId& id, int hops) {
     if (auto it = peers_.find(id); it != peers_.end()) it->second.hops = hops;
@@ -64,6 +85,7 @@ std::vector<PeerEvent> PeerTable::observe(const PublicKeyBytes& key, std::uint64
     // What this incarnation announced before, to tell a real change from the twin's.
     NodeInfo before = p.info;
     bool new_twin = false;
+    bool restarted = false;
     if (incarnation != p.incarnation && p.twin && p.twin->incarnation == incarnation) {
         // The twin speaks again: the two swap places, each keeping what it announced.
         before = p.twin->info;
@@ -82,10 +104,12 @@ std::vector<PeerEvent> PeerTable::observe(const PublicKeyBytes& key, std::uint64
             // Both machines are kept: the other one is the twin, shown beside this one.
             p.twin = Peer::Twin{p.incarnation, p.info, p.last_seen};
             before = info;
+            held_.erase(id); // what the other one announced was no change of this one
             new_twin = !p.conflict;
             p.conflict = true;
         } else {
-            p.twin.reset(); // a restart: the old incarnation is gone
+            p.twin.reset(); // a restart, as far as can be told yet
+            restarted = true;
         }
         p.previous_incarnation = p.incarnation;
         p.previous_seen = p.last_seen;
@@ -113,7 +137,17 @@ std::vector<PeerEvent> PeerTable::observe(const PublicKeyBytes& key, std::uint64
     if (p.twin) p.expires = std::max(p.expires, p.twin->last_seen + p.twin->info.lifetime);
     // A new twin is reported once, with both machines' addresses.
     if (new_twin) events.push_back({PeerEventKind::conflict, p, {}});
-    if (!changed.empty()) events.push_back({PeerEventKind::update, p, {}, std::move(changed)});
+    if (changed.empty()) return events;
+    // A restart and the first word of a clone look alike: the clone's original answers at once
+    // (it heard the clone too), so the new incarnation's update waits restart_hold, and changes
+    // heard meanwhile join it.
+    if (auto h = held_.find(id); h != held_.end()) {
+        h->second.changed = merge_changes(h->second.changed, changed);
+    } else if (restarted) {
+        held_[id] = {now + restart_hold, std::move(changed)};
+    } else {
+        events.push_back({PeerEventKind::update, p, {}, std::move(changed)});
+    }
     return events;
 }
 
@@ -147,6 +181,15 @@ std::vector<PeerEvent> PeerTable::goodbye(const PublicKeyBytes& key, std::uint64
 
 std::vector<PeerEvent> PeerTable::expire(MonoTime now) {
     std::vector<PeerEvent> events;
+    for (auto h = held_.begin(); h != held_.end();) {
+        if (h->second.due > now) {
+            ++h;
+            continue;
+        }
+        if (auto p = peers_.find(h->first); p != peers_.end())
+            events.push_back({PeerEventKind::update, p->second, {}, std::move(h->second.changed)});
+        h = held_.erase(h);
+    }
     for (auto it = peers_.begin(); it != peers_.end();) {
         if (it->second.expires <= now) {
             events.push_back({PeerEventKind::leave, it->second, "expired"});
@@ -164,6 +207,7 @@ std::map<NodeId, Peer>::iterator PeerTable::erase(std::map<NodeId, Peer>::iterat
         if (n != strangers_from_.end() && --n->second == 0) strangers_from_.erase(n);
         origin_.erase(o);
     }
+    held_.erase(it->first);
     return peers_.erase(it);
 }
 
@@ -171,6 +215,8 @@ std::optional<MonoTime> PeerTable::next_expiry() const {
     std::optional<MonoTime> t;
     for (const auto& [_, p] : peers_)
         if (!t || p.expires < *t) t = p.expires;
+    for (const auto& [_, h] : held_)
+        if (!t || h.due < *t) t = h.due;
     return t;
 }
 

@@ -96,11 +96,54 @@ double PathStats::mdev_ms() const {
     return received > 1 ? std::sqrt(m2 / static_cast<double>(received)) : 0.0;
 }
 
-void PingStats::sent(const PingPath& path, std::int64_t /*seq*/, const std::string& to) {
-    if (to.empty())
+void PingStats::sent(const PingPath& path, std::int64_t seq, const std::string& to,
+                     std::optional<MonoTime> at) {
+    if (to.empty()) {
         ++sent_[path];
-    else
+        if (at) keep_recent(recent_[path], seq, *at);
+    } else {
         ++unicast_sent_[to][path];
+        if (at) keep_recent(unicast_recent_[to][path], seq, *at);
+    }
+}
+
+// Only the probes within the timeout of the newest can still be in flight at a stop: the list
+// stays as short as the timeout is long.
+void PingStats::keep_recent(Recent& r, std::int64_t seq, MonoTime at) const {
+    r.emplace_back(seq, at);
+    while (!r.empty() && at - r.front().second >= timeout_)
+        r.pop_front();
+}
+
+std::uint64_t PingStats::stop(MonoTime now) {
+    const auto flying = [&](const Recent& r) {
+        std::set<std::int64_t> seqs;
+        for (const auto& [seq, at] : r)
+            if (now - at < timeout_) seqs.insert(seq);
+        return seqs;
+    };
+    std::uint64_t rounds = 0;
+    for (const auto& [path, r] : recent_) {
+        auto& f = in_flight_[path];
+        f = flying(r);
+        rounds = std::max<std::uint64_t>(rounds, f.size());
+    }
+    for (const auto& [who, paths] : unicast_recent_)
+        for (const auto& [path, r] : paths)
+            unicast_in_flight_[who][path] = flying(r);
+    recent_.clear();
+    unicast_recent_.clear();
+    return rounds;
+}
+
+// Of `seqs` (in flight at the stop), those `responder` has not answered on `path`.
+std::uint64_t PingStats::in_flight(const std::set<std::int64_t>& seqs, const std::string& responder,
+                                   const PingPath& path) const {
+    const std::set<std::int64_t>* answered = nullptr;
+    if (auto t = tracks_.find(responder); t != tracks_.end())
+        if (auto p = t->second.find(path); p != t->second.end()) answered = &p->second.answered;
+    return static_cast<std::uint64_t>(std::count_if(
+        seqs.begin(), seqs.end(), [&](auto seq) { return !answered || !answered->count(seq); }));
 }
 
 PingStats::Verdict PingStats::reply(const std::string& responder, const PingPath& path,
@@ -146,18 +189,26 @@ std::map<std::string, std::map<PingPath, PathStats>> PingStats::summary() const 
     std::map<std::string, std::map<PingPath, PathStats>> out;
     auto fill = [&](const std::string& who) {
         auto& paths = out[who];
-        auto add = [&](const PingPath& path, std::uint64_t n) {
+        auto add = [&](const PingPath& path, std::uint64_t n, const std::set<std::int64_t>* f) {
             PathStats s;
             if (auto t = tracks_.find(who); t != tracks_.end())
                 if (auto p = t->second.find(path); p != t->second.end()) s = p->second.stats;
-            s.sent = n;
+            s.sent = n - (f ? std::min(n, in_flight(*f, who, path)) : 0);
             paths[path] = s;
         };
-        for (const auto& [path, n] : sent_)
-            add(path, n);
-        if (auto u = unicast_sent_.find(who); u != unicast_sent_.end())
-            for (const auto& [path, n] : u->second)
-                add(path, n);
+        for (const auto& [path, n] : sent_) {
+            auto f = in_flight_.find(path);
+            add(path, n, f == in_flight_.end() ? nullptr : &f->second);
+        }
+        if (auto u = unicast_sent_.find(who); u != unicast_sent_.end()) {
+            const auto* fl = unicast_in_flight_.count(who) ? &unicast_in_flight_.at(who) : nullptr;
+            for (const auto& [path, n] : u->second) {
+                const std::set<std::int64_t>* f = nullptr;
+                if (fl)
+                    if (auto it = fl->find(path); it != fl->end()) f = &it->second;
+                add(path, n, f);
+            }
+        }
     };
     for (const auto& [who, _] : tracks_)
         fill(who);

@@ -258,6 +258,8 @@ std::string_view to_string(Verdict v) {
         return "busy";
     case Verdict::congested:
         return "congested";
+    case Verdict::unknown:
+        return "unknown";
     }
     return "unknown";
 }
@@ -391,7 +393,12 @@ Advice advise(const Weather& w, std::uint8_t priority, Heed heed, const AdviceCo
         congested[0] = congested[0] || contend[0];
         congested[1] = congested[1] || contend[1];
     }
-    if (higher.empty() && !congested[0] && !congested[1]) return {};
+    // Unknown weather holds no congestion (nothing measured any), so it alone yields nothing.
+    if (higher.empty() && !congested[0] && !congested[1]) {
+        Advice go;
+        go.unknown = w.verdict == Verdict::unknown;
+        return go;
+    }
 
     // Reasons: the declared activities first, highest priority then largest rate.
     std::stable_sort(higher.begin(), higher.end(), [](const Higher& a, const Higher& b) {
@@ -430,6 +437,7 @@ Advice advise(const Weather& w, std::uint8_t priority, Heed heed, const AdviceCo
     Advice a;
     a.yield = true;
     a.rate_bps = rate.value_or(config.floor_bps);
+    a.unknown = w.verdict == Verdict::unknown;
     for (std::size_t i = 0; i < reasons.size(); ++i)
         a.reason += (i ? i < declared.size() ? ", " : "; " : "") + reasons[i];
     return a;

@@ -250,11 +250,16 @@ Weather WeatherMap::snapshot(MonoTime now, const UplinkConfig& uplink, Heed heed
                                peak.down, w.capacity_down_bps);
     w.capacity_source = up_src != CapacitySource::unknown ? up_src : down_src;
 
+    // Whether anything measured the traffic: a counted node's links or the gateway's WAN
+    // counters. Without, a utilisation would be of nothing.
+    const bool traffic_measured = std::any_of(w.nodes.begin(), w.nodes.end(),
+                                              [](const NodeWeather& n) { return n.measured; }) ||
+                                  (w.gateway && (w.gateway->wan_up_bps || w.gateway->wan_down_bps));
     std::uint64_t up = 0, down = 0;
     traffic(heed, up, down);
-    if (w.capacity_up_bps)
+    if (traffic_measured && w.capacity_up_bps)
         w.utilisation_up = static_cast<double>(up) / static_cast<double>(*w.capacity_up_bps);
-    if (w.capacity_down_bps)
+    if (traffic_measured && w.capacity_down_bps)
         w.utilisation_down = static_cast<double>(down) / static_cast<double>(*w.capacity_down_bps);
     if (w.gateway && w.gateway->rtt_now_us && w.gateway->rtt_floor_us)
         w.queueing_delay_us =
@@ -288,6 +293,15 @@ Weather WeatherMap::snapshot(MonoTime now, const UplinkConfig& uplink, Heed heed
             busy =
                 busy || a.cls == ActivityClass::live_stream || a.cls == ActivityClass::interactive;
     w.verdict = congested ? Verdict::congested : busy ? Verdict::busy : Verdict::clear;
+    // Nothing measured at all (neither traffic nor the gateway's queueing delay): unknown, not
+    // clear. Declared activities still make it busy.
+    if (w.verdict == Verdict::clear && !traffic_measured && !w.queueing_delay_us) {
+        w.verdict = Verdict::unknown;
+        w.reason = w.nodes.empty() ? "no rates measured yet (no weather reports)"
+                                   : "no rates measured yet (no node reports a default route, "
+                                     "no gateway figures)";
+        return w;
+    }
     if (w.verdict == Verdict::clear) {
         if (w.utilisation_up)
             w.reason = "uplink " + detail::percent_text(*w.utilisation_up) + " used";
