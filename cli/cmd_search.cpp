@@ -48,6 +48,26 @@ boost::json::object result_record(const SearchResult& r) {
             {"block_size", r.hit.block_size}};
 }
 
+// The summary both kinds of search end with.
+boost::json::object end_record(const Search& search) {
+    const auto& st = search.stats();
+    return {{"type", "search_end"},
+            {"nodes", st.nodes},
+            {"truncated", search.truncated()},
+            {"truncated_nodes", st.truncated_nodes},
+            {"incomplete_nodes", st.incomplete_nodes},
+            {"dropped_unbound", st.unbound},
+            {"dropped_malformed", st.malformed}};
+}
+
+void print_table(Output& out, const std::vector<std::vector<std::string>>& rows) {
+    TableStyle style;
+    style.color = out.color();
+    style.accent_column = 0;
+    for (const auto& l : table_lines(rows, style))
+        out.line(l);
+}
+
 boost::json::object serving_record(const StreamResult& r,
                                    const std::map<NodeId, std::string>& names) {
     boost::json::array viewers;
@@ -171,19 +191,9 @@ int run_streaming(const ParsedArgs& args, Output& out, SearchQuery q, SearchOpti
 
     const auto& st = search.stats();
     if (out.json()) {
-        out.record({{"type", "search_end"},
-                    {"nodes", st.nodes},
-                    {"truncated", search.truncated()},
-                    {"truncated_nodes", st.truncated_nodes},
-                    {"incomplete_nodes", st.incomplete_nodes},
-                    {"dropped_unbound", st.unbound},
-                    {"dropped_malformed", st.malformed}});
+        out.record(end_record(search));
     } else if (rows.size() > 1) {
-        TableStyle style;
-        style.color = out.color();
-        style.accent_column = 0;
-        for (const auto& l : table_lines(rows, style))
-            out.line(l);
+        print_table(out, rows);
     }
     if (!out.json() && st.incomplete_nodes)
         out.note(fmt::format("the answers of {} node{} came incomplete (lost datagrams)",
@@ -241,13 +251,7 @@ int run_search(const ParsedArgs& args, Output& out) {
 
     const auto& st = search.stats();
     if (out.json()) {
-        out.record({{"type", "search_end"},
-                    {"nodes", st.nodes},
-                    {"truncated", search.truncated()},
-                    {"truncated_nodes", st.truncated_nodes},
-                    {"incomplete_nodes", st.incomplete_nodes},
-                    {"dropped_unbound", st.unbound},
-                    {"dropped_malformed", st.malformed}});
+        out.record(end_record(search));
     } else if (!results.empty()) {
         std::sort(results.begin(), results.end(), [](const auto& a, const auto& b) {
             return std::tie(a.node_name, a.hit.share, a.hit.path) <
@@ -260,11 +264,7 @@ int run_search(const ParsedArgs& args, Output& out) {
                 {r.id(), escape_text(r.node_name.empty() ? r.node.short_form() : r.node_name),
                  escape_text(r.hit.share), escape_text(r.hit.path), size_text(r.hit.size),
                  r.hit.type, digest_hex(r.hit.root).substr(0, 16)});
-        TableStyle style;
-        style.color = out.color();
-        style.accent_column = 0;
-        for (const auto& l : table_lines(rows, style))
-            out.line(l);
+        print_table(out, rows);
     }
     if (!out.json()) {
         if (st.truncated_nodes)

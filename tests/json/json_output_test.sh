@@ -355,7 +355,7 @@ stop announce2 0
 step "validate every line against docs/json.md"
 types=message,stats,drop,node,join,update,leave,conflict,announce,reply,summary,result,speed
 types+=,speed_max,friend,pair,identity,sent,config_file,setting,scope,weather,activity,yield,error,warning
-types+=,share,found,search_end,fetch_progress,bad_holder,fetched,stream
+types+=,share,found,search_end,serving,streaming_activity,fetch_progress,bad_holder,fetched,stream
 documented=$("$python" "$schema" --list-types | paste -sd, -)
 [[ $(tr , '\n' <<<"$documented" | sort) == $(tr , '\n' <<<"$types" | sort) ]] ||
   fail "docs/json.md documents the types $documented, this test expects $types: run the" \
