@@ -246,6 +246,13 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
                     loop.io(), *share_key, *share_files,
                     ip::tcp::endpoint(ip::address_v4::any(), s.session.port));
             }
+            // Serving is bulk sending: it gives way as `fetch` and `yield` do (priority normal).
+            share_server->pace_by(
+                [&weather]() -> std::optional<Advice> {
+                    if (!weather) return std::nullopt;
+                    return weather->advice(priority_normal, Heed::any);
+                },
+                s.weather.advice.floor_bps);
         } catch (const std::exception& e) {
             out.note(std::string("shares are searchable but not served: ") + e.what());
         }
@@ -319,6 +326,9 @@ int run_announce(const ParsedArgs& first_args, Output& out) {
         // The trust store as it is now (a SIGHUP reads it again), not as at the start.
         so.trusted = [](const NodeId& id) { return trust_store()->trusts(id); };
         so.warn = [&out](const std::string& w) { out.note(w); };
+        so.serving = [&share_server] {
+            return share_server ? share_server->serving() : std::vector<Serving>{};
+        };
         shares = std::make_unique<ShareService>(*session, so);
         shares->start();
         serve_shares(s);

@@ -1112,7 +1112,7 @@ const std::vector<CommandSpec>& commands() {
             .name = "search",
             .summary = "find files shared on the LAN",
             .synopsis = "mcast search [TERM...] [--type TYPE] [--min-size BYTES] "
-                        "[--max-size BYTES] [--timeout DURATION]",
+                        "[--max-size BYTES] [--streaming] [--timeout DURATION]",
             .description =
                 "Sends one signed query to every node and lists the files their shares ('mcast "
                 "share') hold that match: node, share, path, size, media type, content hash, "
@@ -1124,7 +1124,12 @@ const std::vector<CommandSpec>& commands() {
                 "share. Both ignore ASCII case. Without TERM every file matches, within the "
                 "limits. Each node answers at most --limit files (and at most 50), and says so "
                 "when it left some out; search says so too. Friends-only shares answer only "
-                "nodes that trust this one.",
+                "nodes that trust this one.\n\n"
+                "With --streaming it lists what is being streamed on the LAN now: the shared "
+                "files each node is sending at this moment (the TERMs and limits filter them), "
+                "with their viewers (the nodes fetching them, and for how long) and the rate, and "
+                "the live-stream and on-demand-stream activities that the resident node's "
+                "weather knows of ('mcast activity').",
             .options =
                 {
                     {.long_name = "type",
@@ -1164,6 +1169,10 @@ const std::vector<CommandSpec>& commands() {
                      .hint = Hint::Duration,
                      .min_duration = 100ms,
                      .max_duration = 1h},
+                    {.long_name = "streaming",
+                     .help = "List what is being streamed now: shared files being served, with "
+                             "their viewers, and declared live streams."},
+                    control_option(),
                 },
             .positional_name = "TERM",
             .positional_help = "Words and globs that must all match.",
@@ -1174,10 +1183,12 @@ const std::vector<CommandSpec>& commands() {
                      "Videos with 'holiday' in their path, on every node."},
                     {"mcast search '*.iso' --min-size 1000000000 --json",
                      "ISO images of a gigabyte or more, as JSON Lines."},
+                    {"mcast search --streaming",
+                     "What is being streamed on the LAN now, and who watches."},
                 },
             .exit_codes =
                 {
-                    {0, "At least one file was found."},
+                    {0, "At least one file (with --streaming: one stream) was found."},
                     {1, "Nothing was found."},
                     {2, "Error: a bad option or value, or no interface to search on."},
                 },

@@ -108,6 +108,7 @@ _mcast() {
             case $prev in
                 --type) _mcast_words 'video audio image text document archive other'; return 0 ;;
                 --min-size|--max-size|--limit|--timeout) return 0 ;;
+                --control) _mcast_files; return 0 ;;
             esac ;;
         fetch)
             case $prev in
@@ -141,7 +142,7 @@ _mcast() {
             weather) _mcast_words '--control --watch --heed --listen --count --interval --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             activity) _mcast_words '--control --rate --for --label --priority -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             share) _mcast_words '--control --label --friends-only -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            search) _mcast_words '--type --min-size --max-size --limit --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            search) _mcast_words '--type --min-size --max-size --limit --timeout --streaming --control -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             fetch) _mcast_words '-o --output --force --stream --timeout --no-yield --control --priority --heed -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             yield) _mcast_words '--control --mode --min-rate --priority --heed --on-yield --on-clear -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             config) _mcast_words '-4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;

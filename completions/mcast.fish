@@ -202,6 +202,8 @@ complete -c mcast -n '__mcast_command_is search' -l min-size -x -d 'Only files o
 complete -c mcast -n '__mcast_command_is search' -l max-size -x -d 'Only files of at most BYTES bytes'
 complete -c mcast -n '__mcast_command_is search' -l limit -x -d 'At most N files from each node'
 complete -c mcast -n '__mcast_command_is search' -l timeout -x -d 'Stop waiting for answers after DURATION'
+complete -c mcast -n '__mcast_command_is search' -l streaming -d 'List what is being streamed now: shared files being served, with their viewers, and declared live streams'
+complete -c mcast -n '__mcast_command_is search' -l control -r -F -d 'The resident node\'s control socket, for running several nodes on one host (as --identity allows)'
 
 # mcast fetch
 complete -c mcast -n '__mcast_command_is fetch' -s o -l output -r -F -d 'Write to FILE, or into the directory DIR (the file\'s own name)'

@@ -394,15 +394,25 @@ local search_hit = { name = "hit", kind = "list", fields = {
     { "share", "string", maxlen = 1024 }, { "path", "string", maxlen = 1024 }, nonneg("size"),
     { "mtime_s", "int64" }, { "type", "string", maxlen = 16 }, { "root", "bytes", len = 32 },
     { "block_size", "int64", min = 131072, max = 16777216 } } }
+-- Section 13.4: a streaming query has a seventh value (true); its answers a seventh, the serves.
+local serve_client = { name = "client", kind = "list", fields = {
+    { "node", "bytes", len = 32, nullable = true }, { "address", "string", maxlen = 64 },
+    nonneg("age_ms"), rate("rate_bps"), nonneg("bytes") } }
+local search_serve = { name = "serve", kind = "list", fields = {
+    { "share", "string", maxlen = 1024 }, { "path", "string", maxlen = 1024 }, nonneg("size"),
+    { "type", "string", maxlen = 16 }, { "root", "bytes", len = 32 },
+    { "clients", "list", elem = serve_client, maxn = 16 } } }
 schemas[0x10] = {
     { "nonce", "bytes", len = 16 }, { "terms", "list", elem = search_term, maxn = 16 },
     { "type", "string", maxlen = 16 }, nonneg("min_size"),
     { "max_size", "int64", min = 0, nullable = true }, { "limit", "int64", min = 1, max = 100 },
+    { "streaming", "bool" }, min_n = 6,
 }
 schemas[0x11] = {
     { "nonce", "bytes", len = 16 }, { "part", "int64", min = 1, max = 4 },
     { "parts", "int64", min = 1, max = 4 }, { "truncated", "bool" }, text("name"),
     { "hits", "list", elem = search_hit, maxn = 100 },
+    { "serves", "list", elem = search_serve, maxn = 100 }, min_n = 6,
 }
 local function spec_name(s) return s and (s.name or s[1]) end
 local function spec_kind(s) return s and (s.kind or s[2]) end

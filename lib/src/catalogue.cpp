@@ -1,10 +1,12 @@
 // The shares file, the hash cache and the walk that builds the catalogue (catalogue.hpp).
 //
 // Shares file: one JSON object per line, {"label","path","friends_only"}. Hash cache: a first
-// line "mcast-catalogue-v1", one JSON object per file {"file","size","mtime_ns","block_size",
-// "blocks": hex, "root": hex}, and a last line "end COUNT SHA256" over every byte before it. A
-// cache that fails any check (format, checksum, an entry whose root is not the root of its
-// blocks) is dropped whole with a warning and rebuilt: it is never served.
+// line "mcast-catalogue-v2", one JSON object per file {"file","size","mtime_ns","ctime_ns",
+// "inode","block_size","blocks": hex, "root": hex}, and a last line "end COUNT SHA256" over every
+// byte before it. A cache that fails any check (format, checksum, an entry whose root is not the
+// root of its blocks) is dropped whole with a warning and rebuilt: it is never served. So is a
+// cache of version 1, keyed by size and mtime alone, which could hold the hash of a file since
+// replaced by one of the same size and mtime.
 #include "atomic_file.hpp"
 
 #include <mcast/catalogue.hpp>
@@ -24,6 +26,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 namespace mcast {
 
@@ -32,7 +35,12 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::string_view cache_magic = "mcast-catalogue-v1";
+constexpr std::string_view cache_magic = "mcast-catalogue-v2";
+constexpr std::string_view cache_magic_v1 = "mcast-catalogue-v1";
+
+std::int64_t nanoseconds(const struct timespec& t) {
+    return std::int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec;
+}
 
 std::optional<std::string> read_whole(const fs::path& file, std::string& error) {
     std::ifstream in(file, std::ios::binary);
@@ -170,6 +178,12 @@ HashCacheLoad load_hash_cache(const fs::path& file) {
         return r;
     };
     auto end = text->rfind("\nend ");
+    if (text->compare(0, cache_magic_v1.size() + 1, std::string(cache_magic_v1) + "\n") == 0) {
+        r.warning = fmt::format("catalogue cache '{}' is of an older version, keyed by size and "
+                                "mtime alone; hashing again",
+                                file.string());
+        return r;
+    }
     if (text->compare(0, cache_magic.size() + 1, std::string(cache_magic) + "\n") != 0)
         return bad("not a catalogue cache");
     if (end == std::string::npos) return bad("no end line");
@@ -199,11 +213,12 @@ HashCacheLoad load_hash_cache(const fs::path& file) {
             return p->as_int64();
         };
         auto f = str("file");
-        auto size = num("size"), mtime = num("mtime_ns"), bs = num("block_size");
+        auto size = num("size"), mtime = num("mtime_ns"), ctime = num("ctime_ns"),
+             inode = num("inode"), bs = num("block_size");
         auto blocks = str("blocks");
         auto root = str("root");
-        if (!f || !size || *size < 0 || !mtime || !bs || *bs <= 0 || *bs > max_block_size ||
-            !blocks || !root)
+        if (!f || !size || *size < 0 || !mtime || !ctime || !inode || *inode < 0 || !bs ||
+            *bs <= 0 || *bs > max_block_size || !blocks || !root)
             return bad("bad entry");
         Manifest m;
         m.size = static_cast<std::uint64_t>(*size);
@@ -218,7 +233,7 @@ HashCacheLoad load_hash_cache(const fs::path& file) {
         }
         m.root = *rd;
         if (!m.consistent()) return bad("an entry's root does not match its blocks");
-        r.entries[{*f, m.size, *mtime}] = std::move(m);
+        r.entries[{*f, m.size, *mtime, *ctime, static_cast<std::uint64_t>(*inode)}] = std::move(m);
     }
     if (r.entries.size() != count) return bad("entry count");
     return r;
@@ -234,6 +249,8 @@ void save_hash_cache(const fs::path& file, const HashCache& cache) {
         out += json::serialize(json::object{{"file", k.file},
                                             {"size", static_cast<std::int64_t>(k.size)},
                                             {"mtime_ns", k.mtime_ns},
+                                            {"ctime_ns", k.ctime_ns},
+                                            {"inode", static_cast<std::int64_t>(k.inode)},
                                             {"block_size", m.block_size},
                                             {"blocks", to_hex(raw)},
                                             {"root", digest_hex(m.root)}}) +
@@ -297,6 +314,39 @@ std::vector<SearchHit> Catalogue::search(const SearchQuery& q, bool trusted, std
     return hits;
 }
 
+std::vector<SearchServe> Catalogue::serving(const SearchQuery& q, bool trusted,
+                                            const std::vector<Serving>& now, std::size_t limit,
+                                            bool& truncated) const {
+    truncated = false;
+    std::map<Digest, std::vector<ServeClient>> by_root;
+    for (const auto& s : now)
+        by_root[s.root].push_back(s.client);
+    std::map<std::string, bool, std::less<>> visible;
+    for (const auto& s : shares_)
+        visible[s.label] = trusted || !s.friends_only;
+    std::vector<SearchServe> out;
+    for (auto& [root, clients] : by_root) {
+        for (const auto* e : find_root(root)) {
+            auto v = visible.find(e->share);
+            if (v == visible.end() || !v->second || !search_matches(q, e->path, e->size, e->type))
+                continue;
+            std::stable_sort(clients.begin(), clients.end(),
+                             [](const auto& a, const auto& b) { return a.rate_bps > b.rate_bps; });
+            if (clients.size() > max_serve_clients) clients.resize(max_serve_clients);
+            out.push_back({e->share, e->path, e->size, e->type, root, std::move(clients)});
+            break;
+        }
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+        return std::tie(a.share, a.path) < std::tie(b.share, b.path);
+    });
+    if (out.size() > limit) {
+        out.resize(limit);
+        truncated = true;
+    }
+    return out;
+}
+
 std::optional<Catalogue> index_shares(const std::vector<Share>& shares, HashCache& cache,
                                       IndexStats& stats, const std::function<bool()>& keep_going) {
     HashCache next;
@@ -334,7 +384,8 @@ std::optional<Catalogue> index_shares(const std::vector<Share>& shares, HashCach
                 continue;
             }
             HashKey key{file.string(), static_cast<std::uint64_t>(st.st_size),
-                        std::int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec};
+                        nanoseconds(st.st_mtim), nanoseconds(st.st_ctim),
+                        static_cast<std::uint64_t>(st.st_ino)};
             std::optional<Manifest> m;
             if (auto c = cache.find(key); c != cache.end()) {
                 m = c->second;
@@ -343,9 +394,9 @@ std::optional<Catalogue> index_shares(const std::vector<Share>& shares, HashCach
                 m = hash_file(file, key.size, stats.bytes_hashed);
                 struct stat after {};
                 if (m && (::stat(file.c_str(), &after) != 0 || after.st_size != st.st_size ||
-                          after.st_mtim.tv_sec != st.st_mtim.tv_sec ||
-                          after.st_mtim.tv_nsec != st.st_mtim.tv_nsec))
-                    m.reset(); // written to while hashed
+                          nanoseconds(after.st_mtim) != key.mtime_ns ||
+                          nanoseconds(after.st_ctim) != key.ctime_ns || after.st_ino != st.st_ino))
+                    m.reset(); // written to (or replaced) while hashed
                 if (!m) {
                     ++stats.skipped; // unreadable, or changed while read: the next pass tries
                     continue;

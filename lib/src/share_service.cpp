@@ -232,8 +232,17 @@ struct ShareService::Impl : std::enable_shared_from_this<Impl> {
         bool trusted = opts.trusted && opts.trusted(m.sender_id);
         bool truncated = false;
         auto limit = std::min<std::size_t>(opts.max_results, static_cast<std::size_t>(q->limit));
-        auto hits = catalogue()->search(*q, trusted, limit, truncated);
-        auto parts = pack_search_answer(q->nonce, opts.name, hits, truncated, answer_budget);
+        std::vector<SearchAnswer> parts;
+        if (q->streaming) {
+            ++stats.streaming;
+            auto serves = catalogue()->serving(
+                *q, trusted, opts.serving ? opts.serving() : std::vector<Serving>{}, limit,
+                truncated);
+            parts = pack_streaming_answer(q->nonce, opts.name, serves, truncated, answer_budget);
+        } else {
+            auto hits = catalogue()->search(*q, trusted, limit, truncated);
+            parts = pack_search_answer(q->nonce, opts.name, hits, truncated, answer_budget);
+        }
         std::uniform_int_distribution<std::int64_t> d(0, opts.answer_delay_max.count() * 1000);
         driver.after(
             std::chrono::microseconds(d(rng)), [this, parts = std::move(parts), to = m.arrival] {
@@ -288,6 +297,7 @@ struct ShareService::Impl : std::enable_shared_from_this<Impl> {
             reply["indexing"] = busy.load() || stats.index_passes == 0;
             reply["stats"] = json::object{{"queries", stats.queries},
                                           {"answered", stats.answered},
+                                          {"streaming", stats.streaming},
                                           {"malformed", stats.malformed},
                                           {"repeated", stats.repeated},
                                           {"rate_limited", stats.rate_limited},
@@ -352,6 +362,7 @@ struct Search::Impl {
     std::vector<Subscription> subs;
     SearchStats stats;
     std::function<void(const SearchResult&)> result_handler;
+    std::function<void(const StreamResult&)> stream_handler;
     std::function<void()> done_handler;
     MonoTime started{}, last_event{};
     int sent = 0;
@@ -370,7 +381,7 @@ struct Search::Impl {
 
     void on_answer(const Message& m) {
         auto a = decode_search_answer(m.values);
-        if (!a) {
+        if (!a || a->streaming != query.streaming) { // or an answer of the other kind
             ++stats.malformed;
             return;
         }
@@ -385,6 +396,17 @@ struct Search::Impl {
         n.expected = a->parts;
         n.truncated |= a->truncated;
         last_event = std::chrono::steady_clock::now();
+        for (const auto& sv : a->serves) {
+            if (!seen.insert({m.sender_id, sv.share, sv.path}).second) continue;
+            if (results == opts.max_results) {
+                over_limit = true;
+                continue;
+            }
+            ++results;
+            if (stream_handler)
+                stream_handler(StreamResult{m.sender_id, a->name, m.arrival.source, sv});
+            if (!driver.running()) return;
+        }
         for (const auto& h : a->hits) {
             if (!seen.insert({m.sender_id, h.share, h.path}).second) continue;
             if (results == opts.max_results) {
@@ -438,6 +460,9 @@ Search::~Search() = default;
 
 void Search::on_result(std::function<void(const SearchResult&)> h) {
     impl_->result_handler = std::move(h);
+}
+void Search::on_stream(std::function<void(const StreamResult&)> h) {
+    impl_->stream_handler = std::move(h);
 }
 void Search::on_done(std::function<void()> h) {
     impl_->done_handler = std::move(h);

@@ -254,6 +254,10 @@ run 0 weather_listen 3 weather --listen 2s
 grep -q '"class":"live-stream"' "$out/weather_listen.jsonl" ||
   fail "h3 did not hear h2's declaration: $(cat "$out/weather_listen.jsonl")"
 run 1 weather_none 1 activity clear a999
+# Cleared, so that the shares served below go at full speed (serving gives way to live streams).
+decl=$(sed -n 's/.*"type":"activity","id":"\([^"]*\)".*/\1/p' "$out/activity_set.jsonl" | head -n 1)
+[[ -n $decl ]] || fail "no declaration id: $(cat "$out/activity_set.jsonl")"
+run 0 activity_clear 2 activity clear "$decl"
 
 step "share and search: h2's resident node shares a folder, h1 finds a file in it"
 mkdir -p "$tmp/share2/2024"
@@ -271,9 +275,10 @@ run 1 search_none 1 search nosuchfile
 
 step "fetch: h1 fetches a file of many blocks from h2 and h3, h3's copy changed under its node"
 # big.bin spans more than one request (4 MiB), so that both holders are asked at once. h3 holds
-# the same bytes, catalogued; then its copy is replaced by other bytes of the same size with the
-# old mtime (as a copy that keeps times does), so its node keeps the old hashes and serves bytes
-# that do not match them: a bad holder, as on a real LAN.
+# the same bytes, catalogued; then its copy changes behind its node's back: other bytes written
+# through a shared mapping that stays open (writes to a mapping raise no inotify event, and its
+# close would), so its node keeps the old hashes and serves bytes that do not match them: a bad
+# holder, as on a real LAN.
 head -c $((5 * 1024 * 1024 + 1000)) /dev/urandom >"$tmp/share2/big.bin"
 mkdir -p "$tmp/share3"
 cp "$tmp/share2/big.bin" "$tmp/share3/big.bin"
@@ -286,10 +291,19 @@ until run 0 share_list2 2 share list && grep -q '"files":2' "$out/share_list2.js
   ((SECONDS < deadline)) || fail "h2 and h3 did not index big.bin: $(cat "$out"/share_list[23].jsonl)"
   sleep 0.2
 done
-head -c $((5 * 1024 * 1024 + 1000)) /dev/urandom >"$tmp/changed.bin"
-touch -r "$tmp/share3/big.bin" "$tmp/changed.bin"
-mv "$tmp/changed.bin" "$tmp/share3/big.bin"
-sleep 1 # the node's indexer sees the change (inotify), finds size and mtime cached: old hashes
+python3 -c '
+import mmap, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+m = mmap.mmap(fd, 0)
+os.close(fd)
+m[0:65536] = os.urandom(65536)
+m.flush()
+print("changed", flush=True)
+time.sleep(300)
+' "$tmp/share3/big.bin" >"$out/mapper.out" &
+mapper=$!
+wait_for "$out/mapper.out" changed 10
+sleep 1 # were there an event, h3's indexer would have hashed it again by now
 run 0 search_big 1 search big.bin
 root=$(sed -n 's/.*"node":"'"$id2"'".*"root":"\([0-9a-f]\{64\}\)".*/\1/p' "$out/search_big.jsonl")
 [[ -n $root ]] || fail "h1 did not find big.bin on h2: $(cat "$out/search_big.jsonl")"
@@ -306,6 +320,15 @@ run 0 fetch 1 fetch "${root:0:16}" -o "$tmp/f1/big.bin"
 grep -q '"type":"fetched".*"holders":2' "$out/fetch.jsonl" ||
   fail "fetch: no fetched record from two holders: $(cat "$out/fetch.jsonl")"
 cmp "$tmp/share2/big.bin" "$tmp/f1/big.bin" || fail "the fetched file differs from h2's"
+kill "$mapper" 2>/dev/null || true
+wait "$mapper" 2>/dev/null || true
+
+step "search --streaming: h2 served big.bin to h1 a moment ago; a live stream declared on h3"
+run 0 activity_live 3 activity set live-stream --rate 4Mbit --label film --for 30s
+sleep 0.5 # the node's weather takes its own declaration with its next report (200 ms)
+run 0 search_streaming 3 search --streaming
+grep -q '"type":"streaming_activity".*"label":"film"' "$out/search_streaming.jsonl" ||
+  fail "search --streaming: no live stream from h3: $(cat "$out/search_streaming.jsonl")"
 
 step "fetch --stream: curl reads a range from the URL it prints"
 start stream 1 fetch --stream "${id2:0:12}-${root:0:12}" -o "$tmp/f2/big.bin"
@@ -332,7 +355,7 @@ stop announce2 0
 step "validate every line against docs/json.md"
 types=message,stats,drop,node,join,update,leave,conflict,announce,reply,summary,result,speed
 types+=,speed_max,friend,pair,identity,sent,config_file,setting,scope,weather,activity,yield,error,warning
-types+=,share,found,search_end,fetch_progress,bad_holder,fetched,stream
+types+=,share,found,search_end,serving,streaming_activity,fetch_progress,bad_holder,fetched,stream
 documented=$("$python" "$schema" --list-types | paste -sd, -)
 [[ $(tr , '\n' <<<"$documented" | sort) == $(tr , '\n' <<<"$types" | sort) ]] ||
   fail "docs/json.md documents the types $documented, this test expects $types: run the" \

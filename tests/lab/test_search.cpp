@@ -2,22 +2,31 @@
 // config and cache directories, as separate machines have); `mcast search` on one host finds the
 // files of every node, the same content with the same hash; a friends-only share is invisible to
 // a stranger's search and visible to a friend's; a file changed under a running node is hashed
-// again and found with its new hash; forged and unbound answers change nothing.
+// again and found with its new hash (also one replaced keeping its size and mtime); forged and
+// unbound answers change nothing. `search --streaming` lists a file being fetched with its
+// viewer and a declared live stream, and serving gives way to that live stream.
 // Fetch through the CLI too (`mcast fetch --json` on a host without a node): a file pulled from
 // two holders at once and verified; a fetch killed with SIGKILL half-way and run again transfers
 // only what was missing; `fetch --stream` gives curl the exact bytes of each Range; a holder
-// whose copy changed behind its catalogue (same size and mtime, other bytes), or is edited while
+// whose copy changed behind its catalogue (written through a mapping), or is edited while
 // a fetch runs, is dropped and never makes a corrupt file. Holders' links are slowed with tc where
 // a test needs a transfer to last. At the scale: one search across ten nodes (an 11-host
 // lab), and a 200 MB file fetched and verified.
 #include "lab_fixture.hpp"
+
+#include <sys/mman.h>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <memory>
 #include <random>
 #include <regex>
 #include <set>
@@ -337,6 +346,21 @@ TEST_F(Search, AChangedFileIsHashedAgain) {
             new_root = std::string(now[0].at("root").as_string());
     }
     EXPECT_NE(new_root, old_root) << "the changed file was not hashed again within 10 s";
+    // Replaced by other bytes of the same size with the old mtime (a restore, `touch -r`): the
+    // inode and ctime differ, so it is hashed again too (the cache is not keyed by size and mtime
+    // alone).
+    auto restored = home(2) / "restored.txt";
+    write(restored, "THE SECOND, LONGER VERSION");
+    ASSERT_EQ(run_command({"touch", "-r", file.string(), restored.string()}).code, 0);
+    fs::rename(restored, file);
+    deadline = std::chrono::steady_clock::now() + 10s;
+    std::string third = new_root;
+    while (third == new_root && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(300ms);
+        auto now = search(1, {"report"});
+        if (now.size() == 1) third = std::string(now[0].at("root").as_string());
+    }
+    EXPECT_NE(third, new_root) << "a copy with the same size and mtime kept its old hash";
     // A link out of the share is never catalogued.
     fs::create_symlink(home(2) / "config", home(2) / "docs" / "escape");
     fs::create_symlink(key(2), home(2) / "docs" / "key.pem");
@@ -496,23 +520,34 @@ TEST_F(Search, FetchStreamGivesCurlTheBytesOfEachRange) {
 }
 
 TEST_F(Search, AHolderWhoseCopyChangedBehindItsCatalogueIsABadHolder) {
-    // h3's copy is replaced after it was hashed by other bytes of the same size with the old
-    // mtime (a copy that keeps times, a restore): its node finds size and mtime in its hash cache
-    // and goes on answering with the old hash, and serves bytes that do not match it.
+    // h3's copy changes after it was hashed without its node knowing: other bytes written
+    // through a shared mapping that stays open (a database, a torrent client do this). Writes to
+    // a mapping raise no inotify event, and closing it would, so it stays open until the end:
+    // the node goes on answering with the old hash, and serves bytes that do not match it.
     constexpr std::size_t size = 12u << 20;
     auto found = offer({2, 3}, "match.mkv", size, 7, "100mbit");
     ASSERT_EQ(found.size(), 2u);
     auto root = text(found[2], "root");
     auto copy = home(3) / "films" / "match.mkv";
-    auto changed = dir_ / "changed.mkv";
-    write_random(changed, size, 8);
-    ASSERT_EQ(run_command({"touch", "-r", copy.string(), changed.string()}).code, 0);
-    fs::rename(changed, copy);
-    std::this_thread::sleep_for(1s); // the node sees the change, and keeps its cached hashes
+    int fd = ::open(copy.c_str(), O_RDWR | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    void* map = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    ::close(fd); // the mapping holds the file: no close event until it goes
+    ASSERT_NE(map, MAP_FAILED);
+    std::unique_ptr<void, std::function<void(void*)>> unmap(map,
+                                                            [](void* p) { ::munmap(p, size); });
+    std::mt19937_64 rng(8);
+    for (std::size_t i = 0; i < size; i += 8) {
+        auto v = rng();
+        std::memcpy(static_cast<char*>(map) + i, &v, 8);
+    }
+    ASSERT_EQ(::msync(map, size, MS_SYNC), 0);
+    std::this_thread::sleep_for(1s); // were there an event, the node would see it by now
     bool still = false;
     for (const auto& f : search(1, {"match.mkv"}))
         still = still || (f.at("node").as_string() == ids_[3] && text(f, "root") == root);
     ASSERT_TRUE(still) << "h3's node hashed its copy again: nothing to test";
+    ASSERT_NE(sha256_of(copy), sha256_of(home(2) / "films" / "match.mkv")) << "not changed";
     auto out = got("match.mkv");
 
     // From h3 alone: reported, and no file (no holder left for the blocks: exit 2).
@@ -581,4 +616,116 @@ TEST_F(Search, AHolderWhoseFileChangesDuringAFetchIsDropped) {
         if (now == root) std::this_thread::sleep_for(300ms);
     }
     EXPECT_NE(now, root) << "h3's node did not hash its changed file again";
+}
+
+TEST_F(Search, StreamingListsServesWithViewersAndLiveStreamsAndServingGivesWay) {
+    // h2 serves a file that h1 fetches (h2's link at 16 Mbit/s: about 13 s for 24 MiB); h3, with
+    // a resident node of its own, asks what is being streamed: h2 serving the file to h1. Then a
+    // live stream declared on h3 shows too, and h2's server gives way to it (no uplink figure in
+    // the lab: the advice's floor, 256 kbit/s) until it is cleared.
+    constexpr std::size_t size = 24u << 20;
+    auto found = offer({2}, "match.mp4", size, 31, "16mbit");
+    ASSERT_EQ(found.size(), 1u);
+    nodes_.push_back(node_on(3, "n3"));
+    auto streaming = [&](std::vector<std::string> terms = {}) {
+        std::vector<std::string> args{"search", "--streaming", "--json"};
+        args.insert(args.end(), terms.begin(), terms.end());
+        auto r = on(3, args);
+        EXPECT_TRUE(r.code == 0 || r.code == 1) << r.err;
+        return r;
+    };
+    // The one serve of h2 in a streaming search's output, and its one viewer.
+    auto viewer_of = [&](const CommandResult& r) -> std::optional<json::object> {
+        auto serving = records(r.out, "serving");
+        if (serving.size() != 1) {
+            ADD_FAILURE() << "not one serve: " << r.out;
+            return std::nullopt;
+        }
+        const auto& s = serving[0];
+        EXPECT_EQ(s.at("node").as_string(), ids_[2]);
+        const auto& viewers = s.at("viewers").as_array();
+        if (viewers.size() != 1) {
+            ADD_FAILURE() << "not one viewer: " << r.out;
+            return std::nullopt;
+        }
+        EXPECT_EQ(s.at("rate_bps"), viewers[0].as_object().at("rate_bps"));
+        return viewers[0].as_object();
+    };
+    // Nothing served yet, nothing declared: exit 1, no records.
+    auto before = streaming();
+    EXPECT_EQ(before.code, 1) << before.out << before.err;
+    EXPECT_TRUE(records(before.out, "serving").empty()) << before.out;
+
+    auto fetcher = start_fetch(1, {text(found[2], "id"), "-o", got("match.mp4").string()});
+    ASSERT_TRUE(fetcher.wait_for_line(Stream::out, std::regex("\"fetch_progress\""), 20s))
+        << fetcher.out() << fetcher.err();
+    // Past the first moments, when the socket's buffer filled faster than the link.
+    std::this_thread::sleep_for(2500ms);
+
+    auto r = streaming();
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    auto serving = records(r.out, "serving");
+    ASSERT_EQ(serving.size(), 1u) << r.out;
+    EXPECT_EQ(serving[0].at("node_name").as_string(), "n2");
+    EXPECT_EQ(serving[0].at("share").as_string(), "films");
+    EXPECT_EQ(serving[0].at("path").as_string(), "match.mp4");
+    EXPECT_EQ(serving[0].at("root"), found[2].at("root"));
+    auto v = viewer_of(r);
+    ASSERT_TRUE(v);
+    EXPECT_EQ(v->at("node").as_string(), ids_[1]) << "the viewer is h1, by its client certificate";
+    EXPECT_GE(v->at("age_ms").as_int64(), 2000);
+    EXPECT_GT(v->at("bytes").as_int64(), 0);
+    // h2's link carries 16 Mbit/s: the rate is of that order, neither small nor beyond the link.
+    const auto free = v->at("rate_bps").as_int64();
+    EXPECT_GT(free, 4'000'000) << r.out;
+    EXPECT_LT(free, 40'000'000) << r.out;
+    EXPECT_TRUE(records(r.out, "streaming_activity").empty()) << r.out;
+    // A term that matches no served file leaves the serve out.
+    auto other = streaming({"nothing-like-it"});
+    EXPECT_EQ(other.code, 1) << other.out;
+    EXPECT_TRUE(records(other.out, "serving").empty()) << other.out;
+
+    // A live stream on h3 (priority 6): listed, and h2's serving (bulk, priority 2) gives way.
+    auto set = on(3, {"activity", "set", "live-stream", "--rate", "8Mbit", "--for", "1m", "--label",
+                      "match", "--json"});
+    ASSERT_EQ(set.code, 0) << set.err;
+    const std::string id(records(set.out, "activity").at(0).at("id").as_string());
+    std::this_thread::sleep_for(3500ms); // the report (at once), the advice (each second), 2 s
+    r = streaming();
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    auto live = records(r.out, "streaming_activity");
+    ASSERT_EQ(live.size(), 1u) << r.out;
+    EXPECT_EQ(live[0].at("node").as_string(), ids_[3]);
+    EXPECT_TRUE(live[0].at("local").as_bool());
+    EXPECT_EQ(live[0].at("class").as_string(), "live-stream");
+    EXPECT_EQ(live[0].at("label").as_string(), "match");
+    EXPECT_EQ(live[0].at("rate_bps").as_int64(), 8'000'000);
+    v = viewer_of(r);
+    ASSERT_TRUE(v);
+    const auto held = v->at("rate_bps").as_int64();
+    EXPECT_LT(held, 1'000'000) << "h2 did not give way: " << r.out;
+    auto human = on(3, {"search", "--streaming", "match"});
+    EXPECT_EQ(human.code, 0) << human.err;
+    EXPECT_NE(human.out.find("films/match.mp4"), std::string::npos) << human.out;
+    EXPECT_NE(human.out.find("live-stream"), std::string::npos) << human.out;
+
+    // Cleared: full speed again.
+    ASSERT_EQ(on(3, {"activity", "clear", id}).code, 0);
+    std::this_thread::sleep_for(3500ms);
+    r = streaming();
+    v = viewer_of(r);
+    ASSERT_TRUE(v);
+    const auto cleared = v->at("rate_bps").as_int64();
+    EXPECT_GT(cleared, 4'000'000) << r.out;
+    RecordProperty("free_bps", std::to_string(free));
+    RecordProperty("held_bps", std::to_string(held));
+    RecordProperty("cleared_bps", std::to_string(cleared));
+    std::printf("serving h2 -> h1: free %lld bit/s, giving way %lld, cleared %lld\n",
+                static_cast<long long>(free), static_cast<long long>(held),
+                static_cast<long long>(cleared));
+
+    auto code = fetcher.wait(90s);
+    ASSERT_TRUE(code);
+    EXPECT_EQ(*code, 0) << fetcher.err();
+    EXPECT_EQ(sha256_of(got("match.mp4")), sha256_of(home(2) / "films" / "match.mp4"));
 }

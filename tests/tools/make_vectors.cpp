@@ -9,8 +9,8 @@
 #include <mcast/pairing.hpp>
 #include <mcast/ping.hpp>
 #include <mcast/presence.hpp>
-#include <mcast/speed.hpp>
 #include <mcast/search.hpp>
+#include <mcast/speed.hpp>
 #include <mcast/tuple_codec.hpp>
 #include <mcast/weather.hpp>
 #include <mcast/wire.hpp>
@@ -293,6 +293,45 @@ int main(int argc, char** argv) {
             typed("valid-search-answer",
                   "search answer (0x11) to the query's nonce: part 1 of 1, one file, not truncated",
                   type_byte(MessageType::search_answer), encode_search_answer(sa), 161);
+            // Section 13.4: the streaming form of both.
+            SearchQuery stq;
+            stq.nonce = nonce;
+            stq.limit = 50;
+            stq.streaming = true;
+            typed("valid-search-query-streaming",
+                  "streaming search query (0x10): what is being served now, any file (seventh "
+                  "value true)",
+                  type_byte(MessageType::search_query), encode_search_query(stq), 163);
+            SearchAnswer st;
+            st.nonce = nonce;
+            st.name = "media-pc";
+            st.streaming = true;
+            SearchServe sv;
+            sv.share = hit.share;
+            sv.path = hit.path;
+            sv.size = hit.size;
+            sv.type = hit.type;
+            sv.root = hit.root;
+            ServeClient viewer;
+            NodeId viewer_id;
+            for (std::size_t i = 0; i < viewer_id.digest.size(); ++i)
+                viewer_id.digest[i] = static_cast<std::uint8_t>(0x90 + i);
+            viewer.node = viewer_id;
+            viewer.address = "192.168.1.23";
+            viewer.age_ms = 95'000;
+            viewer.rate_bps = 12'000'000;
+            viewer.bytes = 142'500'000;
+            ServeClient anonymous; // no client certificate: null node
+            anonymous.address = "fd00::7";
+            anonymous.age_ms = 2'500;
+            anonymous.rate_bps = 4'000'000;
+            anonymous.bytes = 1'250'000;
+            sv.clients = {viewer, anonymous};
+            st.serves = {sv};
+            typed("valid-search-answer-streaming",
+                  "streaming search answer (0x11): part 1 of 1, no hits, one file served to two "
+                  "clients (one without a client certificate)",
+                  type_byte(MessageType::search_answer), encode_search_answer(st), 164);
             auto bad = encode_search_query(sq);
             bad[5] = std::int64_t{0};
             if (decode_search_query(bad)) {

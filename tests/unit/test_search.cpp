@@ -171,3 +171,123 @@ TEST(SearchPacking, SplitsIntoBoundedDatagramsAndSaysWhenTruncated) {
     EXPECT_TRUE(none[0].hits.empty());
     EXPECT_TRUE(none[0].truncated);
 }
+
+// --- streaming queries and answers (docs/protocol.md 13.4) ---
+
+namespace {
+
+SearchServe serve(std::string path, int clients = 1) {
+    SearchServe s;
+    s.share = "films";
+    s.path = std::move(path);
+    s.size = 5u << 20;
+    s.type = media_type_of(s.path);
+    s.root.fill(0x33);
+    for (int i = 0; i < clients; ++i) {
+        ServeClient c;
+        if (i % 2 == 0) {
+            NodeId id;
+            id.digest.fill(static_cast<std::uint8_t>(i + 1));
+            c.node = id;
+        }
+        c.address = "10.0.0." + std::to_string(i + 2);
+        c.age_ms = 1500 + i;
+        c.rate_bps = 8'000'000;
+        c.bytes = 3'000'000;
+        s.clients.push_back(c);
+    }
+    return s;
+}
+
+} // namespace
+
+TEST(SearchStreaming, QueryFlagRoundTripsAndPlainQueriesKeepSixValues) {
+    auto q = query({"holiday"});
+    EXPECT_EQ(encode_search_query(q).size(), 6u);
+    q.streaming = true;
+    auto t = encode_search_query(q);
+    ASSERT_EQ(t.size(), 7u);
+    EXPECT_EQ(decode_search_query(t), q);
+    t[6] = Value(false); // the seventh value is there only to say true
+    EXPECT_FALSE(decode_search_query(t));
+    t[6] = Value(std::int64_t{1});
+    EXPECT_FALSE(decode_search_query(t));
+    t = encode_search_query(q);
+    t.push_back(Value(true));
+    EXPECT_FALSE(decode_search_query(t)); // eight
+}
+
+TEST(SearchStreaming, AnswersCarryServesAndRefuseTheWrongShape) {
+    SearchAnswer a;
+    a.nonce.fill(9);
+    a.name = "nas";
+    a.streaming = true;
+    a.serves = {serve("2024/Holiday.mkv", 3), serve("talk.mp4")};
+    auto t = encode_search_answer(a);
+    ASSERT_EQ(t.size(), 7u);
+    auto back = decode_search_answer(t);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(*back, a);
+    EXPECT_FALSE(back->serves[0].clients[1].node); // a client without a certificate: null
+
+    SearchAnswer plain;
+    plain.hits = {hit("a.mkv")};
+    EXPECT_EQ(encode_search_answer(plain).size(), 6u);
+    EXPECT_FALSE(decode_search_answer(encode_search_answer(plain))->streaming);
+
+    auto bad = [&](auto change) {
+        SearchAnswer b = a;
+        change(b);
+        return !decode_search_answer(encode_search_answer(b));
+    };
+    EXPECT_TRUE(bad([](SearchAnswer& b) { b.hits = {hit("a.mkv")}; }));     // hits and serves
+    EXPECT_TRUE(bad([](SearchAnswer& b) { b.serves[1].clients.clear(); })); // a serve to nobody
+    EXPECT_TRUE(bad([](SearchAnswer& b) { b.serves[0] = serve("x.mkv", 17); }));
+    EXPECT_TRUE(
+        bad([](SearchAnswer& b) { b.serves[0].clients[0].address = std::string(65, '1'); }));
+    EXPECT_TRUE(bad([](SearchAnswer& b) { b.serves[0].clients[0].age_ms = -1; }));
+    EXPECT_TRUE(bad([](SearchAnswer& b) { b.serves[0].clients[0].rate_bps = 1'000'000'000'001; }));
+    EXPECT_TRUE(bad([](SearchAnswer& b) { b.serves[0].type = std::string(17, 'v'); }));
+    // A node id that is not 32 bytes.
+    auto t2 = encode_search_answer(a);
+    List client{Value(Bytes{ByteBuffer(31, 1)}), Value(std::string("10.0.0.2")),
+                Value(std::int64_t{1}), Value(std::int64_t{1}), Value(std::int64_t{1})};
+    List serve_l{Value(std::string("films")),     Value(std::string("a.mkv")),
+                 Value(std::int64_t{1}),          Value(std::string("video")),
+                 Value(Bytes{ByteBuffer(32, 1)}), Value(List{Value(client)})};
+    t2[6] = Value(List{Value(serve_l)});
+    client[0] = Value(Bytes{ByteBuffer(32, 1)});
+    serve_l[5] = Value(List{Value(client)});
+    auto t3 = t2;
+    t3[6] = Value(List{Value(serve_l)});
+    EXPECT_TRUE(decode_search_answer(t3)); // the same with 32 bytes is fine
+    EXPECT_FALSE(decode_search_answer(t2));
+}
+
+TEST(SearchStreaming, PackingSplitsServesLikeHits) {
+    Nonce n{};
+    n.fill(2);
+    std::vector<SearchServe> serves;
+    for (int i = 0; i < 20; ++i)
+        serves.push_back(serve("folder/stream " + std::to_string(i) + ".mkv", 4));
+    auto parts = pack_streaming_answer(n, "nas", serves, false, 1200);
+    ASSERT_GT(parts.size(), 1u);
+    ASSERT_LE(parts.size(), max_answer_parts);
+    std::size_t total = 0;
+    for (const auto& p : parts) {
+        EXPECT_TRUE(p.streaming);
+        EXPECT_TRUE(p.hits.empty());
+        EXPECT_LE(encoded_size(encode_search_answer(p)), 1200u);
+        EXPECT_EQ(decode_search_answer(encode_search_answer(p)), p);
+        total += p.serves.size();
+    }
+    EXPECT_GE(total, 8u);  // more than one per datagram
+    EXPECT_LT(total, 20u); // but four datagrams cannot hold twenty serves of four clients
+    EXPECT_TRUE(parts[0].truncated);
+
+    auto none = pack_streaming_answer(n, "nas", {}, false, 1200);
+    ASSERT_EQ(none.size(), 1u); // a node serving nothing still answers
+    EXPECT_TRUE(none[0].streaming);
+    EXPECT_TRUE(none[0].serves.empty());
+    EXPECT_FALSE(none[0].truncated);
+}

@@ -1,8 +1,11 @@
 // The transfer layer's sans-IO pieces: the verified-block map and its sidecar codec, the range
-// plan across holders, the connection bounds.
+// plan across holders, the connection bounds, what the server is serving now, and its pace
+// under weather advice (an injected clock).
 #include "transfer/block_map.hpp"
 #include "transfer/connection_slots.hpp"
 #include "transfer/range_plan.hpp"
+#include "transfer/send_pacer.hpp"
+#include "transfer/serve_table.hpp"
 
 #include <gtest/gtest.h>
 
@@ -192,4 +195,129 @@ TEST(ConnectionSlots, BoundPerPeerAndInTotal) {
     }
     EXPECT_EQ(slots.used(), 2u);
     EXPECT_EQ(slots.used_by("c"), 0u);
+}
+
+namespace {
+
+using namespace std::chrono_literals;
+const mcast::MonoTime t0{std::chrono::seconds(1000)};
+
+mcast::Digest root_n(std::uint8_t n) {
+    mcast::Digest d{};
+    d.fill(n);
+    return d;
+}
+
+mcast::NodeId node_n(std::uint8_t n) {
+    mcast::NodeId id;
+    id.digest.fill(n);
+    return id;
+}
+
+} // namespace
+
+TEST(ServeTable, OneStreamPerFileAndClientAcrossKeepAliveRequests) {
+    ServeTable t(3s, 2s);
+    // A fetcher's Range requests one after another on one connection: one stream.
+    for (int i = 0; i < 4; ++i) {
+        auto at = t0 + std::chrono::milliseconds(500 * i);
+        auto k = t.begin(root_n(1), node_n(7), "10.0.0.7", at);
+        t.sent(k, 500'000, at + 100ms);
+        t.end(k, at + 200ms);
+    }
+    // Another client of the same file, without a certificate, and still writing.
+    auto k2 = t.begin(root_n(1), std::nullopt, "::ffff:10.0.0.9", t0 + 1s);
+    t.sent(k2, 100'000, t0 + 1500ms);
+
+    auto now = t.current(t0 + 2s);
+    ASSERT_EQ(now.size(), 2u);
+    const mcast::Serving* a = nullptr;
+    const mcast::Serving* b = nullptr;
+    for (const auto& s : now)
+        (s.client.node ? a : b) = &s;
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->root, root_n(1));
+    EXPECT_EQ(*a->client.node, node_n(7));
+    EXPECT_EQ(a->client.bytes, 2'000'000u);
+    EXPECT_EQ(a->client.age_ms, 2000);
+    // 2 MB over the 2 s window: 8 Mbit/s.
+    EXPECT_EQ(a->client.rate_bps, 8'000'000u);
+    EXPECT_EQ(b->client.address, "10.0.0.9");
+    EXPECT_EQ(b->client.bytes, 100'000u);
+    EXPECT_EQ(b->client.age_ms, 1000);
+    EXPECT_EQ(b->client.rate_bps, 800'000u); // 100 kB over its one second
+
+    // Quiet past the linger: the finished one is gone, the open one stays (rate 0 now).
+    now = t.current(t0 + 1700ms + 3s + 1ms);
+    ASSERT_EQ(now.size(), 1u);
+    EXPECT_EQ(now[0].client.address, "10.0.0.9");
+    EXPECT_EQ(now[0].client.rate_bps, 0u);
+    t.end(k2, t0 + 5s);
+    EXPECT_TRUE(t.current(t0 + 8s + 1ms).empty());
+
+    // The same client again later: a new stream, counted from zero.
+    auto k3 = t.begin(root_n(1), node_n(7), "10.0.0.7", t0 + 20s);
+    t.sent(k3, 10, t0 + 20s);
+    now = t.current(t0 + 20s);
+    ASSERT_EQ(now.size(), 1u);
+    EXPECT_EQ(now[0].client.bytes, 10u);
+    EXPECT_EQ(now[0].client.age_ms, 0);
+}
+
+TEST(SendPacer, FullSpeedWhenClearAndTheAdvisedRateWhenYielding) {
+    EXPECT_EQ(paced_rate(std::nullopt, 256000), std::nullopt); // no weather: full speed
+    EXPECT_EQ(paced_rate(mcast::Advice{}, 256000), std::nullopt);
+    mcast::Advice yield{true, 4'000'000, "media-pc live-stream (priority 6)"};
+    EXPECT_EQ(paced_rate(yield, 256000), 4'000'000u);
+    yield.rate_bps.reset(); // yield, no rate: the floor, never a stop
+    EXPECT_EQ(paced_rate(yield, 256000), 256000u);
+
+    SendPacer p(100ms);
+    auto now = t0;
+    // Clear: never a wait, whatever is written.
+    for (int i = 0; i < 100; ++i) {
+        EXPECT_EQ(p.wait(now), 0ns);
+        p.spent(64 * 1024, now);
+    }
+
+    // A sender that writes 64 KiB pieces as fast as the pacer lets it, for `secs`: the bytes it
+    // gets out.
+    auto run = [&](double secs) {
+        std::uint64_t bytes = 0;
+        auto end = now + std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             std::chrono::duration<double>(secs));
+        while (true) {
+            now += p.wait(now);
+            if (now >= end) break;
+            p.spent(64 * 1024, now);
+            bytes += 64 * 1024;
+        }
+        now = end;
+        return bytes;
+    };
+    p.set_rate(8'000'000, now); // 1 MB/s
+    auto sent = run(10);
+    // 10 s at 1 MB/s, plus the first burst (100 ms, 100 kB) and at most one piece over.
+    EXPECT_GE(sent, 10'000'000u);
+    EXPECT_LE(sent, 10'000'000u + 100'000 + 2 * 64 * 1024);
+
+    p.set_rate(800'000, now); // a slower advice: 100 kB/s from now on
+    sent = run(10);
+    EXPECT_GE(sent, 1'000'000u - 64 * 1024);
+    EXPECT_LE(sent, 1'000'000u + 2 * 64 * 1024);
+
+    p.set_rate(std::nullopt, now); // the weather cleared: at once full speed
+    EXPECT_EQ(p.wait(now), 0ns);
+    p.spent(10'000'000, now);
+    EXPECT_EQ(p.wait(now), 0ns);
+
+    // After a quiet spell the credit is one burst, not the whole spell.
+    p.set_rate(8'000'000, now);
+    now += 60s;
+    p.spent(64 * 1024, now);
+    EXPECT_EQ(p.wait(now), 0ns);
+    p.spent(1'000'000, now);
+    auto w = p.wait(now);
+    EXPECT_GT(w, 900ms); // about a megabyte owed at 1 MB/s
+    EXPECT_LT(w, 1100ms);
 }

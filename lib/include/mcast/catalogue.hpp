@@ -2,7 +2,7 @@
 // kept in the shares file next to the trust file), and the catalogue of the files in them, each
 // with its content hash (block_tree.hpp). The catalogue is what search answers from and what a
 // transfer may serve: nothing outside it is reachable. Hashes are cached on disk by (path, size,
-// mtime), so a restart does not hash again.
+// mtime, ctime, inode), so a restart does not hash again.
 #pragma once
 
 #include <mcast/block_tree.hpp>
@@ -60,17 +60,23 @@ struct CatalogueEntry {
     Manifest manifest;
 };
 
-// The cache's key: a file as it was when it was hashed.
+// The cache's key: a file as it was when it was hashed. Size and mtime alone are not enough: a
+// file replaced by other bytes of the same size with its mtime set back (`touch -r`, a copy or
+// restore that keeps times) would keep its old hash. Its inode and ctime change then (ctime
+// cannot be set back by anyone but the clock), so they are part of the key too.
 struct HashKey {
     std::string file; // absolute path on this machine
     std::uint64_t size = 0;
     std::int64_t mtime_ns = 0;
+    std::int64_t ctime_ns = 0;
+    std::uint64_t inode = 0;
     friend auto operator<=>(const HashKey&, const HashKey&) = default;
 };
 using HashCache = std::map<HashKey, Manifest>;
 
 // The result of reading the cache: its entries, or a warning saying why it was not usable
-// (corrupt, another format); a missing file is an empty cache and no warning.
+// (corrupt, another format, an older version: rebuilt, never served); a missing file is an
+// empty cache and no warning.
 struct HashCacheLoad {
     HashCache entries;
     std::string warning;
@@ -98,6 +104,14 @@ public:
     // at most `limit`, in share and path order; `truncated` is set when there were more.
     std::vector<SearchHit> search(const SearchQuery& q, bool trusted, std::size_t limit,
                                   bool& truncated) const;
+    // What a streaming answer lists (docs/protocol.md section 13.4): the files `now` says are
+    // being sent, one entry per content hash with its clients (fastest first, at most
+    // max_serve_clients), named by the first catalogue entry with that hash that the querier
+    // may see and that matches q; a hash no visible entry has is left out. In share and path
+    // order, at most `limit`; `truncated` is set when there were more.
+    std::vector<SearchServe> serving(const SearchQuery& q, bool trusted,
+                                     const std::vector<Serving>& now, std::size_t limit,
+                                     bool& truncated) const;
 
 private:
     std::vector<Share> shares_;
@@ -114,8 +128,8 @@ struct IndexStats {
 };
 
 // Walks every share and builds the catalogue, hashing only files the cache does not hold as they
-// are (path, size, mtime); `cache` is replaced by what this pass found. Symbolic links are
-// followed only to regular files inside the same share; directories behind links are not
+// are (path, size, mtime, ctime, inode); `cache` is replaced by what this pass found. Symbolic
+// links are followed only to regular files inside the same share; directories behind links are not
 // entered. `keep_going` is asked between files (false: stop, nullopt returned).
 MCAST_API std::optional<Catalogue> index_shares(const std::vector<Share>& shares, HashCache& cache,
                                                 IndexStats& stats,

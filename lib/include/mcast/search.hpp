@@ -5,6 +5,7 @@
 
 #include <mcast/block_tree.hpp>
 #include <mcast/export.hpp>
+#include <mcast/identity.hpp>
 #include <mcast/presence.hpp>
 #include <mcast/value.hpp>
 
@@ -22,6 +23,7 @@ constexpr std::int64_t max_search_limit = 100;        // results one node may be
 constexpr std::size_t max_answer_results = 100;       // entries one answer datagram may hold
 constexpr std::size_t max_answer_parts = 4;           // datagrams one node answers one query with
 constexpr std::size_t max_search_string_bytes = 1024; // share labels and paths in answers
+constexpr std::size_t max_serve_clients = 16;         // clients one serve entry may list
 
 // What a query asks (type 0x10).
 struct SearchQuery {
@@ -31,6 +33,8 @@ struct SearchQuery {
     std::uint64_t min_size = 0;
     std::optional<std::uint64_t> max_size;
     std::int64_t limit = 50; // at most this many results from each node (1-100)
+    // Asks for the files being served now (section 13.4) instead of the files held.
+    bool streaming = false;
     friend bool operator==(const SearchQuery&, const SearchQuery&) = default;
 };
 
@@ -46,6 +50,34 @@ struct SearchHit {
     friend bool operator==(const SearchHit&, const SearchHit&) = default;
 };
 
+// One client a node's HTTPS server is sending a file to now.
+struct ServeClient {
+    std::optional<NodeId> node; // from its client certificate's key; nullopt: it showed none
+    std::string address;        // where it connects from
+    std::int64_t age_ms = 0;    // since this stream began
+    std::uint64_t rate_bps = 0; // over the last few seconds
+    std::uint64_t bytes = 0;    // sent to it in this stream so far
+    friend bool operator==(const ServeClient&, const ServeClient&) = default;
+};
+
+// One file a node is serving now, and to whom (an entry of a streaming answer).
+struct SearchServe {
+    std::string share;
+    std::string path;
+    std::uint64_t size = 0;
+    std::string type; // media type
+    Digest root{};
+    std::vector<ServeClient> clients; // 1-16
+    friend bool operator==(const SearchServe&, const SearchServe&) = default;
+};
+
+// What a node's HTTPS server says it is sending now: one file (by content hash) to one client.
+struct Serving {
+    Digest root{};
+    ServeClient client;
+    friend bool operator==(const Serving&, const Serving&) = default;
+};
+
 // One answer datagram (type 0x11): part `part` of `parts` of one node's answer to one query.
 struct SearchAnswer {
     Nonce nonce{};
@@ -54,6 +86,9 @@ struct SearchAnswer {
     bool truncated = false; // the node matched more than it answers
     std::string name;       // the node's announced name (at most 255 bytes)
     std::vector<SearchHit> hits;
+    // An answer to a streaming query: it carries `serves` (and no hits).
+    bool streaming = false;
+    std::vector<SearchServe> serves;
     friend bool operator==(const SearchAnswer&, const SearchAnswer&) = default;
 };
 
@@ -82,5 +117,10 @@ MCAST_API bool term_matches(std::string_view term, std::string_view path);
 MCAST_API std::vector<SearchAnswer> pack_search_answer(const Nonce& nonce, const std::string& name,
                                                        const std::vector<SearchHit>& hits,
                                                        bool truncated, std::size_t budget);
+// The same for a streaming answer: `serves` into at most max_answer_parts datagrams.
+MCAST_API std::vector<SearchAnswer> pack_streaming_answer(const Nonce& nonce,
+                                                          const std::string& name,
+                                                          const std::vector<SearchServe>& serves,
+                                                          bool truncated, std::size_t budget);
 
 } // namespace mcast

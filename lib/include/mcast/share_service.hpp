@@ -29,11 +29,15 @@ struct ShareOptions {
     std::size_t max_results = 50;            // per query from this node, whatever the query asks
     std::size_t max_queries_per_second = 20; // beyond: not answered (counted rate_limited)
     std::function<void(const std::string&)> warn; // corrupt cache, unreadable share, …
+    // What this node's HTTPS server is sending now (streaming queries, docs/protocol.md section
+    // 13.4); empty: nothing is served, and streaming queries get answers with no serves.
+    std::function<std::vector<Serving>()> serving;
 };
 
 // What the service did and refused (`mcast share list --json` shows it).
 struct ShareStats {
-    std::uint64_t queries = 0;      // search queries delivered to the service
+    std::uint64_t queries = 0;      // search queries delivered to the service (streaming too)
+    std::uint64_t streaming = 0;    // of them, streaming queries answered
     std::uint64_t answered = 0;     // queries answered (with at least one datagram)
     std::uint64_t malformed = 0;    // queries of the wrong shape (section 13.2): dropped
     std::uint64_t repeated = 0;     // a nonce already answered: dropped
@@ -81,6 +85,14 @@ struct MCAST_API SearchResult {
     std::string id() const;
 };
 
+// One file a node is serving now (a streaming search, SearchQuery::streaming).
+struct MCAST_API StreamResult {
+    NodeId node; // the node that serves it
+    std::string node_name;
+    std::string source;
+    SearchServe serve;
+};
+
 // What a search heard and refused.
 struct SearchStats {
     std::uint64_t queries_sent = 0;
@@ -110,6 +122,8 @@ public:
     Search& operator=(const Search&) = delete;
 
     void on_result(std::function<void(const SearchResult&)> h);
+    // A streaming search's results (each node's serves), instead of on_result's files.
+    void on_stream(std::function<void(const StreamResult&)> h);
     void on_done(std::function<void()> h);
     void start();
     void stop();

@@ -5,11 +5,14 @@
 #include <mcast/share/tls.hpp>
 
 #include "transfer/connection_slots.hpp"
+#include "transfer/send_pacer.hpp"
+#include "transfer/serve_table.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -44,10 +47,17 @@ struct HttpsServer::Impl : std::enable_shared_from_this<Impl> {
     ServerCounters counters;
     std::list<std::weak_ptr<Stream>> open; // to end them on stop()
     bool stopped = false;
+    ServeTable serves;
+    // Weather pacing: the advice source, asked at most once a second, and the bucket.
+    std::function<std::optional<Advice>()> advice;
+    std::uint64_t floor_bps = 0;
+    std::chrono::steady_clock::time_point asked{};
+    SendPacer pacer;
 
     asio::awaitable<void> accept_loop();
     asio::awaitable<void> serve(tcp::socket socket);
-    asio::awaitable<bool> respond(Stream& stream, Response res);
+    asio::awaitable<bool> respond(Stream& stream, Response res, const Peer* peer = nullptr);
+    asio::awaitable<void> pace(Stream& stream);
 };
 
 asio::awaitable<void> HttpsServer::Impl::accept_loop() {
@@ -64,19 +74,49 @@ asio::awaitable<void> HttpsServer::Impl::accept_loop() {
     }
 }
 
+// Holds the next write back while the weather advice asks this bulk sender to keep below a
+// rate (send_pacer.hpp); the advice is asked again once a second.
+asio::awaitable<void> HttpsServer::Impl::pace(Stream& stream) {
+    if (!advice) co_return;
+    auto now = std::chrono::steady_clock::now();
+    if (now - asked >= std::chrono::seconds(1)) {
+        asked = now;
+        pacer.set_rate(paced_rate(advice(), floor_bps), now);
+    }
+    auto wait = pacer.wait(now);
+    if (wait.count() <= 0) co_return;
+    ++counters.paced_waits;
+    asio::steady_timer timer(stream.get_executor(), wait);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
 // Writes a response piece by piece, each piece under the idle timeout (a large file may take
-// long in all, but never stalls long). False when the connection is to end.
-asio::awaitable<bool> HttpsServer::Impl::respond(Stream& stream, Response res) {
+// long in all, but never stalls long). A file body is a stream of serving() while it goes.
+// False when the connection is to end.
+asio::awaitable<bool> HttpsServer::Impl::respond(Stream& stream, Response res, const Peer* peer) {
+    std::optional<ServeTable::Key> stream_key;
+    auto etag = res[http::field::etag];
+    if (peer && res.body().file && res.body().length > 0 && etag.size() == 66)
+        if (auto root = digest_from_hex(etag.substr(1, 64)))
+            stream_key = serves.begin(
+                *root, peer->key ? std::optional(NodeId::of(*peer->key)) : std::nullopt,
+                peer->address, std::chrono::steady_clock::now());
     http::response_serializer<RangeBody> sr{res};
     boost::system::error_code ec;
     while (!sr.is_done()) {
+        co_await pace(stream);
         beast::get_lowest_layer(stream).expires_after(limits.idle_timeout);
         auto n = co_await http::async_write_some(stream, sr,
                                                  asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) co_return false;
+        auto now = std::chrono::steady_clock::now();
+        if (advice) pacer.spent(n, now);
+        if (stream_key) serves.sent(*stream_key, n, now);
+        if (ec) break;
         counters.bytes_sent += n;
     }
-    co_return res.keep_alive();
+    if (stream_key) serves.end(*stream_key, std::chrono::steady_clock::now());
+    co_return !ec && res.keep_alive();
 }
 
 asio::awaitable<void> HttpsServer::Impl::serve(tcp::socket socket) {
@@ -138,7 +178,7 @@ asio::awaitable<void> HttpsServer::Impl::serve(tcp::socket socket) {
                 *stream, status_response(http::status::service_unavailable, req.version(), false));
             break;
         }
-        if (!co_await respond(*stream, handle_request(req, peer, files))) break;
+        if (!co_await respond(*stream, handle_request(req, peer, files), &peer)) break;
     }
     beast::get_lowest_layer(*stream).expires_after(std::chrono::seconds(2));
     co_await stream->async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
@@ -175,6 +215,17 @@ void HttpsServer::stop() {
 
 ServerCounters HttpsServer::counters() const {
     return impl_->counters;
+}
+
+std::vector<Serving> HttpsServer::serving() const {
+    return impl_->serves.current(std::chrono::steady_clock::now());
+}
+
+void HttpsServer::pace_by(std::function<std::optional<Advice>()> advice, std::uint64_t floor_bps) {
+    impl_->advice = std::move(advice);
+    impl_->floor_bps = floor_bps;
+    impl_->asked = {};
+    impl_->pacer.set_rate(std::nullopt, std::chrono::steady_clock::now());
 }
 
 } // namespace mcast::share

@@ -93,6 +93,107 @@ std::optional<SearchHit> decode_hit(const Value& v) {
     return h;
 }
 
+bool rate_value(const Value& v) {
+    return non_negative(v) && v.as<std::int64_t>() <= 1'000'000'000'000;
+}
+
+Value client_value(const ServeClient& c) {
+    List l;
+    l.push_back(c.node ? detail::bytes_value(c.node->digest) : Value(nullptr));
+    l.emplace_back(c.address);
+    l.emplace_back(c.age_ms);
+    l.emplace_back(static_cast<std::int64_t>(c.rate_bps));
+    l.emplace_back(static_cast<std::int64_t>(c.bytes));
+    return l;
+}
+
+std::optional<ServeClient> decode_client(const Value& v) {
+    if (!v.is<List>()) return std::nullopt;
+    const auto& l = v.as<List>();
+    ServeClient c;
+    NodeId id;
+    if (l.size() != 5 || !(l[0].is<std::nullptr_t>() || detail::fixed_bytes(l[0], id.digest)) ||
+        !short_string(l[1], 64) || !non_negative(l[2]) || !rate_value(l[3]) || !non_negative(l[4]))
+        return std::nullopt;
+    if (!l[0].is<std::nullptr_t>()) c.node = id;
+    c.address = l[1].as<std::string>();
+    c.age_ms = l[2].as<std::int64_t>();
+    c.rate_bps = static_cast<std::uint64_t>(l[3].as<std::int64_t>());
+    c.bytes = static_cast<std::uint64_t>(l[4].as<std::int64_t>());
+    return c;
+}
+
+Value serve_value(const SearchServe& s) {
+    List clients;
+    for (const auto& c : s.clients)
+        clients.push_back(client_value(c));
+    List l;
+    l.emplace_back(s.share);
+    l.emplace_back(s.path);
+    l.emplace_back(static_cast<std::int64_t>(s.size));
+    l.emplace_back(s.type);
+    l.emplace_back(detail::bytes_value(s.root));
+    l.emplace_back(std::move(clients));
+    return l;
+}
+
+std::optional<SearchServe> decode_serve(const Value& v) {
+    if (!v.is<List>()) return std::nullopt;
+    const auto& l = v.as<List>();
+    SearchServe s;
+    if (l.size() != 6 || !short_string(l[0], max_search_string_bytes) ||
+        !short_string(l[1], max_search_string_bytes) || !non_negative(l[2]) ||
+        !short_string(l[3], 16) || !detail::fixed_bytes(l[4], s.root) || !l[5].is<List>())
+        return std::nullopt;
+    const auto& clients = l[5].as<List>();
+    if (clients.empty() || clients.size() > max_serve_clients) return std::nullopt;
+    for (const auto& c : clients) {
+        auto one = decode_client(c);
+        if (!one) return std::nullopt;
+        s.clients.push_back(std::move(*one));
+    }
+    s.share = l[0].as<std::string>();
+    s.path = l[1].as<std::string>();
+    s.size = static_cast<std::uint64_t>(l[2].as<std::int64_t>());
+    s.type = l[3].as<std::string>();
+    return s;
+}
+
+// Packs entries (hits or serves) into answer parts of at most `budget` bytes of tuple each.
+template <class Entry, class ToValue>
+std::vector<SearchAnswer> pack_answer(SearchAnswer cur, const std::vector<Entry>& entries,
+                                      std::vector<Entry> SearchAnswer::*field, ToValue to_value,
+                                      bool truncated, std::size_t budget) {
+    std::vector<SearchAnswer> parts;
+    auto base = encoded_size(encode_search_answer(cur));
+    auto used = base;
+    for (const auto& e : entries) {
+        auto one = encoded_size(Tuple{to_value(e)}) - 4; // less the tuple's own count
+        if (one + base > budget) {
+            truncated = true; // an entry too large for any datagram
+            continue;
+        }
+        if (used + one > budget || (cur.*field).size() == max_answer_results) {
+            if (parts.size() + 1 == max_answer_parts) {
+                truncated = true;
+                break;
+            }
+            parts.push_back(cur);
+            (cur.*field).clear();
+            used = base;
+        }
+        (cur.*field).push_back(e);
+        used += one;
+    }
+    parts.push_back(cur);
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        parts[i].part = static_cast<std::int64_t>(i + 1);
+        parts[i].parts = static_cast<std::int64_t>(parts.size());
+        parts[i].truncated = truncated;
+    }
+    return parts;
+}
+
 } // namespace
 
 Tuple encode_search_query(const SearchQuery& q) {
@@ -106,13 +207,16 @@ Tuple encode_search_query(const SearchQuery& q) {
     t.emplace_back(static_cast<std::int64_t>(q.min_size));
     t.emplace_back(q.max_size ? Value(static_cast<std::int64_t>(*q.max_size)) : Value(nullptr));
     t.emplace_back(q.limit);
+    if (q.streaming) t.emplace_back(true);
     return t;
 }
 
 std::optional<SearchQuery> decode_search_query(const Tuple& t) {
     SearchQuery q;
-    if (t.size() != 6 || !detail::fixed_bytes(t[0], q.nonce) || !t[1].is<List>() ||
-        !short_string(t[2], 16) || !non_negative(t[3]) ||
+    // Seven values: the last one `streaming`, always true (a plain query has six).
+    if (t.size() == 7 && !(t[6].is<bool>() && t[6].as<bool>())) return std::nullopt;
+    if ((t.size() != 6 && t.size() != 7) || !detail::fixed_bytes(t[0], q.nonce) ||
+        !t[1].is<List>() || !short_string(t[2], 16) || !non_negative(t[3]) ||
         !(t[4].is<std::nullptr_t>() || non_negative(t[4])) || !t[5].is<std::int64_t>())
         return std::nullopt;
     const auto& terms = t[1].as<List>();
@@ -129,6 +233,7 @@ std::optional<SearchQuery> decode_search_query(const Tuple& t) {
     q.min_size = static_cast<std::uint64_t>(t[3].as<std::int64_t>());
     if (t[4].is<std::int64_t>()) q.max_size = static_cast<std::uint64_t>(t[4].as<std::int64_t>());
     q.limit = t[5].as<std::int64_t>();
+    q.streaming = t.size() == 7;
     if (q.limit < 1 || q.limit > max_search_limit) return std::nullopt;
     return q;
 }
@@ -144,14 +249,20 @@ Tuple encode_search_answer(const SearchAnswer& a) {
     t.emplace_back(a.truncated);
     t.emplace_back(a.name);
     t.emplace_back(std::move(hits));
+    if (a.streaming) {
+        List serves;
+        for (const auto& s : a.serves)
+            serves.push_back(serve_value(s));
+        t.emplace_back(std::move(serves));
+    }
     return t;
 }
 
 std::optional<SearchAnswer> decode_search_answer(const Tuple& t) {
     SearchAnswer a;
-    if (t.size() != 6 || !detail::fixed_bytes(t[0], a.nonce) || !t[1].is<std::int64_t>() ||
-        !t[2].is<std::int64_t>() || !t[3].is<bool>() || !short_string(t[4], 255) ||
-        !t[5].is<List>())
+    if ((t.size() != 6 && t.size() != 7) || !detail::fixed_bytes(t[0], a.nonce) ||
+        !t[1].is<std::int64_t>() || !t[2].is<std::int64_t>() || !t[3].is<bool>() ||
+        !short_string(t[4], 255) || !t[5].is<List>())
         return std::nullopt;
     a.part = t[1].as<std::int64_t>();
     a.parts = t[2].as<std::int64_t>();
@@ -166,6 +277,17 @@ std::optional<SearchAnswer> decode_search_answer(const Tuple& t) {
         auto h = decode_hit(v);
         if (!h) return std::nullopt;
         a.hits.push_back(std::move(*h));
+    }
+    if (t.size() == 7) { // a streaming answer: serves, and no hits
+        if (!t[6].is<List>() || !a.hits.empty()) return std::nullopt;
+        a.streaming = true;
+        const auto& serves = t[6].as<List>();
+        if (serves.size() > max_answer_results) return std::nullopt;
+        for (const auto& v : serves) {
+            auto s = decode_serve(v);
+            if (!s) return std::nullopt;
+            a.serves.push_back(std::move(*s));
+        }
     }
     return a;
 }
@@ -220,37 +342,21 @@ bool search_matches(const SearchQuery& q, std::string_view path, std::uint64_t s
 std::vector<SearchAnswer> pack_search_answer(const Nonce& nonce, const std::string& name,
                                              const std::vector<SearchHit>& hits, bool truncated,
                                              std::size_t budget) {
-    std::vector<SearchAnswer> parts;
     SearchAnswer cur;
     cur.nonce = nonce;
     cur.name = name.size() > 255 ? std::string() : name;
-    auto base = encoded_size(encode_search_answer(cur));
-    auto used = base;
-    for (const auto& h : hits) {
-        auto one = encoded_size(Tuple{hit_value(h)}) - 4; // less the tuple's own count
-        if (one + base > budget) {
-            truncated = true; // a hit too large for any datagram
-            continue;
-        }
-        if (used + one > budget || cur.hits.size() == max_answer_results) {
-            if (parts.size() + 1 == max_answer_parts) {
-                truncated = true;
-                break;
-            }
-            parts.push_back(cur);
-            cur.hits.clear();
-            used = base;
-        }
-        cur.hits.push_back(h);
-        used += one;
-    }
-    parts.push_back(cur);
-    for (std::size_t i = 0; i < parts.size(); ++i) {
-        parts[i].part = static_cast<std::int64_t>(i + 1);
-        parts[i].parts = static_cast<std::int64_t>(parts.size());
-        parts[i].truncated = truncated;
-    }
-    return parts;
+    return pack_answer(std::move(cur), hits, &SearchAnswer::hits, hit_value, truncated, budget);
+}
+
+std::vector<SearchAnswer> pack_streaming_answer(const Nonce& nonce, const std::string& name,
+                                                const std::vector<SearchServe>& serves,
+                                                bool truncated, std::size_t budget) {
+    SearchAnswer cur;
+    cur.nonce = nonce;
+    cur.name = name.size() > 255 ? std::string() : name;
+    cur.streaming = true;
+    return pack_answer(std::move(cur), serves, &SearchAnswer::serves, serve_value, truncated,
+                       budget);
 }
 
 } // namespace mcast
