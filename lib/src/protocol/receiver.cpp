@@ -223,8 +223,8 @@ std::size_t Receiver::plan(std::vector<Pending>& pending, std::vector<RootAhead>
     return signatures;
 }
 
-void Receiver::ingest_batch(std::span<const Arrived> batch, MonoTime now,
-                            const std::function<bool(std::size_t, IngestResult&)>& each) {
+std::size_t Receiver::ingest_batch(std::span<const Arrived> batch, MonoTime now,
+                                   const std::function<bool(std::size_t, IngestResult&)>& each) {
     std::vector<Pending> pending(batch.size());
     std::vector<RootAhead> roots;
     const auto signatures = plan(pending, roots, batch, now);
@@ -278,12 +278,13 @@ void Receiver::ingest_batch(std::span<const Arrived> batch, MonoTime now,
         checked_ahead_ += r.verified.has_value();
     for (std::size_t i = 0; i < batch.size(); ++i) {
         auto result = commit(pending[i], now);
-        if (!each(i, result)) return; // the receiver may be gone: touch nothing more
+        if (!each(i, result)) return signatures; // the receiver may be gone: touch nothing more
     }
     for (const auto& p : pending)
         wasted_ahead_ += p.signature && !p.signature_used;
     for (const auto& r : roots)
         wasted_ahead_ += r.verified && !r.used;
+    return signatures;
 }
 
 template <typename Verify>

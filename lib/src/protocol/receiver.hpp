@@ -64,8 +64,9 @@ public:
     // through; when that is at least `min_signatures` signatures, it checks them ahead through
     // the ParallelFor (set_parallel), and their results (pure functions of the bytes) stand in
     // for the checks when each datagram's turn comes. Otherwise each is checked in its turn.
-    void ingest_batch(std::span<const Arrived> batch, MonoTime now,
-                      const std::function<bool(std::size_t, IngestResult&)>& each);
+    // Returns how many signatures the plan found to check (ahead or not).
+    std::size_t ingest_batch(std::span<const Arrived> batch, MonoTime now,
+                             const std::function<bool(std::size_t, IngestResult&)>& each);
     // How ingest_batch spreads its checks (unset: on the calling thread, in turn).
     void set_parallel(ParallelFor p, std::size_t min_signatures = 2) {
         parallel_ = std::move(p);
