@@ -6,6 +6,7 @@
 #include "protocol/batcher.hpp"
 #include "protocol/receiver.hpp"
 #include "protocol/sender.hpp"
+#include "verify_pool.hpp"
 #include <mcast/wire.hpp>
 
 #include <benchmark/benchmark.h>
@@ -98,6 +99,67 @@ void BM_IngestBatched(benchmark::State& st) {
     ingest_all(st, batched(id, static_cast<std::size_t>(st.range(0)), 4096));
 }
 
+// A wake-up's 32 single-signed datagrams from four senders, on `threads` threads: 1 ingests each
+// in turn (the session without a pool), more go through ingest_batch with a VerifyPool. Wall
+// time per datagram: verification dominates, so two threads on two idle cores should near halve
+// it. The batch-signed stream (threads only engage when a wake-up holds two signatures or more)
+// is BM_IngestBatchedThreads.
+void ingest_reads(benchmark::State& st, const std::vector<ByteBuffer>& datagrams) {
+    const auto threads = static_cast<unsigned>(st.range(1));
+    PublicKeyBytes self{};
+    detail::VerifyPool pool(threads);
+    auto fresh = [&] {
+        auto r = std::make_unique<Receiver>(self, 1);
+        if (threads > 1) r->set_parallel([&](std::size_t n, const auto& fn) { pool.run(n, fn); });
+        return r;
+    };
+    auto r = fresh();
+    constexpr std::size_t per_read = 32;
+    std::size_t i = 0;
+    std::vector<Arrived> read;
+    for (auto _ : st) {
+        if (i + per_read > datagrams.size()) {
+            st.PauseTiming();
+            r = fresh();
+            i = 0;
+            st.ResumeTiming();
+        }
+        if (threads == 1) {
+            for (std::size_t k = 0; k < per_read; ++k)
+                if (r->ingest(datagrams[i + k], MonoTime{}).dropped) st.SkipWithError("dropped");
+        } else {
+            read.clear();
+            for (std::size_t k = 0; k < per_read; ++k)
+                read.push_back({datagrams[i + k], 0, {}});
+            r->ingest_batch(read, MonoTime{}, [&](std::size_t, IngestResult& res) {
+                if (res.dropped) st.SkipWithError("dropped");
+                return true;
+            });
+        }
+        i += per_read;
+    }
+    st.SetItemsProcessed(st.iterations() * static_cast<std::int64_t>(per_read));
+}
+
+void BM_IngestSingleThreads(benchmark::State& st) {
+    std::vector<Identity> ids;
+    for (int k = 0; k < 4; ++k)
+        ids.push_back(Identity::generate());
+    std::vector<Sender> senders;
+    for (auto& id : ids)
+        senders.emplace_back(id, 1);
+    auto t = sample(static_cast<std::size_t>(st.range(0)));
+    std::vector<ByteBuffer> datagrams;
+    for (int i = 0; i < 2048; ++i)
+        datagrams.push_back(senders[static_cast<std::size_t>(i) % 4].seal(1, "topic", t, 1));
+    ingest_reads(st, datagrams);
+}
+
+void BM_IngestBatchedThreads(benchmark::State& st) {
+    auto id = Identity::generate();
+    ingest_reads(st, batched(id, static_cast<std::size_t>(st.range(0)), 4096));
+}
+
 } // namespace
 
 BENCHMARK(BM_SignOnly)->Arg(64)->Arg(1200);
@@ -106,4 +168,6 @@ BENCHMARK(BM_Seal)->Arg(64)->Arg(1200);
 BENCHMARK(BM_Ingest)->Arg(64)->Arg(1200);
 BENCHMARK(BM_SealBatched)->Arg(64)->Arg(1200);
 BENCHMARK(BM_IngestBatched)->Arg(64)->Arg(1200);
+BENCHMARK(BM_IngestSingleThreads)->Args({512, 1})->Args({512, 2})->UseRealTime();
+BENCHMARK(BM_IngestBatchedThreads)->Args({512, 1})->Args({512, 2})->UseRealTime();
 BENCHMARK_MAIN();

@@ -89,6 +89,9 @@ SessionOptions network_options(const ParsedArgs& args) {
     if (only4 && !only6) o.ipv6 = false;
     if (only6 && !only4) o.ipv4 = false;
     o.interfaces = args.values("interface");
+    // --threads: one per core unless given (SessionOptions' 0).
+    if (args.has("threads", Arity::One))
+        o.threads = static_cast<unsigned>(args.number("threads").value_or(0));
     if (args.has("batch-delay", Arity::One))
         if (auto d = args.duration("batch-delay")) o.batch_delay = *d;
     const auto scope = parse_scope(args.value("scope").value_or("link")).value_or(Scope::link);

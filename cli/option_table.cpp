@@ -52,6 +52,20 @@ OptionSpec batch_delay_option(std::string_view help) {
             .max_duration = std::chrono::milliseconds(100)};
 }
 
+// --threads, for the commands that receive streams (listen, announce, ping).
+OptionSpec threads_option() {
+    return {.long_name = "threads",
+            .value_name = "N",
+            .help = "Check the signatures of each burst of arriving messages on N threads; "
+                    "messages still come out in the order they arrived, with the same checks. "
+                    "1 checks each in turn on one thread.",
+            .default_help = "one per core",
+            .arity = Arity::One,
+            .hint = Hint::Number,
+            .min = 1,
+            .max = 256};
+}
+
 // --source, for the commands that join the group to receive (listen, discover, ping).
 OptionSpec source_option() {
     return {.long_name = "source",
@@ -399,6 +413,7 @@ const std::vector<CommandSpec>& commands() {
             .options =
                 {
                     accept_option(),
+                    threads_option(),
                     source_option(),
                     {.long_name = "topic",
                      .value_name = "TOPIC",
@@ -471,6 +486,7 @@ const std::vector<CommandSpec>& commands() {
             .options =
                 {
                     accept_option(),
+                    threads_option(),
                     {.long_name = "name",
                      .value_name = "NAME",
                      .help = "Name to announce.",
@@ -657,6 +673,7 @@ const std::vector<CommandSpec>& commands() {
                 {
                     control_option(),
                     accept_option(),
+                    threads_option(),
                     source_option(),
                     {.long_name = "count",
                      .value_name = "N",

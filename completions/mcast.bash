@@ -60,12 +60,12 @@ _mcast() {
         listen)
             case $prev in
                 --accept) _mcast_words 'any trusted'; return 0 ;;
-                --source|--topic|--count|--timeout) return 0 ;;
+                --threads|--source|--topic|--count|--timeout) return 0 ;;
             esac ;;
         announce)
             case $prev in
                 --accept) _mcast_words 'any trusted'; return 0 ;;
-                --name|--meta|--interval|--lifetime|--control-group|--weather-interval|--uplink|--timeout) return 0 ;;
+                --threads|--name|--meta|--interval|--lifetime|--control-group|--weather-interval|--uplink|--timeout) return 0 ;;
                 --control) _mcast_files; return 0 ;;
                 --igd) _mcast_words 'on off'; return 0 ;;
             esac ;;
@@ -78,7 +78,7 @@ _mcast() {
             case $prev in
                 --control) _mcast_files; return 0 ;;
                 --accept) _mcast_words 'any trusted'; return 0 ;;
-                --source|--count|--interval|--size|--timeout|--peer|--expect|--max-loss|--max-rtt|--rate|--batch-delay|--duration) return 0 ;;
+                --threads|--source|--count|--interval|--size|--timeout|--peer|--expect|--max-loss|--max-rtt|--rate|--batch-delay|--duration) return 0 ;;
             esac ;;
         trust)
             case $prev in
@@ -133,10 +133,10 @@ _mcast() {
             "") _mcast_words '--version -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             id) _mcast_words '--new --force -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             send) _mcast_words '--topic --json-values --lines --stdin --repeat --interval --rate --batch-delay -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            listen) _mcast_words '--accept --source --topic --count --timeout --stats -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            announce) _mcast_words '--accept --name --meta --interval --lifetime --once --control --control-group --no-weather --anonymous --weather-interval --igd --uplink --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            listen) _mcast_words '--accept --threads --source --topic --count --timeout --stats -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            announce) _mcast_words '--accept --threads --name --meta --interval --lifetime --once --control --control-group --no-weather --anonymous --weather-interval --igd --uplink --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             discover) _mcast_words '--accept --source --timeout --expect --watch --name --meta -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
-            ping) _mcast_words '--control --accept --source --count --interval --size --timeout --peer --expect --unicast-too --max-loss --max-rtt --respond --speed --rate --batch-delay --duration --find-max -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
+            ping) _mcast_words '--control --accept --threads --source --count --interval --size --timeout --peer --expect --unicast-too --max-loss --max-rtt --respond --speed --rate --batch-delay --duration --find-max -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             trust) _mcast_words '--note --id --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             pair) _mcast_words '--answer --list --name --yes --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;
             weather) _mcast_words '--control --watch --heed --listen --count --interval --timeout -4 --ipv4 -6 --ipv6 -i --interface --group --scope --port --ttl --identity --json -q --quiet -v --verbose -h --help' ;;

@@ -110,6 +110,7 @@ complete -c mcast -n '__mcast_command_is send' -l batch-delay -x -d 'How long a 
 
 # mcast listen
 complete -c mcast -n '__mcast_command_is listen' -l accept -x -a 'any trusted' -d 'Whose messages to take: any signed sender, or only friends in the trust store (mcast trust)'
+complete -c mcast -n '__mcast_command_is listen' -l threads -x -d 'Check the signatures of each burst of arriving messages on N threads'
 complete -c mcast -n '__mcast_command_is listen' -l source -x -d 'Hear this sender only: join the group source-specifically ((S,G) with IGMPv3 / MLDv2), for each address given'
 complete -c mcast -n '__mcast_command_is listen' -l topic -x -d 'Print only messages on this topic'
 complete -c mcast -n '__mcast_command_is listen' -l count -x -d 'Exit after printing N messages'
@@ -118,6 +119,7 @@ complete -c mcast -n '__mcast_command_is listen' -l stats -d 'At exit, print how
 
 # mcast announce
 complete -c mcast -n '__mcast_command_is announce' -l accept -x -a 'any trusted' -d 'Whose messages to take: any signed sender, or only friends in the trust store (mcast trust)'
+complete -c mcast -n '__mcast_command_is announce' -l threads -x -d 'Check the signatures of each burst of arriving messages on N threads'
 complete -c mcast -n '__mcast_command_is announce' -l name -x -d 'Name to announce'
 complete -c mcast -n '__mcast_command_is announce' -l meta -x -d 'Metadata to announce, such as role=media or os=debian'
 complete -c mcast -n '__mcast_command_is announce' -l interval -x -d 'Time between announcements once the first burst is over'
@@ -144,6 +146,7 @@ complete -c mcast -n '__mcast_command_is discover' -l meta -x -d 'Only nodes tha
 # mcast ping
 complete -c mcast -n '__mcast_command_is ping' -l control -r -F -d 'The resident node\'s control socket, for running several nodes on one host (as --identity allows)'
 complete -c mcast -n '__mcast_command_is ping' -l accept -x -a 'any trusted' -d 'Whose messages to take: any signed sender, or only friends in the trust store (mcast trust)'
+complete -c mcast -n '__mcast_command_is ping' -l threads -x -d 'Check the signatures of each burst of arriving messages on N threads'
 complete -c mcast -n '__mcast_command_is ping' -l source -x -d 'Hear this sender only: join the group source-specifically ((S,G) with IGMPv3 / MLDv2), for each address given'
 complete -c mcast -n '__mcast_command_is ping' -l count -x -d 'Send N probes per family'
 complete -c mcast -n '__mcast_command_is ping' -l interval -x -d 'Time between probes'

@@ -60,7 +60,7 @@ int do_recv(const Args& a, unsigned ifindex) {
     deadline.async_wait([&](boost::system::error_code ec) {
         if (!ec) io.stop();
     });
-    sock.start([&](const mcast::net::Datagram& d) {
+    auto one = [&](const mcast::net::Datagram& d) {
         if (d.bytes.size() < 12) {
             ++bad;
             return;
@@ -84,6 +84,10 @@ int do_recv(const Args& a, unsigned ifindex) {
             ++gaps;
         l = std::max(l, seq);
         ++received;
+    };
+    sock.start([&](std::span<const mcast::net::Datagram> read) {
+        for (const auto& d : read)
+            one(d);
         if (received + sock.kernel_drops() >= a.count) io.stop();
     });
     io.run();

@@ -61,6 +61,12 @@ struct SessionOptions {
     // to 32, one signature for all: docs/protocol.md section 3.4). 0: every datagram is signed
     // alone. Sends without SendOptions::batch never wait.
     std::chrono::nanoseconds batch_delay = std::chrono::milliseconds(1);
+    // Threads that check signatures: above 1, the datagrams of each read (up to 32) are
+    // checked together, their signatures (and distinct batch roots) spread over this many
+    // threads, this one included, and delivered in arrival order with the same results as one
+    // by one (docs/architecture.md, "Verification on several cores"). 1: each in turn on the
+    // io_context's thread, no other thread. 0: one per core.
+    unsigned threads = 1;
 };
 
 // Where and when a datagram arrived.

@@ -422,11 +422,12 @@ void MulticastSocket::drain() {
         int got = ::recvmmsg(fd, msgs_.data(), want, MSG_DONTWAIT, nullptr);
         if (got <= 0) break; // EAGAIN (drained) or a transient error
         const auto n = static_cast<unsigned>(got);
+        read_.clear();
         for (unsigned i = 0; i < n; ++i) {
-            // Each datagram with its own ancillary data, handled before the next is looked at:
-            // kernel_drops() is the count from when this one was queued while its handler runs.
+            // Each datagram with its own ancillary data: kernel_drops() is the count from when
+            // the last of the read was queued while the handler runs.
             auto& msg = msgs_[i].msg_hdr;
-            Datagram d;
+            Datagram& d = read_.emplace_back();
             d.family = family_;
             d.source = slots_[i].source;
             for (auto* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
@@ -461,10 +462,10 @@ void MulticastSocket::drain() {
             // Each buffer holds the largest UDP payload of either family: nothing is cut short.
             d.bytes =
                 ByteView(static_cast<const std::uint8_t*>(iovecs_[i].iov_base), msgs_[i].msg_len);
-            std::weak_ptr<bool> alive = alive_;
-            handler_(d);
-            if (alive.expired() || !socket_.is_open()) return;
         }
+        std::weak_ptr<bool> alive = alive_;
+        handler_(std::span<const Datagram>(read_));
+        if (alive.expired() || !socket_.is_open()) return;
         left -= n;
         if (n < want) break; // the queue is empty for now
     }

@@ -34,7 +34,8 @@ struct Datagram {
 
 class MulticastSocket {
 public:
-    using Handler = std::function<void(const Datagram&)>;
+    // Gets the datagrams of one read (up to recv_batch), in the order the kernel queued them.
+    using Handler = std::function<void(std::span<const Datagram>)>;
 
     // Throws std::system_error (with a message naming the step) when the socket cannot be set up.
     // `group_port` is where group sends go; `bind_port` is the local port: the shared mcast port
@@ -125,6 +126,7 @@ private:
     std::vector<RecvSlot> slots_;
     std::vector<iovec> iovecs_;
     std::vector<mmsghdr> msgs_;
+    std::vector<Datagram> read_; // the datagrams of the last read, for the handler
     // A handler may destroy this socket (by destroying its Session): drain checks the token.
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -28,6 +28,11 @@ FailureLimiter::FailureLimiter(FailureLimitConfig cfg)
     seed_ = (std::uint64_t{rd()} << 32) ^ rd();
 }
 
+const FailureLimiter::Slot& FailureLimiter::slot_of(const std::vector<Slot>& table,
+                                                    std::uint64_t tag) const {
+    return table[mix(tag) % table.size()];
+}
+
 FailureLimiter::Slot& FailureLimiter::slot(std::vector<Slot>& table, std::uint64_t tag,
                                            MonoTime now) {
     auto& s = table[mix(tag) % table.size()];
@@ -40,6 +45,12 @@ FailureLimiter::Slot& FailureLimiter::slot(std::vector<Slot>& table, std::uint64
     refill(s, now, cfg_.refill_per_second, cfg_.burst);
     s.tag = tag;
     return s;
+}
+
+double FailureLimiter::peek(const Slot& s, MonoTime now, double rate, double burst) const {
+    if (!s.used) return burst;
+    double elapsed = std::chrono::duration<double>(now - s.last).count();
+    return elapsed > 0 ? std::min(burst, s.tokens + elapsed * rate) : s.tokens;
 }
 
 void FailureLimiter::refill(Slot& s, MonoTime now, double rate, double burst) const {
@@ -83,6 +94,39 @@ void FailureLimiter::failed(std::uint64_t source, const PublicKeyBytes& key, Mon
     s.tokens = std::max(0.0, s.tokens - 1.0);
     refill(global_, now, cfg_.global_refill_per_second, cfg_.global_burst);
     global_.tokens = std::max(0.0, global_.tokens - 1.0);
+}
+
+double& FailureLimiter::Forecast::spent(const Slot* s) {
+    for (auto& [slot, n] : spent_)
+        if (slot == s) return n;
+    return spent_.emplace_back(s, 0.0).second;
+}
+
+double FailureLimiter::Forecast::tokens(const std::vector<Slot>& table, std::uint64_t tag,
+                                        MonoTime now) const {
+    const auto& s = l_.slot_of(table, tag);
+    double t = l_.peek(s, now, l_.cfg_.refill_per_second, l_.cfg_.burst);
+    for (const auto& [slot, n] : spent_)
+        if (slot == &s) t -= n;
+    return t;
+}
+
+bool FailureLimiter::Forecast::allow_and_fail(std::uint64_t source, const PublicKeyBytes& key,
+                                              bool known, MonoTime now) {
+    // The buckets allow() reads, then those failed() spends, as they are in the limiter.
+    const auto pair = pair_tag(l_.seed_, source, key);
+    const auto& src_table = known ? l_.known_sources_ : l_.sources_;
+    const auto src = known ? known_source_tag(l_.seed_, source) : source_tag(l_.seed_, source);
+    double global =
+        l_.peek(l_.global_, now, l_.cfg_.global_refill_per_second, l_.cfg_.global_burst) -
+        spent(&l_.global_);
+    bool allowed = known ? tokens(l_.pairs_, pair, now) >= 1.0 && tokens(src_table, src, now) >= 1.0
+                         : global >= 1.0 && tokens(src_table, src, now) >= 1.0;
+    if (!allowed) return false;
+    spent(&l_.slot_of(l_.pairs_, pair)) += 1;
+    spent(&l_.slot_of(src_table, src)) += 1;
+    spent(&l_.global_) += 1;
+    return true;
 }
 
 } // namespace mcast

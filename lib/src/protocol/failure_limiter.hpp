@@ -29,6 +29,14 @@ struct FailureLimitConfig {
 };
 
 class FailureLimiter {
+private:
+    struct Slot {
+        std::uint64_t tag = 0;
+        double tokens = 0;
+        MonoTime last{};
+        bool used = false;
+    };
+
 public:
     explicit FailureLimiter(FailureLimitConfig cfg = {});
 
@@ -41,16 +49,31 @@ public:
     // Its verification failed (`known` as for allow()).
     void failed(std::uint64_t source, const PublicKeyBytes& key, MonoTime now, bool known = false);
 
-private:
-    struct Slot {
-        std::uint64_t tag = 0;
-        double tokens = 0;
-        MonoTime last{};
-        bool used = false;
+    // What allow() would say to a run of verifications that all fail, worked out without
+    // changing the limiter: a receiver that checks signatures ahead of their turn (several at
+    // once on other threads) checks no more ahead than the ration would let through in turn.
+    class Forecast {
+    public:
+        explicit Forecast(const FailureLimiter& limiter) : l_(limiter) {}
+        // As allow(), then as failed() when it allows (in this forecast only).
+        bool allow_and_fail(std::uint64_t source, const PublicKeyBytes& key, bool known,
+                            MonoTime now);
+
+    private:
+        // The tokens a bucket would hold at `now`, less those this forecast spent.
+        double tokens(const std::vector<Slot>& table, std::uint64_t tag, MonoTime now) const;
+        double& spent(const Slot* s);
+        const FailureLimiter& l_;
+        std::vector<std::pair<const Slot*, double>> spent_; // a few buckets per wake-up
     };
+
+private:
     // Sources and pairs have tables of their own, so that the many pairs of a flood with
     // random keys can never evict (and so refill) its source's bucket.
     Slot& slot(std::vector<Slot>& table, std::uint64_t tag, MonoTime now);
+    const Slot& slot_of(const std::vector<Slot>& table, std::uint64_t tag) const;
+    // The tokens `s` holds at `now` (refill() without changing it); a slot never used is full.
+    double peek(const Slot& s, MonoTime now, double rate, double burst) const;
     void refill(Slot& s, MonoTime now, double rate, double burst) const;
 
     FailureLimitConfig cfg_;

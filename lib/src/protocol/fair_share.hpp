@@ -26,6 +26,8 @@ public:
     // Whether a datagram from `source`, which waited `lag` since it arrived, may be verified.
     // Counts it when it may.
     bool admit(std::uint64_t source, std::chrono::nanoseconds lag, MonoTime now);
+    // Whether a datagram that waited `lag` finds the receiver behind (admit() may refuse it).
+    bool behind(std::chrono::nanoseconds lag) const { return lag > cfg_.overload_lag; }
 
 private:
     struct Slot {
