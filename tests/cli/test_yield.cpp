@@ -241,7 +241,8 @@ TEST_F(Yield, KillNineOfMcastNeverLeavesCmdStopped) {
     while (read(log).empty() && std::chrono::steady_clock::now() < end)
         std::this_thread::sleep_for(20ms);
     EXPECT_EQ(read(log), "cleared\n");
-    EXPECT_EQ(proc_state(cmd), 'S');
+    // Running or sleeping, never stopped: just continued, it may still be on a run queue (R).
+    EXPECT_TRUE(alive_not_stopped(proc_state(cmd))) << proc_state(cmd);
 
     // Killed while running free: nothing to undo, CMD untouched.
     set_advice("clear");
