@@ -141,12 +141,38 @@ StopGuard::StopGuard(pid_t pgid, const std::string& on_clear) {
         }
         ::dup2(fds[0], 3);
         ::close_range(4, ~0U, 0); // the write end too: only mcast holds it
+        // The anchor: a child of the guard in CMD's group. When mcast dies, CMD's parent leaves
+        // the session, and a group whose members all have parents outside it is orphaned: the
+        // kernel sends it SIGHUP then SIGCONT if a member is stopped, which kills a CMD that
+        // does not handle SIGHUP, should mcast's death reach that check before the guard's
+        // SIGCONT (it did, now and then). The anchor's parent, the guard, stays in mcast's group
+        // and session, so CMD's group is never orphaned while the guard lives.
+        const pid_t guard = ::getpid();
+        const pid_t anchor = ::fork();
+        if (anchor == 0) {
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+            if (::getppid() != guard) ::_exit(0);
+            ::prctl(PR_SET_NAME, "mcast-anchor", 0, 0, 0);
+            ::close(3);
+            if (::setpgid(0, pgid) != 0) ::_exit(0); // CMD's group is already gone
+            for (;;)
+                ::pause();
+        }
+        const auto drop_anchor = [anchor] {
+            if (anchor <= 0) return;
+            ::kill(anchor, SIGKILL);
+            while (::waitpid(anchor, nullptr, 0) < 0 && errno == EINTR) {
+            }
+        };
         bool yielding = false;
         for (;;) {
             char c = 0;
             const ssize_t n = ::read(3, &c, 1);
             if (n < 0 && errno == EINTR) continue;
-            if (n == 1 && c == 'q') ::_exit(0);
+            if (n == 1 && c == 'q') {
+                drop_anchor();
+                ::_exit(0);
+            }
             if (n == 1) {
                 yielding = c == 'y';
                 continue;
@@ -154,6 +180,7 @@ StopGuard::StopGuard(pid_t pgid, const std::string& on_clear) {
             break; // end of file (or an error): mcast is gone
         }
         ::kill(-pgid, SIGCONT);
+        drop_anchor(); // after the SIGCONT: CMD's group has no stopped member left to hang up
         if (yielding && !command.empty()) {
             for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT})
                 ::signal(s, SIG_DFL);

@@ -60,7 +60,10 @@ private:
 // in any way, SIGKILL included, the kernel closes the write end and the guard reads end-of-file:
 // it sends SIGCONT to CMD's group and, when mcast had yielded and has an --on-clear command,
 // runs that command, so that neither the job nor a program's own limit is left behind. A clean
-// exit first writes 'q' and the guard leaves without a signal.
+// exit first writes 'q' and the guard leaves without a signal. The guard keeps a child of its
+// own (the anchor, doing nothing) in CMD's group, so that mcast's death never leaves that group
+// orphaned: the kernel would hang up an orphaned group with a stopped member (SIGHUP before
+// SIGCONT) when mcast's exit reaches that check before the guard's SIGCONT.
 //
 // Why a pipe rather than PR_SET_PDEATHSIG: the death signal fires when the *thread* that forked
 // the guard ends, not the process, and it is lost if mcast dies between fork() and prctl(); the

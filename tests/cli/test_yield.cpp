@@ -47,6 +47,26 @@ bool alive_not_stopped(char s) {
     return s != 'T' && s != '?' && s != 'Z';
 }
 
+// The pids of pid's children named comm (/proc/*/stat: "PID (COMM) STATE PPID ...").
+std::vector<pid_t> children_named(pid_t parent, const std::string& comm) {
+    std::vector<pid_t> found;
+    for (const auto& e : fs::directory_iterator("/proc")) {
+        const auto name = e.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream in(e.path() / "stat");
+        std::string text((std::istreambuf_iterator<char>(in)), {});
+        const auto open = text.find('('), close = text.rfind(')');
+        if (open == std::string::npos || close == std::string::npos) continue;
+        std::istringstream rest(text.substr(close + 2));
+        char state = 0;
+        pid_t ppid = 0;
+        rest >> state >> ppid;
+        if (ppid == parent && text.substr(open + 1, close - open - 1) == comm)
+            found.push_back(static_cast<pid_t>(std::stoi(name)));
+    }
+    return found;
+}
+
 class Yield : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -253,6 +273,39 @@ TEST_F(Yield, KillNineOfMcastNeverLeavesCmdStopped) {
     EXPECT_EQ(q.wait(5s), 128 + SIGKILL);
     std::this_thread::sleep_for(200ms);
     EXPECT_TRUE(alive_not_stopped(proc_state(cmd2)));
+}
+
+TEST_F(Yield, CmdOutlivesMcastsDeathEvenWhenItsGuardIsSlowToAct) {
+    // The race behind a rare failure of the test above: when mcast dies, CMD's parent leaves the
+    // session, and a process group left with no member whose parent is in the session but
+    // outside the group is orphaned; the kernel hangs up (SIGHUP, then SIGCONT) an orphaned
+    // group with a stopped member, which kills a CMD that does not handle SIGHUP. The guard's
+    // SIGCONT usually comes first. Here the guard is stopped before mcast is killed, so the
+    // kernel's check always comes first: CMD must still be there (stopped, until the guard is
+    // continued and continues it).
+    const auto log = dir_ / "guard.log";
+    auto p =
+        spawn({"--json", "--on-clear", "echo cleared >> " + log.string(), "--", "sleep", "60"});
+    const pid_t cmd = cmd_pid(p);
+    ASSERT_GT(cmd, 0) << p.err();
+    set_advice("yield 1Mbit");
+    ASSERT_TRUE(wait_state(cmd, stopped));
+    const auto guards = children_named(p.pid(), "mcast-guard");
+    ASSERT_EQ(guards.size(), 1u);
+    const pid_t guard = guards.front();
+    ASSERT_EQ(::kill(guard, SIGSTOP), 0);
+    ASSERT_TRUE(wait_state(guard, stopped));
+    p.signal(SIGKILL);
+    EXPECT_EQ(p.wait(5s), 128 + SIGKILL);
+    std::this_thread::sleep_for(200ms);
+    EXPECT_NE(proc_state(cmd), '?') << "CMD was hung up with its orphaned group";
+    EXPECT_NE(proc_state(cmd), 'Z') << "CMD was hung up with its orphaned group";
+    ::kill(guard, SIGCONT); // the kernel may have continued it already (mcast's group orphaned)
+    EXPECT_TRUE(wait_state(cmd, alive_not_stopped, 3s)) << proc_state(cmd);
+    const auto end = std::chrono::steady_clock::now() + 3s;
+    while (read(log).empty() && std::chrono::steady_clock::now() < end)
+        std::this_thread::sleep_for(20ms);
+    EXPECT_EQ(read(log), "cleared\n");
 }
 
 TEST_F(Yield, ThrottleAimsAtTheAdvisedRateAndAtLeastMinRate) {
