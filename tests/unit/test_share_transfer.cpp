@@ -154,6 +154,29 @@ TEST(RangePlan, ReleaseGivesUnfinishedBlocksBack) {
     EXPECT_EQ(*b, (BlockSpan{2, 4}));
 }
 
+TEST(RangePlan, AHolderMayBeAskedOneSpanAheadAndReleaseReturnsBoth) {
+    // The fetcher asks for the next span while the answer to the last one comes in.
+    RangePlan plan(BlockMap(10), 2, 3);
+    auto a = plan.next(0);
+    ASSERT_TRUE(a);
+    EXPECT_FALSE(plan.next(0)); // without `ahead`, still one span at a time
+    auto ahead = plan.next(0, true);
+    ASSERT_TRUE(ahead);
+    EXPECT_EQ(*ahead, (BlockSpan{3, 3})); // the run after the first, not overlapping it
+    auto other = plan.next(1);
+    ASSERT_TRUE(other);
+    EXPECT_EQ(*other, (BlockSpan{6, 3})); // another holder gets neither
+    for (std::size_t i = 0; i < 3; ++i)
+        plan.verified(0, i);
+    EXPECT_FALSE(plan.next(0)); // the span asked ahead is still in flight
+    plan.verified(0, 3);
+    plan.release(0, false); // the connection failed during the span asked ahead
+    EXPECT_EQ(plan.in_flight(), 3u); // only holder 1's span is left in flight
+    auto again = plan.next(0);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(*again, (BlockSpan{4, 2}));
+}
+
 TEST(RangePlan, StreamModeFetchesFromTheBlockAskedFor) {
     RangePlan plan(BlockMap(100), 1, 2);
     plan.want(40);

@@ -9,9 +9,11 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -28,6 +30,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <fcntl.h>
 #include <fstream>
 #include <sys/stat.h>
@@ -134,6 +137,7 @@ struct Fetcher::Impl : std::enable_shared_from_this<Impl> {
     fs::path part() const { return part_path(options.output); }
     fs::path sidecar() const { return sidecar_path(options.output); }
 
+    std::uint64_t span_length(BlockSpan span) const;
     void open_part();
     std::optional<std::string> checkpoint();
     void finish(std::optional<std::string> error);
@@ -141,8 +145,27 @@ struct Fetcher::Impl : std::enable_shared_from_this<Impl> {
     void wake_all() { wake.cancel(); }
     std::string kept() const;
     asio::awaitable<void> worker(std::size_t h);
-    asio::awaitable<std::optional<std::string>>
-    fetch_span(std::size_t h, Stream& stream, beast::flat_buffer& buffer, BlockSpan span);
+    asio::awaitable<std::optional<std::string>> ask_span(std::size_t h, Stream& stream,
+                                                         BlockSpan span);
+    asio::awaitable<std::optional<std::string>> fetch_span(std::size_t h, Stream& stream,
+                                                           beast::flat_buffer& buffer,
+                                                           BlockSpan span,
+                                                           std::optional<BlockSpan>& ahead);
+
+    // A block read in full, checked against its hash and written on the checker thread.
+    struct BlockJob {
+        std::size_t block = 0;
+        std::uint64_t length = 0;
+        std::vector<std::uint8_t> data;
+        bool matches = false;
+        int write_error = 0;
+        bool done = false; // set on the fetcher's thread
+    };
+    static constexpr std::size_t max_checking = 4; // blocks read ahead of their check
+    void check(std::shared_ptr<BlockJob> job);
+    asio::thread_pool checker{1};
+    asio::steady_timer checked{io};               // cancelled as each check ends
+    std::vector<std::vector<std::uint8_t>> spare; // block buffers to reuse
 };
 
 std::string Fetcher::Impl::kept() const {
@@ -237,16 +260,19 @@ void Fetcher::Impl::finish(std::optional<std::string> error) {
     }
 }
 
-asio::awaitable<std::optional<std::string>> Fetcher::Impl::fetch_span(std::size_t h, Stream& stream,
-                                                                      beast::flat_buffer& buffer,
-                                                                      BlockSpan span) {
-    boost::system::error_code ec;
-    const auto first = manifest.block_offset(span.first);
+std::uint64_t Fetcher::Impl::span_length(BlockSpan span) const {
     std::uint64_t length = 0;
     for (std::size_t b = span.first; b < span.first + span.count; ++b)
         length += manifest.block_length(b);
-    const auto last = first + length - 1;
+    return length;
+}
 
+// Sends the request for a span (its answer is read by fetch_span).
+asio::awaitable<std::optional<std::string>> Fetcher::Impl::ask_span(std::size_t h, Stream& stream,
+                                                                    BlockSpan span) {
+    boost::system::error_code ec;
+    const auto first = manifest.block_offset(span.first);
+    const auto last = first + span_length(span) - 1;
     http::request<http::empty_body> req{http::verb::get, "/h/" + digest_hex(manifest.root), 11};
     req.set(http::field::host, holders[h].endpoint.address().to_string());
     req.set(http::field::user_agent, "mcast");
@@ -254,6 +280,19 @@ asio::awaitable<std::optional<std::string>> Fetcher::Impl::fetch_span(std::size_
     beast::get_lowest_layer(stream).expires_after(options.io_timeout);
     co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return ec.message();
+    co_return std::nullopt;
+}
+
+// Reads the answer to a span asked for. Once its header is in, the next span is asked for too
+// (`ahead`), so that the holder goes on from one answer to the next without waiting a round
+// trip for each request: the answers of a connection come in the order of its requests.
+asio::awaitable<std::optional<std::string>>
+Fetcher::Impl::fetch_span(std::size_t h, Stream& stream, beast::flat_buffer& buffer, BlockSpan span,
+                          std::optional<BlockSpan>& ahead) {
+    boost::system::error_code ec;
+    const auto first = manifest.block_offset(span.first);
+    const std::uint64_t length = span_length(span);
+    const auto last = first + length - 1;
 
     http::response_parser<http::buffer_body> parser;
     parser.body_limit(length);
@@ -269,11 +308,66 @@ asio::awaitable<std::optional<std::string>> Fetcher::Impl::fetch_span(std::size_
         co_return "answered " + std::to_string(res.result_int()) + " " + std::string(res.reason());
     if (!parser.content_length() || *parser.content_length() != length)
         co_return std::string("answered a body of the wrong length");
+    if (!ahead && !finished && !(options.hold_back && options.hold_back()))
+        if (auto next = plan->next(h, true)) {
+            if (auto e = co_await ask_span(h, stream, *next)) co_return e;
+            ahead = next;
+        }
 
-    std::vector<std::uint8_t> block(manifest.block_size);
+    // Blocks are checked and written on the checker thread while the next ones arrive; their
+    // results are taken in order, so the plan and the sidecar see blocks as before.
+    std::deque<std::shared_ptr<BlockJob>> checking;
+    std::optional<std::string> failure;
+    auto settle_front = [&]() -> asio::awaitable<bool> {
+        auto job = checking.front();
+        while (!job->done) {
+            // Armed once and only cancelled: re-arming would cancel other workers' waits.
+            if (checked.expiry() != Clock::time_point::max())
+                checked.expires_at(Clock::time_point::max());
+            co_await checked.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+        checking.pop_front();
+        spare.push_back(std::move(job->data));
+        if (failure || finished) co_return false;
+        if (!job->matches) {
+            plan->bad(h, job->block);
+            if (on_event) on_event(BadBlock{h, job->block});
+            failure =
+                "served block " + std::to_string(job->block) + " that does not match its hash";
+            co_return false;
+        }
+        if (job->write_error) {
+            plan->release(h, false);
+            finish("writing '" + part().string() + "': " + errno_text(job->write_error));
+            co_return false;
+        }
+        plan->verified(h, job->block);
+        progress();
+        if (Clock::now() - last_checkpoint >= options.checkpoint_interval) {
+            if (auto e = checkpoint()) {
+                finish(*e);
+                co_return false;
+            }
+        }
+        co_return true;
+    };
+    auto drain = [&]() -> asio::awaitable<void> {
+        while (!checking.empty())
+            co_await settle_front();
+    };
+
     std::size_t b = span.first;
     std::uint64_t fill = 0;
+    std::vector<std::uint8_t> block;
     while (b < span.first + span.count) {
+        if (block.empty()) {
+            while (spare.empty() && checking.size() >= max_checking && !failure && !finished)
+                co_await settle_front();
+            if (failure || finished) break;
+            if (spare.empty()) spare.emplace_back(manifest.block_size);
+            block = std::move(spare.back());
+            spare.pop_back();
+        }
         const auto want = manifest.block_length(b);
         auto& body = parser.get().body();
         body.data = block.data() + fill;
@@ -282,45 +376,64 @@ asio::awaitable<std::optional<std::string>> Fetcher::Impl::fetch_span(std::size_
         co_await http::async_read(stream, buffer, parser,
                                   asio::redirect_error(asio::use_awaitable, ec));
         if (ec == http::error::need_buffer) ec = {};
-        if (finished) co_return std::nullopt;
-        if (ec) co_return ec.message();
+        if (finished) break;
+        if (ec) {
+            failure = ec.message();
+            break;
+        }
         auto got = (want - fill) - body.size;
         fill += got;
         result.progress.transferred_bytes += got;
         if (fill < want) {
-            if (parser.is_done()) co_return std::string("ended its answer early");
+            if (parser.is_done()) {
+                failure = "ended its answer early";
+                break;
+            }
             continue;
         }
-        if (!manifest.verify_block(b, ByteView(block.data(), want))) {
-            plan->bad(h, b);
-            if (on_event) on_event(BadBlock{h, b});
-            co_return "served block " + std::to_string(b) + " that does not match its hash";
-        }
-        std::uint64_t written = 0;
-        while (written < want) {
-            auto n = ::pwrite(part_fd, block.data() + written, want - written,
-                              static_cast<off_t>(manifest.block_offset(b) + written));
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) {
-                int e = n < 0 ? errno : EIO;
-                plan->release(h, false);
-                finish("writing '" + part().string() + "': " + errno_text(e));
-                co_return std::nullopt;
-            }
-            written += static_cast<std::uint64_t>(n);
-        }
-        plan->verified(h, b);
-        progress();
-        if (Clock::now() - last_checkpoint >= options.checkpoint_interval) {
-            if (auto e = checkpoint()) {
-                finish(*e);
-                co_return std::nullopt;
-            }
-        }
+        auto job = std::make_shared<BlockJob>();
+        job->block = b;
+        job->length = want;
+        job->data = std::move(block);
+        block = {};
+        checking.push_back(job);
+        check(job);
         ++b;
         fill = 0;
+        // Take what is already checked without waiting, so progress stays current.
+        while (!checking.empty() && checking.front()->done && !failure && !finished)
+            co_await settle_front();
     }
-    co_return std::nullopt;
+    if (!block.empty()) spare.push_back(std::move(block));
+    co_await drain();
+    if (finished) co_return std::nullopt;
+    co_return failure;
+}
+
+void Fetcher::Impl::check(std::shared_ptr<BlockJob> job) {
+    asio::post(checker, [this, job, self = shared_from_this()]() mutable {
+        const auto length = static_cast<std::size_t>(job->length);
+        job->matches = manifest.verify_block(job->block, ByteView(job->data.data(), length));
+        if (job->matches) {
+            std::size_t written = 0;
+            const auto at = manifest.block_offset(job->block);
+            while (written < length) {
+                auto n = ::pwrite(part_fd, job->data.data() + written, length - written,
+                                  static_cast<off_t>(at + written));
+                if (n < 0 && errno == EINTR) continue;
+                if (n <= 0) {
+                    job->write_error = n < 0 ? errno : EIO;
+                    break;
+                }
+                written += static_cast<std::size_t>(n);
+            }
+        }
+        // Back on the fetcher's own thread; the last reference to Impl never ends here.
+        asio::post(io, [job, self = std::move(self)] {
+            job->done = true;
+            self->checked.cancel();
+        });
+    });
 }
 
 asio::awaitable<void> Fetcher::Impl::worker(std::size_t h) {
@@ -352,14 +465,20 @@ asio::awaitable<void> Fetcher::Impl::worker(std::size_t h) {
     // every 512 bytes (about 33 per record).
     beast::flat_buffer buffer;
     buffer.reserve(64 * 1024);
-    asio::steady_timer pause(io); // this worker's own: the shared `wake` is for idle ones
+    asio::steady_timer pause(io);   // this worker's own: the shared `wake` is for idle ones
+    std::optional<BlockSpan> ahead; // asked for already, while the last answer came in
     while (why.empty() && !finished) {
+        auto span = std::exchange(ahead, std::nullopt);
+        if (span) {
+            if (auto e = co_await fetch_span(h, *stream, buffer, *span, ahead)) why = *e;
+            continue;
+        }
         if (options.hold_back && options.hold_back()) {
             pause.expires_after(std::chrono::milliseconds(200));
             co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
             continue;
         }
-        auto span = plan->next(h);
+        span = plan->next(h);
         if (!span) {
             if (plan->done() || plan->holder_out(h) || plan->stuck()) break;
             // Others hold the rest; wait until one of them gives something back or finishes.
@@ -369,7 +488,10 @@ asio::awaitable<void> Fetcher::Impl::worker(std::size_t h) {
             co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
             continue;
         }
-        if (auto e = co_await fetch_span(h, *stream, buffer, *span)) why = *e;
+        if (auto e = co_await ask_span(h, *stream, *span))
+            why = *e;
+        else if (auto f = co_await fetch_span(h, *stream, buffer, *span, ahead))
+            why = *f;
     }
     --workers;
     if (finished) co_return;
@@ -408,6 +530,8 @@ Fetcher::~Fetcher() {
         impl_->on_done = nullptr;
         impl_->finish("interrupted");
     }
+    // No check may still be writing, or post to an io_context about to go, once this returns.
+    if (impl_) impl_->checker.join();
 }
 
 void Fetcher::start(EventHandler on_event, DoneHandler done) {

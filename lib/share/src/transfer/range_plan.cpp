@@ -13,9 +13,9 @@ bool RangePlan::available(std::size_t block) const {
     return !verified_.has(block) && !in_flight_[block];
 }
 
-std::optional<BlockSpan> RangePlan::next(std::size_t holder) {
+std::optional<BlockSpan> RangePlan::next(std::size_t holder, bool ahead) {
     auto& h = holders_.at(holder);
-    if (h.out || !h.assigned.empty()) return std::nullopt;
+    if (h.out || (!ahead && !h.assigned.empty())) return std::nullopt;
     const std::size_t n = verified_.size();
     // From the cursor to the end, then from the start: the first block this holder may serve.
     for (std::size_t k = 0; k < n; ++k) {

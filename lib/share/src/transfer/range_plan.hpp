@@ -29,8 +29,10 @@ public:
     RangePlan(BlockMap done, std::size_t holders, std::size_t max_span);
 
     // The next span for `holder`, or nullopt when it has nothing to do now (everything else is
-    // verified, in flight elsewhere, or served bad by it before), or it is out.
-    std::optional<BlockSpan> next(std::size_t holder);
+    // verified, in flight elsewhere, or served bad by it before), it is out, or it has a span
+    // in flight; with `ahead`, a further span while one is in flight (the holder's connection
+    // asks for it before the first answer ends, so the holder never waits for a request).
+    std::optional<BlockSpan> next(std::size_t holder, bool ahead = false);
     // Block `block` of `holder`'s span arrived and matched its hash.
     void verified(std::size_t holder, std::size_t block);
     // It did not: the holder is out (it serves a different file under this hash) and the block
@@ -52,7 +54,7 @@ public:
 
 private:
     struct HolderState {
-        std::set<std::size_t> assigned; // blocks of its current span not yet verified
+        std::set<std::size_t> assigned; // blocks of its spans in flight not yet verified
         std::set<std::size_t> refused;  // blocks it served bad (never asked of it again)
         bool out = false;
         bool bad = false;
