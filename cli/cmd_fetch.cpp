@@ -131,8 +131,17 @@ std::vector<SearchResult> find(Session& session, RunLoop& loop, const Wanted& w,
     bool done = false;
     search.on_done([&] { done = true; });
     search.start();
-    while (!done && !loop.finished())
-        loop.io().run_one();
+    // A RESULT that names a node is that node's answer: once it is in and every node that
+    // heard the first query has had its answer window (answer_delay_max, 40 ms by default,
+    // and twice as long again for the way there and back), the search is over, some 250 ms
+    // sooner than a search's quiet period; a second node of the same name still shows up, and
+    // the fetch asks which. A hash prefix waits for every holder.
+    const auto started = Clock::now();
+    const auto answer_window = 3 * ShareOptions{}.answer_delay_max;
+    while (!done && !loop.finished()) {
+        loop.io().run_one_for(std::chrono::milliseconds(10));
+        if (!w.node.empty() && !found.empty() && Clock::now() >= started + answer_window) break;
+    }
     search.stop();
     return found;
 }

@@ -426,6 +426,29 @@ TEST_F(Search, FetchPullsFromEveryHolderAndVerifies) {
     EXPECT_GE(from3, 4u << 20) << "h2 served " << from2 << ", h3 " << from3;
 }
 
+TEST_F(Search, FetchByNodeNameSeesTwoNodesOfThatNameAndAsksWhich) {
+    // fetch NODE:PATH ends its search once the node has answered and the first query's answer
+    // window has passed, not after the full quiet period; a second node of the same name with
+    // a different file at that path answers within that window and must still be seen.
+    for (int h = 2; h <= 3; ++h) {
+        write_random(home(h) / "films" / "clip.mkv", 64 * 1024,
+                     static_cast<std::uint64_t>(100 + h)); // different bytes
+        nodes_.push_back(node_on(h, "twin"));
+        share(h, home(h) / "films", "films", 1);
+    }
+    for (int round = 0; round < 3; ++round) {
+        auto r = fetch(1, {"twin:films/clip.mkv", "-o", got("clip.mkv").string()});
+        EXPECT_EQ(r.code, 2) << r.out << r.err;
+        EXPECT_NE(r.err.find("names 2 different files"), std::string::npos) << r.err;
+        EXPECT_FALSE(fs::exists(got("clip.mkv")));
+    }
+    // One node of that name: fetched (the search ends early and finds it).
+    nodes_.pop_back();
+    auto r = fetch(1, {"twin:films/clip.mkv", "-o", got("clip.mkv").string()});
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_EQ(sha256_of(got("clip.mkv")), sha256_of(home(2) / "films" / "clip.mkv"));
+}
+
 TEST_F(Search, FetchKilledHalfWayResumesWithOnlyWhatIsMissing) {
     // 80 Mbit/s: the whole file takes about 7 s, so that the kill comes half-way.
     constexpr std::size_t size = 64u << 20;
