@@ -120,6 +120,23 @@ protected:
         std::ifstream in(p);
         return std::string((std::istreambuf_iterator<char>(in)), {});
     }
+    // `yield --json --on-clear 'echo cleared >> LOG' -- sleep 60`, paused by a yield advice; the
+    // pid of its CMD in cmd (-1 if it did not start or pause).
+    Process paused_with_on_clear(const fs::path& log, pid_t& cmd) {
+        auto p =
+            spawn({"--json", "--on-clear", "echo cleared >> " + log.string(), "--", "sleep", "60"});
+        cmd = cmd_pid(p);
+        set_advice("yield 1Mbit");
+        if (cmd > 0 && !wait_state(cmd, stopped)) cmd = -1;
+        return p;
+    }
+    // What LOG holds once something is written there, or after 3 s.
+    std::string once_written(const fs::path& log) {
+        const auto end = std::chrono::steady_clock::now() + 3s;
+        while (read(log).empty() && std::chrono::steady_clock::now() < end)
+            std::this_thread::sleep_for(20ms);
+        return read(log);
+    }
     static std::string lines(const std::string& s) {
         return std::to_string(std::count(s.begin(), s.end(), '\n'));
     }
@@ -247,20 +264,14 @@ TEST_F(Yield, HooksRunOnEachChangeInOrder) {
 
 TEST_F(Yield, KillNineOfMcastNeverLeavesCmdStopped) {
     const auto log = dir_ / "guard.log";
-    auto p =
-        spawn({"--json", "--on-clear", "echo cleared >> " + log.string(), "--", "sleep", "60"});
-    const pid_t cmd = cmd_pid(p);
+    pid_t cmd = -1;
+    auto p = paused_with_on_clear(log, cmd);
     ASSERT_GT(cmd, 0) << p.err();
-    set_advice("yield 1Mbit");
-    ASSERT_TRUE(wait_state(cmd, stopped));
     p.signal(SIGKILL); // mcast alone: its guard (in mcast's group) survives it
     EXPECT_EQ(p.wait(5s), 128 + SIGKILL);
     EXPECT_TRUE(wait_state(cmd, alive_not_stopped, 3s)) << proc_state(cmd);
     // The guard also ran --on-clear, since mcast had yielded; CMD itself runs on.
-    const auto end = std::chrono::steady_clock::now() + 3s;
-    while (read(log).empty() && std::chrono::steady_clock::now() < end)
-        std::this_thread::sleep_for(20ms);
-    EXPECT_EQ(read(log), "cleared\n");
+    EXPECT_EQ(once_written(log), "cleared\n");
     // Running or sleeping, never stopped: just continued, it may still be on a run queue (R).
     EXPECT_TRUE(alive_not_stopped(proc_state(cmd))) << proc_state(cmd);
 
@@ -284,12 +295,9 @@ TEST_F(Yield, CmdOutlivesMcastsDeathEvenWhenItsGuardIsSlowToAct) {
     // kernel's check always comes first: CMD must still be there (stopped, until the guard is
     // continued and continues it).
     const auto log = dir_ / "guard.log";
-    auto p =
-        spawn({"--json", "--on-clear", "echo cleared >> " + log.string(), "--", "sleep", "60"});
-    const pid_t cmd = cmd_pid(p);
+    pid_t cmd = -1;
+    auto p = paused_with_on_clear(log, cmd);
     ASSERT_GT(cmd, 0) << p.err();
-    set_advice("yield 1Mbit");
-    ASSERT_TRUE(wait_state(cmd, stopped));
     const auto guards = children_named(p.pid(), "mcast-guard");
     ASSERT_EQ(guards.size(), 1u);
     const pid_t guard = guards.front();
@@ -302,10 +310,7 @@ TEST_F(Yield, CmdOutlivesMcastsDeathEvenWhenItsGuardIsSlowToAct) {
     EXPECT_NE(proc_state(cmd), 'Z') << "CMD was hung up with its orphaned group";
     ::kill(guard, SIGCONT); // the kernel may have continued it already (mcast's group orphaned)
     EXPECT_TRUE(wait_state(cmd, alive_not_stopped, 3s)) << proc_state(cmd);
-    const auto end = std::chrono::steady_clock::now() + 3s;
-    while (read(log).empty() && std::chrono::steady_clock::now() < end)
-        std::this_thread::sleep_for(20ms);
-    EXPECT_EQ(read(log), "cleared\n");
+    EXPECT_EQ(once_written(log), "cleared\n");
 }
 
 TEST_F(Yield, ThrottleAimsAtTheAdvisedRateAndAtLeastMinRate) {
