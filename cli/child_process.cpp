@@ -109,9 +109,24 @@ bool ChildProcess::reap() {
 }
 
 StopGuard::StopGuard(pid_t pgid, const std::string& on_clear) {
-    int fds[2];
+    // fds: mcast's orders to the guard; ready: its end-of-file says the anchor is in place. All
+    // four above 4, so that the guard's dup2 onto 3 and 4 never overwrites one of them.
+    int fds[2], ready[2];
     if (::pipe2(fds, O_CLOEXEC) != 0)
         throw std::system_error(errno, std::generic_category(), "pipe");
+    if (::pipe2(ready, O_CLOEXEC) != 0) {
+        const int e = errno;
+        ::close(fds[0]);
+        ::close(fds[1]);
+        throw std::system_error(e, std::generic_category(), "pipe");
+    }
+    for (int* fd : {&fds[0], &fds[1], &ready[0], &ready[1]}) {
+        const int high = ::fcntl(*fd, F_DUPFD_CLOEXEC, 10);
+        if (high >= 0) {
+            ::close(*fd);
+            *fd = high;
+        }
+    }
     // Everything the guard needs, made before fork().
     std::vector<std::string> env = environment_with({{"MCAST_YIELD", "0"}});
     auto env_p = pointers(env);
@@ -122,8 +137,8 @@ StopGuard::StopGuard(pid_t pgid, const std::string& on_clear) {
     const pid_t pid = ::fork();
     if (pid < 0) {
         const int e = errno;
-        ::close(fds[0]);
-        ::close(fds[1]);
+        for (int fd : {fds[0], fds[1], ready[0], ready[1]})
+            ::close(fd);
         if (devnull >= 0) ::close(devnull);
         throw std::system_error(e, std::generic_category(), "fork");
     }
@@ -140,7 +155,8 @@ StopGuard::StopGuard(pid_t pgid, const std::string& on_clear) {
             ::dup2(devnull, STDOUT_FILENO);
         }
         ::dup2(fds[0], 3);
-        ::close_range(4, ~0U, 0); // the write end too: only mcast holds it
+        ::dup2(ready[1], 4);
+        ::close_range(5, ~0U, 0); // the write end of fds too: only mcast holds it
         // The anchor: a child of the guard in CMD's group. When mcast dies, CMD's parent leaves
         // the session, and a group whose members all have parents outside it is orphaned: the
         // kernel sends it SIGHUP then SIGCONT if a member is stopped, which kills a CMD that
@@ -150,14 +166,24 @@ StopGuard::StopGuard(pid_t pgid, const std::string& on_clear) {
         const pid_t guard = ::getpid();
         const pid_t anchor = ::fork();
         if (anchor == 0) {
+            // Every signal blocked: a signal to CMD's group (CMD's own `kill -USR1 0`) must not
+            // end it. SIGKILL ends it (the guard's, or the guard's death), SIGSTOP and SIGCONT
+            // stop and continue it with the group.
+            sigset_t all;
+            sigfillset(&all);
+            ::sigprocmask(SIG_BLOCK, &all, nullptr);
             ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
             if (::getppid() != guard) ::_exit(0);
             ::prctl(PR_SET_NAME, "mcast-anchor", 0, 0, 0);
-            ::close(3);
+            ::close_range(2, ~0U, 0); // mcast's stderr and both pipes: it holds nothing open
             if (::setpgid(0, pgid) != 0) ::_exit(0); // CMD's group is already gone
             for (;;)
                 ::pause();
         }
+        // In the guard too (whichever comes first), so that the anchor is in CMD's group before
+        // the end-of-file on `ready` lets mcast go on.
+        if (anchor > 0) ::setpgid(anchor, pgid);
+        ::close(4);
         const auto drop_anchor = [anchor] {
             if (anchor <= 0) return;
             ::kill(anchor, SIGKILL);
@@ -190,9 +216,15 @@ StopGuard::StopGuard(pid_t pgid, const std::string& on_clear) {
         ::_exit(0);
     }
     ::close(fds[0]);
+    ::close(ready[1]);
     if (devnull >= 0) ::close(devnull);
     pid_ = pid;
     fd_ = fds[1];
+    // Until the guard has its anchor in CMD's group (a millisecond): mcast may die at once.
+    char c;
+    while (::read(ready[0], &c, 1) < 0 && errno == EINTR) {
+    }
+    ::close(ready[0]);
 }
 
 StopGuard::~StopGuard() {

@@ -313,6 +313,38 @@ TEST_F(Yield, CmdOutlivesMcastsDeathEvenWhenItsGuardIsSlowToAct) {
     EXPECT_EQ(once_written(log), "cleared\n");
 }
 
+TEST_F(Yield, ASignalToCmdsWholeGroupLeavesItsAnchorInPlace) {
+    // CMD signals its own group (kill -USR1 0, ignoring USR1 itself): the guard's anchor in that
+    // group must live on, or the test above's protection is silently gone.
+    const auto sent = dir_ / "sent";
+    auto p = spawn(
+        {"--json", "--", "sh", "-c",
+         "trap '' USR1; sleep 0.3; kill -USR1 0; touch " + sent.string() + "; exec sleep 60"});
+    const pid_t cmd = cmd_pid(p);
+    ASSERT_GT(cmd, 0) << p.err();
+    const auto end = std::chrono::steady_clock::now() + 5s;
+    while (!fs::exists(sent) && std::chrono::steady_clock::now() < end)
+        std::this_thread::sleep_for(20ms);
+    ASSERT_TRUE(fs::exists(sent));
+    const auto guards = children_named(p.pid(), "mcast-guard");
+    ASSERT_EQ(guards.size(), 1u);
+    const auto anchors = children_named(guards.front(), "mcast-anchor");
+    ASSERT_EQ(anchors.size(), 1u);
+    EXPECT_TRUE(alive_not_stopped(proc_state(anchors.front()))) << proc_state(anchors.front());
+
+    set_advice("yield 1Mbit");
+    ASSERT_TRUE(wait_state(cmd, stopped));
+    ASSERT_EQ(::kill(guards.front(), SIGSTOP), 0);
+    ASSERT_TRUE(wait_state(guards.front(), stopped));
+    p.signal(SIGKILL);
+    EXPECT_EQ(p.wait(5s), 128 + SIGKILL);
+    std::this_thread::sleep_for(200ms);
+    EXPECT_NE(proc_state(cmd), '?') << "CMD was hung up with its orphaned group";
+    EXPECT_NE(proc_state(cmd), 'Z') << "CMD was hung up with its orphaned group";
+    ::kill(guards.front(), SIGCONT);
+    EXPECT_TRUE(wait_state(cmd, alive_not_stopped, 3s)) << proc_state(cmd);
+}
+
 TEST_F(Yield, ThrottleAimsAtTheAdvisedRateAndAtLeastMinRate) {
     auto p = spawn({"--json", "--mode", "throttle", "--min-rate", "3Mbit", "--", "sleep", "60"});
     ASSERT_GT(cmd_pid(p), 0) << p.err();
