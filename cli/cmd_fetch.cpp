@@ -125,22 +125,30 @@ std::vector<SearchResult> find(Session& session, RunLoop& loop, const Wanted& w,
     opts.timeout = timeout;
     Search search(session, q, opts);
     std::vector<SearchResult> found;
+    Clock::time_point first_match{};
     search.on_result([&](const SearchResult& r) {
-        if (matches(w, r)) found.push_back(r);
+        if (!matches(w, r)) return;
+        if (found.empty()) first_match = Clock::now();
+        found.push_back(r);
     });
     bool done = false;
     search.on_done([&] { done = true; });
     search.start();
     // A RESULT that names a node is that node's answer: once it is in and every node that
-    // heard the first query has had its answer window (answer_delay_max, 40 ms by default,
-    // and twice as long again for the way there and back), the search is over, some 250 ms
-    // sooner than a search's quiet period; a second node of the same name still shows up, and
-    // the fetch asks which. A hash prefix waits for every holder.
+    // heard the first query has had its answer window (answer_delay_max, 40 ms by default
+    // (the nodes' own setting is not known here), and twice as long again for the way there
+    // and back), the search is over, some 250 ms sooner than a search's quiet period; a second
+    // node of the same name still shows up, and the fetch asks which. A match that came late
+    // (an answer to the repeated query) gets the window of an answer after it too. A hash
+    // prefix waits for every holder.
     const auto started = Clock::now();
     const auto answer_window = 3 * ShareOptions{}.answer_delay_max;
     while (!done && !loop.finished()) {
         loop.io().run_one_for(std::chrono::milliseconds(10));
-        if (!w.node.empty() && !found.empty() && Clock::now() >= started + answer_window) break;
+        const auto now = Clock::now();
+        if (!w.node.empty() && !found.empty() && now >= started + answer_window &&
+            now >= first_match + answer_window / 2)
+            break;
     }
     search.stop();
     return found;
@@ -266,6 +274,7 @@ int run_fetch(const ParsedArgs& args, Output& out) {
         fo.output = target;
         fo.overwrite = args.flag("force");
         fo.hold_back = hold_back;
+        fo.ask_ahead = !stream;
         std::optional<share::FetchError> failed;
         share::FetchResult result;
         try {

@@ -28,6 +28,7 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <deque>
@@ -161,8 +162,17 @@ struct Fetcher::Impl : std::enable_shared_from_this<Impl> {
         int write_error = 0;
         bool done = false; // set on the fetcher's thread
     };
-    static constexpr std::size_t max_checking = 4; // blocks read ahead of their check
-    void check(std::shared_ptr<BlockJob> job);
+    // One span's blocks in their checks, in order, and what became of the span.
+    struct SpanChecks {
+        std::size_t holder = 0;
+        std::deque<std::shared_ptr<BlockJob>> jobs;
+        std::optional<std::string> failure;
+        bool released = false; // the holder's blocks went back to the plan
+    };
+    void check(std::shared_ptr<BlockJob> job, std::shared_ptr<SpanChecks> checks);
+    void settle(SpanChecks& checks);
+    // One thread, so checks run in the order they are posted: no block of a holder is written
+    // after a result that ended the fetch (the final fsync and rename come after every check).
     asio::thread_pool checker{1};
     asio::steady_timer checked{io};               // cancelled as each check ends
     std::vector<std::vector<std::uint8_t>> spare; // block buffers to reuse
@@ -296,6 +306,8 @@ Fetcher::Impl::fetch_span(std::size_t h, Stream& stream, beast::flat_buffer& buf
 
     http::response_parser<http::buffer_body> parser;
     parser.body_limit(length);
+    // A span asked for ahead was asked long ago: the wait for its answer starts now.
+    beast::get_lowest_layer(stream).expires_after(options.io_timeout);
     co_await http::async_read_header(stream, buffer, parser,
                                      asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return ec.message();
@@ -308,52 +320,25 @@ Fetcher::Impl::fetch_span(std::size_t h, Stream& stream, beast::flat_buffer& buf
         co_return "answered " + std::to_string(res.result_int()) + " " + std::string(res.reason());
     if (!parser.content_length() || *parser.content_length() != length)
         co_return std::string("answered a body of the wrong length");
-    if (!ahead && !finished && !(options.hold_back && options.hold_back()))
+    if (options.ask_ahead && !ahead && !finished && !(options.hold_back && options.hold_back()))
         if (auto next = plan->next(h, true)) {
             if (auto e = co_await ask_span(h, stream, *next)) co_return e;
             ahead = next;
         }
 
-    // Blocks are checked and written on the checker thread while the next ones arrive; their
-    // results are taken in order, so the plan and the sidecar see blocks as before.
-    std::deque<std::shared_ptr<BlockJob>> checking;
-    std::optional<std::string> failure;
-    auto settle_front = [&]() -> asio::awaitable<bool> {
-        auto job = checking.front();
-        while (!job->done) {
-            // Armed once and only cancelled: re-arming would cancel other workers' waits.
-            if (checked.expiry() != Clock::time_point::max())
-                checked.expires_at(Clock::time_point::max());
-            co_await checked.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        }
-        checking.pop_front();
-        spare.push_back(std::move(job->data));
-        if (failure || finished) co_return false;
-        if (!job->matches) {
-            plan->bad(h, job->block);
-            if (on_event) on_event(BadBlock{h, job->block});
-            failure =
-                "served block " + std::to_string(job->block) + " that does not match its hash";
-            co_return false;
-        }
-        if (job->write_error) {
-            plan->release(h, false);
-            finish("writing '" + part().string() + "': " + errno_text(job->write_error));
-            co_return false;
-        }
-        plan->verified(h, job->block);
-        progress();
-        if (Clock::now() - last_checkpoint >= options.checkpoint_interval) {
-            if (auto e = checkpoint()) {
-                finish(*e);
-                co_return false;
-            }
-        }
-        co_return true;
-    };
-    auto drain = [&]() -> asio::awaitable<void> {
-        while (!checking.empty())
-            co_await settle_front();
+    // Blocks are checked and written on the checker thread while the next ones arrive; each
+    // result is taken as soon as it and those before it are in (settle(), in order), so the
+    // plan, the sidecar and progress see blocks as before.
+    auto checks = std::make_shared<SpanChecks>();
+    checks->holder = h;
+    // Read ahead of the checks: up to 4 blocks, at most 16 MiB, at least one.
+    const std::size_t ahead_blocks =
+        std::clamp<std::size_t>((16u << 20) / manifest.block_size, 1, 4);
+    auto wait_checks = [&]() -> asio::awaitable<void> {
+        // Armed once and only cancelled: re-arming would cancel other workers' waits.
+        if (checked.expiry() != Clock::time_point::max())
+            checked.expires_at(Clock::time_point::max());
+        co_await checked.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     };
 
     std::size_t b = span.first;
@@ -361,9 +346,9 @@ Fetcher::Impl::fetch_span(std::size_t h, Stream& stream, beast::flat_buffer& buf
     std::vector<std::uint8_t> block;
     while (b < span.first + span.count) {
         if (block.empty()) {
-            while (spare.empty() && checking.size() >= max_checking && !failure && !finished)
-                co_await settle_front();
-            if (failure || finished) break;
+            while (checks->jobs.size() >= ahead_blocks && !checks->failure && !finished)
+                co_await wait_checks();
+            if (checks->failure || finished) break;
             if (spare.empty()) spare.emplace_back(manifest.block_size);
             block = std::move(spare.back());
             spare.pop_back();
@@ -376,9 +361,9 @@ Fetcher::Impl::fetch_span(std::size_t h, Stream& stream, beast::flat_buffer& buf
         co_await http::async_read(stream, buffer, parser,
                                   asio::redirect_error(asio::use_awaitable, ec));
         if (ec == http::error::need_buffer) ec = {};
-        if (finished) break;
+        if (finished || checks->failure) break;
         if (ec) {
-            failure = ec.message();
+            checks->failure = ec.message();
             break;
         }
         auto got = (want - fill) - body.size;
@@ -386,7 +371,7 @@ Fetcher::Impl::fetch_span(std::size_t h, Stream& stream, beast::flat_buffer& buf
         result.progress.transferred_bytes += got;
         if (fill < want) {
             if (parser.is_done()) {
-                failure = "ended its answer early";
+                checks->failure = "ended its answer early";
                 break;
             }
             continue;
@@ -396,44 +381,74 @@ Fetcher::Impl::fetch_span(std::size_t h, Stream& stream, beast::flat_buffer& buf
         job->length = want;
         job->data = std::move(block);
         block = {};
-        checking.push_back(job);
-        check(job);
+        checks->jobs.push_back(job);
+        check(job, checks);
         ++b;
         fill = 0;
-        // Take what is already checked without waiting, so progress stays current.
-        while (!checking.empty() && checking.front()->done && !failure && !finished)
-            co_await settle_front();
     }
     if (!block.empty()) spare.push_back(std::move(block));
-    co_await drain();
+    while (!checks->jobs.empty()) // blocks already read are checked and kept even after a failure
+        co_await wait_checks();
     if (finished) co_return std::nullopt;
-    co_return failure;
+    co_return checks->failure;
 }
 
-void Fetcher::Impl::check(std::shared_ptr<BlockJob> job) {
-    asio::post(checker, [this, job, self = shared_from_this()]() mutable {
-        const auto length = static_cast<std::size_t>(job->length);
-        job->matches = manifest.verify_block(job->block, ByteView(job->data.data(), length));
-        if (job->matches) {
-            std::size_t written = 0;
-            const auto at = manifest.block_offset(job->block);
-            while (written < length) {
-                auto n = ::pwrite(part_fd, job->data.data() + written, length - written,
-                                  static_cast<off_t>(at + written));
-                if (n < 0 && errno == EINTR) continue;
-                if (n <= 0) {
-                    job->write_error = n < 0 ? errno : EIO;
-                    break;
-                }
-                written += static_cast<std::size_t>(n);
-            }
+void Fetcher::Impl::settle(SpanChecks& c) {
+    const auto h = c.holder;
+    while (!c.jobs.empty() && c.jobs.front()->done) {
+        auto job = std::move(c.jobs.front());
+        c.jobs.pop_front();
+        spare.push_back(std::move(job->data));
+        // Once the holder's blocks went back to the plan, none of its later results counts.
+        if (finished || c.released) continue;
+        if (!job->matches) {
+            plan->bad(h, job->block); // the holder is out, its blocks go back
+            c.released = true;
+            if (on_event) on_event(BadBlock{h, job->block});
+            c.failure =
+                "served block " + std::to_string(job->block) + " that does not match its hash";
+            continue;
         }
-        // Back on the fetcher's own thread; the last reference to Impl never ends here.
-        asio::post(io, [job, self = std::move(self)] {
-            job->done = true;
-            self->checked.cancel();
+        if (job->write_error) {
+            plan->release(h, false);
+            c.released = true;
+            finish("writing '" + part().string() + "': " + errno_text(job->write_error));
+            continue;
+        }
+        plan->verified(h, job->block);
+        progress();
+        if (Clock::now() - last_checkpoint >= options.checkpoint_interval)
+            if (auto e = checkpoint()) finish(*e);
+    }
+}
+
+void Fetcher::Impl::check(std::shared_ptr<BlockJob> job, std::shared_ptr<SpanChecks> checks) {
+    // checks is only carried through this thread, never touched here.
+    asio::post(
+        checker, [this, job, checks = std::move(checks), self = shared_from_this()]() mutable {
+            const auto length = static_cast<std::size_t>(job->length);
+            job->matches = manifest.verify_block(job->block, ByteView(job->data.data(), length));
+            if (job->matches) {
+                std::size_t written = 0;
+                const auto at = manifest.block_offset(job->block);
+                while (written < length) {
+                    auto n = ::pwrite(part_fd, job->data.data() + written, length - written,
+                                      static_cast<off_t>(at + written));
+                    if (n < 0 && errno == EINTR) continue;
+                    if (n <= 0) {
+                        job->write_error = n < 0 ? errno : EIO;
+                        break;
+                    }
+                    written += static_cast<std::size_t>(n);
+                }
+            }
+            // Back on the fetcher's own thread; the last reference to Impl never ends here.
+            asio::post(io, [job, checks = std::move(checks), self = std::move(self)] {
+                job->done = true;
+                self->settle(*checks);
+                self->checked.cancel();
+            });
         });
-    });
 }
 
 asio::awaitable<void> Fetcher::Impl::worker(std::size_t h) {

@@ -45,6 +45,10 @@ struct FetchOptions {
     std::chrono::milliseconds io_timeout{15'000};         // the longest wait for the next bytes
     std::chrono::milliseconds checkpoint_interval{1'000}; // how often the sidecar is saved
     bool overwrite = false;                               // replace an existing output file
+    // Ask a holder for its next span while the last answer comes in, so that it never waits a
+    // round trip between answers; off where the order may change at any moment (--stream: a
+    // player's seek is then served after the span in flight, not after two).
+    bool ask_ahead = true;
     // Asked before each request; while it returns true the fetch waits (weather advice: give
     // way to higher-priority neighbours).
     std::function<bool()> hold_back;
