@@ -7,7 +7,8 @@
 //     connections past the per-peer bound 503;
 //   - fetching: from two holders at once, verified; a holder serving a different file under the
 //     hash reported and the block refetched from the other; a vanished holder; an interrupted
-//     fetch resumed, counting bytes; disk full (a small tmpfs in a mount namespace of its own).
+//     fetch resumed, counting bytes; an answer that breaks off keeps every whole block before
+//     the break; disk full (a small tmpfs in a mount namespace of its own).
 #include <mcast/share/fetcher.hpp>
 #include <mcast/share/https_server.hpp>
 #include <mcast/share/stream_proxy.hpp>
@@ -436,6 +437,32 @@ TEST_F(ShareTransfer, OnlyABadHolderIsAnErrorThatKeepsTheVerifiedPart) {
     auto part = read_all(Fetcher::part_path(o.output));
     EXPECT_EQ(part.substr(0, 5 * 128 * 1024), data.substr(0, 5 * 128 * 1024));
     EXPECT_TRUE(fs::exists(Fetcher::sidecar_path(o.output)));
+}
+
+TEST_F(ShareTransfer, BlocksThatArrivedWholeAreKeptWhenTheAnswerBreaksOff) {
+    // The holder's file is shorter than its catalogue says: the answer to the one 1 MiB span
+    // breaks off in block 7, after 7 whole blocks. Each of them was checked and written while
+    // the next came in; all 7 are kept and recorded, none dropped with the failure.
+    NEED_PRIVATE_NET();
+    const std::uint32_t bs = 128 * 1024;
+    auto data = pattern(8 * bs, 6);
+    auto m = manifest_of(data, bs);
+    put("a/f.bin", data.substr(0, 7 * bs + 1000));
+    Node a(dir / "a");
+    a.add("f.bin", m);
+    a.start();
+    FetchOptions o;
+    o.output = dir / "out/f.bin";
+    o.max_span_bytes = 8 * bs;
+    try {
+        fetch_file(new_key(), m, {a.holder("short")}, o);
+        FAIL() << "fetched a file its holder does not have whole";
+    } catch (const FetchError& e) {
+        std::string what = e.what();
+        EXPECT_NE(what.find("7 of 8 blocks verified and kept"), std::string::npos) << what;
+    }
+    EXPECT_FALSE(fs::exists(o.output));
+    EXPECT_EQ(read_all(Fetcher::part_path(o.output)).substr(0, 7 * bs), data.substr(0, 7 * bs));
 }
 
 TEST_F(ShareTransfer, WrongKeyOrVanishedHolder) {
