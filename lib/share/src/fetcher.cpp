@@ -156,8 +156,7 @@ struct Fetcher::Impl : std::enable_shared_from_this<Impl> {
     // A block read in full, checked against its hash and written on the checker thread.
     struct BlockJob {
         std::size_t block = 0;
-        std::uint64_t length = 0;
-        std::vector<std::uint8_t> data;
+        std::vector<std::uint8_t> data; // block_size bytes, the block's length of them in use
         bool matches = false;
         int write_error = 0;
         bool done = false; // set on the fetcher's thread
@@ -378,7 +377,6 @@ Fetcher::Impl::fetch_span(std::size_t h, Stream& stream, beast::flat_buffer& buf
         }
         auto job = std::make_shared<BlockJob>();
         job->block = b;
-        job->length = want;
         job->data = std::move(block);
         block = {};
         checks->jobs.push_back(job);
@@ -426,7 +424,7 @@ void Fetcher::Impl::check(std::shared_ptr<BlockJob> job, std::shared_ptr<SpanChe
     // checks is only carried through this thread, never touched here.
     asio::post(
         checker, [this, job, checks = std::move(checks), self = shared_from_this()]() mutable {
-            const auto length = static_cast<std::size_t>(job->length);
+            const auto length = static_cast<std::size_t>(manifest.block_length(job->block));
             job->matches = manifest.verify_block(job->block, ByteView(job->data.data(), length));
             if (job->matches) {
                 std::size_t written = 0;
